@@ -1,0 +1,189 @@
+//! Findings: what rules report, stamped by the engine with code, name, severity and links.
+
+use crate::source::{Location, SourceMap};
+use serde::{Deserialize, Serialize};
+
+/// Severity of a finding: the three SARIF levels. Ordered `Note < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "note" => Some(Severity::Note),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secondary location with a label ("variable declared here", "value set here").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Related {
+    pub loc: Location,
+    pub label: String,
+}
+
+/// How a finding was suppressed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suppression {
+    /// `inSource` (a comment) or `external` (config override or baseline).
+    pub kind: SuppressionKind,
+    pub justification: String,
+    pub loc: Option<Location>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressionKind {
+    InSource,
+    External,
+}
+
+/// One finding. Checks fill in message, locations and context; the engine stamps code metadata,
+/// severity and suppression state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub message: String,
+    /// Where to look: the value to change.
+    pub loc: Location,
+    /// What the finding is about when that is elsewhere (the resource attribute that used a
+    /// value written in tfvars). Suppressions written at either place apply.
+    pub anchor: Option<Location>,
+    pub related: Vec<Related>,
+    pub help: Option<String>,
+    pub doc_url: String,
+    /// Resource address (`module.a.aws_kms_key.k["x"]`), used in fingerprints.
+    pub address: Option<String>,
+    /// Attribute path inside the resource (`egress.network_access.restriction_mode`).
+    pub attr_path: Option<String>,
+    pub suppression: Option<Suppression>,
+}
+
+impl Finding {
+    /// A finding for `code` at `loc`; code metadata is stamped later by the engine.
+    pub fn new(code: &str, loc: Location, message: impl Into<String>) -> Finding {
+        Finding {
+            code: code.to_string(),
+            name: String::new(),
+            severity: Severity::Error,
+            message: message.into(),
+            loc,
+            anchor: None,
+            related: Vec::new(),
+            help: None,
+            doc_url: String::new(),
+            address: None,
+            attr_path: None,
+            suppression: None,
+        }
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn with_related(mut self, loc: Location, label: impl Into<String>) -> Self {
+        if loc != self.loc && !self.related.iter().any(|r| r.loc == loc) {
+            self.related.push(Related {
+                loc,
+                label: label.into(),
+            });
+        }
+        self
+    }
+    pub fn with_anchor(mut self, loc: Location) -> Self {
+        if loc != self.loc {
+            self.anchor = Some(loc);
+        }
+        self
+    }
+    pub fn with_address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+    pub fn with_path(mut self, path: impl Into<String>) -> Self {
+        self.attr_path = Some(path.into());
+        self
+    }
+    /// Adds the hops of a value's origin as related locations.
+    pub fn with_origin_chain(mut self, origin: &crate::value::Origin) -> Self {
+        for h in origin.hops() {
+            self = self.with_related(h.loc, h.label.clone());
+        }
+        self
+    }
+
+    /// Sort key: file path, position, code, message.
+    pub fn sort_key(&self, sources: &SourceMap) -> (String, u32, u32, String, String) {
+        (
+            sources.get(self.loc.file).display.clone(),
+            self.loc.start,
+            self.loc.end,
+            self.code.clone(),
+            self.message.clone(),
+        )
+    }
+}
+
+/// Sorts findings deterministically and removes duplicates (same code, location and message).
+pub fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
+    let mut keyed: Vec<_> = findings
+        .drain(..)
+        .map(|f| (f.sort_key(sources), f))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.dedup_by(|a, b| a.0 == b.0);
+    findings.extend(keyed.into_iter().map(|(_, f)| f));
+}
+
+/// Counts by severity (unsuppressed findings only).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub error: usize,
+    pub warning: usize,
+    pub note: usize,
+    pub suppressed: usize,
+    pub baselined: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut s = Summary::default();
+        for f in findings {
+            if f.suppression.is_some() {
+                s.suppressed += 1;
+                continue;
+            }
+            match f.severity {
+                Severity::Error => s.error += 1,
+                Severity::Warning => s.warning += 1,
+                Severity::Note => s.note += 1,
+            }
+        }
+        s
+    }
+    pub fn total(&self) -> usize {
+        self.error + self.warning + self.note
+    }
+}

@@ -1,0 +1,9 @@
+//! policy-lint: a policy-as-code checker for Databricks-on-AWS security configuration.
+//!
+//! Pipeline: discover -> parse -> evaluate -> model -> rules -> findings -> emit.
+//! See ARCHITECTURE.md for the module map.
+
+pub mod finding;
+pub mod json;
+pub mod source;
+pub mod value;

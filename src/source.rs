@@ -1,0 +1,198 @@
+//! Source files, byte spans and line/column locations.
+//!
+//! Every file policy-lint reads (Terraform, tfvars, JSON policies, files pulled in by `file()` or
+//! `templatefile()`) is registered once in a [`SourceMap`] and addressed by a [`FileId`]. Values and
+//! findings carry [`Location`]s (file + byte range), turned into line/column only when emitted.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+/// Index of a file in the [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A byte range inside one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Location {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Location {
+    pub fn new(file: FileId, range: std::ops::Range<usize>) -> Self {
+        Location {
+            file,
+            start: range.start as u32,
+            end: range.end.max(range.start) as u32,
+        }
+    }
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+    /// A location covering both `self` and `other` (same file), or `self`.
+    pub fn join(&self, other: &Location) -> Location {
+        if self.file != other.file {
+            return *self;
+        }
+        Location {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// Line and column, both 1-based; columns count characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A file's text and what is needed to turn offsets into lines.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub id: FileId,
+    /// The path as given on disk (absolute or relative to the working directory).
+    pub path: PathBuf,
+    /// Path shown to users: relative to the working directory where possible, `/`-separated.
+    pub display: String,
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(id: FileId, path: PathBuf, display: String, text: Arc<str>) -> Self {
+        let mut line_starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(i as u32 + 1);
+            }
+        }
+        SourceFile {
+            id,
+            path,
+            display,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and character column of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let offset = (offset as usize).min(self.text.len());
+        let line_idx = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line_idx] as usize;
+        let mut end = offset;
+        while end > start && !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = self.text[start..end].chars().count() as u32 + 1;
+        LineCol {
+            line: line_idx as u32 + 1,
+            col,
+        }
+    }
+
+    /// Byte offset of the start of 1-based `line`.
+    pub fn line_start(&self, line: u32) -> Option<u32> {
+        self.line_starts.get(line.checked_sub(1)? as usize).copied()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The text of 1-based `line`, without its line ending.
+    pub fn line_text(&self, line: u32) -> &str {
+        let Some(start) = self.line_start(line) else {
+            return "";
+        };
+        let end = self
+            .line_start(line + 1)
+            .map(|e| e as usize)
+            .unwrap_or(self.text.len());
+        self.text[start as usize..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// All files of a run. Append-only and shared between threads.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: RwLock<Vec<Arc<SourceFile>>>,
+    by_path: RwLock<std::collections::HashMap<PathBuf, FileId>>,
+}
+
+impl SourceMap {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a file, or returns the existing id if the path was added before.
+    pub fn add(&self, path: PathBuf, display: String, text: Arc<str>) -> FileId {
+        if let Some(id) = self.by_path.read().unwrap().get(&path) {
+            return *id;
+        }
+        let mut by_path = self.by_path.write().unwrap();
+        if let Some(id) = by_path.get(&path) {
+            return *id;
+        }
+        let mut files = self.files.write().unwrap();
+        let id = FileId(files.len() as u32);
+        files.push(Arc::new(SourceFile::new(id, path.clone(), display, text)));
+        by_path.insert(path, id);
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> Arc<SourceFile> {
+        self.files.read().unwrap()[id.0 as usize].clone()
+    }
+
+    pub fn lookup(&self, path: &Path) -> Option<FileId> {
+        self.by_path.read().unwrap().get(path).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.read().unwrap().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn all(&self) -> Vec<Arc<SourceFile>> {
+        self.files.read().unwrap().clone()
+    }
+}
+
+/// A user-facing path: relative to `base` when below it, `/`-separated.
+pub fn display_path(path: &Path, base: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = s.strip_prefix("./").unwrap_or(&s).to_string();
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars() {
+        let f = SourceFile::new(FileId(0), "a".into(), "a".into(), "ab\né x\n".into());
+        assert_eq!(f.line_col(0), LineCol { line: 1, col: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, col: 1 });
+        // 'x' is after "é " (3 bytes): column 3
+        assert_eq!(f.line_col(6), LineCol { line: 2, col: 3 });
+        assert_eq!(f.line_text(2), "é x");
+        assert_eq!(f.line_col(999).line, 3);
+    }
+}

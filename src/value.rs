@@ -1,0 +1,513 @@
+//! Tri-state values with origins.
+//!
+//! A [`Value`] is what the evaluator computes for an expression: a known value, a string with some
+//! unknown parts ([`Kind::Partial`]), or an [`Unknown`] that remembers *why* it is unknown (a
+//! variable without a value, an attribute known only after apply, an unmodelled function, a limit)
+//! and, for resource attributes, *which* resource it refers to. Every value remembers where it was
+//! written ([`Origin`]) and the hops it took to get where it is used.
+
+use crate::source::Location;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// One step a value took: "variable `x` declared here", "passed as module input here", ...
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hop {
+    pub loc: Location,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OriginData {
+    /// Where the value was written (the literal, the tfvars line, the JSON element).
+    pub loc: Location,
+    /// The places it travelled through, oldest first.
+    pub hops: Vec<Hop>,
+}
+
+/// Where a value came from. Cheap to clone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Origin(pub Option<Arc<OriginData>>);
+
+impl Origin {
+    pub fn none() -> Self {
+        Origin(None)
+    }
+    pub fn at(loc: Location) -> Self {
+        Origin(Some(Arc::new(OriginData { loc, hops: vec![] })))
+    }
+    pub fn loc(&self) -> Option<Location> {
+        self.0.as_ref().map(|o| o.loc)
+    }
+    pub fn hops(&self) -> &[Hop] {
+        self.0.as_ref().map(|o| o.hops.as_slice()).unwrap_or(&[])
+    }
+    /// This origin with one more hop appended (no-op without a location).
+    pub fn with_hop(&self, loc: Location, label: impl Into<String>) -> Origin {
+        match &self.0 {
+            None => Origin::none(),
+            Some(d) => {
+                if d.hops.len() >= 16 || d.hops.iter().any(|h| h.loc == loc) {
+                    return self.clone();
+                }
+                let mut d = (**d).clone();
+                d.hops.push(Hop {
+                    loc,
+                    label: label.into(),
+                });
+                Origin(Some(Arc::new(d)))
+            }
+        }
+    }
+}
+
+/// A reference to a resource (or data source) attribute, kept by unknown values so that rules can
+/// follow links between resources (`aws_kms_key.storage.arn`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceRef {
+    /// Full address of the resource *without* instance key, e.g. `module.cmk.aws_kms_key.this`.
+    pub address: String,
+    /// Instance key when the reference selected one (`[0]`, `["a"]`), as written in an address.
+    pub key: Option<String>,
+    /// The attribute referenced (`arn`, `id`, `key_id`, `json`, ...), empty for the whole object.
+    pub attr: String,
+}
+
+impl fmt::Display for ResourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.address)?;
+        if let Some(k) = &self.key {
+            write!(f, "[{k}]")?;
+        }
+        if !self.attr.is_empty() {
+            write!(f, ".{}", self.attr)?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a value is not known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// `var.NAME` has no default and was given no value.
+    Variable { name: String },
+    /// A resource or data source attribute known only after apply.
+    AfterApply(ResourceRef),
+    /// A function policy-lint does not model.
+    Function(String),
+    /// An output of a module whose source is not local (registry, git).
+    RemoteModule { call: String, source: String },
+    /// A cycle between locals/variables.
+    Cycle(String),
+    /// An evaluation limit was reached (depth, size, iterations).
+    Limit(String),
+    /// `file()`/`templatefile()` could not or would not read a file.
+    File(String),
+    /// Anything else, in words.
+    Other(String),
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Variable { name } => write!(
+                f,
+                "`var.{name}` has no default and no value was given; set it in terraform.tfvars, with --var-file, --var {name}=... or TF_VAR_{name}"
+            ),
+            Reason::AfterApply(r) => write!(f, "`{r}` is known only after apply"),
+            Reason::Function(name) => {
+                write!(f, "function `{name}` is not modelled by policy-lint")
+            }
+            Reason::RemoteModule { call, source } => write!(
+                f,
+                "module `{call}` comes from `{source}`, which policy-lint does not fetch"
+            ),
+            Reason::Cycle(what) => write!(f, "dependency cycle: {what}"),
+            Reason::Limit(what) => write!(f, "evaluation limit reached: {what}"),
+            Reason::File(what) => write!(f, "{what}"),
+            Reason::Other(what) => write!(f, "{what}"),
+        }
+    }
+}
+
+/// An unknown value: why, and which resource attribute it stands for (if any).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unknown {
+    pub reason: Reason,
+    /// Where the unknown value entered evaluation (the `var.x` expression, the function call).
+    pub loc: Option<Location>,
+    /// For references to resource attributes (directly or through a chain), the resource.
+    pub reference: Option<ResourceRef>,
+}
+
+impl Unknown {
+    pub fn new(reason: Reason) -> Self {
+        Unknown {
+            reason,
+            loc: None,
+            reference: None,
+        }
+    }
+}
+
+/// A part of a partially known string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Lit(String),
+    Unknown(Arc<Unknown>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    /// list, tuple or set
+    List(Vec<Value>),
+    /// map or object; keys in lexical order, as Terraform iterates them
+    Object(BTreeMap<String, Value>),
+    /// A string some parts of which are unknown: `"arn:${var.p}:iam::414351767826:root"`.
+    Partial(Vec<Part>),
+    Unknown(Arc<Unknown>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value {
+    pub kind: Kind,
+    pub origin: Origin,
+}
+
+impl Value {
+    pub fn new(kind: Kind, origin: Origin) -> Self {
+        Value { kind, origin }
+    }
+    pub fn null() -> Self {
+        Value::new(Kind::Null, Origin::none())
+    }
+    pub fn string(s: impl Into<String>) -> Self {
+        Value::new(Kind::String(s.into()), Origin::none())
+    }
+    pub fn bool(b: bool) -> Self {
+        Value::new(Kind::Bool(b), Origin::none())
+    }
+    pub fn number(n: f64) -> Self {
+        Value::new(Kind::Number(n), Origin::none())
+    }
+    pub fn list(items: Vec<Value>) -> Self {
+        Value::new(Kind::List(items), Origin::none())
+    }
+    pub fn object(map: BTreeMap<String, Value>) -> Self {
+        Value::new(Kind::Object(map), Origin::none())
+    }
+    pub fn unknown(u: Unknown) -> Self {
+        Value::new(Kind::Unknown(Arc::new(u)), Origin::none())
+    }
+    pub fn unknown_reason(reason: Reason) -> Self {
+        Value::unknown(Unknown::new(reason))
+    }
+    pub fn at(mut self, loc: Location) -> Self {
+        self.origin = Origin::at(loc);
+        self
+    }
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    pub fn loc(&self) -> Option<Location> {
+        self.origin.loc()
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, Kind::Null)
+    }
+    /// True when nothing in the value (deeply) is unknown.
+    pub fn is_known(&self) -> bool {
+        match &self.kind {
+            Kind::Unknown(_) | Kind::Partial(_) => false,
+            Kind::List(items) => items.iter().all(Value::is_known),
+            Kind::Object(map) => map.values().all(Value::is_known),
+            _ => true,
+        }
+    }
+    /// True when the value itself (not its elements) is unknown.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, Kind::Unknown(_))
+    }
+    pub fn as_unknown(&self) -> Option<&Unknown> {
+        match &self.kind {
+            Kind::Unknown(u) => Some(u),
+            _ => None,
+        }
+    }
+    /// The first unknown found in the value (depth first), for messages.
+    pub fn first_unknown(&self) -> Option<&Unknown> {
+        match &self.kind {
+            Kind::Unknown(u) => Some(u),
+            Kind::Partial(parts) => parts.iter().find_map(|p| match p {
+                Part::Unknown(u) => Some(&**u),
+                Part::Lit(_) => None,
+            }),
+            Kind::List(items) => items.iter().find_map(Value::first_unknown),
+            Kind::Object(map) => map.values().find_map(Value::first_unknown),
+            _ => None,
+        }
+    }
+    /// The resource this value refers to, if it is an unknown resource attribute.
+    pub fn reference(&self) -> Option<&ResourceRef> {
+        match &self.kind {
+            Kind::Unknown(u) => u.reference.as_ref(),
+            Kind::Partial(parts) if parts.len() == 1 => match &parts[0] {
+                Part::Unknown(u) => u.reference.as_ref(),
+                Part::Lit(_) => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            Kind::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn as_number(&self) -> Option<f64> {
+        match &self.kind {
+            Kind::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match &self.kind {
+            Kind::List(items) => Some(items),
+            _ => None,
+        }
+    }
+    pub fn as_object(&self) -> Option<&BTreeMap<String, Value>> {
+        match &self.kind {
+            Kind::Object(map) => Some(map),
+            _ => None,
+        }
+    }
+
+    /// A string view of a primitive as Terraform converts it to string (`true` -> "true",
+    /// `5` -> "5"). None for null, collections and unknowns.
+    pub fn to_tf_string(&self) -> Option<String> {
+        match &self.kind {
+            Kind::String(s) => Some(s.clone()),
+            Kind::Bool(b) => Some(b.to_string()),
+            Kind::Number(n) => Some(format_number(*n)),
+            _ => None,
+        }
+    }
+
+    /// Known literal prefix/parts of a string, for rules that can decide on partial strings:
+    /// the string itself when known; the literal parts joined with `\u{0}` for unknown parts.
+    pub fn known_fragments(&self) -> Option<Vec<String>> {
+        match &self.kind {
+            Kind::String(s) => Some(vec![s.clone()]),
+            Kind::Partial(parts) => Some(
+                parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        Part::Lit(s) => Some(s.clone()),
+                        Part::Unknown(_) => None,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Object attribute.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match &self.kind {
+            Kind::Object(map) => map.get(key),
+            // A nested block written once is a one-element list of objects.
+            Kind::List(items) if items.len() == 1 => items[0].get(key),
+            _ => None,
+        }
+    }
+
+    /// Follows a path of object attributes, stepping through one-element lists (nested blocks).
+    /// Stops with the unknown value if it meets one on the way.
+    pub fn path(&self, keys: &[&str]) -> PathResult<'_> {
+        let mut cur = self;
+        for (i, k) in keys.iter().enumerate() {
+            match &cur.kind {
+                Kind::Unknown(_) => return PathResult::Unknown(cur),
+                Kind::Null => return PathResult::Absent { parent: cur, depth: i },
+                _ => {}
+            }
+            match cur.get(k) {
+                Some(v) => cur = v,
+                None => return PathResult::Absent { parent: cur, depth: i },
+            }
+        }
+        match &cur.kind {
+            Kind::Unknown(_) => PathResult::Unknown(cur),
+            Kind::Null => PathResult::Absent {
+                parent: cur,
+                depth: keys.len(),
+            },
+            _ => PathResult::Found(cur),
+        }
+    }
+
+    /// The elements of a list, or the value itself as a one-element list (IAM's "scalar or list").
+    pub fn as_items(&self) -> Vec<&Value> {
+        match &self.kind {
+            Kind::List(items) => items.iter().collect(),
+            Kind::Null => vec![],
+            _ => vec![self],
+        }
+    }
+
+    /// Number of nodes, for size limits.
+    pub fn size(&self) -> usize {
+        match &self.kind {
+            Kind::List(items) => 1 + items.iter().map(Value::size).sum::<usize>(),
+            Kind::Object(map) => 1 + map.values().map(Value::size).sum::<usize>(),
+            Kind::String(s) => 1 + s.len() / 64,
+            Kind::Partial(p) => 1 + p.len(),
+            _ => 1,
+        }
+    }
+
+    /// Adds a hop to this value and (for small values) to every element in it, so findings on a
+    /// nested element still show how it travelled.
+    pub fn with_hop(&self, loc: Location, label: &str) -> Value {
+        fn go(v: &Value, loc: Location, label: &str, budget: &mut usize) -> Value {
+            let origin = v.origin.with_hop(loc, label);
+            if *budget == 0 {
+                return Value::new(v.kind.clone(), origin);
+            }
+            *budget -= 1;
+            let kind = match &v.kind {
+                Kind::List(items) => {
+                    Kind::List(items.iter().map(|i| go(i, loc, label, budget)).collect())
+                }
+                Kind::Object(map) => Kind::Object(
+                    map.iter()
+                        .map(|(k, i)| (k.clone(), go(i, loc, label, budget)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            };
+            Value::new(kind, origin)
+        }
+        let mut budget = 2048;
+        go(self, loc, label, &mut budget)
+    }
+
+    /// A short type name for messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            Kind::Null => "null",
+            Kind::Bool(_) => "bool",
+            Kind::Number(_) => "number",
+            Kind::String(_) | Kind::Partial(_) => "string",
+            Kind::List(_) => "list",
+            Kind::Object(_) => "object",
+            Kind::Unknown(_) => "unknown",
+        }
+    }
+
+    /// Converts a fully known value to serde_json (unknown parts become null).
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.kind {
+            Kind::Null | Kind::Unknown(_) | Kind::Partial(_) => serde_json::Value::Null,
+            Kind::Bool(b) => serde_json::Value::Bool(*b),
+            Kind::Number(n) => number_to_json(*n),
+            Kind::String(s) => serde_json::Value::String(s.clone()),
+            Kind::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Kind::Object(map) => serde_json::Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+            ),
+        }
+    }
+
+    /// Builds a value from serde_json, every node with the same origin.
+    pub fn from_json(j: &serde_json::Value, origin: &Origin) -> Value {
+        let kind = match j {
+            serde_json::Value::Null => Kind::Null,
+            serde_json::Value::Bool(b) => Kind::Bool(*b),
+            serde_json::Value::Number(n) => Kind::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => Kind::String(s.clone()),
+            serde_json::Value::Array(a) => {
+                Kind::List(a.iter().map(|v| Value::from_json(v, origin)).collect())
+            }
+            serde_json::Value::Object(o) => Kind::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v, origin)))
+                    .collect(),
+            ),
+        };
+        Value::new(kind, origin.clone())
+    }
+}
+
+/// The result of [`Value::path`].
+#[derive(Debug)]
+pub enum PathResult<'a> {
+    Found(&'a Value),
+    /// The attribute (or one on the way) is not set; `parent` is the last value reached.
+    Absent { parent: &'a Value, depth: usize },
+    /// An unknown value was met on the way (or is the result).
+    Unknown(&'a Value),
+}
+
+/// Formats a number as Terraform does: integers without a decimal point.
+pub fn format_number(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e21 {
+        format!("{}", n as i128)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn number_to_json(n: f64) -> serde_json::Value {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.0e15 {
+        serde_json::Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_steps_through_blocks() {
+        let mut inner = BTreeMap::new();
+        inner.insert("key_arn".to_string(), Value::string("arn"));
+        let mut outer = BTreeMap::new();
+        outer.insert(
+            "aws_key_info".to_string(),
+            Value::list(vec![Value::object(inner)]),
+        );
+        let v = Value::object(outer);
+        match v.path(&["aws_key_info", "key_arn"]) {
+            PathResult::Found(x) => assert_eq!(x.as_str(), Some("arn")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(v.path(&["nope"]), PathResult::Absent { depth: 0, .. }));
+    }
+
+    #[test]
+    fn numbers_format_like_terraform() {
+        assert_eq!(format_number(414351767826.0), "414351767826");
+        assert_eq!(format_number(1.5), "1.5");
+    }
+}
