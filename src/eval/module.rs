@@ -1,0 +1,1114 @@
+//! Modules: variables, locals, resources, module calls and outputs, evaluated lazily with cycle
+//! detection, and the unit that collects every resource instance.
+
+use super::expr::{EvalError, Scope};
+use super::{limits, EvalOptions, Loader, Mode, ResourceInstance, Unit};
+use crate::finding::Finding;
+use crate::parse::ParsedHcl;
+use crate::source::{FileId, Location};
+use crate::value::{Hop, Kind, Origin, Reason, Unknown, Value};
+use hcl_edit::structure::{Block, Body};
+use hcl_edit::Span;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Where an item sits: file index in the module, structure index in its body, and for locals
+/// the attribute index inside the `locals` block.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ItemRef {
+    pub file: usize,
+    pub idx: usize,
+    pub sub: usize,
+}
+
+/// The static content of a module directory.
+pub(crate) struct ModuleDef {
+    pub dir: PathBuf,
+    pub files: Vec<Arc<ParsedHcl>>,
+    pub variables: BTreeMap<String, ItemRef>,
+    pub locals: HashMap<String, ItemRef>,
+    /// `type.name` (managed) or `data.type.name`
+    pub resources: BTreeMap<String, (Mode, ItemRef)>,
+    pub modules: BTreeMap<String, ItemRef>,
+    pub outputs: BTreeMap<String, ItemRef>,
+}
+
+impl ModuleDef {
+    pub fn load(dir: &Path, files: Vec<Arc<ParsedHcl>>) -> ModuleDef {
+        let mut def = ModuleDef {
+            dir: dir.to_path_buf(),
+            files,
+            variables: BTreeMap::new(),
+            locals: HashMap::new(),
+            resources: BTreeMap::new(),
+            modules: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+        };
+        for (fi, f) in def.files.iter().enumerate() {
+            for (idx, s) in f.body.iter().enumerate() {
+                let Some(b) = s.as_block() else { continue };
+                let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+                let r = ItemRef {
+                    file: fi,
+                    idx,
+                    sub: 0,
+                };
+                match (b.ident.as_str(), labels.as_slice()) {
+                    ("variable", [name]) => {
+                        def.variables.entry(name.to_string()).or_insert(r);
+                    }
+                    ("locals", []) => {
+                        for (sub, s2) in b.body.iter().enumerate() {
+                            if let Some(a) = s2.as_attribute() {
+                                def.locals
+                                    .entry(a.key.as_str().to_string())
+                                    .or_insert(ItemRef { file: fi, idx, sub });
+                            }
+                        }
+                    }
+                    ("resource", [t, n]) => {
+                        def.resources
+                            .entry(format!("{t}.{n}"))
+                            .or_insert((Mode::Managed, r));
+                    }
+                    ("data", [t, n]) => {
+                        def.resources
+                            .entry(format!("data.{t}.{n}"))
+                            .or_insert((Mode::Data, r));
+                    }
+                    ("module", [n]) => {
+                        def.modules.entry(n.to_string()).or_insert(r);
+                    }
+                    ("output", [n]) => {
+                        def.outputs.entry(n.to_string()).or_insert(r);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        def
+    }
+
+    pub fn block(&self, r: ItemRef) -> Option<&Block> {
+        self.files.get(r.file)?.body.get(r.idx)?.as_block()
+    }
+    pub fn file_id(&self, r: ItemRef) -> FileId {
+        self.files[r.file].file
+    }
+    pub fn local_attr(&self, r: ItemRef) -> Option<&hcl_edit::structure::Attribute> {
+        self.block(r)?.body.get(r.sub)?.as_attribute()
+    }
+}
+
+pub(crate) enum Slot<T> {
+    InProgress,
+    Done(T),
+}
+
+/// One instance of a module (the root, or one call instance).
+pub(crate) struct ModuleInst {
+    pub def: Rc<ModuleDef>,
+    /// "" for the root; `module.a`, `module.a["k"]`, `module.a.module.b` for calls.
+    pub addr: String,
+    pub chain: Vec<Hop>,
+    pub depth: usize,
+    /// Values for variables: module arguments, or for the root the tfvars/CLI/env values.
+    pub inputs: HashMap<String, Value>,
+    /// `path.module` as Terraform gives it (relative to the root module directory).
+    pub path_module: String,
+    /// Directories of the modules on the call stack, for recursion detection.
+    pub stack: Vec<PathBuf>,
+    pub locals: RefCell<HashMap<String, Slot<Value>>>,
+    pub vars: RefCell<HashMap<String, Value>>,
+    pub resources: RefCell<HashMap<String, Slot<Rc<Vec<ResourceInstance>>>>>,
+    pub calls: RefCell<HashMap<String, Slot<Rc<CallResult>>>>,
+    pub outputs: RefCell<HashMap<String, Slot<Value>>>,
+}
+
+/// What a module call expanded to.
+pub(crate) enum CallResult {
+    /// Instances with their keys (None for a call without count/for_each).
+    Local(Vec<(Option<Value>, Rc<ModuleInst>)>),
+    /// Nothing is known about the call's outputs.
+    Unknown(Arc<Unknown>),
+}
+
+/// How a `count`/`for_each` expanded.
+pub(crate) enum Expansion {
+    Single,
+    Count(usize),
+    ForEach(Vec<(String, Value)>),
+    Unknown(Arc<Unknown>),
+}
+
+/// The evaluator of one unit. Single-threaded; units run in parallel.
+pub(crate) struct Ev<'l> {
+    pub loader: &'l Loader,
+    pub opts: &'l EvalOptions,
+    pub unit: RefCell<Unit>,
+    pub depth: Cell<usize>,
+    pub steps: Cell<u64>,
+    pub root_dir: PathBuf,
+    defs: RefCell<HashMap<PathBuf, Rc<ModuleDef>>>,
+}
+
+/// Evaluates the root module in `dir` (canonical) with the modules it calls.
+pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
+    let ev = Ev {
+        loader,
+        opts,
+        unit: RefCell::new(Unit {
+            root: crate::source::display_path(dir, &loader.cwd),
+            ..Unit::default()
+        }),
+        depth: Cell::new(0),
+        steps: Cell::new(0),
+        root_dir: dir.to_path_buf(),
+        defs: RefCell::new(HashMap::new()),
+    };
+    let Some(def) = ev.def_for(dir) else {
+        return ev.unit.into_inner();
+    };
+    let inputs = ev.root_inputs(&def);
+    let root = Rc::new(ModuleInst {
+        def,
+        addr: String::new(),
+        chain: vec![],
+        depth: 0,
+        inputs,
+        path_module: ".".to_string(),
+        stack: vec![dir.to_path_buf()],
+        locals: RefCell::new(HashMap::new()),
+        vars: RefCell::new(HashMap::new()),
+        resources: RefCell::new(HashMap::new()),
+        calls: RefCell::new(HashMap::new()),
+        outputs: RefCell::new(HashMap::new()),
+    });
+    ev.collect(&root);
+    let mut unit = ev.unit.into_inner();
+    unit.resources.sort_by(|a, b| {
+        (a.loc.file, a.loc.start, a.full_address()).cmp(&(b.loc.file, b.loc.start, b.full_address()))
+    });
+    unit
+}
+
+impl<'l> Ev<'l> {
+    pub fn def_for(&self, dir: &Path) -> Option<Rc<ModuleDef>> {
+        if let Some(d) = self.defs.borrow().get(dir) {
+            return Some(d.clone());
+        }
+        let files = self.loader.module_files(dir).ok()?;
+        {
+            let mut unit = self.unit.borrow_mut();
+            for f in &files {
+                if !unit.files.iter().any(|g| g.file == f.file) {
+                    unit.files.push(f.clone());
+                }
+            }
+        }
+        let def = Rc::new(ModuleDef::load(dir, files));
+        self.defs.borrow_mut().insert(dir.to_path_buf(), def.clone());
+        Some(def)
+    }
+
+    /// Reports an evaluation problem (EVAL001) at `loc`.
+    pub fn diag(&self, loc: Location, message: String) {
+        self.unit
+            .borrow_mut()
+            .diags
+            .push(Finding::new("EVAL001", loc, message));
+    }
+
+    /// Counts one step; false once the unit's budget is spent.
+    pub fn step(&self) -> bool {
+        let s = self.steps.get() + 1;
+        self.steps.set(s);
+        s <= limits::MAX_STEPS
+    }
+
+    // ---------------------------------------------------------------- variables
+
+    /// Values of the root module's variables, by Terraform's precedence (lowest first):
+    /// environment `TF_VAR_*`, `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)`
+    /// in lexical order, then `--var-file`/`--var` in command-line order. Defaults are applied
+    /// when a variable is read.
+    fn root_inputs(&self, def: &ModuleDef) -> HashMap<String, Value> {
+        let mut values: HashMap<String, Value> = HashMap::new();
+        for (k, v) in &self.opts.env_vars {
+            if def.variables.contains_key(k) {
+                values.insert(k.clone(), self.cli_value(def, k, v));
+            }
+        }
+        let dir = &def.dir;
+        let mut files: Vec<PathBuf> = Vec::new();
+        for name in ["terraform.tfvars", "terraform.tfvars.json"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                files.push(p);
+            }
+        }
+        let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                        n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        auto.sort();
+        files.extend(auto);
+        for f in &files {
+            self.read_tfvars(f, def, &mut values);
+        }
+        // --var-file and --var keep their relative order only within each kind; Terraform applies
+        // them in command-line order, which the CLI preserves by listing var files first.
+        for f in &self.opts.var_files.clone() {
+            self.read_tfvars(f, def, &mut values);
+        }
+        for (k, v) in &self.opts.vars {
+            if def.variables.contains_key(k) {
+                values.insert(k.clone(), self.cli_value(def, k, v));
+            }
+        }
+        values
+    }
+
+    /// A `--var`/`TF_VAR_` value: a string, or an HCL expression for variables of complex type.
+    fn cli_value(&self, def: &ModuleDef, name: &str, raw: &str) -> Value {
+        let complex = def
+            .variables
+            .get(name)
+            .and_then(|r| def.block(*r))
+            .and_then(|b| b.body.get_attribute("type"))
+            .map(|a| {
+                let t = a.value.to_string();
+                let t = t.trim();
+                t != "string" && t != "any"
+            })
+            .unwrap_or(false);
+        if complex {
+            if let Ok(expr) = hcl_edit::parser::parse_expr(raw) {
+                if let Some(v) = self.literal_only(&expr) {
+                    return v;
+                }
+            }
+        }
+        Value::string(raw)
+    }
+
+    /// Evaluates an expression that needs no scope (tfvars, CLI values).
+    fn literal_only(&self, expr: &hcl_edit::expr::Expression) -> Option<Value> {
+        let root = self.def_for(&self.root_dir)?;
+        let m = ModuleInst::bare(root);
+        let scope = Scope::template(&m, FileId(u32::MAX));
+        self.eval(expr, &scope).ok()
+    }
+
+    fn read_tfvars(&self, path: &Path, def: &ModuleDef, values: &mut HashMap<String, Value>) {
+        let (id, text) = match self.loader.read_text(path) {
+            Ok(x) => x,
+            Err(e) => {
+                // The pipeline reports unreadable --var-file paths itself; here it only matters
+                // that the values are unknown.
+                let _ = e;
+                return;
+            }
+        };
+        let is_json = path.to_string_lossy().ends_with(".json");
+        if is_json {
+            let Ok(v) = crate::json::parse_file(&text, id) else {
+                return;
+            };
+            if let Kind::Object(map) = v.kind {
+                for (k, v) in map {
+                    if def.variables.contains_key(&k) {
+                        values.insert(k, v);
+                    }
+                }
+            }
+            return;
+        }
+        let parsed = match self.loader.parsed(&std::fs::canonicalize(path).unwrap_or_default()) {
+            Some(crate::parse::Parsed::Hcl(h)) => h,
+            Some(_) => return,
+            None => match crate::parse::parse_hcl(&self.loader.sources, id) {
+                crate::parse::Parsed::Hcl(h) => h,
+                _ => return,
+            },
+        };
+        let Some(root) = self.def_for(&self.root_dir) else {
+            return;
+        };
+        let m = ModuleInst::bare(root);
+        let scope = Scope::template(&m, id);
+        for a in parsed.body.attributes() {
+            let k = a.key.as_str();
+            if !def.variables.contains_key(k) {
+                continue;
+            }
+            let v = match self.eval(&a.value, &scope) {
+                Ok(v) => v,
+                Err(e) => Value::unknown(Unknown {
+                    reason: Reason::Other(e.message),
+                    loc: Some(e.loc),
+                    reference: None,
+                }),
+            };
+            values.insert(k.to_string(), v);
+        }
+    }
+
+    /// `var.NAME` in module `m`.
+    pub fn var(&self, m: &ModuleInst, name: &str, at: Location) -> Result<Value, EvalError> {
+        if let Some(v) = m.vars.borrow().get(name) {
+            return Ok(v.with_hop(at, &format!("via `var.{name}`")));
+        }
+        let Some(r) = m.def.variables.get(name).copied() else {
+            return Err(EvalError::new(
+                at,
+                format!("reference to undeclared input variable `var.{name}`"),
+            ));
+        };
+        let block = m.def.block(r).expect("variable block");
+        let decl_loc = span_loc(m.def.file_id(r), block.ident.span());
+        let v = if let Some(v) = m.inputs.get(name) {
+            v.clone()
+        } else if let Some(d) = block.body.get_attribute("default") {
+            let scope = Scope::module(m, m.def.file_id(r));
+            match self.eval(&d.value, &scope) {
+                Ok(v) => v,
+                Err(e) => Value::unknown(Unknown {
+                    reason: Reason::Other(e.message),
+                    loc: Some(e.loc),
+                    reference: None,
+                }),
+            }
+        } else {
+            let reason = if m.addr.is_empty() {
+                Reason::Variable {
+                    name: name.to_string(),
+                }
+            } else {
+                Reason::Other(format!(
+                    "input `{name}` of `{}` is not set by the module call and has no default",
+                    m.addr
+                ))
+            };
+            Value::unknown(Unknown {
+                reason,
+                loc: Some(decl_loc),
+                reference: None,
+            })
+            .at(decl_loc)
+        };
+        // `nullable = false` turns a null into the default; otherwise null stays null.
+        let v = if v.is_null() {
+            let nullable = block
+                .body
+                .get_attribute("nullable")
+                .map(|a| a.value.as_bool() != Some(false))
+                .unwrap_or(true);
+            if !nullable {
+                match block.body.get_attribute("default") {
+                    Some(d) => self.eval(&d.value, &Scope::module(m, m.def.file_id(r)))?,
+                    None => v,
+                }
+            } else {
+                v
+            }
+        } else {
+            v
+        };
+        let v = v.with_hop(decl_loc, &format!("variable `{name}`"));
+        m.vars.borrow_mut().insert(name.to_string(), v.clone());
+        Ok(v.with_hop(at, &format!("via `var.{name}`")))
+    }
+
+    // ---------------------------------------------------------------- locals
+
+    pub fn local(&self, m: &ModuleInst, name: &str, at: Location) -> Result<Value, EvalError> {
+        match m.locals.borrow().get(name) {
+            Some(Slot::Done(v)) => return Ok(v.with_hop(at, &format!("via `local.{name}`"))),
+            Some(Slot::InProgress) => {
+                return Ok(Value::unknown(Unknown {
+                    reason: Reason::Cycle(format!("`local.{name}` depends on itself")),
+                    loc: Some(at),
+                    reference: None,
+                })
+                .at(at))
+            }
+            None => {}
+        }
+        let Some(r) = m.def.locals.get(name).copied() else {
+            return Err(EvalError::new(
+                at,
+                format!("reference to undeclared local value `local.{name}`"),
+            ));
+        };
+        m.locals
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress);
+        let attr = m.def.local_attr(r).expect("local attribute");
+        let file = m.def.file_id(r);
+        let scope = Scope::module(m, file);
+        let v = match self.eval(&attr.value, &scope) {
+            Ok(v) => v,
+            Err(e) => Value::unknown(Unknown {
+                reason: Reason::Other(e.message),
+                loc: Some(e.loc),
+                reference: None,
+            })
+            .at(e.loc),
+        };
+        if let Some(u) = v.as_unknown() {
+            if let Reason::Cycle(_) = u.reason {
+                let key_loc = span_loc(file, attr.key.span());
+                self.diag(
+                    key_loc,
+                    format!(
+                        "`local.{name}` cannot be evaluated: it is part of a dependency cycle ({}); Terraform rejects the configuration",
+                        u.reason
+                    ),
+                );
+            }
+        }
+        let v = if v.size() > limits::MAX_VALUE_NODES {
+            Value::unknown_reason(Reason::Limit(format!(
+                "`local.{name}` is larger than {} elements",
+                limits::MAX_VALUE_NODES
+            )))
+        } else {
+            v
+        };
+        m.locals
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(v.clone()));
+        Ok(v.with_hop(at, &format!("via `local.{name}`")))
+    }
+
+    // ---------------------------------------------------------------- instances
+
+    /// Expands `count`/`for_each` of a block body.
+    pub fn expand(&self, body: &Body, scope: &Scope) -> Result<Expansion, EvalError> {
+        if let Some(c) = body.get_attribute("count") {
+            let v = self.eval(&c.value, scope)?;
+            let loc = span_loc(scope.file, c.value.span());
+            return Ok(match &v.kind {
+                Kind::Number(n) if *n >= 0.0 && n.fract() == 0.0 => {
+                    if *n as usize > limits::MAX_INSTANCES {
+                        self.diag(
+                            loc,
+                            format!(
+                                "count = {} exceeds policy-lint's limit of {} instances; the resource is checked as one instance of unknown index",
+                                crate::value::format_number(*n),
+                                limits::MAX_INSTANCES
+                            ),
+                        );
+                        Expansion::Unknown(Arc::new(Unknown {
+                            reason: Reason::Limit("too many instances".into()),
+                            loc: Some(loc),
+                            reference: None,
+                        }))
+                    } else {
+                        Expansion::Count(*n as usize)
+                    }
+                }
+                Kind::Bool(b) => Expansion::Count(*b as usize),
+                Kind::String(s) if s.parse::<usize>().is_ok() => {
+                    Expansion::Count(s.parse::<usize>().unwrap_or(0).min(limits::MAX_INSTANCES))
+                }
+                _ => Expansion::Unknown(Arc::new(match v.first_unknown() {
+                    Some(u) => u.clone(),
+                    None => Unknown {
+                        reason: Reason::Other(format!(
+                            "count must be a whole number, not {}",
+                            v.type_name()
+                        )),
+                        loc: Some(loc),
+                        reference: None,
+                    },
+                })),
+            });
+        }
+        if let Some(fe) = body.get_attribute("for_each") {
+            let v = self.eval(&fe.value, scope)?;
+            let loc = span_loc(scope.file, fe.value.span());
+            let items: Vec<(String, Value)> = match &v.kind {
+                Kind::Object(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                Kind::List(items) => {
+                    let mut out = Vec::new();
+                    for i in items {
+                        match i.to_tf_string() {
+                            Some(s) => out.push((s, i.clone())),
+                            None => {
+                                return Ok(Expansion::Unknown(Arc::new(
+                                    i.first_unknown().cloned().unwrap_or(Unknown {
+                                        reason: Reason::Other(
+                                            "for_each over a set needs strings".into(),
+                                        ),
+                                        loc: Some(loc),
+                                        reference: None,
+                                    }),
+                                )))
+                            }
+                        }
+                    }
+                    out.sort_by(|a, b| a.0.cmp(&b.0));
+                    out.dedup_by(|a, b| a.0 == b.0);
+                    out
+                }
+                Kind::Null => vec![],
+                _ => {
+                    return Ok(Expansion::Unknown(Arc::new(
+                        v.first_unknown().cloned().unwrap_or(Unknown {
+                            reason: Reason::Other(format!(
+                                "for_each needs a map or a set of strings, not {}",
+                                v.type_name()
+                            )),
+                            loc: Some(loc),
+                            reference: None,
+                        }),
+                    )))
+                }
+            };
+            if items.len() > limits::MAX_INSTANCES {
+                self.diag(
+                    loc,
+                    format!(
+                        "for_each over {} elements exceeds policy-lint's limit of {} instances; the resource is checked as one instance of unknown key",
+                        items.len(),
+                        limits::MAX_INSTANCES
+                    ),
+                );
+                return Ok(Expansion::Unknown(Arc::new(Unknown {
+                    reason: Reason::Limit("too many instances".into()),
+                    loc: Some(loc),
+                    reference: None,
+                })));
+            }
+            return Ok(Expansion::ForEach(items));
+        }
+        Ok(Expansion::Single)
+    }
+
+    /// Evaluates all instances of a resource or data source (`type.name` or `data.type.name`).
+    pub fn resource_group(
+        &self,
+        m: &ModuleInst,
+        key: &str,
+    ) -> Option<Result<Rc<Vec<ResourceInstance>>, Arc<Unknown>>> {
+        match m.resources.borrow().get(key) {
+            Some(Slot::Done(v)) => return Some(Ok(v.clone())),
+            Some(Slot::InProgress) => {
+                return Some(Err(Arc::new(Unknown::new(Reason::Cycle(format!(
+                    "`{key}` refers to itself"
+                ))))))
+            }
+            None => {}
+        }
+        let (mode, r) = *m.def.resources.get(key)?;
+        m.resources
+            .borrow_mut()
+            .insert(key.to_string(), Slot::InProgress);
+        let block = m.def.block(r).expect("resource block");
+        let file = m.def.file_id(r);
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        let (rtype, name) = (labels[0].to_string(), labels[1].to_string());
+        let header_end = block
+            .labels
+            .last()
+            .and_then(|l| l.span())
+            .map(|s| s.end)
+            .unwrap_or(0);
+        let header_start = block.ident.span().map(|s| s.start).unwrap_or(0);
+        let loc = Location::new(file, header_start..header_end.max(header_start));
+        let block_loc = span_loc(file, block.span());
+        let local_addr = if mode == Mode::Data {
+            format!("data.{rtype}.{name}")
+        } else {
+            format!("{rtype}.{name}")
+        };
+        let address = if m.addr.is_empty() {
+            local_addr
+        } else {
+            format!("{}.{local_addr}", m.addr)
+        };
+        let scope = Scope::module(m, file);
+        let expansion = self.expand(&block.body, &scope).unwrap_or_else(|e| {
+            Expansion::Unknown(Arc::new(Unknown {
+                reason: Reason::Other(e.message),
+                loc: Some(e.loc),
+                reference: None,
+            }))
+        });
+        let mut out = Vec::new();
+        let mut make = |key: Option<String>, scope: &Scope, unknown: Option<Arc<Unknown>>| {
+            let mut body = self.eval_body(&block.body, scope, true);
+            if mode == Mode::Data && rtype == "aws_iam_policy_document" {
+                body = self.render_policy_document(body);
+            }
+            out.push(ResourceInstance {
+                mode,
+                rtype: rtype.clone(),
+                name: name.clone(),
+                module: m.addr.clone(),
+                address: address.clone(),
+                key,
+                body,
+                loc,
+                block_loc,
+                call_chain: m.chain.clone(),
+                existence_unknown: unknown,
+            });
+        };
+        match expansion {
+            Expansion::Single => make(None, &scope, None),
+            Expansion::Count(n) => {
+                for i in 0..n {
+                    let s = scope.with_count(Value::number(i as f64));
+                    make(Some(i.to_string()), &s, None);
+                }
+            }
+            Expansion::ForEach(items) => {
+                for (k, v) in items {
+                    let s = scope.with_each(Value::string(k.clone()), v);
+                    make(Some(format!("{k:?}")), &s, None);
+                }
+            }
+            Expansion::Unknown(u) => {
+                let uv = Value::unknown((*u).clone());
+                let s = scope
+                    .with_count(uv.clone())
+                    .with_each_owned(uv.clone(), uv.clone());
+                make(None, &s, Some(u));
+            }
+        }
+        let rc = Rc::new(out);
+        m.resources
+            .borrow_mut()
+            .insert(key.to_string(), Slot::Done(rc.clone()));
+        Some(Ok(rc))
+    }
+
+    fn render_policy_document(&self, mut body: Value) -> Value {
+        let rendered = {
+            let unit = self.unit.borrow();
+            super::policydoc::render(&body, &|v| unit.decode_json(v).ok())
+        };
+        let loc = body.loc();
+        let json = super::funcs::call(
+            "jsonencode",
+            vec![rendered.clone()],
+            &super::funcs::CallCtx {
+                loc: loc.unwrap_or(Location::new(FileId(0), 0..0)),
+            },
+        );
+        if let Some(Ok(mut s)) = json {
+            s.origin = body.origin.clone();
+            if let Some((key, _)) = super::placeholder_text(&s) {
+                self.unit.borrow_mut().json_docs.insert(key, rendered);
+            }
+            if let Kind::Object(map) = &mut body.kind {
+                map.insert("json".into(), s.clone());
+                map.insert("minified_json".into(), s);
+            }
+        }
+        body
+    }
+
+    /// Evaluates a block body into an object: attributes by name, nested blocks as lists of
+    /// objects under their type, `dynamic` blocks expanded. `top` skips meta-arguments.
+    pub fn eval_body(&self, body: &Body, scope: &Scope, top: bool) -> Value {
+        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        for s in body.iter() {
+            if let Some(a) = s.as_attribute() {
+                let k = a.key.as_str();
+                if top && matches!(k, "count" | "for_each" | "depends_on" | "provider") {
+                    continue;
+                }
+                let v = match self.eval(&a.value, scope) {
+                    Ok(v) => v,
+                    Err(e) => Value::unknown(Unknown {
+                        reason: Reason::Other(e.message),
+                        loc: Some(e.loc),
+                        reference: None,
+                    })
+                    .at(e.loc),
+                };
+                map.insert(k.to_string(), v);
+            } else if let Some(b) = s.as_block() {
+                let ident = b.ident.as_str();
+                if top && matches!(ident, "lifecycle" | "provisioner" | "connection") {
+                    continue;
+                }
+                if ident == "dynamic" {
+                    self.expand_dynamic(b, scope, &mut map);
+                    continue;
+                }
+                let v = self
+                    .eval_body(&b.body, scope, false)
+                    .with_origin(Origin::at(span_loc(scope.file, b.span())));
+                push_block(&mut map, ident, v);
+            }
+        }
+        Value::new(Kind::Object(map), Origin::none())
+    }
+
+    fn expand_dynamic(&self, b: &Block, scope: &Scope, map: &mut BTreeMap<String, Value>) {
+        let Some(name) = b.labels.first().map(|l| l.as_str().to_string()) else {
+            return;
+        };
+        let iter_name = b
+            .body
+            .get_attribute("iterator")
+            .and_then(|a| a.value.as_variable().map(|v| v.as_str().to_string()))
+            .unwrap_or_else(|| name.clone());
+        let Some(content) = b.body.get_blocks("content").next() else {
+            return;
+        };
+        let Some(fe) = b.body.get_attribute("for_each") else {
+            return;
+        };
+        let coll = match self.eval(&fe.value, scope) {
+            Ok(v) => v,
+            Err(_) => return,
+        };
+        let origin = Origin::at(span_loc(scope.file, b.span()));
+        let items: Vec<(Value, Value)> = match &coll.kind {
+            Kind::List(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::number(i as f64), v.clone()))
+                .collect(),
+            Kind::Object(m) => m
+                .iter()
+                .map(|(k, v)| (Value::string(k.clone()), v.clone()))
+                .collect(),
+            Kind::Null => vec![],
+            _ => {
+                // Unknown collection: one block of unknown content, so rules see "unknown".
+                let u = coll.clone();
+                let s = scope.with_var(&iter_name, iterator_obj(u.clone(), u));
+                let v = self
+                    .eval_body(&content.body, &s, false)
+                    .with_origin(origin.clone());
+                push_block(map, &name, v);
+                return;
+            }
+        };
+        for (k, v) in items.into_iter().take(limits::MAX_INSTANCES) {
+            let s = scope.with_var(&iter_name, iterator_obj(k, v));
+            let v = self
+                .eval_body(&content.body, &s, false)
+                .with_origin(origin.clone());
+            push_block(map, &name, v);
+        }
+    }
+
+    // ---------------------------------------------------------------- module calls
+
+    pub fn call(&self, m: &ModuleInst, name: &str) -> Option<Rc<CallResult>> {
+        match m.calls.borrow().get(name) {
+            Some(Slot::Done(v)) => return Some(v.clone()),
+            Some(Slot::InProgress) => {
+                return Some(Rc::new(CallResult::Unknown(Arc::new(Unknown::new(
+                    Reason::Cycle(format!("`module.{name}` depends on itself")),
+                )))))
+            }
+            None => {}
+        }
+        let r = *m.def.modules.get(name)?;
+        m.calls
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress);
+        let result = self.call_inner(m, name, r);
+        let rc = Rc::new(result);
+        m.calls
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(rc.clone()));
+        Some(rc)
+    }
+
+    fn call_inner(&self, m: &ModuleInst, name: &str, r: ItemRef) -> CallResult {
+        let block = m.def.block(r).expect("module block");
+        let file = m.def.file_id(r);
+        let block_loc = span_loc(file, block.span());
+        let call_addr = if m.addr.is_empty() {
+            format!("module.{name}")
+        } else {
+            format!("{}.module.{name}", m.addr)
+        };
+        self.unit
+            .borrow_mut()
+            .module_calls
+            .push((call_addr.clone(), block_loc));
+        let source = block
+            .body
+            .get_attribute("source")
+            .and_then(|a| a.value.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let unknown = |reason: Reason| CallResult::Unknown(Arc::new(Unknown::new(reason)));
+        if !(source.starts_with("./") || source.starts_with("../")) {
+            return unknown(Reason::RemoteModule {
+                call: call_addr,
+                source,
+            });
+        }
+        let dir = m.def.dir.join(&source);
+        let Ok(dir) = std::fs::canonicalize(&dir) else {
+            return unknown(Reason::Other(format!(
+                "module source `{source}` of `{call_addr}` does not exist"
+            )));
+        };
+        if m.depth + 1 > limits::MAX_MODULE_DEPTH || m.stack.contains(&dir) {
+            self.diag(
+                block_loc,
+                format!(
+                    "`{call_addr}` calls `{source}`, which is already being evaluated (modules call each other in a loop) or nests deeper than {} levels; its outputs are unknown",
+                    limits::MAX_MODULE_DEPTH
+                ),
+            );
+            return unknown(Reason::Limit(format!("module recursion at `{call_addr}`")));
+        }
+        let Some(def) = self.def_for(&dir) else {
+            return unknown(Reason::Other(format!(
+                "module source `{source}` of `{call_addr}` cannot be read"
+            )));
+        };
+        let scope = Scope::module(m, file);
+        let expansion = self.expand(&block.body, &scope).unwrap_or_else(|e| {
+            Expansion::Unknown(Arc::new(Unknown {
+                reason: Reason::Other(e.message),
+                loc: Some(e.loc),
+                reference: None,
+            }))
+        });
+        let path_module = {
+            let rel = crate::source::display_path(&dir, &self.root_dir);
+            if rel == "." {
+                ".".to_string()
+            } else {
+                rel
+            }
+        };
+        let make = |key: Option<Value>, scope: &Scope| -> Rc<ModuleInst> {
+            let mut inputs = HashMap::new();
+            for a in block.body.attributes() {
+                let k = a.key.as_str();
+                if matches!(
+                    k,
+                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
+                ) {
+                    continue;
+                }
+                let v = match self.eval(&a.value, scope) {
+                    Ok(v) => v,
+                    Err(e) => Value::unknown(Unknown {
+                        reason: Reason::Other(e.message),
+                        loc: Some(e.loc),
+                        reference: None,
+                    }),
+                };
+                let arg_loc = span_loc(file, a.span());
+                inputs.insert(
+                    k.to_string(),
+                    v.with_hop(arg_loc, &format!("passed to `{call_addr}` as `{k}`")),
+                );
+            }
+            let addr = match &key {
+                None => call_addr.clone(),
+                Some(k) => match &k.kind {
+                    Kind::String(s) => format!("{call_addr}[{s:?}]"),
+                    _ => format!(
+                        "{call_addr}[{}]",
+                        k.to_tf_string().unwrap_or_else(|| "?".into())
+                    ),
+                },
+            };
+            let mut chain = m.chain.clone();
+            chain.push(Hop {
+                loc: block_loc,
+                label: format!("in `{addr}`"),
+            });
+            let mut stack = m.stack.clone();
+            stack.push(dir.clone());
+            Rc::new(ModuleInst {
+                def: def.clone(),
+                addr,
+                chain,
+                depth: m.depth + 1,
+                inputs,
+                path_module: path_module.clone(),
+                stack,
+                locals: RefCell::new(HashMap::new()),
+                vars: RefCell::new(HashMap::new()),
+                resources: RefCell::new(HashMap::new()),
+                calls: RefCell::new(HashMap::new()),
+                outputs: RefCell::new(HashMap::new()),
+            })
+        };
+        let instances = match expansion {
+            Expansion::Single => vec![(None, make(None, &scope))],
+            Expansion::Count(n) => (0..n)
+                .map(|i| {
+                    let k = Value::number(i as f64);
+                    let s = scope.with_count(k.clone());
+                    (Some(k.clone()), make(Some(k), &s))
+                })
+                .collect(),
+            Expansion::ForEach(items) => items
+                .into_iter()
+                .map(|(k, v)| {
+                    let kv = Value::string(k);
+                    let s = scope.with_each(kv.clone(), v);
+                    (Some(kv.clone()), make(Some(kv), &s))
+                })
+                .collect(),
+            Expansion::Unknown(u) => {
+                let uv = Value::unknown((*u).clone());
+                let s = scope
+                    .with_count(uv.clone())
+                    .with_each_owned(uv.clone(), uv.clone());
+                vec![(None, make(None, &s))]
+            }
+        };
+        CallResult::Local(instances)
+    }
+
+    /// `module.NAME.OUTPUT` of one module instance.
+    pub fn output(&self, child: &ModuleInst, name: &str, at: Location) -> Value {
+        match child.outputs.borrow().get(name) {
+            Some(Slot::Done(v)) => return v.clone(),
+            Some(Slot::InProgress) => {
+                return Value::unknown_reason(Reason::Cycle(format!(
+                    "output `{name}` of `{}` depends on itself",
+                    child.addr
+                )))
+            }
+            None => {}
+        }
+        let Some(r) = child.def.outputs.get(name).copied() else {
+            return Value::unknown(Unknown {
+                reason: Reason::Other(format!("`{}` has no output `{name}`", child.addr)),
+                loc: Some(at),
+                reference: None,
+            });
+        };
+        child
+            .outputs
+            .borrow_mut()
+            .insert(name.to_string(), Slot::InProgress);
+        let block = child.def.block(r).expect("output block");
+        let file = child.def.file_id(r);
+        let v = match block.body.get_attribute("value") {
+            Some(a) => match self.eval(&a.value, &Scope::module(child, file)) {
+                Ok(v) => v,
+                Err(e) => Value::unknown(Unknown {
+                    reason: Reason::Other(e.message),
+                    loc: Some(e.loc),
+                    reference: None,
+                }),
+            },
+            None => Value::null(),
+        };
+        let v = v.with_hop(
+            span_loc(file, block.span()),
+            &format!("output `{name}` of `{}`", child.addr),
+        );
+        child
+            .outputs
+            .borrow_mut()
+            .insert(name.to_string(), Slot::Done(v.clone()));
+        v
+    }
+
+    /// All outputs of a module instance as an object (for `module.NAME` used as a value).
+    pub fn outputs_object(&self, child: &ModuleInst, at: Location) -> Value {
+        let names: Vec<String> = child.def.outputs.keys().cloned().collect();
+        let map = names
+            .into_iter()
+            .map(|n| {
+                let v = self.output(child, &n, at);
+                (n, v)
+            })
+            .collect();
+        Value::object(map)
+    }
+
+    // ---------------------------------------------------------------- collection
+
+    /// Evaluates every resource, data source and module call reachable from `m` and moves the
+    /// instances into the unit.
+    fn collect(&self, m: &Rc<ModuleInst>) {
+        let keys: Vec<String> = m.def.resources.keys().cloned().collect();
+        for k in keys {
+            if let Some(Ok(insts)) = self.resource_group(m, &k) {
+                self.unit
+                    .borrow_mut()
+                    .resources
+                    .extend(insts.iter().cloned());
+            }
+        }
+        // Outputs are evaluated too, so that errors in them surface like Terraform's would.
+        let names: Vec<String> = m.def.modules.keys().cloned().collect();
+        for n in names {
+            if let Some(res) = self.call(m, &n) {
+                if let CallResult::Local(insts) = &*res {
+                    for (_, child) in insts {
+                        self.collect(child);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl ModuleInst {
+    /// A module instance with no inputs, for evaluating tfvars and CLI values.
+    pub fn bare(def: Rc<ModuleDef>) -> ModuleInst {
+        ModuleInst {
+            def,
+            addr: String::new(),
+            chain: vec![],
+            depth: 0,
+            inputs: HashMap::new(),
+            path_module: ".".into(),
+            stack: vec![],
+            locals: RefCell::new(HashMap::new()),
+            vars: RefCell::new(HashMap::new()),
+            resources: RefCell::new(HashMap::new()),
+            calls: RefCell::new(HashMap::new()),
+            outputs: RefCell::new(HashMap::new()),
+        }
+    }
+}
+
+fn push_block(map: &mut BTreeMap<String, Value>, ident: &str, v: Value) {
+    match map.get_mut(ident) {
+        Some(Value {
+            kind: Kind::List(items),
+            ..
+        }) => items.push(v),
+        _ => {
+            map.insert(ident.to_string(), Value::list(vec![v]));
+        }
+    }
+}
+
+fn iterator_obj(key: Value, value: Value) -> Value {
+    let mut m = BTreeMap::new();
+    m.insert("key".to_string(), key);
+    m.insert("value".to_string(), value);
+    Value::object(m)
+}
+
+/// A location from an optional span (empty span at 0 when missing).
+pub(crate) fn span_loc(file: FileId, span: Option<std::ops::Range<usize>>) -> Location {
+    Location::new(file, span.unwrap_or(0..0))
+}

@@ -1,0 +1,197 @@
+//! Parsing Terraform (hcl-edit) and JSON with locations, and turning failures into SYN001.
+
+use crate::finding::Finding;
+use crate::source::{FileId, Location, SourceMap};
+use crate::value::Value;
+use std::sync::Arc;
+
+/// Deepest bracket/brace/parenthesis nesting accepted in HCL. hcl-edit's parser is recursive, so
+/// deeper input is refused before it reaches the parser (SYN001) instead of overflowing the stack.
+pub const MAX_HCL_DEPTH: usize = 128;
+
+/// A parsed Terraform file.
+#[derive(Debug)]
+pub struct ParsedHcl {
+    pub file: FileId,
+    pub body: hcl_edit::structure::Body,
+}
+
+/// What a file turned into.
+#[derive(Debug, Clone)]
+pub enum Parsed {
+    Hcl(Arc<ParsedHcl>),
+    /// A JSON document (policy file, tfvars.json, tf.json).
+    Json(Arc<Value>),
+    /// The file did not parse; the SYN001 finding says why.
+    Failed(Finding),
+}
+
+/// Decodes bytes as UTF-8 text, refusing binary content. The error message is for SYN001.
+pub fn decode_text(bytes: &[u8]) -> Result<String, (usize, String)> {
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        return Err((
+            pos,
+            "file contains NUL bytes: it looks binary, not text".to_string(),
+        ));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => Err((
+            e.valid_up_to(),
+            format!(
+                "file is not valid UTF-8 (invalid byte at offset {}); Terraform and JSON files must be UTF-8",
+                e.valid_up_to()
+            ),
+        )),
+    }
+}
+
+/// A SYN001 finding at a byte offset.
+pub fn syntax_finding(sources: &SourceMap, file: FileId, offset: usize, message: String) -> Finding {
+    let f = sources.get(file);
+    let offset = offset.min(f.text.len());
+    // Highlight one character (or nothing at end of file).
+    let end = f.text[offset..]
+        .chars()
+        .next()
+        .map(|c| offset + c.len_utf8())
+        .unwrap_or(offset);
+    Finding::new("SYN001", Location::new(file, offset..end), message)
+}
+
+/// Scans HCL text for bracket nesting deeper than `max`, skipping strings, heredocs and comments
+/// roughly. Returns the offset where the limit was crossed.
+pub fn find_excessive_nesting(text: &str, max: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut depth: usize = 0;
+    let mut i = 0;
+    // Template interpolations nest too: `${` counts as an opening brace.
+    let mut in_string = false;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                    depth += 1;
+                    if depth > max {
+                        return Some(i);
+                    }
+                    in_string = false;
+                    i += 1;
+                }
+                b'\n' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                b'"' => in_string = true,
+                b'#' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'/') => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'/' if b.get(i + 1) == Some(&b'*') => {
+                    i += 2;
+                    while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                b'{' | b'[' | b'(' => {
+                    depth += 1;
+                    if depth > max {
+                        return Some(i);
+                    }
+                }
+                b'}' | b']' | b')' => {
+                    depth = depth.saturating_sub(1);
+                    // closing an interpolation returns into the string
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Parses Terraform native syntax (`.tf`, `.tfvars`).
+pub fn parse_hcl(sources: &SourceMap, file: FileId) -> Parsed {
+    let text = sources.get(file).text.clone();
+    if let Some(off) = find_excessive_nesting(&text, MAX_HCL_DEPTH) {
+        return Parsed::Failed(syntax_finding(
+            sources,
+            file,
+            off,
+            format!(
+                "expressions or blocks nested more than {MAX_HCL_DEPTH} levels deep; policy-lint does not evaluate them"
+            ),
+        ));
+    }
+    match hcl_edit::parser::parse_body(&text) {
+        Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl { file, body })),
+        Err(e) => {
+            let loc = e.location();
+            let msg = e.message().trim().replace('\n', "; ");
+            Parsed::Failed(syntax_finding(
+                sources,
+                file,
+                loc.offset(),
+                format!(
+                    "Terraform syntax error at line {}, column {}: {}",
+                    loc.line(),
+                    loc.column(),
+                    msg
+                ),
+            ))
+        }
+    }
+}
+
+/// Parses a JSON file into a value with spans.
+pub fn parse_json(sources: &SourceMap, file: FileId) -> Parsed {
+    let text = sources.get(file).text.clone();
+    match crate::json::parse_file(&text, file) {
+        Ok(v) => Parsed::Json(Arc::new(v)),
+        Err(e) => {
+            let f = sources.get(file);
+            let lc = f.line_col(e.offset as u32);
+            Parsed::Failed(syntax_finding(
+                sources,
+                file,
+                e.offset,
+                format!(
+                    "JSON syntax error at line {}, column {}: {}",
+                    lc.line, lc.col, e.message
+                ),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_nesting_is_detected() {
+        let deep = format!("a = {}1{}", "[".repeat(200), "]".repeat(200));
+        assert!(find_excessive_nesting(&deep, 128).is_some());
+        assert!(find_excessive_nesting("a = [[1]]\n# [[[[[[\n", 2).is_none());
+        assert!(find_excessive_nesting("a = \"[[[[\"", 2).is_none());
+    }
+
+    #[test]
+    fn binary_is_refused() {
+        assert!(decode_text(b"ab\0c").is_err());
+        assert!(decode_text(&[0xff, 0xfe]).is_err());
+        assert_eq!(decode_text(b"ok").unwrap(), "ok");
+    }
+}
