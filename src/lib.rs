@@ -7,3 +7,8 @@ pub mod finding;
 pub mod json;
 pub mod source;
 pub mod value;
+pub mod eval;
+pub mod parse;
+pub mod checks;
+pub mod discover;
+pub mod suppress;

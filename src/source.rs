@@ -152,6 +152,10 @@ impl SourceMap {
         self.files.read().unwrap()[id.0 as usize].clone()
     }
 
+    pub fn try_get(&self, id: FileId) -> Option<Arc<SourceFile>> {
+        self.files.read().unwrap().get(id.0 as usize).cloned()
+    }
+
     pub fn lookup(&self, path: &Path) -> Option<FileId> {
         self.by_path.read().unwrap().get(path).copied()
     }

@@ -388,13 +388,15 @@ impl Unit {
     }
 
     /// The instances a reference points at.
-    pub fn resolve<'a>(
-        &'a self,
-        r: &'a crate::value::ResourceRef,
-    ) -> impl Iterator<Item = &'a ResourceInstance> {
+    pub fn resolve(
+        &self,
+        r: &crate::value::ResourceRef,
+    ) -> impl Iterator<Item = &ResourceInstance> + '_ {
+        let address = r.address.clone();
+        let key = r.key.clone();
         self.resources
             .iter()
-            .filter(move |i| i.address == r.address && (r.key.is_none() || i.key == r.key))
+            .filter(move |i| i.address == address && (key.is_none() || i.key == key))
     }
 }
 

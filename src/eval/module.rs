@@ -239,7 +239,7 @@ impl<'l> Ev<'l> {
         let mut values: HashMap<String, Value> = HashMap::new();
         for (k, v) in &self.opts.env_vars {
             if def.variables.contains_key(k) {
-                values.insert(k.clone(), self.cli_value(def, k, v));
+                values.insert(k.clone(), self.cli_value(def, k, v, &format!("TF_VAR_{k}")));
             }
         }
         let dir = &def.dir;
@@ -273,14 +273,20 @@ impl<'l> Ev<'l> {
         }
         for (k, v) in &self.opts.vars {
             if def.variables.contains_key(k) {
-                values.insert(k.clone(), self.cli_value(def, k, v));
+                values.insert(k.clone(), self.cli_value(def, k, v, &format!("--var {k}")));
             }
         }
         values
     }
 
     /// A `--var`/`TF_VAR_` value: a string, or an HCL expression for variables of complex type.
-    fn cli_value(&self, def: &ModuleDef, name: &str, raw: &str) -> Value {
+    /// The value is registered as a small source of its own so findings can point at it.
+    fn cli_value(&self, def: &ModuleDef, name: &str, raw: &str, origin: &str) -> Value {
+        let id = self.loader.sources.add(
+            PathBuf::from(format!("<{origin}>")),
+            origin.to_string(),
+            Arc::from(raw),
+        );
         let complex = def
             .variables
             .get(name)
@@ -294,19 +300,19 @@ impl<'l> Ev<'l> {
             .unwrap_or(false);
         if complex {
             if let Ok(expr) = hcl_edit::parser::parse_expr(raw) {
-                if let Some(v) = self.literal_only(&expr) {
+                if let Some(v) = self.literal_only(&expr, id) {
                     return v;
                 }
             }
         }
-        Value::string(raw)
+        Value::string(raw).at(Location::new(id, 0..raw.len()))
     }
 
     /// Evaluates an expression that needs no scope (tfvars, CLI values).
-    fn literal_only(&self, expr: &hcl_edit::expr::Expression) -> Option<Value> {
+    fn literal_only(&self, expr: &hcl_edit::expr::Expression, file: FileId) -> Option<Value> {
         let root = self.def_for(&self.root_dir)?;
         let m = ModuleInst::bare(root);
-        let scope = Scope::template(&m, FileId(u32::MAX));
+        let scope = Scope::template(&m, file);
         self.eval(expr, &scope).ok()
     }
 

@@ -1,0 +1,241 @@
+//! CMK001–CMK003 and REG001–REG003: workspace wiring of customer-managed keys, and regions.
+//! Also the links between key configurations, KMS keys and aliases used by the KMS checks.
+
+use super::{at_value, unresolved, Ctx};
+use crate::eval::{ResourceInstance, Unit};
+use crate::value::{Kind, PathResult, Value};
+
+pub const KEYCONF: &str = "databricks_mws_customer_managed_keys";
+pub const WORKSPACE: &str = "databricks_mws_workspaces";
+
+/// The key configuration a workspace attribute points at.
+pub fn keyconf_of<'a>(unit: &'a Unit, v: &Value) -> Option<&'a ResourceInstance> {
+    let r = v.reference()?;
+    unit.resolve(r).find(|i| i.rtype == KEYCONF)
+}
+
+/// `aws_kms_key` instances a value refers to: directly, or through an `aws_kms_alias`
+/// (`target_key_id`).
+pub fn keys_of<'a>(unit: &'a Unit, v: &Value) -> Vec<&'a ResourceInstance> {
+    let Some(r) = v.reference() else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    for i in unit.resolve(r) {
+        match i.rtype.as_str() {
+            "aws_kms_key" | "aws_kms_replica_key" => out.push(i),
+            "aws_kms_alias" => {
+                if let Some(t) = i.attr("target_key_id") {
+                    if let Some(r2) = t.reference() {
+                        out.extend(unit.resolve(r2).filter(|k| k.rtype == "aws_kms_key" || k.rtype == "aws_kms_replica_key"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The region field of a KMS key ARN (`arn:aws:kms:<region>:...`), when known.
+pub fn arn_region(v: &Value) -> Option<String> {
+    let s = v.as_str()?;
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() >= 6 && parts[0] == "arn" && parts[2] == "kms" && !parts[3].is_empty() {
+        Some(parts[3].to_string())
+    } else {
+        None
+    }
+}
+
+fn use_cases(c: &ResourceInstance) -> Option<Vec<String>> {
+    let v = c.attr("use_cases")?;
+    let items = v.as_list()?;
+    Some(items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+}
+
+pub fn check(ctx: &mut Ctx) {
+    let unit = ctx.unit;
+    let supported = ctx.table_values("supported-regions");
+    let serverless_unsupported = ctx.table_values("serverless-unsupported-regions");
+    let mut excluded = ctx.param_strings("REG002", "cmk_excluded_regions");
+    if excluded.is_empty() && (ctx.params)("REG002", "cmk_excluded_regions").is_none() {
+        excluded = ctx.table_values("cmk-excluded-regions");
+    }
+
+    // Key configurations: use_cases present (CMK002), key ARN region supported (REG001).
+    for c in unit.of_type(KEYCONF) {
+        if c.attr("use_cases").is_none() && ctx.on("CMK002") {
+            ctx.push(
+                at_value("CMK002", c, "use_cases", None, format!(
+                    "key configuration `{}` has no `use_cases`: Databricks cannot tell whether it encrypts workspace storage or managed services",
+                    c.full_address()
+                ))
+                .with_help("set `use_cases = [\"STORAGE\"]`, `[\"MANAGED_SERVICES\"]` or both"),
+            );
+        }
+        if let PathResult::Found(arn) = c.body.path(&["aws_key_info", "key_arn"]) {
+            if let Some(region) = arn_region(arn) {
+                if !supported.is_empty() && !supported.contains(&region) && ctx.on("REG001") {
+                    ctx.push(
+                        at_value("REG001", c, "aws_key_info.key_arn", Some(arn), format!(
+                            "the key ARN of `{}` is in region `{region}`, where Databricks does not run workspaces",
+                            c.full_address()
+                        ))
+                        .with_help("create the key in the workspace's (supported) region"),
+                    );
+                }
+            }
+        }
+    }
+
+    for w in unit.of_type(WORKSPACE) {
+        let region_v = w.attr("aws_region");
+        let region = region_v.and_then(|v| v.as_str()).map(str::to_string);
+        // REG001
+        if let Some(rv) = region_v {
+            match &region {
+                Some(r) if !supported.is_empty() && !supported.contains(r) => {
+                    if ctx.on("REG001") {
+                        let near = super::nearest(r, supported.iter().map(String::as_str));
+                        let mut f = at_value("REG001", w, "aws_region", Some(rv), format!(
+                            "`aws_region = \"{r}\"` is not a region where Databricks runs workspaces"
+                        ));
+                        if let Some(n) = near {
+                            f = f.with_help(format!("use a supported region, e.g. `\"{n}\"`"));
+                        }
+                        ctx.push(f);
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    if !rv.is_known() && ctx.on("REG001") {
+                        ctx.push(unresolved("REG001", w, "aws_region", rv));
+                    }
+                }
+            }
+        }
+        let serverless = w
+            .attr("compute_mode")
+            .and_then(|v| v.as_str())
+            .map(|s| s.eq_ignore_ascii_case("SERVERLESS"))
+            .unwrap_or(false);
+        // REG003
+        if serverless {
+            if let Some(r) = &region {
+                if serverless_unsupported.contains(r) && ctx.on("REG003") {
+                    ctx.push(
+                        at_value("REG003", w, "compute_mode", w.attr("compute_mode"), format!(
+                            "`compute_mode = \"SERVERLESS\"` in `{r}`, a region without serverless compute; the workspace cannot be created"
+                        ))
+                        .with_related(region_v.and_then(|v| v.loc()).unwrap_or(w.loc), "the region")
+                        .with_help("use classic compute (remove `compute_mode`) or a region with serverless"),
+                    );
+                }
+            }
+        }
+        let storage = w.attr("storage_customer_managed_key_id").filter(|v| !v.is_null());
+        let managed = w
+            .attr("managed_services_customer_managed_key_id")
+            .filter(|v| !v.is_null())
+            .or_else(|| w.attr("customer_managed_key_id").filter(|v| !v.is_null()));
+        // CMK003
+        if ctx.on("CMK003") {
+            if managed.is_none() {
+                ctx.push(
+                    at_value("CMK003", w, "managed_services_customer_managed_key_id", None, format!(
+                        "workspace `{}` has no `managed_services_customer_managed_key_id`: notebooks, secrets and queries in the control plane are encrypted with a Databricks-managed key",
+                        w.full_address()
+                    ))
+                    .with_help("create a `databricks_mws_customer_managed_keys` with `use_cases = [\"MANAGED_SERVICES\"]` and set `managed_services_customer_managed_key_id` to its `customer_managed_key_id`"),
+                );
+            }
+            if storage.is_none() && !serverless {
+                ctx.push(
+                    at_value("CMK003", w, "storage_customer_managed_key_id", None, format!(
+                        "workspace `{}` has no `storage_customer_managed_key_id`: its root storage and cluster volumes are not encrypted with your key",
+                        w.full_address()
+                    ))
+                    .with_help("create a `databricks_mws_customer_managed_keys` with `use_cases = [\"STORAGE\"]` and set `storage_customer_managed_key_id` to its `customer_managed_key_id`"),
+                );
+            }
+        }
+        // REG002
+        if let Some(r) = &region {
+            if excluded.contains(r) && (storage.is_some() || managed.is_some()) && ctx.on("REG002") {
+                let v = storage.or(managed);
+                ctx.push(
+                    at_value("REG002", w, "aws_region", region_v, format!(
+                        "workspace `{}` in `{r}` uses a customer-managed key, but the organisation excludes CMKs in {} ([rules.REG002] cmk_excluded_regions)",
+                        w.full_address(),
+                        excluded.join(", ")
+                    ))
+                    .with_related(v.and_then(|v| v.loc()).unwrap_or(w.loc), "the key configuration is set here")
+                    .with_help("deploy the workspace in another region, or change `cmk_excluded_regions` if the organisation's policy allows it"),
+                );
+            }
+        }
+        // CMK002 and CMK001 through the key configurations.
+        for (attr, needed, v) in [
+            ("storage_customer_managed_key_id", "STORAGE", storage),
+            ("managed_services_customer_managed_key_id", "MANAGED_SERVICES", managed),
+        ] {
+            let Some(v) = v else { continue };
+            let Some(c) = keyconf_of(unit, v) else {
+                if !v.is_known() && v.reference().is_none() {
+                    for code in ["CMK001", "CMK002"] {
+                        if ctx.on(code) {
+                            ctx.push(unresolved(code, w, attr, v));
+                        }
+                    }
+                }
+                continue;
+            };
+            if ctx.on("CMK002") {
+                if let Some(uc) = use_cases(c) {
+                    if !uc.iter().any(|u| u == needed) {
+                        let ucv = c.attr("use_cases");
+                        ctx.push(
+                            at_value("CMK002", w, attr, Some(v), format!(
+                                "`{attr}` points at `{}`, whose use_cases {:?} do not include {needed}: Databricks rejects the workspace",
+                                c.full_address(),
+                                uc
+                            ))
+                            .with_related(ucv.and_then(|x| x.loc()).unwrap_or(c.loc), "use_cases of the key configuration")
+                            .with_help(format!("add \"{needed}\" to `use_cases` of `{}`, or point `{attr}` at a key configuration for {needed}", c.full_address())),
+                        );
+                    }
+                }
+            }
+            if ctx.on("CMK001") {
+                let Some(rv) = region_v else { continue };
+                let arn = match c.body.path(&["aws_key_info", "key_arn"]) {
+                    PathResult::Found(a) => a,
+                    _ => continue,
+                };
+                match (&region, arn_region(arn)) {
+                    (Some(wr), Some(kr)) => {
+                        if *wr != kr {
+                            ctx.push(
+                                at_value("CMK001", c, "aws_key_info.key_arn", Some(arn), format!(
+                                    "the key of `{}` is in `{kr}`, but workspace `{}` is in `{wr}`: the key must be in the workspace's region",
+                                    c.full_address(),
+                                    w.full_address()
+                                ))
+                                .with_related(rv.loc().unwrap_or(w.loc), "the workspace's region")
+                                .with_help(format!("use a key created in {wr}")),
+                            );
+                        }
+                    }
+                    (_, None) if !matches!(arn.kind, Kind::String(_)) && region.is_some() => {
+                        // The key ARN is known only after apply (aws_kms_key.x.arn): its region is
+                        // the AWS provider's, which policy-lint does not know.
+                        ctx.push(unresolved("CMK001", c, "aws_key_info.key_arn", arn));
+                    }
+                    (None, _) if !rv.is_known() => ctx.push(unresolved("CMK001", w, "aws_region", rv)),
+                    _ => {}
+                }
+            }
+        }
+    }
+}

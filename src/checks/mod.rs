@@ -1,0 +1,136 @@
+//! Rules implemented in Rust, run on an evaluated unit. Each check emits findings with message,
+//! locations and context; the engine stamps names, severities, environments and suppressions.
+
+pub mod cmk;
+pub mod net;
+pub mod tf;
+
+use crate::eval::{ResourceInstance, Unit};
+use crate::finding::Finding;
+use crate::source::Location;
+use crate::value::{PathResult, Value};
+
+/// What a check sees.
+pub struct Ctx<'a> {
+    pub unit: &'a Unit,
+    /// Rule parameter (`code`, `key`) with table references resolved.
+    pub params: &'a dyn Fn(&str, &str) -> Option<serde_json::Value>,
+    /// A data table by name.
+    pub table: &'a dyn Fn(&str) -> Option<serde_json::Value>,
+    /// Whether a code is enabled in this run.
+    pub enabled: &'a dyn Fn(&str) -> bool,
+    pub out: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    pub fn param_strings(&self, code: &str, key: &str) -> Vec<String> {
+        match (self.params)(code, key) {
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            Some(serde_json::Value::String(s)) => vec![s],
+            _ => vec![],
+        }
+    }
+    pub fn param_bool(&self, code: &str, key: &str, default: bool) -> bool {
+        (self.params)(code, key)
+            .and_then(|v| v.as_bool())
+            .unwrap_or(default)
+    }
+    /// The `values` list of a table.
+    pub fn table_values(&self, name: &str) -> Vec<String> {
+        (self.table)(name)
+            .and_then(|t| t.get("values").cloned())
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    }
+    pub fn on(&self, code: &str) -> bool {
+        (self.enabled)(code)
+    }
+    pub fn push(&mut self, f: Finding) {
+        self.out.push(f);
+    }
+}
+
+/// The location of a value, or a fallback.
+pub fn loc_of(v: &Value, fallback: Location) -> Location {
+    v.loc().unwrap_or(fallback)
+}
+
+/// A finding about a value of a resource: at the value (where it was written), anchored at the
+/// resource, with the value's chain as related locations.
+pub fn at_value(
+    code: &str,
+    inst: &ResourceInstance,
+    path: &str,
+    v: Option<&Value>,
+    message: impl Into<String>,
+) -> Finding {
+    let loc = v.and_then(|v| v.loc()).unwrap_or(inst.loc);
+    let mut f = Finding::new(code, loc, message)
+        .with_anchor(inst.loc)
+        .with_address(inst.full_address())
+        .with_path(path);
+    if let Some(v) = v {
+        f = f.with_origin_chain(&v.origin);
+    }
+    for h in &inst.call_chain {
+        f = f.with_related(h.loc, h.label.clone());
+    }
+    f
+}
+
+/// EVAL001: a rule could not decide because a value is unknown.
+pub fn unresolved(code: &str, inst: &ResourceInstance, path: &str, v: &Value) -> Finding {
+    let (reason, uloc) = match v.first_unknown() {
+        Some(u) => (u.reason.to_string(), u.loc),
+        None => ("the value is not known".to_string(), None),
+    };
+    let loc = uloc.or(v.loc()).unwrap_or(inst.loc);
+    let mut f = Finding::new(
+        "EVAL001",
+        loc,
+        format!(
+            "{code} cannot check `{path}` of `{}`: {reason}",
+            inst.full_address()
+        ),
+    )
+    .with_anchor(inst.loc)
+    .with_address(inst.full_address())
+    .with_path(path)
+    .with_origin_chain(&v.origin)
+    .with_help(format!(
+        "policy-lint reports neither a pass nor a failure for {code} here; supply the value (tfvars, --var, --var-file, TF_VAR_) so it can decide"
+    ));
+    if let Some(l) = v.loc() {
+        f = f.with_related(l, "the value in question");
+    }
+    f
+}
+
+/// An attribute path of a resource body.
+pub fn path<'a>(inst: &'a ResourceInstance, p: &[&str]) -> PathResult<'a> {
+    inst.body.path(p)
+}
+
+/// Nearest candidate by edit distance (for suggestions).
+pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lw = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&lw, &c.to_ascii_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len() / 2).max(3))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Runs every Rust check on a unit.
+pub fn run_unit(ctx: &mut Ctx) {
+    net::check(ctx);
+    tf::check(ctx);
+    cmk::check(ctx);
+}

@@ -1,0 +1,598 @@
+//! NET001–NET009: Databricks serverless egress control.
+
+use super::{at_value, unresolved, Ctx};
+use crate::eval::ResourceInstance;
+use crate::finding::{Finding, Severity};
+use crate::value::{Kind, PathResult, Value};
+
+const POLICY: &str = "databricks_account_network_policy";
+const OPTION: &str = "databricks_workspace_network_option";
+const WORKSPACE: &str = "databricks_mws_workspaces";
+
+pub fn check(ctx: &mut Ctx) {
+    let unit = ctx.unit;
+    let policies: Vec<&ResourceInstance> = unit.of_type(POLICY).collect();
+    for p in &policies {
+        network_access(ctx, p);
+        destinations(ctx, p);
+        policy_id(ctx, p, "network_policy_id");
+    }
+    for o in unit.of_type(OPTION) {
+        policy_id(ctx, o, "network_policy_id");
+    }
+    attachments(ctx, &policies);
+}
+
+fn network_access(ctx: &mut Ctx, p: &ResourceInstance) {
+    let na = p.body.path(&["egress", "network_access"]);
+    let na = match na {
+        PathResult::Found(v) => v,
+        PathResult::Unknown(v) => {
+            for code in ["NET001", "NET002", "NET005"] {
+                if ctx.on(code) {
+                    ctx.push(unresolved(code, p, "egress.network_access", v));
+                }
+            }
+            return;
+        }
+        PathResult::Absent { .. } => {
+            if ctx.on("NET002") {
+                let what = match p.body.path(&["egress"]) {
+                    PathResult::Found(_) => "`egress` has no `network_access`",
+                    _ => "the policy has no `egress`",
+                };
+                ctx.push(
+                    at_value("NET002", p, "egress.network_access", None, format!(
+                        "`{}`: {what}, so serverless egress is not denied by default (the policy allows all outbound traffic)",
+                        p.full_address()
+                    ))
+                    .with_help("add `egress = { network_access = { restriction_mode = \"RESTRICTED_ACCESS\", allowed_internet_destinations = [...] } }`"),
+                );
+            }
+            return;
+        }
+    };
+    // NET002: restriction mode.
+    let rm_path = "egress.network_access.restriction_mode";
+    match na.path(&["restriction_mode"]) {
+        PathResult::Found(v) => match v.as_str() {
+            Some("FULL_ACCESS") => {
+                if ctx.on("NET002") {
+                    ctx.push(
+                        at_value("NET002", p, rm_path, Some(v), format!(
+                            "`{}` sets restriction_mode = \"FULL_ACCESS\": serverless compute may reach any destination on the internet, so data can leave the workspace",
+                            p.full_address()
+                        ))
+                        .with_help("set `restriction_mode = \"RESTRICTED_ACCESS\"` and list the destinations that are needed in `allowed_internet_destinations`"),
+                    );
+                }
+            }
+            Some(_) => {}
+            None => {
+                if !v.is_known() && ctx.on("NET002") {
+                    ctx.push(unresolved("NET002", p, rm_path, v));
+                }
+            }
+        },
+        PathResult::Unknown(v) => {
+            if ctx.on("NET002") {
+                ctx.push(unresolved("NET002", p, rm_path, v));
+            }
+        }
+        PathResult::Absent { .. } => {
+            if ctx.on("NET002") {
+                ctx.push(
+                    at_value("NET002", p, rm_path, Some(na), format!(
+                        "`{}`: `network_access` has no `restriction_mode`, so nothing states deny-by-default",
+                        p.full_address()
+                    ))
+                    .with_help("set `restriction_mode = \"RESTRICTED_ACCESS\"`"),
+                );
+            }
+        }
+    }
+    // NET001 / NET005: enforcement.
+    let em_path = "egress.network_access.policy_enforcement.enforcement_mode";
+    match na.path(&["policy_enforcement"]) {
+        PathResult::Absent { .. } => {
+            if ctx.on("NET005") {
+                ctx.push(
+                    at_value("NET005", p, "egress.network_access.policy_enforcement", Some(na), format!(
+                        "`{}` omits `policy_enforcement`: the mode defaults to ENFORCED, but the provider then shows a perpetual diff and reviewers cannot see the intent",
+                        p.full_address()
+                    ))
+                    .with_help("add `policy_enforcement = { enforcement_mode = \"ENFORCED\" }` to `network_access`"),
+                );
+            }
+        }
+        PathResult::Unknown(v) => {
+            for code in ["NET001", "NET005"] {
+                if ctx.on(code) {
+                    ctx.push(unresolved(code, p, "egress.network_access.policy_enforcement", v));
+                }
+            }
+        }
+        PathResult::Found(pe) => match pe.path(&["enforcement_mode"]) {
+            PathResult::Absent { .. } => {
+                if ctx.on("NET005") {
+                    ctx.push(
+                        at_value("NET005", p, em_path, Some(pe), format!(
+                            "`{}`: `policy_enforcement` has no `enforcement_mode`; it defaults to ENFORCED but the provider shows a perpetual diff and the intent is invisible",
+                            p.full_address()
+                        ))
+                        .with_help("write `enforcement_mode = \"ENFORCED\"` explicitly"),
+                    );
+                }
+            }
+            PathResult::Unknown(v) => {
+                if ctx.on("NET001") {
+                    ctx.push(unresolved("NET001", p, em_path, v));
+                }
+            }
+            PathResult::Found(v) => match v.as_str() {
+                Some("DRY_RUN") => {
+                    if ctx.on("NET001") {
+                        let filter: Vec<String> = match pe.path(&["dry_run_mode_product_filter"]) {
+                            PathResult::Found(f) => f
+                                .as_items()
+                                .iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect(),
+                            _ => vec![],
+                        };
+                        let what = if filter.is_empty() {
+                            "every serverless product only logs blocked requests (dry run for all products)".to_string()
+                        } else {
+                            format!(
+                                "selective dry run for {}: blocked requests of those products are only logged, not denied",
+                                filter.join(", ")
+                            )
+                        };
+                        ctx.push(
+                            at_value("NET001", p, em_path, Some(v), format!(
+                                "`{}` sets enforcement_mode = \"DRY_RUN\": {what}; production egress must be ENFORCED",
+                                p.full_address()
+                            ))
+                            .with_help("set `enforcement_mode = \"ENFORCED\"` (review `system.access.outbound_network` first to extend the allow-list)"),
+                        );
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    if !v.is_known() && ctx.on("NET001") {
+                        ctx.push(unresolved("NET001", p, em_path, v));
+                    }
+                }
+            },
+        },
+    }
+}
+
+/// How a destination string looks.
+fn classify_ip(s: &str) -> bool {
+    let host = s.split('/').next().unwrap_or(s);
+    host.parse::<std::net::IpAddr>().is_ok()
+        || (s.contains('/') && host.parse::<std::net::IpAddr>().is_ok())
+        || (host.contains(':') && host.split(':').all(|p| p.chars().all(|c| c.is_ascii_hexdigit())) && host.matches(':').count() >= 2)
+}
+
+fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
+    let suffixes: Vec<String> = ctx
+        .param_strings("NET003", "public_suffixes")
+        .into_iter()
+        .chain(ctx.param_strings("NET003", "extra_suffixes"))
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    let approved: Vec<globset::GlobMatcher> = ctx
+        .param_strings("NET009", "approved")
+        .iter()
+        .filter_map(|g| {
+            globset::GlobBuilder::new(&g.to_ascii_lowercase())
+                .literal_separator(false)
+                .build()
+                .ok()
+                .map(|g| g.compile_matcher())
+        })
+        .collect();
+    let na = match p.body.path(&["egress", "network_access"]) {
+        PathResult::Found(v) => v,
+        _ => return,
+    };
+    // Internet destinations.
+    let path = "egress.network_access.allowed_internet_destinations";
+    match na.path(&["allowed_internet_destinations"]) {
+        PathResult::Unknown(v) => {
+            for code in ["NET003", "NET004"] {
+                if ctx.on(code) {
+                    ctx.push(unresolved(code, p, path, v));
+                }
+            }
+        }
+        PathResult::Found(list) => {
+            let mut seen: Vec<(String, Value)> = Vec::new();
+            for item in list.as_items() {
+                let dpath = format!("{path}[].destination");
+                let d = match item.path(&["destination"]) {
+                    PathResult::Found(d) => d,
+                    PathResult::Unknown(d) => {
+                        for code in ["NET003", "NET004"] {
+                            if ctx.on(code) {
+                                ctx.push(unresolved(code, p, &dpath, d));
+                            }
+                        }
+                        continue;
+                    }
+                    PathResult::Absent { .. } => continue,
+                };
+                let Some(s) = d.as_str() else {
+                    // Partly known: check what is known.
+                    if let Some(frags) = d.known_fragments() {
+                        let joined = frags.join("");
+                        if joined.contains('*') && ctx.on("NET003") {
+                            ctx.push(wildcard(p, &dpath, d, &joined, "contains `*`"));
+                        }
+                        if let Some(why) = malformed_fragment(&frags) {
+                            if ctx.on("NET004") {
+                                ctx.push(malformed(p, &dpath, d, &joined, &why));
+                            }
+                        }
+                    }
+                    for code in ["NET003", "NET004"] {
+                        if ctx.on(code) {
+                            ctx.push(unresolved(code, p, &dpath, d));
+                        }
+                    }
+                    continue;
+                };
+                let dtype_is_dns = match item.path(&["internet_destination_type"]) {
+                    PathResult::Found(t) => t.as_str().map(|t| t == "DNS_NAME").unwrap_or(true),
+                    _ => true,
+                };
+                let lower = s.to_ascii_lowercase();
+                let mut wild = None;
+                if s.contains('*') {
+                    wild = Some("contains `*`: wildcard destinations are not allowed (the FQDN filter has no documented wildcard support)".to_string());
+                } else if s.starts_with('.') {
+                    wild = Some("starts with `.`, which stands for every subdomain".to_string());
+                } else if suffixes.iter().any(|x| *x == lower.trim_end_matches('.')) {
+                    wild = Some(format!("is the bare public suffix `{s}`: it would allow every domain under it"));
+                } else if dtype_is_dns && classify_ip(s) {
+                    wild = Some("is an IP address or CIDR range given as a DNS_NAME destination".to_string());
+                }
+                let is_wild = wild.is_some();
+                if let Some(why) = wild {
+                    if ctx.on("NET003") {
+                        ctx.push(wildcard(p, &dpath, d, s, &why));
+                    }
+                }
+                if !is_wild || s.contains("://") {
+                    if let Some(why) = malformed_host(s) {
+                        if ctx.on("NET004") {
+                            ctx.push(malformed(p, &dpath, d, s, &why));
+                        }
+                    }
+                }
+                if let Some((_, first)) = seen.iter().find(|(x, _)| *x == lower) {
+                    if ctx.on("NET004") {
+                        let mut f = at_value("NET004", p, &dpath, Some(d), format!(
+                            "destination `{s}` is listed twice in `allowed_internet_destinations`"
+                        ))
+                        .with_help("remove the duplicate entry");
+                        if let Some(l) = first.loc() {
+                            f = f.with_related(l, "first listed here");
+                        }
+                        f.severity = Severity::Warning;
+                        ctx.push(f);
+                    }
+                } else {
+                    seen.push((lower.clone(), d.clone()));
+                }
+                if !approved.is_empty() && ctx.on("NET009") && !approved.iter().any(|g| g.is_match(&lower)) {
+                    ctx.push(
+                        at_value("NET009", p, &dpath, Some(d), format!(
+                            "destination `{s}` is not on the approved list ([rules.NET009] approved in policy-lint.toml)"
+                        ))
+                        .with_help("remove it, or have it approved and added to the list"),
+                    );
+                }
+            }
+        }
+        PathResult::Absent { .. } => {}
+    }
+    // Storage destinations.
+    let spath = "egress.network_access.allowed_storage_destinations";
+    if let PathResult::Found(list) = na.path(&["allowed_storage_destinations"]) {
+        for item in list.as_items() {
+            let bpath = format!("{spath}[].bucket_name");
+            let b = match item.path(&["bucket_name"]) {
+                PathResult::Found(b) => b,
+                PathResult::Unknown(b) => {
+                    if ctx.on("NET003") {
+                        ctx.push(unresolved("NET003", p, &bpath, b));
+                    }
+                    continue;
+                }
+                PathResult::Absent { .. } => continue,
+            };
+            let text = match b.as_str() {
+                Some(s) => s.to_string(),
+                None => b.known_fragments().map(|f| f.join("")).unwrap_or_default(),
+            };
+            if text.contains('*') && ctx.on("NET003") {
+                ctx.push(wildcard(p, &bpath, b, &text, "contains `*`: storage destinations must name one bucket"));
+            } else if !b.is_known() && ctx.on("NET003") {
+                ctx.push(unresolved("NET003", p, &bpath, b));
+            }
+            if let Some(s) = b.as_str() {
+                if !approved.is_empty() && ctx.on("NET009") && !approved.iter().any(|g| g.is_match(&s.to_ascii_lowercase())) {
+                    ctx.push(
+                        at_value("NET009", p, &bpath, Some(b), format!(
+                            "storage destination bucket `{s}` is not on the approved list ([rules.NET009] approved in policy-lint.toml)"
+                        ))
+                        .with_help("remove it, or have it approved and added to the list"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn wildcard(p: &ResourceInstance, path: &str, v: &Value, s: &str, why: &str) -> Finding {
+    at_value("NET003", p, path, Some(v), format!(
+        "allowed destination `{s}` {why}; serverless compute could reach far more hosts than intended"
+    ))
+    .with_help("list each host name that is needed exactly, e.g. `pypi.org`, `files.pythonhosted.org`")
+}
+
+fn malformed(p: &ResourceInstance, path: &str, v: &Value, s: &str, why: &str) -> Finding {
+    let suggestion = bare_host(s);
+    let mut f = at_value("NET004", p, path, Some(v), format!(
+        "destination `{s}` is not a bare host name: {why}; the egress filter matches host names only, so this entry does not allow what it seems to"
+    ));
+    if let Some(h) = suggestion.filter(|h| h != s) {
+        f = f.with_help(format!("write the host name only: `destination = \"{h}\"`"));
+    } else {
+        f = f.with_help("write a lower-case host name without scheme, path, port or trailing dot");
+    }
+    f
+}
+
+/// The host part of a URL-ish destination, lower-cased.
+fn bare_host(s: &str) -> Option<String> {
+    let s = s.trim();
+    let s = s.split("://").last()?;
+    let s = s.split(['/', '?', '#']).next()?;
+    let s = s.rsplit('@').next()?;
+    let host = if s.starts_with('[') {
+        s
+    } else {
+        s.split(':').next()?
+    };
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    (!h.is_empty()).then_some(h)
+}
+
+/// Why a destination is not a bare host name, if it is not.
+fn malformed_host(s: &str) -> Option<String> {
+    if s.is_empty() {
+        return Some("it is empty".into());
+    }
+    if s.contains("://") {
+        return Some(format!("it has a scheme (`{}://`)", s.split("://").next().unwrap_or("")));
+    }
+    if s.chars().any(char::is_whitespace) {
+        return Some("it contains whitespace".into());
+    }
+    if s.contains('?') {
+        return Some("it has a query string".into());
+    }
+    if s.contains('/') {
+        return Some("it has a path".into());
+    }
+    if s.contains(':') {
+        return Some("it has a port".into());
+    }
+    if s.chars().any(|c| c.is_ascii_uppercase()) {
+        return Some("it has upper-case letters (host names are matched in lower case)".into());
+    }
+    if s.ends_with('.') {
+        return Some("it ends with a dot".into());
+    }
+    if s.len() > 253 {
+        return Some(format!("it is {} characters long; a host name has at most 253", s.len()));
+    }
+    let body = s.trim_start_matches('.');
+    for label in body.split('.') {
+        if label.is_empty() {
+            return Some("it has an empty label (`..`)".into());
+        }
+        if label.len() > 63 {
+            return Some(format!("the label `{label}` is longer than 63 characters"));
+        }
+        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '_') {
+            return Some(format!("the label `{label}` has characters not allowed in a host name"));
+        }
+    }
+    None
+}
+
+/// Malformations visible in the known parts of a partly known destination.
+fn malformed_fragment(frags: &[String]) -> Option<String> {
+    let joined = frags.join("");
+    if joined.contains("://") {
+        return Some("it has a scheme".into());
+    }
+    if joined.chars().any(char::is_whitespace) {
+        return Some("it contains whitespace".into());
+    }
+    if joined.contains('/') {
+        return Some("it has a path".into());
+    }
+    if joined.chars().any(|c| c.is_ascii_uppercase()) {
+        return Some("it has upper-case letters".into());
+    }
+    None
+}
+
+/// NET008: `network_policy_id` format.
+fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str) {
+    if !ctx.on("NET008") {
+        return;
+    }
+    let Some(v) = r.attr(attr) else { return };
+    let re_ok = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 32
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    };
+    match &v.kind {
+        Kind::String(s) => {
+            if !re_ok(s) {
+                let why = if s.is_empty() {
+                    "it is empty".to_string()
+                } else if s.len() > 32 {
+                    format!("it is {} characters long (at most 32)", s.len())
+                } else {
+                    let bad: String = s
+                        .chars()
+                        .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+                        .collect();
+                    format!("it contains {bad:?}, outside [a-zA-Z0-9_.-]")
+                };
+                ctx.push(
+                    at_value("NET008", r, attr, Some(v), format!(
+                        "`{attr} = \"{s}\"` does not match ^[a-zA-Z0-9_.-]{{1,32}}$: {why}; the API rejects it at apply time"
+                    ))
+                    .with_help("use 1 to 32 characters from letters, digits, `_`, `.` and `-`"),
+                );
+            }
+        }
+        Kind::Partial(_) => {
+            let frags = v.known_fragments().unwrap_or_default();
+            let known: usize = frags.iter().map(|f| f.len()).sum();
+            let bad = frags
+                .iter()
+                .flat_map(|f| f.chars())
+                .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')));
+            if known > 32 {
+                ctx.push(at_value("NET008", r, attr, Some(v), format!(
+                    "`{attr}` is at least {known} characters long (its known parts alone), more than the 32 allowed by ^[a-zA-Z0-9_.-]{{1,32}}$"
+                )).with_help("shorten the fixed parts of the name"));
+            } else if let Some(c) = bad {
+                ctx.push(at_value("NET008", r, attr, Some(v), format!(
+                    "`{attr}` contains {c:?}, which ^[a-zA-Z0-9_.-]{{1,32}}$ does not allow"
+                )).with_help("use only letters, digits, `_`, `.` and `-`"));
+            }
+            // Otherwise the unknown parts decide; a reference to a policy resource is fine.
+        }
+        _ => {}
+    }
+}
+
+/// True when `v` refers to resource `target` (by reference) or equals `known` (a literal id).
+fn refers_to(v: &Value, target: &ResourceInstance, known: Option<&str>) -> Option<bool> {
+    if let Some(r) = v.reference() {
+        return Some(r.address == target.address && (r.key.is_none() || r.key == target.key));
+    }
+    match (&v.kind, known) {
+        (Kind::String(s), Some(k)) => Some(s == k),
+        (Kind::String(_), None) => Some(false),
+        _ => None,
+    }
+}
+
+/// NET006 and NET007: policies bound to workspaces.
+fn attachments(ctx: &mut Ctx, policies: &[&ResourceInstance]) {
+    let unit = ctx.unit;
+    let options: Vec<&ResourceInstance> = unit.of_type(OPTION).collect();
+    if ctx.on("NET006") {
+        for p in policies {
+            let pid = p.attr("network_policy_id").and_then(|v| v.as_str());
+            let mut bound = false;
+            let mut undecided: Option<&Value> = None;
+            for o in &options {
+                let Some(v) = o.attr("network_policy_id") else { continue };
+                match refers_to(v, p, pid) {
+                    Some(true) => bound = true,
+                    Some(false) => {}
+                    None => undecided = undecided.or(Some(v)),
+                }
+            }
+            if bound {
+                continue;
+            }
+            if let Some(v) = undecided {
+                let o = options
+                    .iter()
+                    .find(|o| o.attr("network_policy_id").map(|x| std::ptr::eq(x, v)).unwrap_or(false))
+                    .copied()
+                    .unwrap_or(p);
+                ctx.push(unresolved("NET006", o, "network_policy_id", v));
+                continue;
+            }
+            ctx.push(
+                at_value("NET006", p, "network_policy_id", None, format!(
+                    "network policy `{}` is not attached to any workspace: no `databricks_workspace_network_option` in this configuration refers to it, so it governs nothing",
+                    p.full_address()
+                ))
+                .with_help(format!(
+                    "bind it: resource \"databricks_workspace_network_option\" \"x\" {{ workspace_id = <workspace id>, network_policy_id = {}.network_policy_id }}",
+                    p.full_address()
+                )),
+            );
+        }
+    }
+    if ctx.on("NET007") {
+        for w in unit.of_type(WORKSPACE) {
+            let wid = w.attr("workspace_id").and_then(|v| v.as_str());
+            let mut bound = false;
+            let mut undecided: Option<(&ResourceInstance, &Value)> = None;
+            for o in &options {
+                let Some(v) = o.attr("workspace_id") else { continue };
+                match refers_to(v, w, wid) {
+                    Some(true) => bound = true,
+                    Some(false) => {}
+                    None => undecided = undecided.or(Some((o, v))),
+                }
+            }
+            if bound {
+                continue;
+            }
+            if let Some((o, v)) = undecided {
+                ctx.push(unresolved("NET007", o, "workspace_id", v));
+                continue;
+            }
+            ctx.push(
+                at_value("NET007", w, "", None, format!(
+                    "workspace `{}` has no `databricks_workspace_network_option`: it runs under the account's `default-policy`, whose egress this configuration does not control",
+                    w.full_address()
+                ))
+                .with_help(format!(
+                    "add resource \"databricks_workspace_network_option\" \"x\" {{ workspace_id = {}.workspace_id, network_policy_id = databricks_account_network_policy.<name>.network_policy_id }}",
+                    w.full_address()
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(malformed_host("pypi.org"), None);
+        assert!(malformed_host("https://pypi.org").is_some());
+        assert!(malformed_host("pypi.org/simple").is_some());
+        assert!(malformed_host("pypi.org:443").is_some());
+        assert!(malformed_host("PyPI.org").is_some());
+        assert!(malformed_host("pypi.org.").is_some());
+        assert!(malformed_host("a..b").is_some());
+        assert_eq!(bare_host("https://PyPI.org:443/simple"), Some("pypi.org".into()));
+        assert!(classify_ip("10.0.0.0/8"));
+        assert!(classify_ip("1.2.3.4"));
+        assert!(!classify_ip("pypi.org"));
+    }
+}

@@ -1,0 +1,247 @@
+//! TF001–TF003: the provider schema of the modelled resources.
+
+use super::{at_value, nearest, Ctx};
+use crate::finding::Finding;
+use crate::source::Location;
+use crate::value::{Kind, Value};
+use hcl_edit::structure::Body;
+use hcl_edit::Span;
+
+pub fn check(ctx: &mut Ctx) {
+    if ctx.on("TF001") {
+        enums(ctx);
+    }
+    if ctx.on("TF002") || ctx.on("TF003") {
+        syntax(ctx);
+    }
+}
+
+/// Values found at a dotted path, stepping through lists.
+fn values_at<'a>(v: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
+    match &v.kind {
+        Kind::List(items) => {
+            for i in items {
+                values_at(i, path, out);
+            }
+        }
+        Kind::Object(m) => {
+            if let Some((first, rest)) = path.split_first() {
+                if let Some(x) = m.get(*first) {
+                    if rest.is_empty() {
+                        out.push(x);
+                    } else {
+                        values_at(x, rest, out);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn enums(ctx: &mut Ctx) {
+    let Some(table) = (ctx.table)("network-policy-enums") else {
+        return;
+    };
+    let Some(entries) = table.get("entries").and_then(|e| e.as_object()) else {
+        return;
+    };
+    let unit = ctx.unit;
+    for entry in entries.values() {
+        let (Some(rtype), Some(attr)) = (
+            entry.get("resource").and_then(|v| v.as_str()),
+            entry.get("attribute").and_then(|v| v.as_str()),
+        ) else {
+            continue;
+        };
+        let valid: Vec<&str> = entry
+            .get("values")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        let case_sensitive = entry
+            .get("case_sensitive")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        let path: Vec<&str> = attr.split('.').collect();
+        for r in unit.of_type(rtype) {
+            let mut found = Vec::new();
+            values_at(&r.body, &path, &mut found);
+            for v in found {
+                let items: Vec<&Value> = match &v.kind {
+                    Kind::List(items) => items.iter().collect(),
+                    _ => vec![v],
+                };
+                for item in items {
+                    let Some(s) = item.as_str() else { continue };
+                    let ok = valid.iter().any(|x| {
+                        if case_sensitive {
+                            *x == s
+                        } else {
+                            x.eq_ignore_ascii_case(s)
+                        }
+                    });
+                    if ok {
+                        continue;
+                    }
+                    let list = valid
+                        .iter()
+                        .map(|x| format!("`{x}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let mut f = at_value(
+                        "TF001",
+                        r,
+                        attr,
+                        Some(item),
+                        format!(
+                            "`{attr} = \"{s}\"` is not a valid value for `{rtype}` (valid: {list}); Terraform or the Databricks API rejects it at apply time"
+                        ),
+                    );
+                    let hint = if s == "MONITOR_ONLY" {
+                        Some("DRY_RUN")
+                    } else {
+                        nearest(s, valid.iter().copied())
+                    };
+                    if let Some(n) = hint {
+                        f = f.with_help(format!("did you mean `\"{n}\"`?"));
+                    }
+                    ctx.push(f);
+                }
+            }
+        }
+    }
+}
+
+/// TF002 and TF003 work on the syntax of every file of the unit.
+fn syntax(ctx: &mut Ctx) {
+    let resources = ctx.table_values("databricks-provider-resources");
+    let data_sources = ctx.table_values("databricks-provider-data-sources");
+    let nesting = (ctx.table)("nesting");
+    let renames: Vec<(String, String)> = match (ctx.params)("TF002", "known_mistakes") {
+        Some(serde_json::Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+            .collect(),
+        _ => vec![(
+            "databricks_workspace_network_policy_binding".into(),
+            "databricks_workspace_network_option".into(),
+        )],
+    };
+    let files = ctx.unit.files.clone();
+    for f in files {
+        for s in f.body.iter() {
+            let Some(b) = s.as_block() else { continue };
+            let kind = b.ident.as_str();
+            if kind != "resource" && kind != "data" {
+                continue;
+            }
+            let Some(label) = b.labels.first() else { continue };
+            let rtype = label.as_str();
+            let loc = Location::new(f.file, label.span().unwrap_or(0..0));
+            if ctx.on("TF002") && rtype.starts_with("databricks_") && !resources.is_empty() {
+                let known = if kind == "resource" { &resources } else { &data_sources };
+                if !known.iter().any(|k| k == rtype) {
+                    let suggestion = renames
+                        .iter()
+                        .find(|(k, _)| k == rtype)
+                        .map(|(_, v)| v.clone())
+                        .or_else(|| nearest_type(rtype, known));
+                    let what = if kind == "resource" { "resource" } else { "data source" };
+                    let mut fd = Finding::new(
+                        "TF002",
+                        loc,
+                        format!(
+                            "the Databricks provider has no {what} type `{rtype}`; Terraform fails at init/plan"
+                        ),
+                    );
+                    if let Some(sg) = suggestion {
+                        fd = fd.with_help(format!("did you mean `{sg}`?"));
+                    }
+                    ctx.push(fd);
+                }
+            }
+            if ctx.on("TF003") && kind == "resource" {
+                if let Some(entry) = nesting.as_ref().and_then(|n| n.get("entries")).and_then(|e| e.get(rtype)) {
+                    let list = |k: &str| -> Vec<String> {
+                        entry
+                            .get(k)
+                            .and_then(|v| v.as_array())
+                            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                            .unwrap_or_default()
+                    };
+                    let attrs = list("attributes");
+                    let blocks = list("blocks");
+                    nesting_walk(ctx, f.file, rtype, &b.body, "", &attrs, &blocks);
+                }
+            }
+        }
+    }
+}
+
+fn nearest_type(t: &str, known: &[String]) -> Option<String> {
+    let tokens: Vec<&str> = t.split('_').collect();
+    known
+        .iter()
+        .map(|k| {
+            let kt: Vec<&str> = k.split('_').collect();
+            let shared = tokens.iter().filter(|x| kt.contains(x)).count();
+            (std::cmp::Reverse(shared), strsim::levenshtein(t, k), k)
+        })
+        .filter(|(s, d, _)| s.0 >= 2 || *d <= 3)
+        .min()
+        .map(|(_, _, k)| k.clone())
+}
+
+fn nesting_walk(
+    ctx: &mut Ctx,
+    file: crate::source::FileId,
+    rtype: &str,
+    body: &Body,
+    prefix: &str,
+    attrs: &[String],
+    blocks: &[String],
+) {
+    for s in body.iter() {
+        if let Some(b) = s.as_block() {
+            let name = b.ident.as_str();
+            if name == "dynamic" || name == "lifecycle" {
+                continue;
+            }
+            let p = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
+            if attrs.contains(&p) {
+                let loc = Location::new(file, b.ident.span().unwrap_or(0..0));
+                ctx.push(
+                    Finding::new(
+                        "TF003",
+                        loc,
+                        format!(
+                            "`{p}` of `{rtype}` is an attribute, but it is written as a block (`{name} {{ ... }}`); Terraform rejects this (\"Unsupported block type\")"
+                        ),
+                    )
+                    .with_path(p.clone())
+                    .with_help(format!("write `{name} = {{ ... }}` (an attribute with an object value)")),
+                );
+            }
+            nesting_walk(ctx, file, rtype, &b.body, &p, attrs, blocks);
+        } else if let Some(a) = s.as_attribute() {
+            let name = a.key.as_str();
+            let p = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
+            if blocks.contains(&p) {
+                let loc = Location::new(file, a.key.span().unwrap_or(0..0));
+                ctx.push(
+                    Finding::new(
+                        "TF003",
+                        loc,
+                        format!(
+                            "`{p}` of `{rtype}` is a block, but it is written as an attribute (`{name} = ...`); Terraform rejects this (\"An argument named `{name}` is not expected here\")"
+                        ),
+                    )
+                    .with_path(p.clone())
+                    .with_help(format!("write it as a block: `{name} {{ ... }}` without `=`")),
+                );
+            }
+        }
+    }
+}
+

@@ -1,0 +1,380 @@
+//! What the `policy-lint` subcommands do (the argument parsing is in main.rs).
+
+use crate::config::Config;
+use crate::engine::{self, Options};
+use crate::eval::EvalOptions;
+use crate::finding::{Finding, Severity, Summary};
+use crate::output::{self, Report, RuleDescriptor};
+use crate::registry::{self, Registry};
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Pretty,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Everything `check` (and `baseline`) needs.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub environment: Option<String>,
+    pub vars: Vec<String>,
+    pub var_files: Vec<PathBuf>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub fail_on: FailOn,
+    pub strict: bool,
+    pub color: Color,
+    pub quiet: bool,
+    pub baseline: Option<PathBuf>,
+    pub write_baseline: Option<PathBuf>,
+    pub sarif_category: Option<String>,
+    pub threads: usize,
+}
+
+fn report_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> u8 {
+    let r = miette::Report::new(e);
+    eprintln!("{r:?}");
+    2
+}
+
+/// Loads the built-in rules, the config and the rules of its `rules_dirs`. Errors are printed.
+pub fn load_setup(config_path: Option<&Path>, start: &Path) -> Result<(Registry, Config), u8> {
+    let mut reg = match Registry::builtin() {
+        Ok(r) => r,
+        Err(e) => return Err(report_error(e)),
+    };
+    let path = match config_path {
+        Some(p) => {
+            if !p.is_file() {
+                eprintln!("error: config file `{}` does not exist", p.display());
+                return Err(2);
+            }
+            Some(p.to_path_buf())
+        }
+        None => Config::discover(start),
+    };
+    let mut config = match &path {
+        Some(p) => match Config::load(p) {
+            Ok(c) => c,
+            Err(e) => return Err(report_error(e)),
+        },
+        None => Config::default(),
+    };
+    for d in config.rules_dirs.clone() {
+        if let Err(e) = reg.load_dir(&d) {
+            return Err(report_error(e));
+        }
+    }
+    if let Err(e) = config.validate(&reg) {
+        return Err(report_error(e));
+    }
+    config.canonicalize(&reg);
+    Ok((reg, config))
+}
+
+/// Rule descriptors for SARIF.
+pub fn descriptors(reg: &Registry) -> Vec<RuleDescriptor> {
+    reg.rules
+        .iter()
+        .map(|r| RuleDescriptor {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            default_severity: r.severity,
+            summary: r.summary.clone(),
+            full_description: r.docs.what.trim().to_string(),
+            help_markdown: format!(
+                "{}\n\n**Why:** {}\n\n**Fix:** {}",
+                r.docs.what.trim(),
+                r.docs.why.trim(),
+                r.docs.fix.trim()
+            ),
+            help_uri: registry::doc_url(&r.code),
+            tags: r.tags.clone(),
+            security_severity: r.security_severity,
+        })
+        .collect()
+}
+
+fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, String> {
+    vars.iter()
+        .map(|v| match v.split_once('=') {
+            Some((k, val)) if !k.trim().is_empty() => Ok((k.trim().to_string(), val.to_string())),
+            _ => Err(format!("--var `{v}` must be NAME=VALUE")),
+        })
+        .collect()
+}
+
+/// A baseline file: the fingerprints of accepted findings.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Baseline {
+    version: u32,
+    findings: Vec<BaselineEntry>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Clone)]
+struct BaselineEntry {
+    fingerprint: String,
+    code: String,
+    file: String,
+    message: String,
+}
+
+pub fn check(req: CheckRequest) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let start = req
+        .paths
+        .first()
+        .map(|p| if p.is_absolute() { p.clone() } else { cwd.join(p) })
+        .unwrap_or(cwd.clone());
+    let start_dir = if start.is_dir() {
+        start.clone()
+    } else {
+        start.parent().map(Path::to_path_buf).unwrap_or(cwd.clone())
+    };
+    let (reg, config) = match load_setup(req.config.as_deref(), &start_dir) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    for code in req.select.iter().chain(&req.ignore) {
+        if reg.get(code).is_none() {
+            eprintln!("error: `{code}` is not a policy-lint rule code or name (see `policy-lint rules`)");
+            return 2;
+        }
+    }
+    let vars = match parse_vars(&req.vars) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    for f in &req.var_files {
+        if !f.is_file() {
+            eprintln!("error: --var-file `{}` does not exist", f.display());
+            return 2;
+        }
+    }
+    let env_vars: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
+        .collect();
+    let opts = Options {
+        paths: req.paths.clone(),
+        cwd: cwd.clone(),
+        eval: EvalOptions {
+            vars,
+            var_files: req.var_files.clone(),
+            env_vars,
+            workspace: std::env::var("TF_WORKSPACE").unwrap_or_default(),
+        },
+        environment: req.environment.clone(),
+        select: req.select.clone(),
+        ignore: req.ignore.clone(),
+        strict: req.strict,
+        threads: req.threads,
+    };
+    let outcome = match engine::run(&opts, &config, &reg) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut findings = outcome.findings;
+    let rel_of = |f: &Finding| output::relative_path(&outcome.sources, f.loc, &outcome.repo_root);
+    // Write a baseline.
+    if let Some(path) = &req.write_baseline {
+        let entries: Vec<BaselineEntry> = findings
+            .iter()
+            .filter(|f| f.suppression.is_none())
+            .map(|f| {
+                let rel = rel_of(f);
+                BaselineEntry {
+                    fingerprint: output::fingerprint(f, &rel),
+                    code: f.code.clone(),
+                    file: rel,
+                    message: f.message.clone(),
+                }
+            })
+            .collect();
+        let n = entries.len();
+        let text = serde_json::to_string_pretty(&Baseline {
+            version: 1,
+            findings: entries,
+        })
+        .unwrap_or_default();
+        if let Err(e) = std::fs::write(path, text + "\n") {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return 2;
+        }
+        if !req.quiet {
+            eprintln!("policy-lint: wrote a baseline of {n} findings to {}", path.display());
+        }
+        return 0;
+    }
+    // Apply a baseline.
+    let mut baselined = 0usize;
+    if let Some(path) = &req.baseline {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read baseline `{}`: {e}", path.display());
+                return 2;
+            }
+        };
+        let base: Baseline = match serde_json::from_str(&text) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("error: baseline `{}` is not a policy-lint baseline: {e}", path.display());
+                return 2;
+            }
+        };
+        let mut remaining: Vec<BaselineEntry> = base.findings.clone();
+        findings.retain(|f| {
+            if f.suppression.is_some() {
+                return true;
+            }
+            let fp = output::fingerprint(f, &rel_of(f));
+            if let Some(i) = remaining.iter().position(|e| e.fingerprint == fp) {
+                remaining.swap_remove(i);
+                baselined += 1;
+                false
+            } else {
+                true
+            }
+        });
+        if !remaining.is_empty() && !req.quiet {
+            let files: BTreeSet<&str> = remaining.iter().map(|e| e.file.as_str()).collect();
+            eprintln!(
+                "policy-lint: {} baseline entr{} no longer match any finding (fixed or moved) in {}; regenerate the baseline with `policy-lint baseline --output {}` so it only shrinks",
+                remaining.len(),
+                if remaining.len() == 1 { "y" } else { "ies" },
+                files.into_iter().collect::<Vec<_>>().join(", "),
+                path.display()
+            );
+        }
+    }
+    let mut summary = Summary::of(&findings);
+    summary.baselined = baselined;
+    let rules = descriptors(&reg);
+    let category = req.sarif_category.clone().or(config.sarif_category.clone());
+    let report = Report {
+        findings: &findings,
+        sources: &outcome.sources,
+        rules: &rules,
+        summary,
+        repo_root: &outcome.repo_root,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        sarif_category: category.as_deref(),
+    };
+    let color = match req.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            req.output.is_none()
+                && std::env::var_os("NO_COLOR").map(|v| v.is_empty()).unwrap_or(true)
+                && std::io::stdout().is_terminal()
+        }
+    };
+    let text = match req.format {
+        Format::Pretty => {
+            let mut t = output::render_pretty(&report, color);
+            if req.quiet {
+                // Findings only: drop the summary line.
+                if let Some(i) = t.trim_end().rfind('\n') {
+                    t.truncate(i + 1);
+                } else {
+                    t.clear();
+                }
+            }
+            t
+        }
+        Format::Json => output::render_json(&report),
+        Format::Sarif => output::render_sarif(&report),
+        Format::Github => output::render_github(&report),
+    };
+    match &req.output {
+        Some(p) => {
+            if let Err(e) = std::fs::write(p, &text) {
+                eprintln!("error: cannot write `{}`: {e}", p.display());
+                return 2;
+            }
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+    let threshold = match req.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    let failing = threshold
+        .map(|t| findings.iter().any(|f| f.suppression.is_none() && f.severity >= t))
+        .unwrap_or(false);
+    u8::from(failing)
+}
+
+pub fn rules(format: &str, config: Option<PathBuf>) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let (reg, _) = match load_setup(config.as_deref(), &cwd) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let imp = |c: &str| engine::is_implemented(&reg, c);
+    let text = match format {
+        "json" => registry::render_json(&reg, &imp),
+        "markdown" => registry::render_markdown(&reg, &imp),
+        _ => registry::render_table(&reg, &imp),
+    };
+    print!("{text}");
+    0
+}
+
+pub fn explain(rule: &str, config: Option<PathBuf>) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let (reg, _) = match load_setup(config.as_deref(), &cwd) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    match reg.get(rule) {
+        Some(r) => {
+            print!("{}", registry::render_explain(r, engine::is_implemented(&reg, &r.code)));
+            0
+        }
+        None => {
+            let near = crate::checks::nearest(rule, reg.rules.iter().map(|r| r.name.as_str()));
+            eprintln!(
+                "error: no rule `{rule}`{}; `policy-lint rules` lists them all",
+                near.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default()
+            );
+            2
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! The run: discover, parse, evaluate units in parallel, run the checks, then stamp findings
+//! with rule metadata, configured severities, environments and suppressions.
+
+pub mod load;
+pub mod stamp;
+
+use crate::checks;
+use crate::config::Config;
+use crate::discover::{self, Filter};
+use crate::eval::{evaluate_unit, EvalOptions};
+use crate::finding::{sort_and_dedup, Finding};
+use crate::registry::Registry;
+use crate::source::SourceMap;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What the command line asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub cwd: PathBuf,
+    pub eval: EvalOptions,
+    /// `--environment`: overrides `[environments]` for the whole run.
+    pub environment: Option<String>,
+    /// `--select` codes (empty = all).
+    pub select: Vec<String>,
+    /// `--ignore` codes.
+    pub ignore: Vec<String>,
+    /// `--strict` (or config `strict`): EVAL001 is an error.
+    pub strict: bool,
+    /// Threads (0 = one per core).
+    pub threads: usize,
+}
+
+/// The result of a run.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub sources: Arc<SourceMap>,
+    /// Git top level (or the first path's directory): SARIF URIs and fingerprints are relative to it.
+    pub repo_root: PathBuf,
+    /// Directory config globs are relative to.
+    pub base: PathBuf,
+    pub files_checked: usize,
+}
+
+/// The nearest directory at or above `start` that contains `.git`.
+pub fn git_root(start: &Path) -> Option<PathBuf> {
+    let mut cur = Some(start);
+    while let Some(d) = cur {
+        if d.join(".git").exists() {
+            return Some(d.to_path_buf());
+        }
+        cur = d.parent();
+    }
+    None
+}
+
+/// Codes implemented by Rust checks (the rest of the catalogue says "not implemented" until
+/// its check exists).
+pub const IMPLEMENTED: &[&str] = &[
+    "SYN001", "EVAL001", "SUP001", "SUP002", "SUP003", "NET001", "NET002", "NET003", "NET004",
+    "NET005", "NET006", "NET007", "NET008", "NET009", "TF001", "TF002", "TF003", "CMK001", "CMK002",
+    "CMK003", "REG001", "REG002", "REG003",
+];
+
+pub fn is_implemented(registry: &Registry, code: &str) -> bool {
+    if IMPLEMENTED.contains(&code) || crate::checks::kms_link::IMPLEMENTED.contains(&code) {
+        return true;
+    }
+    // User rules and declarative rules are implemented by the assertion engine.
+    registry
+        .get(code)
+        .map(|r| r.assert.is_some())
+        .unwrap_or(false)
+}
+
+/// Runs policy-lint.
+pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outcome, String> {
+    let paths: Vec<PathBuf> = if opts.paths.is_empty() {
+        vec![opts.cwd.clone()]
+    } else {
+        opts.paths
+            .iter()
+            .map(|p| if p.is_absolute() { p.clone() } else { opts.cwd.join(p) })
+            .collect()
+    };
+    for p in &paths {
+        if !p.exists() {
+            return Err(format!("`{}` does not exist", p.display()));
+        }
+    }
+    let first = std::fs::canonicalize(&paths[0]).map_err(|e| format!("`{}`: {e}", paths[0].display()))?;
+    let first_dir = if first.is_dir() {
+        first.clone()
+    } else {
+        first.parent().map(Path::to_path_buf).unwrap_or(first.clone())
+    };
+    let repo_root = git_root(&first_dir).unwrap_or(first_dir.clone());
+    let base = config
+        .path
+        .as_ref()
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or(repo_root.clone());
+    let filter = Filter::new(&config.include, &config.exclude)?;
+    let found = discover::discover(&paths, &base, &filter)?;
+    // file()/templatefile() may read inside the repository and the given paths.
+    let mut roots = vec![repo_root.clone()];
+    for p in &paths {
+        if let Ok(c) = std::fs::canonicalize(p) {
+            let d = if c.is_dir() { c } else { c.parent().map(Path::to_path_buf).unwrap_or(c) };
+            if !roots.iter().any(|r| d.starts_with(r)) {
+                roots.push(d);
+            }
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .stack_size(256 * 1024 * 1024)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let cwd = opts.cwd.clone();
+    let enabled = |code: &str| stamp::enabled(registry, config, opts, code);
+    let (loaded, mut findings) = pool.install(|| {
+        let loaded = load::load(&found, &cwd, roots);
+        let mut eval_opts = opts.eval.clone();
+        // --var-file paths are relative to the working directory.
+        eval_opts.var_files = eval_opts
+            .var_files
+            .iter()
+            .map(|p| if p.is_absolute() { p.clone() } else { cwd.join(p) })
+            .collect();
+        let per_unit: Vec<Vec<Finding>> = loaded
+            .units
+            .par_iter()
+            .map(|dir| {
+                let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
+                let params = |code: &str, key: &str| stamp::param(registry, config, code, key);
+                let table = |name: &str| registry.table(name).cloned();
+                let mut ctx = checks::Ctx {
+                    unit: &unit,
+                    params: &params,
+                    table: &table,
+                    enabled: &enabled,
+                    out: Vec::new(),
+                };
+                checks::run_unit(&mut ctx);
+                checks::kms_link::check_unit(&mut ctx, registry, config, &loaded.sources, &base);
+                checks::assert::check_unit(&mut ctx, registry);
+                let mut out = ctx.out;
+                out.extend(unit.diags.iter().cloned());
+                out
+            })
+            .collect();
+        let mut findings: Vec<Finding> = per_unit.into_iter().flatten().collect();
+        findings.extend(loaded.syntax.iter().cloned());
+        // Standalone policy documents.
+        let policy_findings: Vec<Finding> = loaded
+            .policies
+            .par_iter()
+            .flat_map_iter(|(id, doc)| {
+                checks::kms_link::check_standalone(*id, doc, registry, config, &loaded.sources, &base, &enabled)
+            })
+            .collect();
+        findings.extend(policy_findings);
+        (loaded, findings)
+    });
+    let sources = loaded.sources.clone();
+    stamp::stamp(&mut findings, &loaded, registry, config, opts, &base);
+    sort_and_dedup(&mut findings, &sources);
+    Ok(Outcome {
+        findings,
+        sources,
+        repo_root,
+        base,
+        files_checked: found.len(),
+    })
+}

@@ -1,0 +1,329 @@
+//! Stamping: rule metadata, configured severity, environments, `--select`/`--ignore`, inline
+//! suppressions (SUP001–SUP003) and `[[overrides]]`. Checks never decide these themselves.
+
+use super::load::Loaded;
+use super::Options;
+use crate::config::{Config, Level};
+use crate::finding::{Finding, Severity, Suppression, SuppressionKind};
+use crate::registry::Registry;
+use crate::source::Location;
+use crate::suppress;
+use std::path::Path;
+
+/// Resolves a code or name to the code.
+pub fn code_of(registry: &Registry, s: &str) -> Option<String> {
+    registry.get(s).map(|r| r.code.clone())
+}
+
+fn listed(registry: &Registry, list: &[String], code: &str) -> bool {
+    list.iter()
+        .any(|x| x.eq_ignore_ascii_case(code) || code_of(registry, x).as_deref() == Some(code))
+}
+
+/// Whether a code runs at all in this run (per-file settings are applied when stamping).
+pub fn enabled(registry: &Registry, config: &Config, opts: &Options, code: &str) -> bool {
+    if registry.get(code).is_none() {
+        return false;
+    }
+    if !opts.select.is_empty() && !listed(registry, &opts.select, code) {
+        return false;
+    }
+    if listed(registry, &opts.ignore, code) {
+        return false;
+    }
+    // Globally off in [rules] (overrides may still turn it off per file, never on).
+    let (level, _) = config.rule_setting(code, "\u{0}no-file\u{0}");
+    level != Some(Level::Off)
+}
+
+/// A rule parameter: `[rules.CODE]` in config, else the rule's default (tables resolved).
+pub fn param(registry: &Registry, config: &Config, code: &str, key: &str) -> Option<serde_json::Value> {
+    let (_, params) = config.rule_setting(code, "\u{0}no-file\u{0}");
+    if let Some(v) = params.get(key) {
+        return Some(registry.resolve(v));
+    }
+    registry.param(code, key)
+}
+
+/// The rule whose check produced an EVAL001 (its message starts with the code).
+fn eval_origin(f: &Finding) -> Option<&str> {
+    let c = f.message.split_whitespace().next()?;
+    (c.len() == 6 && c.chars().take(3).all(|x| x.is_ascii_uppercase()) && c[3..].chars().all(|x| x.is_ascii_digit()))
+        .then_some(c)
+}
+
+fn rel(loaded: &Loaded, loc: Location, base: &Path) -> String {
+    let f = loaded.sources.get(loc.file);
+    crate::source::display_path(&f.path, base)
+}
+
+/// Applies metadata, severity, environments, suppressions; drops what does not apply.
+pub fn stamp(
+    findings: &mut Vec<Finding>,
+    loaded: &Loaded,
+    registry: &Registry,
+    config: &Config,
+    opts: &Options,
+    base: &Path,
+) {
+    let strict = opts.strict || config.strict;
+    // Suppression comments of every HCL file.
+    let mut sups: Vec<(suppress::Suppression, bool)> = Vec::new();
+    for h in &loaded.hcl {
+        let f = loaded.sources.get(h.file);
+        for s in suppress::scan_hcl(&f, &h.body) {
+            sups.push((s, false));
+        }
+    }
+    let today = suppress::today();
+    let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut extra: Vec<Finding> = Vec::new();
+    for mut f in findings.drain(..) {
+        // EVAL001 follows the rule it stands for.
+        if f.code == "EVAL001" {
+            if let Some(origin) = eval_origin(&f) {
+                if !enabled(registry, config, opts, origin) {
+                    continue;
+                }
+            }
+            if !enabled(registry, config, opts, "EVAL001") {
+                continue;
+            }
+        } else if !enabled(registry, config, opts, &f.code) {
+            continue;
+        }
+        let Some(rule) = registry.get(&f.code) else {
+            out.push(f);
+            continue;
+        };
+        let where_ = f.anchor.unwrap_or(f.loc);
+        let rel_path = rel(loaded, where_, base);
+        let env = opts
+            .environment
+            .clone()
+            .unwrap_or_else(|| config.environment_of(&rel_path));
+        if !rule.applies_in(&env) {
+            continue;
+        }
+        let origin_env_ok = match (f.code.as_str(), eval_origin(&f)) {
+            ("EVAL001", Some(o)) => registry.get(o).map(|r| r.applies_in(&env)).unwrap_or(true),
+            _ => true,
+        };
+        if !origin_env_ok {
+            continue;
+        }
+        f.name = rule.name.clone();
+        f.doc_url = crate::registry::doc_url(&rule.code);
+        let default = rule.severity_in(&env);
+        // A check may lower the severity of one case (a duplicate destination is a warning).
+        let mut sev = if f.severity < Severity::Error { f.severity.min(default) } else { default };
+        let (level, _) = config.rule_setting(&f.code, &rel_path);
+        let mut external: Option<String> = None;
+        match level {
+            Some(Level::Off) => {
+                external = Some("turned off for this file by [[overrides]] in policy-lint.toml".into());
+            }
+            Some(Level::On(s)) => sev = s,
+            None => {}
+        }
+        if f.code == "EVAL001" && strict {
+            sev = Severity::Error;
+        }
+        f.severity = sev;
+        if let Some(j) = external {
+            f.suppression = Some(Suppression {
+                kind: SuppressionKind::External,
+                justification: j,
+                loc: None,
+            });
+            out.push(f);
+            continue;
+        }
+        // Inline suppressions.
+        if !f.code.starts_with("SUP") {
+            let mut places: Vec<Location> = vec![f.loc];
+            places.extend(f.anchor);
+            places.extend(
+                f.related
+                    .iter()
+                    .filter(|r| r.label.starts_with("in `module."))
+                    .map(|r| r.loc),
+            );
+            for (s, used) in sups.iter_mut() {
+                let covers = places.iter().any(|p| {
+                    p.file == s.loc.file && (p.start as usize) >= s.covers.start && (p.start as usize) < s.covers.end.max(s.covers.start + 1)
+                });
+                if !covers {
+                    continue;
+                }
+                let names_code = s
+                    .codes
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&f.code) || code_of(registry, c).as_deref() == Some(f.code.as_str()));
+                if !names_code {
+                    continue;
+                }
+                if config.is_non_suppressible(&f.code) {
+                    continue;
+                }
+                if let Some((y, m, d)) = s.expires {
+                    if suppress::days_from_civil(y, m, d) < today {
+                        continue;
+                    }
+                }
+                if config.require_reason && s.reason.is_none() {
+                    continue;
+                }
+                if let Some(max) = config.max_expiry_days {
+                    match s.expires {
+                        Some((y, m, d)) if suppress::days_from_civil(y, m, d) - today <= max as i64 => {}
+                        _ => continue,
+                    }
+                }
+                *used = true;
+                f.suppression = Some(Suppression {
+                    kind: SuppressionKind::InSource,
+                    justification: s.reason.clone().unwrap_or_default(),
+                    loc: Some(s.loc),
+                });
+                break;
+            }
+        }
+        out.push(f);
+    }
+    // Findings about the suppressions themselves.
+    for (s, used) in &sups {
+        let mut unknown_codes = Vec::new();
+        let mut non_supp = Vec::new();
+        for c in &s.codes {
+            match code_of(registry, c) {
+                None => unknown_codes.push(c.clone()),
+                Some(code) if config.is_non_suppressible(&code) => non_supp.push(code),
+                _ => {}
+            }
+        }
+        let expired = s
+            .expires
+            .map(|(y, m, d)| suppress::days_from_civil(y, m, d) < today)
+            .unwrap_or(false);
+        if s.reason.is_none() {
+            let msg = if config.require_reason {
+                "this suppression has no reason, and policy-lint.toml sets `require_reason = true`, so it suppresses nothing"
+            } else {
+                "this suppression has no reason: reviewers and auditors cannot tell why the finding is accepted"
+            };
+            extra.push(
+                Finding::new("SUP001", s.loc, msg)
+                    .with_help("add reason=\"...\" (and expires=YYYY-MM-DD), e.g. `# policy-lint:ignore NET002 reason=\"sandbox account, ticket SEC-123\" expires=2027-06-30`"),
+            );
+        }
+        if expired {
+            let (y, m, d) = s.expires.unwrap_or((0, 0, 0));
+            extra.push(
+                Finding::new(
+                    "SUP002",
+                    s.loc,
+                    format!("this suppression expired on {y:04}-{m:02}-{d:02}: it no longer suppresses anything"),
+                )
+                .with_help("fix the finding, or renew the suppression with a new reason and date"),
+            );
+        } else if let Some(max) = config.max_expiry_days {
+            let too_far = match s.expires {
+                Some((y, m, d)) => suppress::days_from_civil(y, m, d) - today > max as i64,
+                None => true,
+            };
+            if too_far {
+                extra.push(
+                    Finding::new(
+                        "SUP002",
+                        s.loc,
+                        format!(
+                            "policy-lint.toml sets `max_expiry_days = {max}`: this suppression needs an expires= date at most {max} days ahead, so it suppresses nothing"
+                        ),
+                    )
+                    .with_help("add or shorten expires=YYYY-MM-DD"),
+                );
+            }
+        }
+        for p in &s.problems {
+            extra.push(Finding::new("SUP003", s.loc, format!("this suppression is malformed: {p}")).with_help(
+                "write `# policy-lint:ignore CODE[,CODE] reason=\"...\" [expires=YYYY-MM-DD]`",
+            ));
+        }
+        if !unknown_codes.is_empty() {
+            extra.push(Finding::new(
+                "SUP003",
+                s.loc,
+                format!(
+                    "this suppression names {}, which {} not a policy-lint rule code or name; it suppresses nothing",
+                    unknown_codes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                    if unknown_codes.len() == 1 { "is" } else { "are" }
+                ),
+            ));
+        } else if !non_supp.is_empty() {
+            extra.push(Finding::new(
+                "SUP003",
+                s.loc,
+                format!(
+                    "{} cannot be suppressed (`non_suppressible` in policy-lint.toml): this suppression has no effect",
+                    non_supp.join(", ")
+                ),
+            ));
+        } else if s.codes.is_empty() {
+            extra.push(Finding::new(
+                "SUP003",
+                s.loc,
+                "this suppression names no rule code, so it suppresses nothing",
+            ).with_help("name the codes: `# policy-lint:ignore NET002 reason=\"...\"`"));
+        } else if !used && !expired {
+            // Only meaningful when the named rules ran.
+            let all_ran = s.codes.iter().all(|c| {
+                code_of(registry, c)
+                    .map(|code| enabled(registry, config, opts, &code))
+                    .unwrap_or(false)
+            });
+            if all_ran {
+                extra.push(
+                    Finding::new(
+                        "SUP003",
+                        s.loc,
+                        format!(
+                            "this suppression of {} suppressed nothing: there is no such finding where it applies",
+                            s.codes.join(", ")
+                        ),
+                    )
+                    .with_help("remove it (the problem it suppressed is gone), or move it above the block or attribute it is meant for"),
+                );
+            }
+        }
+    }
+    // Stamp the SUP findings too (they are findings of their own rules).
+    for mut f in extra {
+        if !enabled(registry, config, opts, &f.code) {
+            continue;
+        }
+        if let Some(rule) = registry.get(&f.code) {
+            let rel_path = rel(loaded, f.loc, base);
+            let env = opts
+                .environment
+                .clone()
+                .unwrap_or_else(|| config.environment_of(&rel_path));
+            f.name = rule.name.clone();
+            f.doc_url = crate::registry::doc_url(&rule.code);
+            f.severity = match config.rule_setting(&f.code, &rel_path).0 {
+                Some(Level::Off) => continue,
+                Some(Level::On(s)) => s,
+                None => rule.severity_in(&env),
+            };
+        }
+        out.push(f);
+    }
+    // pre-commit: only findings in the files that were named.
+    if !loaded.explicit.is_empty() {
+        out.retain(|f| {
+            loaded.explicit.contains(&f.loc.file)
+                || f.anchor.map(|a| loaded.explicit.contains(&a.file)).unwrap_or(false)
+        });
+    }
+    *findings = out;
+}

@@ -1,0 +1,1340 @@
+//! Expressions: what each HCL expression evaluates to in a module instance.
+
+use super::module::{span_loc, CallResult, ModuleInst};
+use super::{limits, Segment, TextMap};
+use crate::source::{FileId, Location};
+use crate::value::{Kind, Origin, Part, Reason, ResourceRef, Unknown, Value};
+use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
+use hcl_edit::template::{Directive, Element, Template};
+use hcl_edit::Span;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// An error Terraform itself would report (undeclared reference, wrong type). Callers turn it
+/// into an unknown value with the message as reason.
+#[derive(Debug, Clone)]
+pub struct EvalError {
+    pub loc: Location,
+    pub message: String,
+}
+
+impl EvalError {
+    pub fn new(loc: Location, message: impl Into<String>) -> Self {
+        EvalError {
+            loc,
+            message: message.into(),
+        }
+    }
+}
+
+/// What names mean where an expression is evaluated.
+#[derive(Clone)]
+pub(crate) struct Scope<'a> {
+    pub module: &'a ModuleInst,
+    /// File the expression is written in (for locations).
+    pub file: FileId,
+    /// Only local names (templatefile, tfvars): no `var.`, `local.`, resources or modules.
+    pub restricted: bool,
+    vars: Rc<Vec<(String, Value)>>,
+    count: Option<Value>,
+    each: Option<(Value, Value)>,
+}
+
+impl<'a> Scope<'a> {
+    pub fn module(m: &'a ModuleInst, file: FileId) -> Self {
+        Scope {
+            module: m,
+            file,
+            restricted: false,
+            vars: Rc::new(Vec::new()),
+            count: None,
+            each: None,
+        }
+    }
+    pub fn template(m: &'a ModuleInst, file: FileId) -> Self {
+        Scope {
+            restricted: true,
+            ..Scope::module(m, file)
+        }
+    }
+    pub fn with_count(&self, index: Value) -> Self {
+        let mut s = self.clone();
+        s.count = Some(index);
+        s
+    }
+    pub fn with_each(&self, key: Value, value: Value) -> Self {
+        self.clone().with_each_owned(key, value)
+    }
+    pub fn with_each_owned(mut self, key: Value, value: Value) -> Self {
+        self.each = Some((key, value));
+        self
+    }
+    pub fn with_var(&self, name: &str, v: Value) -> Self {
+        let mut s = self.clone();
+        let mut vars = (*s.vars).clone();
+        vars.push((name.to_string(), v));
+        s.vars = Rc::new(vars);
+        s
+    }
+    pub fn with_file(&self, file: FileId) -> Self {
+        let mut s = self.clone();
+        s.file = file;
+        s
+    }
+    fn lookup(&self, name: &str) -> Option<&Value> {
+        self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+    fn loc(&self, span: Option<std::ops::Range<usize>>) -> Location {
+        span_loc(self.file, span)
+    }
+}
+
+fn unknown_at(reason: Reason, loc: Location) -> Value {
+    Value::unknown(Unknown {
+        reason,
+        loc: Some(loc),
+        reference: None,
+    })
+    .at(loc)
+}
+
+fn unknown_ref(reference: ResourceRef, loc: Location) -> Value {
+    Value::unknown(Unknown {
+        reason: Reason::AfterApply(reference.clone()),
+        loc: Some(loc),
+        reference: Some(reference),
+    })
+    .at(loc)
+}
+
+/// Pieces of a template result while it is built.
+#[derive(Default)]
+struct TemplateOut {
+    parts: Vec<Part>,
+    /// (byte range in the literal text so far, source location, linear)
+    segments: Vec<Segment>,
+    len: usize,
+}
+
+impl TemplateOut {
+    fn push_lit(&mut self, s: &str, seg: Option<(Location, bool)>) {
+        if s.is_empty() {
+            return;
+        }
+        if let Some((loc, linear)) = seg {
+            self.segments.push(Segment {
+                start: self.len,
+                end: self.len + s.len(),
+                loc,
+                linear,
+            });
+        }
+        self.len += s.len();
+        if let Some(Part::Lit(last)) = self.parts.last_mut() {
+            last.push_str(s);
+        } else {
+            self.parts.push(Part::Lit(s.to_string()));
+        }
+    }
+    fn push_unknown(&mut self, u: Arc<Unknown>, loc: Location) {
+        // A placeholder in the placeholder text takes a few bytes; segments use the placeholder
+        // form, so count them as placeholder_text does.
+        let idx = self
+            .parts
+            .iter()
+            .filter(|p| matches!(p, Part::Unknown(_)))
+            .count();
+        let ph_len = crate::json::PLACEHOLDER_START.len_utf8()
+            + idx.to_string().len()
+            + crate::json::PLACEHOLDER_END.len_utf8();
+        self.segments.push(Segment {
+            start: self.len,
+            end: self.len + ph_len,
+            loc,
+            linear: false,
+        });
+        self.len += ph_len;
+        self.parts.push(Part::Unknown(u));
+    }
+    fn push_value(&mut self, v: &Value, loc: Location) -> Result<(), String> {
+        match &v.kind {
+            Kind::String(s) => {
+                let seg = v.loc().map(|l| (l, false)).unwrap_or((loc, false));
+                self.push_lit(s, Some(seg));
+            }
+            Kind::Number(_) | Kind::Bool(_) => {
+                let s = v.to_tf_string().unwrap_or_default();
+                self.push_lit(&s, Some((v.loc().unwrap_or(loc), false)));
+            }
+            Kind::Partial(parts) => {
+                for p in parts {
+                    match p {
+                        Part::Lit(s) => self.push_lit(s, Some((v.loc().unwrap_or(loc), false))),
+                        Part::Unknown(u) => self.push_unknown(u.clone(), v.loc().unwrap_or(loc)),
+                    }
+                }
+            }
+            Kind::Unknown(u) => self.push_unknown(u.clone(), loc),
+            Kind::Null => return Err("cannot include a null value in a string template".into()),
+            Kind::List(_) | Kind::Object(_) => {
+                return Err(format!(
+                    "cannot include a {} value in a string template: only strings, numbers and bools can be interpolated",
+                    v.type_name()
+                ))
+            }
+        }
+        if self.len > limits::MAX_STRING {
+            return Err("__limit__".into());
+        }
+        Ok(())
+    }
+    fn finish(self, origin: Origin) -> (Value, TextMap) {
+        let map = TextMap {
+            segments: self.segments,
+        };
+        let kind = if self.parts.iter().all(|p| matches!(p, Part::Lit(_))) {
+            Kind::String(
+                self.parts
+                    .into_iter()
+                    .map(|p| match p {
+                        Part::Lit(s) => s,
+                        Part::Unknown(_) => String::new(),
+                    })
+                    .collect(),
+            )
+        } else {
+            Kind::Partial(self.parts)
+        };
+        (Value::new(kind, origin), map)
+    }
+}
+
+/// Splits a literal of a template into segments that map one-to-one onto the source text where
+/// the literal's lines can be found there (heredocs after dedent, strings without escapes).
+fn literal_segments(src: &str, span: std::ops::Range<usize>, lit: &str, file: FileId) -> Vec<(usize, usize, Location, bool)> {
+    let mut out = Vec::new();
+    let Some(region) = src.get(span.clone()) else {
+        out.push((0, lit.len(), Location::new(file, span), false));
+        return out;
+    };
+    let mut pos = 0usize; // in region
+    let mut start = 0usize; // in lit
+    for line in lit.split_inclusive('\n') {
+        let end = start + line.len();
+        match region.get(pos..).and_then(|r| r.find(line)) {
+            Some(i) if !line.is_empty() => {
+                let abs = span.start + pos + i;
+                out.push((start, end, Location::new(file, abs..abs + line.len()), true));
+                pos += i + line.len();
+            }
+            _ => out.push((start, end, Location::new(file, span.clone()), false)),
+        }
+        start = end;
+    }
+    out
+}
+
+impl<'l> super::module::Ev<'l> {
+    /// Evaluates an expression.
+    pub fn eval(&self, expr: &Expression, scope: &Scope) -> Result<Value, EvalError> {
+        let loc = scope.loc(expr.span());
+        if !self.step() {
+            return Ok(unknown_at(
+                Reason::Limit("the evaluation step budget of this module is spent".into()),
+                loc,
+            ));
+        }
+        let d = self.depth.get();
+        if d >= limits::MAX_EVAL_DEPTH {
+            return Ok(unknown_at(
+                Reason::Limit(format!(
+                    "expressions nest deeper than {} levels",
+                    limits::MAX_EVAL_DEPTH
+                )),
+                loc,
+            ));
+        }
+        self.depth.set(d + 1);
+        let r = self.eval_inner(expr, scope, loc);
+        self.depth.set(d);
+        r
+    }
+
+    fn eval_inner(&self, expr: &Expression, scope: &Scope, loc: Location) -> Result<Value, EvalError> {
+        Ok(match expr {
+            Expression::Null(_) => Value::null().at(loc),
+            Expression::Bool(b) => Value::bool(*b.value()).at(loc),
+            Expression::Number(n) => match n.as_f64() {
+                Some(f) => Value::number(f).at(loc),
+                None => return Err(EvalError::new(loc, "invalid number")),
+            },
+            Expression::String(s) => Value::string(s.value().clone()).at(loc),
+            Expression::Array(a) => {
+                let mut items = Vec::with_capacity(a.len());
+                for e in a.iter() {
+                    items.push(self.eval(e, scope)?);
+                }
+                Value::list(items).at(loc)
+            }
+            Expression::Object(o) => {
+                let mut map = BTreeMap::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.as_str().to_string(),
+                        ObjectKey::Expression(e) => {
+                            let kv = self.eval(e, scope)?;
+                            match kv.to_tf_string() {
+                                Some(s) => s,
+                                None if kv.is_unknown() || matches!(kv.kind, Kind::Partial(_)) => {
+                                    let u = kv.first_unknown().cloned().unwrap_or(Unknown::new(
+                                        Reason::Other("object key is unknown".into()),
+                                    ));
+                                    return Ok(Value::unknown(u).at(loc));
+                                }
+                                None => {
+                                    return Err(EvalError::new(
+                                        scope.loc(e.span()),
+                                        format!("object key must be a string, not {}", kv.type_name()),
+                                    ))
+                                }
+                            }
+                        }
+                    };
+                    let val = self.eval(v.expr(), scope)?;
+                    map.insert(key, val);
+                }
+                Value::object(map).at(loc)
+            }
+            Expression::StringTemplate(t) => self.eval_template(t, scope, loc, false)?,
+            Expression::HeredocTemplate(h) => self.eval_template(&h.template, scope, loc, true)?,
+            Expression::Parenthesis(p) => self.eval(p.inner(), scope)?,
+            Expression::Variable(v) => {
+                let name = v.as_str();
+                match scope.lookup(name) {
+                    Some(val) => val.clone(),
+                    None => match name {
+                        "count" | "each" | "var" | "local" | "module" | "data" | "path" | "terraform" | "self" => {
+                            return Err(EvalError::new(
+                                loc,
+                                format!("`{name}` cannot be used on its own; it needs an attribute"),
+                            ))
+                        }
+                        _ => {
+                            return Err(EvalError::new(
+                                loc,
+                                format!("unknown variable `{name}`"),
+                            ))
+                        }
+                    },
+                }
+            }
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr, scope)?;
+                match truthy(&cond) {
+                    Some(true) => self.eval(&c.true_expr, scope)?,
+                    Some(false) => self.eval(&c.false_expr, scope)?,
+                    None => {
+                        if let Some(u) = cond.first_unknown() {
+                            Value::unknown(Unknown {
+                                reason: Reason::Other(format!(
+                                    "the condition of this conditional expression is unknown: {}",
+                                    u.reason
+                                )),
+                                loc: u.loc.or(Some(scope.loc(c.cond_expr.span()))),
+                                reference: None,
+                            })
+                            .at(loc)
+                        } else {
+                            return Err(EvalError::new(
+                                scope.loc(c.cond_expr.span()),
+                                format!("the condition must be a bool, not {}", cond.type_name()),
+                            ));
+                        }
+                    }
+                }
+            }
+            Expression::FuncCall(f) => self.eval_call(f, scope, loc)?,
+            Expression::Traversal(t) => self.eval_traversal(&t.expr, &t.operators, scope, loc)?,
+            Expression::UnaryOp(u) => {
+                let v = self.eval(&u.expr, scope)?;
+                if let Some(uk) = v.first_unknown() {
+                    if !v.is_known() {
+                        return Ok(Value::unknown(uk.clone()).at(loc));
+                    }
+                }
+                match u.operator.value() {
+                    UnaryOperator::Neg => match to_number(&v) {
+                        Some(n) => Value::number(-n).at(loc),
+                        None => return Err(EvalError::new(loc, "`-` needs a number")),
+                    },
+                    UnaryOperator::Not => match truthy(&v) {
+                        Some(b) => Value::bool(!b).at(loc),
+                        None => return Err(EvalError::new(loc, "`!` needs a bool")),
+                    },
+                }
+            }
+            Expression::BinaryOp(b) => self.eval_binary(b, scope, loc)?,
+            Expression::ForExpr(f) => self.eval_for(f, scope, loc)?,
+        })
+    }
+
+    fn eval_binary(
+        &self,
+        b: &hcl_edit::expr::BinaryOp,
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        let op = *b.operator.value();
+        let l = self.eval(&b.lhs_expr, scope)?;
+        // Short-circuit logic keeps a known answer when one side decides it.
+        if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
+            let lb = truthy(&l);
+            if op == BinaryOperator::And && lb == Some(false) {
+                return Ok(Value::bool(false).at(loc));
+            }
+            if op == BinaryOperator::Or && lb == Some(true) {
+                return Ok(Value::bool(true).at(loc));
+            }
+            let r = self.eval(&b.rhs_expr, scope)?;
+            let rb = truthy(&r);
+            return Ok(match (lb, rb) {
+                (Some(x), Some(y)) => Value::bool(if op == BinaryOperator::And { x && y } else { x || y }).at(loc),
+                (_, Some(false)) if op == BinaryOperator::And => Value::bool(false).at(loc),
+                (_, Some(true)) if op == BinaryOperator::Or => Value::bool(true).at(loc),
+                _ => {
+                    let u = l.first_unknown().or(r.first_unknown()).cloned();
+                    match u {
+                        Some(u) => Value::unknown(u).at(loc),
+                        None => return Err(EvalError::new(loc, "logical operators need bools")),
+                    }
+                }
+            });
+        }
+        let r = self.eval(&b.rhs_expr, scope)?;
+        if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) {
+            return Ok(match values_equal(&l, &r) {
+                Some(eq) => Value::bool(if op == BinaryOperator::Eq { eq } else { !eq }).at(loc),
+                None => {
+                    let u = l.first_unknown().or(r.first_unknown()).cloned();
+                    Value::unknown(u.unwrap_or(Unknown::new(Reason::Other("comparison of unknown values".into())))).at(loc)
+                }
+            });
+        }
+        if !l.is_known() || !r.is_known() {
+            let u = l.first_unknown().or(r.first_unknown()).cloned();
+            return Ok(Value::unknown(u.unwrap_or(Unknown::new(Reason::Other("unknown operand".into())))).at(loc));
+        }
+        let (Some(x), Some(y)) = (to_number(&l), to_number(&r)) else {
+            return Err(EvalError::new(
+                loc,
+                format!(
+                    "`{}` needs numbers, found {} and {}",
+                    op.as_str(),
+                    l.type_name(),
+                    r.type_name()
+                ),
+            ));
+        };
+        Ok(match op {
+            BinaryOperator::Plus => Value::number(x + y),
+            BinaryOperator::Minus => Value::number(x - y),
+            BinaryOperator::Mul => Value::number(x * y),
+            BinaryOperator::Div => {
+                if y == 0.0 {
+                    return Err(EvalError::new(loc, "division by zero"));
+                }
+                Value::number(x / y)
+            }
+            BinaryOperator::Mod => {
+                if y == 0.0 {
+                    return Err(EvalError::new(loc, "modulo by zero"));
+                }
+                Value::number(x % y)
+            }
+            BinaryOperator::Less => Value::bool(x < y),
+            BinaryOperator::LessEq => Value::bool(x <= y),
+            BinaryOperator::Greater => Value::bool(x > y),
+            BinaryOperator::GreaterEq => Value::bool(x >= y),
+            _ => unreachable!("handled above"),
+        }
+        .at(loc))
+    }
+
+    fn eval_for(
+        &self,
+        f: &hcl_edit::expr::ForExpr,
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        let coll = self.eval(&f.intro.collection_expr, scope)?;
+        let items: Vec<(Value, Value)> = match &coll.kind {
+            Kind::List(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::number(i as f64), v.clone()))
+                .collect(),
+            Kind::Object(m) => m
+                .iter()
+                .map(|(k, v)| (Value::string(k.clone()), v.clone()))
+                .collect(),
+            Kind::Unknown(u) => return Ok(Value::unknown((**u).clone()).at(loc)),
+            Kind::Null => return Err(EvalError::new(loc, "a for expression cannot iterate over null")),
+            _ => {
+                return Err(EvalError::new(
+                    loc,
+                    format!("a for expression needs a list, set, map or object, not {}", coll.type_name()),
+                ))
+            }
+        };
+        if items.len() > limits::MAX_ITERATIONS {
+            return Ok(unknown_at(Reason::Limit("a for expression over too many elements".into()), loc));
+        }
+        let kname = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
+        let vname = f.intro.value_var.as_str().to_string();
+        let mut list = Vec::new();
+        let mut obj: BTreeMap<String, Value> = BTreeMap::new();
+        let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for (k, v) in items {
+            let mut s = scope.with_var(&vname, v);
+            if let Some(kn) = &kname {
+                s = s.with_var(kn, k);
+            }
+            if let Some(c) = &f.cond {
+                let cv = self.eval(&c.expr, &s)?;
+                match truthy(&cv) {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => {
+                        let u = cv.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
+                            "the `if` clause of a for expression must be a bool".into(),
+                        )));
+                        return Ok(Value::unknown(u).at(loc));
+                    }
+                }
+            }
+            let val = self.eval(&f.value_expr, &s)?;
+            match &f.key_expr {
+                None => list.push(val),
+                Some(ke) => {
+                    let kv = self.eval(ke, &s)?;
+                    let Some(key) = kv.to_tf_string() else {
+                        let u = kv.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
+                            "for expression key must be a string".into(),
+                        )));
+                        return Ok(Value::unknown(u).at(loc));
+                    };
+                    if f.grouping {
+                        groups.entry(key).or_default().push(val);
+                    } else {
+                        if obj.contains_key(&key) {
+                            return Err(EvalError::new(
+                                loc,
+                                format!("duplicate object key {key:?} in for expression; use `...` to group"),
+                            ));
+                        }
+                        obj.insert(key, val);
+                    }
+                }
+            }
+        }
+        Ok(if f.key_expr.is_none() {
+            Value::list(list).at(loc)
+        } else if f.grouping {
+            Value::object(groups.into_iter().map(|(k, v)| (k, Value::list(v))).collect()).at(loc)
+        } else {
+            Value::object(obj).at(loc)
+        })
+    }
+
+    /// Evaluates a template (quoted string or heredoc). A template that is a single
+    /// interpolation returns the interpolated value itself, as HCL does.
+    fn eval_template(
+        &self,
+        t: &Template,
+        scope: &Scope,
+        loc: Location,
+        record_map: bool,
+    ) -> Result<Value, EvalError> {
+        let elems: Vec<&Element> = t.iter().collect();
+        if elems.len() == 1 {
+            if let Element::Interpolation(i) = elems[0] {
+                return self.eval(&i.expr, scope);
+            }
+        }
+        let mut out = TemplateOut::default();
+        let src: Arc<str> = match self.loader.sources.try_get(scope.file) {
+            Some(f) => f.text.clone(),
+            None => Arc::from(""),
+        };
+        if let Err(e) = self.render_template(t, scope, &src, &mut out) {
+            if e.message == "__limit__" {
+                return Ok(unknown_at(Reason::Limit("a string grew beyond 16 MiB".into()), loc));
+            }
+            return Err(e);
+        }
+        let (v, map) = out.finish(Origin::at(loc));
+        if record_map {
+            self.record_text_map(&v, map);
+        }
+        Ok(v)
+    }
+
+    pub(crate) fn record_text_map(&self, v: &Value, map: TextMap) {
+        if let Some((text, _)) = super::placeholder_text(v) {
+            let t = text.trim_start();
+            if t.starts_with('{') || t.starts_with('[') || t.starts_with('"') {
+                self.unit.borrow_mut().text_maps.insert(text, map);
+            }
+        }
+    }
+
+    fn render_template(
+        &self,
+        t: &Template,
+        scope: &Scope,
+        src: &str,
+        out: &mut TemplateOut,
+    ) -> Result<(), EvalError> {
+        for e in t.iter() {
+            match e {
+                Element::Literal(l) => match l.span() {
+                    Some(span) => {
+                        for (a, b, loc, linear) in literal_segments(src, span, l.value(), scope.file) {
+                            out.push_lit(&l.value()[a..b], Some((loc, linear)));
+                        }
+                    }
+                    None => out.push_lit(l.value(), None),
+                },
+                Element::Interpolation(i) => {
+                    let v = self.eval(&i.expr, scope)?;
+                    let iloc = scope.loc(i.expr.span());
+                    out.push_value(&v, iloc)
+                        .map_err(|m| EvalError::new(iloc, m))?;
+                }
+                Element::Directive(d) => match &**d {
+                    Directive::If(ifd) => {
+                        let c = self.eval(&ifd.if_expr.cond_expr, scope)?;
+                        match truthy(&c) {
+                            Some(true) => self.render_template(&ifd.if_expr.template, scope, src, out)?,
+                            Some(false) => {
+                                if let Some(e) = &ifd.else_expr {
+                                    self.render_template(&e.template, scope, src, out)?;
+                                }
+                            }
+                            None => {
+                                let u = c.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
+                                    "the %{if} condition must be a bool".into(),
+                                )));
+                                out.push_unknown(Arc::new(u), scope.loc(ifd.if_expr.cond_expr.span()));
+                            }
+                        }
+                    }
+                    Directive::For(fd) => {
+                        let fe = &fd.for_expr;
+                        let coll = self.eval(&fe.collection_expr, scope)?;
+                        let items: Vec<(Value, Value)> = match &coll.kind {
+                            Kind::List(items) => items
+                                .iter()
+                                .enumerate()
+                                .map(|(i, v)| (Value::number(i as f64), v.clone()))
+                                .collect(),
+                            Kind::Object(m) => m
+                                .iter()
+                                .map(|(k, v)| (Value::string(k.clone()), v.clone()))
+                                .collect(),
+                            _ => {
+                                let u = coll.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
+                                    format!("%{{for}} needs a collection, not {}", coll.type_name()),
+                                )));
+                                out.push_unknown(Arc::new(u), scope.loc(fe.collection_expr.span()));
+                                continue;
+                            }
+                        };
+                        for (k, v) in items.into_iter().take(limits::MAX_ITERATIONS) {
+                            let mut s = scope.with_var(fe.value_var.as_str(), v);
+                            if let Some(kv) = &fe.key_var {
+                                s = s.with_var(kv.as_str(), k);
+                            }
+                            self.render_template(&fe.template, &s, src, out)?;
+                            if out.len > limits::MAX_STRING {
+                                return Err(EvalError::new(scope.loc(fe.collection_expr.span()), "__limit__"));
+                            }
+                        }
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- functions
+
+    fn eval_call(
+        &self,
+        f: &hcl_edit::expr::FuncCall,
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        let name = f.name.name.as_str().to_string();
+        if f.name.is_namespaced() {
+            let full = f
+                .name
+                .namespace
+                .iter()
+                .map(|n| n.as_str())
+                .chain(std::iter::once(name.as_str()))
+                .collect::<Vec<_>>()
+                .join("::");
+            return Ok(unknown_at(Reason::Function(full), loc));
+        }
+        let exprs: Vec<&Expression> = f.args.iter().collect();
+        match name.as_str() {
+            "try" => {
+                let mut last = None;
+                for e in &exprs {
+                    match self.eval(e, scope) {
+                        Ok(v) => return Ok(v),
+                        Err(err) => last = Some(err),
+                    }
+                }
+                return Err(last.unwrap_or_else(|| EvalError::new(loc, "try needs at least one argument")));
+            }
+            "can" => {
+                let Some(e) = exprs.first() else {
+                    return Err(EvalError::new(loc, "can needs one argument"));
+                };
+                return Ok(match self.eval(e, scope) {
+                    Ok(v) if !v.is_known() => match v.first_unknown() {
+                        Some(u) => Value::unknown(u.clone()).at(loc),
+                        None => Value::bool(true).at(loc),
+                    },
+                    Ok(_) => Value::bool(true).at(loc),
+                    Err(_) => Value::bool(false).at(loc),
+                });
+            }
+            _ => {}
+        }
+        let mut args = Vec::with_capacity(exprs.len());
+        for e in &exprs {
+            args.push(self.eval(e, scope)?);
+        }
+        if f.args.expand_final() {
+            if let Some(last) = args.pop() {
+                match &last.kind {
+                    Kind::List(items) => args.extend(items.iter().cloned()),
+                    Kind::Unknown(u) => return Ok(Value::unknown((**u).clone()).at(loc)),
+                    _ => return Err(EvalError::new(loc, "`...` expands only a list")),
+                }
+            }
+        }
+        match name.as_str() {
+            "file" | "templatefile" | "fileexists" => return self.eval_file_fn(&name, args, scope, loc),
+            "jsondecode" => {
+                let Some(a) = args.first() else {
+                    return Err(EvalError::new(loc, "jsondecode needs one argument"));
+                };
+                if let Kind::Unknown(u) = &a.kind {
+                    return Ok(Value::unknown((**u).clone()).at(loc));
+                }
+                let unit = self.unit.borrow();
+                return match unit.decode_json(a) {
+                    Ok(v) => Ok(v),
+                    Err(e) => Err(EvalError::new(
+                        e.loc.unwrap_or(loc),
+                        format!("jsondecode: invalid JSON: {}", e.message),
+                    )),
+                };
+            }
+            _ => {}
+        }
+        let structured = if name == "jsonencode" { args.first().cloned() } else { None };
+        let ctx = super::funcs::CallCtx { loc };
+        match super::funcs::call(&name, args, &ctx) {
+            None => Ok(unknown_at(Reason::Function(name), loc)),
+            Some(Err(m)) => Err(EvalError::new(loc, format!("{name}: {m}"))),
+            Some(Ok(v)) => {
+                if let Some(doc) = structured {
+                    if let Some((text, _)) = super::placeholder_text(&v) {
+                        self.unit.borrow_mut().json_docs.insert(text, doc);
+                    }
+                }
+                Ok(if v.loc().is_none() { v.at(loc) } else { v })
+            }
+        }
+    }
+
+    /// `file`, `fileexists`, `templatefile`: read only inside the scanned tree.
+    fn eval_file_fn(
+        &self,
+        name: &str,
+        args: Vec<Value>,
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        let Some(pv) = args.first() else {
+            return Err(EvalError::new(loc, format!("{name} needs a path")));
+        };
+        let Some(p) = pv.as_str() else {
+            return Ok(match pv.first_unknown() {
+                Some(u) => Value::unknown(u.clone()).at(loc),
+                None => unknown_at(Reason::File(format!("{name}: the path is not a known string")), loc),
+            });
+        };
+        let path = std::path::Path::new(p);
+        let full = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.root_dir.join(path)
+        };
+        if name == "fileexists" {
+            return Ok(match std::fs::canonicalize(&full) {
+                Ok(c) if self.loader.allowed(&c) => Value::bool(c.is_file()).at(loc),
+                Ok(_) => unknown_at(
+                    Reason::File(format!("fileexists(\"{p}\"): the path is outside the scanned tree; policy-lint does not look at it")),
+                    loc,
+                ),
+                Err(_) => Value::bool(false).at(loc),
+            });
+        }
+        let (id, text) = match self.loader.read_text(&full) {
+            Ok(x) => x,
+            Err(m) => return Ok(unknown_at(Reason::File(format!("{name}(\"{p}\"): {m}")), loc)),
+        };
+        if name == "file" {
+            let v = Value::string(text.to_string())
+                .at(Location::new(id, 0..text.len()))
+                .with_hop(loc, &format!("read by `file(\"{p}\")`"));
+            let map = TextMap {
+                segments: vec![Segment {
+                    start: 0,
+                    end: text.len(),
+                    loc: Location::new(id, 0..text.len()),
+                    linear: true,
+                }],
+            };
+            self.record_text_map(&v, map);
+            return Ok(v);
+        }
+        // templatefile
+        let vars = args.get(1).cloned().unwrap_or_else(|| Value::object(BTreeMap::new()));
+        let Kind::Object(vmap) = &vars.kind else {
+            return Ok(match vars.first_unknown() {
+                Some(u) => Value::unknown(u.clone()).at(loc),
+                None => return Err(EvalError::new(loc, "templatefile: the second argument must be an object")),
+            });
+        };
+        let tmpl = match hcl_edit::parser::parse_template(&text) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(EvalError::new(
+                    loc,
+                    format!("templatefile(\"{p}\"): the template does not parse: {}", e.message()),
+                ))
+            }
+        };
+        let mut s = Scope::template(scope.module, id);
+        for (k, v) in vmap {
+            s = s.with_var(k, v.clone());
+        }
+        let mut out = TemplateOut::default();
+        match self.render_template(&tmpl, &s, &text, &mut out) {
+            Ok(()) => {}
+            Err(e) if e.message == "__limit__" => {
+                return Ok(unknown_at(Reason::Limit("a string grew beyond 16 MiB".into()), loc))
+            }
+            Err(e) => return Err(e),
+        }
+        let (v, map) = out.finish(Origin::at(Location::new(id, 0..text.len())));
+        let v = v.with_hop(loc, &format!("rendered by `templatefile(\"{p}\")`"));
+        self.record_text_map(&v, map);
+        Ok(v)
+    }
+
+    // ---------------------------------------------------------------- references
+
+    fn eval_traversal(
+        &self,
+        base: &Expression,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        let attr = |i: usize| -> Option<&str> {
+            match ops.get(i).map(|o| o.value()) {
+                Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
+                _ => None,
+            }
+        };
+        // The location of the reference up to operator i (inclusive).
+        let ref_loc = |i: usize| -> Location {
+            let end = ops
+                .get(i)
+                .and_then(|o| o.span())
+                .map(|s| s.end)
+                .unwrap_or(loc.end as usize);
+            Location::new(scope.file, loc.start as usize..end)
+        };
+        if let Expression::Variable(v) = base {
+            let name = v.as_str();
+            if scope.lookup(name).is_none() {
+                let m = scope.module;
+                let restricted = |what: &str| {
+                    Err(EvalError::new(
+                        loc,
+                        format!("`{what}` cannot be referred to here (only literal values and template variables are allowed)"),
+                    ))
+                };
+                match name {
+                    "var" | "local" if scope.restricted => return restricted(name),
+                    "var" => {
+                        let Some(n) = attr(0) else {
+                            return Err(EvalError::new(loc, "`var` needs a variable name"));
+                        };
+                        let v = self.var(m, n, ref_loc(0))?;
+                        return self.apply_ops(v, &ops[1..], scope, loc);
+                    }
+                    "local" => {
+                        let Some(n) = attr(0) else {
+                            return Err(EvalError::new(loc, "`local` needs a name"));
+                        };
+                        let v = self.local(m, n, ref_loc(0))?;
+                        return self.apply_ops(v, &ops[1..], scope, loc);
+                    }
+                    "count" => {
+                        if attr(0) == Some("index") {
+                            return match &scope.count {
+                                Some(c) => self.apply_ops(c.clone().at(ref_loc(0)), &ops[1..], scope, loc),
+                                None => Err(EvalError::new(loc, "`count.index` is used where `count` is not set")),
+                            };
+                        }
+                        return Err(EvalError::new(loc, "`count` has only the attribute `index`"));
+                    }
+                    "each" => {
+                        let Some((k, v)) = &scope.each else {
+                            return Err(EvalError::new(loc, "`each` is used where `for_each` is not set"));
+                        };
+                        return match attr(0) {
+                            Some("key") => self.apply_ops(k.clone(), &ops[1..], scope, loc),
+                            Some("value") => self.apply_ops(v.clone(), &ops[1..], scope, loc),
+                            _ => Err(EvalError::new(loc, "`each` has only `key` and `value`")),
+                        };
+                    }
+                    "path" => {
+                        let v = match attr(0) {
+                            Some("module") => Value::string(m.path_module.clone()),
+                            Some("root") => Value::string("."),
+                            Some("cwd") => Value::string(self.root_dir.to_string_lossy().to_string()),
+                            _ => return Err(EvalError::new(loc, "`path` has `module`, `root` and `cwd`")),
+                        };
+                        return self.apply_ops(v.at(ref_loc(0)), &ops[1..], scope, loc);
+                    }
+                    "terraform" => {
+                        if attr(0) == Some("workspace") {
+                            let w = if self.opts.workspace.is_empty() {
+                                "default".to_string()
+                            } else {
+                                self.opts.workspace.clone()
+                            };
+                            return self.apply_ops(Value::string(w).at(ref_loc(0)), &ops[1..], scope, loc);
+                        }
+                        return Err(EvalError::new(loc, "unsupported `terraform` attribute"));
+                    }
+                    "self" => {
+                        return Ok(unknown_at(Reason::Other("`self` refers to the resource being created; known only after apply".into()), loc));
+                    }
+                    _ if scope.restricted => return restricted(name),
+                    "module" => return self.eval_module_ref(ops, scope, loc),
+                    "data" => {
+                        let (Some(t), Some(n)) = (attr(0), attr(1)) else {
+                            return Err(EvalError::new(loc, "a data source reference needs a type and a name"));
+                        };
+                        return self.eval_resource_ref(&format!("data.{t}.{n}"), &ops[2..], scope, loc);
+                    }
+                    _ => {
+                        if let Some(n) = attr(0) {
+                            let key = format!("{name}.{n}");
+                            if m.def.resources.contains_key(&key) {
+                                return self.eval_resource_ref(&key, &ops[1..], scope, loc);
+                            }
+                            return Err(EvalError::new(
+                                loc,
+                                format!("reference to undeclared resource `{key}`"),
+                            ));
+                        }
+                        return Err(EvalError::new(loc, format!("unknown variable `{name}`")));
+                    }
+                }
+            }
+        }
+        let v = self.eval(base, scope)?;
+        self.apply_ops(v, ops, scope, loc)
+    }
+
+    fn eval_module_ref(
+        &self,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        let m = scope.module;
+        let Some(TraversalOperator::GetAttr(name)) = ops.first().map(|o| o.value()) else {
+            return Err(EvalError::new(loc, "`module` needs a module name"));
+        };
+        let name = name.as_str();
+        let Some(res) = self.call(m, name) else {
+            return Err(EvalError::new(loc, format!("reference to undeclared module `module.{name}`")));
+        };
+        let rest = &ops[1..];
+        match &*res {
+            CallResult::Unknown(u) => Ok(Value::unknown(Unknown {
+                loc: Some(loc),
+                ..(**u).clone()
+            })
+            .at(loc)),
+            CallResult::Local(insts) => {
+                let single = insts.len() == 1 && insts[0].0.is_none();
+                if single {
+                    let child = insts[0].1.clone();
+                    return match rest.first().map(|o| o.value()) {
+                        Some(TraversalOperator::GetAttr(out)) => {
+                            let v = self.output(&child, out.as_str(), loc);
+                            self.apply_ops(v, &rest[1..], scope, loc)
+                        }
+                        _ => {
+                            let v = self.outputs_object(&child, loc);
+                            self.apply_ops(v, rest, scope, loc)
+                        }
+                    };
+                }
+                // count/for_each: a collection of instances.
+                let is_count = insts.iter().all(|(k, _)| matches!(k.as_ref().map(|k| &k.kind), Some(Kind::Number(_))));
+                let objs: Vec<(String, Value)> = insts
+                    .iter()
+                    .map(|(k, c)| {
+                        let key = k.as_ref().and_then(|k| k.to_tf_string()).unwrap_or_default();
+                        (key, self.outputs_object(c, loc))
+                    })
+                    .collect();
+                let v = if is_count {
+                    Value::list(objs.into_iter().map(|(_, v)| v).collect())
+                } else {
+                    Value::object(objs.into_iter().collect())
+                };
+                self.apply_ops(v.at(loc), rest, scope, loc)
+            }
+        }
+    }
+
+    fn eval_resource_ref(
+        &self,
+        key: &str,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        let m = scope.module;
+        let address = if m.addr.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", m.addr)
+        };
+        let group = match self.resource_group(m, key) {
+            None => return Err(EvalError::new(loc, format!("reference to undeclared resource `{key}`"))),
+            Some(Err(u)) => return Ok(Value::unknown(Unknown { loc: Some(loc), ..(*u).clone() }).at(loc)),
+            Some(Ok(g)) => g,
+        };
+        let as_value = |inst: Option<&super::ResourceInstance>, ikey: Option<String>| -> Value {
+            // The object of a resource instance: known arguments, and every other attribute
+            // unknown-after-apply with a reference back to the resource.
+            let body = inst.map(|i| i.body.clone()).unwrap_or_else(|| Value::object(BTreeMap::new()));
+            let r = ResourceRef {
+                address: address.clone(),
+                key: ikey,
+                attr: String::new(),
+            };
+            ResourceObj { body, reference: r }.into_value(loc)
+        };
+        let keyed = group.iter().any(|i| i.key.is_some());
+        if !keyed {
+            let inst = group.first();
+            let v = as_value(inst, None);
+            return self.apply_ops_res(v, ops, scope, loc);
+        }
+        // count / for_each: the next operator selects an instance, or the whole collection.
+        match ops.first().map(|o| o.value()) {
+            Some(TraversalOperator::Index(ie)) => {
+                let idx = self.eval(ie, scope)?;
+                let want = match &idx.kind {
+                    Kind::String(s) => format!("{s:?}"),
+                    Kind::Number(n) => crate::value::format_number(*n),
+                    _ => {
+                        let u = idx.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
+                            "resource instance key must be a string or number".into(),
+                        )));
+                        // Unknown instance: still a reference to the resource.
+                        let r = ResourceRef {
+                            address: address.clone(),
+                            key: None,
+                            attr: String::new(),
+                        };
+                        let _ = u;
+                        return Ok(unknown_ref(r, loc));
+                    }
+                };
+                match group.iter().find(|i| i.key.as_deref() == Some(want.as_str())) {
+                    Some(inst) => {
+                        let v = as_value(Some(inst), Some(want));
+                        self.apply_ops_res(v, &ops[1..], scope, loc)
+                    }
+                    None => Err(EvalError::new(
+                        loc,
+                        format!("`{address}` has no instance [{want}]"),
+                    )),
+                }
+            }
+            Some(TraversalOperator::LegacyIndex(n)) => {
+                let want = n.value().to_string();
+                match group.iter().find(|i| i.key.as_deref() == Some(want.as_str())) {
+                    Some(inst) => {
+                        let v = as_value(Some(inst), Some(want));
+                        self.apply_ops_res(v, &ops[1..], scope, loc)
+                    }
+                    None => Err(EvalError::new(loc, format!("`{address}` has no instance [{want}]"))),
+                }
+            }
+            _ => {
+                let is_count = group.iter().all(|i| i.key.as_deref().map(|k| !k.starts_with('"')).unwrap_or(false));
+                let items: Vec<(String, Value)> = group
+                    .iter()
+                    .map(|i| {
+                        let k = i.key.clone().unwrap_or_default();
+                        (k.trim_matches('"').to_string(), as_value(Some(i), i.key.clone()))
+                    })
+                    .collect();
+                let v = if is_count {
+                    Value::list(items.into_iter().map(|(_, v)| v).collect())
+                } else {
+                    Value::object(items.into_iter().collect())
+                };
+                self.apply_ops_res(v.at(loc), ops, scope, loc)
+            }
+        }
+    }
+
+    fn apply_ops_res(
+        &self,
+        v: Value,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        self.apply_ops(v, ops, scope, loc)
+    }
+
+    /// Applies attribute access, indexing and splats to a value.
+    fn apply_ops(
+        &self,
+        mut v: Value,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        for (i, op) in ops.iter().enumerate() {
+            let oploc = Location::new(
+                scope.file,
+                loc.start as usize..op.span().map(|s| s.end).unwrap_or(loc.end as usize),
+            );
+            match op.value() {
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = &ops[i + 1..];
+                    return match &v.kind {
+                        Kind::Unknown(_) => Ok(v),
+                        Kind::Null => Ok(Value::list(vec![]).at(loc)),
+                        Kind::List(items) => {
+                            let mut out = Vec::with_capacity(items.len());
+                            for it in items {
+                                out.push(self.apply_ops(it.clone(), rest, scope, loc)?);
+                            }
+                            Ok(Value::list(out).at(loc))
+                        }
+                        _ => Ok(Value::list(vec![self.apply_ops(v.clone(), rest, scope, loc)?]).at(loc)),
+                    };
+                }
+                TraversalOperator::GetAttr(a) => {
+                    v = get_attr(&v, a.as_str(), oploc)?;
+                }
+                TraversalOperator::Index(e) => {
+                    let idx = self.eval(e, scope)?;
+                    v = index(&v, &idx, oploc)?;
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    v = index(&v, &Value::number(*n.value() as f64), oploc)?;
+                }
+            }
+        }
+        Ok(v)
+    }
+}
+
+/// A resource instance as a value: its known arguments plus unknown computed attributes.
+struct ResourceObj {
+    body: Value,
+    reference: ResourceRef,
+}
+
+impl ResourceObj {
+    fn into_value(self, loc: Location) -> Value {
+        // Encoded as an object whose missing attributes resolve to unknown references: we mark it
+        // with a hidden key holding the reference.
+        let mut map = match self.body.kind {
+            Kind::Object(m) => m,
+            _ => BTreeMap::new(),
+        };
+        map.insert(
+            RES_MARK.to_string(),
+            unknown_ref(self.reference, loc),
+        );
+        Value::new(Kind::Object(map), self.body.origin)
+    }
+}
+
+/// Hidden key of resource objects: the unknown reference for attributes not in the body.
+pub(crate) const RES_MARK: &str = "\u{E002}resource";
+
+fn get_attr(v: &Value, name: &str, loc: Location) -> Result<Value, EvalError> {
+    match &v.kind {
+        Kind::Object(map) => {
+            if let Some(x) = map.get(name) {
+                return Ok(x.clone());
+            }
+            if let Some(mark) = map.get(RES_MARK) {
+                // A computed attribute of a resource: unknown after apply, referring to it.
+                if let Some(u) = mark.as_unknown() {
+                    let mut r = u.reference.clone().unwrap_or(ResourceRef {
+                        address: String::new(),
+                        key: None,
+                        attr: String::new(),
+                    });
+                    r.attr = name.to_string();
+                    return Ok(unknown_ref(r, loc));
+                }
+            }
+            Err(EvalError::new(loc, format!("this object has no attribute `{name}`")))
+        }
+        Kind::Unknown(u) => {
+            let mut u2 = (**u).clone();
+            if let Some(r) = &mut u2.reference {
+                if r.attr.is_empty() {
+                    r.attr = name.to_string();
+                } else {
+                    r.attr = format!("{}.{name}", r.attr);
+                }
+                u2.reason = Reason::AfterApply(r.clone());
+            }
+            Ok(Value::new(Kind::Unknown(Arc::new(u2)), v.origin.clone()))
+        }
+        Kind::Null => Err(EvalError::new(loc, format!("attempt to get attribute `{name}` from a null value"))),
+        Kind::List(items) if items.len() == 1 && items[0].as_object().is_some() => {
+            Err(EvalError::new(loc, format!("`{name}` is in a block that is a list; index it with [0] first")))
+        }
+        _ => Err(EvalError::new(
+            loc,
+            format!("cannot get attribute `{name}` of a {} value", v.type_name()),
+        )),
+    }
+}
+
+fn index(v: &Value, idx: &Value, loc: Location) -> Result<Value, EvalError> {
+    if let Kind::Unknown(u) = &v.kind {
+        return Ok(Value::new(Kind::Unknown(u.clone()), v.origin.clone()));
+    }
+    if !idx.is_known() {
+        let u = idx.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other("unknown index".into())));
+        return Ok(Value::unknown(u).at(loc));
+    }
+    match &v.kind {
+        Kind::List(items) => {
+            let n = to_number(idx).ok_or_else(|| EvalError::new(loc, "a list index must be a number"))?;
+            if n < 0.0 || n.fract() != 0.0 || n as usize >= items.len() {
+                return Err(EvalError::new(
+                    loc,
+                    format!("index {} is out of range for a list of {} elements", crate::value::format_number(n), items.len()),
+                ));
+            }
+            Ok(items[n as usize].clone())
+        }
+        Kind::Object(map) => {
+            let k = idx
+                .to_tf_string()
+                .ok_or_else(|| EvalError::new(loc, "a map key must be a string"))?;
+            if let Some(x) = map.get(&k) {
+                return Ok(x.clone());
+            }
+            get_attr(v, &k, loc)
+        }
+        Kind::Null => Err(EvalError::new(loc, "cannot index a null value")),
+        _ => Err(EvalError::new(loc, format!("cannot index a {} value", v.type_name()))),
+    }
+}
+
+/// A bool as Terraform converts it (`"true"`/`"false"` strings too); None when unknown or not a
+/// bool.
+pub fn truthy(v: &Value) -> Option<bool> {
+    match &v.kind {
+        Kind::Bool(b) => Some(*b),
+        Kind::String(s) if s == "true" => Some(true),
+        Kind::String(s) if s == "false" => Some(false),
+        _ => None,
+    }
+}
+
+fn to_number(v: &Value) -> Option<f64> {
+    match &v.kind {
+        Kind::Number(n) => Some(*n),
+        Kind::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+/// Deep equality; None when unknown parts make it undecidable.
+pub fn values_equal(a: &Value, b: &Value) -> Option<bool> {
+    match (&a.kind, &b.kind) {
+        (Kind::Unknown(_), _) | (_, Kind::Unknown(_)) | (Kind::Partial(_), _) | (_, Kind::Partial(_)) => None,
+        (Kind::Null, Kind::Null) => Some(true),
+        (Kind::Bool(x), Kind::Bool(y)) => Some(x == y),
+        (Kind::Number(x), Kind::Number(y)) => Some(x == y),
+        (Kind::String(x), Kind::String(y)) => Some(x == y),
+        (Kind::List(x), Kind::List(y)) => {
+            if x.len() != y.len() {
+                return Some(false);
+            }
+            let mut all = Some(true);
+            for (p, q) in x.iter().zip(y) {
+                match values_equal(p, q) {
+                    Some(false) => return Some(false),
+                    None => all = None,
+                    _ => {}
+                }
+            }
+            all
+        }
+        (Kind::Object(x), Kind::Object(y)) => {
+            let xk: Vec<_> = x.keys().filter(|k| *k != RES_MARK).collect();
+            let yk: Vec<_> = y.keys().filter(|k| *k != RES_MARK).collect();
+            if xk != yk {
+                return Some(false);
+            }
+            let mut all = Some(true);
+            for k in xk {
+                match values_equal(&x[k], &y[k]) {
+                    Some(false) => return Some(false),
+                    None => all = None,
+                    _ => {}
+                }
+            }
+            all
+        }
+        _ => Some(false),
+    }
+}

@@ -1,0 +1,237 @@
+//! Inline suppressions: `# policy-lint:ignore CODE[,CODE] reason="..." [expires=YYYY-MM-DD]`.
+//!
+//! A suppression comment covers the block or attribute on the line below it, or, written at the
+//! end of a line, the innermost block or attribute that starts on that line. `//` and `/* */`
+//! comments work too. Rule names may stand for codes.
+
+use crate::source::{FileId, Location, SourceFile};
+use hcl_edit::structure::Body;
+use hcl_edit::Span;
+use std::ops::Range;
+
+/// One parsed suppression comment.
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    /// The comment.
+    pub loc: Location,
+    /// Codes (or names, resolved by the engine) as written.
+    pub codes: Vec<String>,
+    pub reason: Option<String>,
+    /// `expires=` as (year, month, day).
+    pub expires: Option<(i32, u32, u32)>,
+    /// Problems with the comment itself (bad date), for messages.
+    pub problems: Vec<String>,
+    /// Byte range of the file this suppression covers.
+    pub covers: Range<usize>,
+}
+
+const MARK: &str = "policy-lint:ignore";
+
+/// Finds the suppression comments of an HCL file and what each covers.
+pub fn scan_hcl(file: &SourceFile, body: &Body) -> Vec<Suppression> {
+    let text = &*file.text;
+    if !text.contains(MARK) {
+        return vec![];
+    }
+    // Spans of every block and attribute (any depth), to find what a comment covers.
+    let mut items: Vec<Range<usize>> = Vec::new();
+    collect_spans(body, &mut items);
+    let mut out = Vec::new();
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += line.len();
+        let Some(mpos) = line.find(MARK) else {
+            continue;
+        };
+        // The marker must sit in a comment: after `#`, `//` or `/*` on the same line.
+        let before = &line[..mpos];
+        let cpos = [before.rfind('#'), before.rfind("//"), before.rfind("/*")]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(cpos) = cpos else { continue };
+        let comment_start = line_start + cpos;
+        let rest = &line[mpos + MARK.len()..];
+        let rest = rest.split("*/").next().unwrap_or(rest).trim_end();
+        let mut s = parse_directive(rest);
+        let comment_end = line_start + line.trim_end().len();
+        s.loc = Location::new(file.id, comment_start..comment_end);
+        let code_before = !line[..cpos].trim().is_empty();
+        s.covers = if code_before {
+            // Trailing comment: the innermost item starting on this line.
+            items
+                .iter()
+                .filter(|r| r.start >= line_start && r.start < line_start + cpos)
+                .min_by_key(|r| r.end - r.start)
+                .cloned()
+                .unwrap_or(line_start..line_start + line.len())
+        } else {
+            // The item starting on the next non-comment, non-blank line.
+            let mut next = offset;
+            for l in text[offset..].split_inclusive('\n') {
+                let t = l.trim_start();
+                if t.is_empty() || t.starts_with('#') || t.starts_with("//") || t.starts_with("/*") {
+                    next += l.len();
+                    continue;
+                }
+                break;
+            }
+            let next_line_end = text[next..].find('\n').map(|i| next + i).unwrap_or(text.len());
+            items
+                .iter()
+                .filter(|r| r.start >= next && r.start <= next_line_end)
+                .max_by_key(|r| r.end - r.start)
+                .cloned()
+                .unwrap_or(next..next_line_end)
+        };
+        out.push(s);
+    }
+    out
+}
+
+fn collect_spans(body: &Body, out: &mut Vec<Range<usize>>) {
+    for s in body.iter() {
+        if let Some(a) = s.as_attribute() {
+            if let Some(sp) = a.span() {
+                out.push(sp);
+            }
+        } else if let Some(b) = s.as_block() {
+            if let Some(sp) = b.span() {
+                out.push(sp);
+            }
+            collect_spans(&b.body, out);
+        }
+    }
+}
+
+/// Parses `CODE[,CODE] reason="..." expires=YYYY-MM-DD`.
+fn parse_directive(rest: &str) -> Suppression {
+    let mut s = Suppression {
+        loc: Location::new(FileId(0), 0..0),
+        codes: vec![],
+        reason: None,
+        expires: None,
+        problems: vec![],
+        covers: 0..0,
+    };
+    let rest = rest.trim();
+    let (codes_part, mut tail) = match rest.find(char::is_whitespace) {
+        Some(i) => (&rest[..i], rest[i..].trim_start()),
+        None => (rest, ""),
+    };
+    if codes_part.contains('=') {
+        // No codes at all: `policy-lint:ignore reason="..."`.
+        tail = rest;
+    } else {
+        s.codes = codes_part
+            .split(',')
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+    }
+    while !tail.is_empty() {
+        if let Some(r) = tail.strip_prefix("reason=") {
+            if let Some(r2) = r.strip_prefix('"') {
+                match r2.find('"') {
+                    Some(end) => {
+                        s.reason = Some(r2[..end].to_string());
+                        tail = r2[end + 1..].trim_start();
+                    }
+                    None => {
+                        s.reason = Some(r2.to_string());
+                        s.problems.push("the reason's closing quote is missing".into());
+                        tail = "";
+                    }
+                }
+            } else {
+                let end = r.find(char::is_whitespace).unwrap_or(r.len());
+                s.reason = Some(r[..end].to_string());
+                tail = r[end..].trim_start();
+            }
+        } else if let Some(r) = tail.strip_prefix("expires=") {
+            let end = r.find(char::is_whitespace).unwrap_or(r.len());
+            let d = r[..end].trim_matches('"');
+            match parse_date(d) {
+                Some(date) => s.expires = Some(date),
+                None => s
+                    .problems
+                    .push(format!("`expires={d}` is not a date of the form YYYY-MM-DD")),
+            }
+            tail = r[end..].trim_start();
+        } else {
+            let end = tail.find(char::is_whitespace).unwrap_or(tail.len());
+            s.problems
+                .push(format!("`{}` is not understood here", &tail[..end]));
+            tail = tail[end..].trim_start();
+        }
+    }
+    if s.reason.as_deref().map(|r| r.trim().is_empty()).unwrap_or(false) {
+        s.reason = None;
+    }
+    s
+}
+
+pub fn parse_date(d: &str) -> Option<(i32, u32, u32)> {
+    let mut it = d.split('-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let day: u32 = it.next()?.parse().ok()?;
+    if it.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) || d.len() != 10 {
+        return None;
+    }
+    Some((y, m, day))
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y } as i64;
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+/// Today as days since the epoch (UTC). `POLICY_LINT_TODAY=YYYY-MM-DD` fixes it for tests.
+pub fn today() -> i64 {
+    if let Ok(s) = std::env::var("POLICY_LINT_TODAY") {
+        if let Some((y, m, d)) = parse_date(&s) {
+            return days_from_civil(y, m, d);
+        }
+    }
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    (secs / 86_400) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_codes_reason_and_expiry() {
+        let s = parse_directive(r#"NET002,KMS006 reason="accepted by security, ticket SEC-1" expires=2027-01-31"#);
+        assert_eq!(s.codes, vec!["NET002", "KMS006"]);
+        assert_eq!(s.reason.as_deref(), Some("accepted by security, ticket SEC-1"));
+        assert_eq!(s.expires, Some((2027, 1, 31)));
+        assert!(s.problems.is_empty());
+    }
+
+    #[test]
+    fn bad_date_is_a_problem() {
+        let s = parse_directive("NET002 expires=2027-13-01");
+        assert_eq!(s.expires, None);
+        assert_eq!(s.problems.len(), 1);
+        assert!(s.reason.is_none());
+    }
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11017);
+    }
+}
