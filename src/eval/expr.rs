@@ -77,11 +77,6 @@ impl<'a> Scope<'a> {
         s.vars = Rc::new(vars);
         s
     }
-    pub fn with_file(&self, file: FileId) -> Self {
-        let mut s = self.clone();
-        s.file = file;
-        s
-    }
     fn lookup(&self, name: &str) -> Option<&Value> {
         self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
     }

@@ -1,0 +1,275 @@
+//! Key policies in context: which `aws_kms_key` is a Databricks CMK (followed from
+//! `databricks_mws_customer_managed_keys.aws_key_info.key_arn` through aliases and modules), which
+//! policy applies to it (`policy`, or an `aws_kms_key_policy`), its use cases, and the resource
+//! checks KMS009/KMS010. The policy rules themselves are in [`crate::kms`].
+
+use super::cmk::{keys_of, KEYCONF};
+use super::{at_value, unresolved, Ctx};
+use crate::config::Config;
+use crate::eval::ResourceInstance;
+use crate::finding::Finding;
+use crate::kms::checks::{check_policy, names_databricks_with, PolicyTarget};
+use crate::kms::{KmsData, KmsParams};
+use crate::registry::Registry;
+use crate::source::{FileId, Location, SourceMap};
+use crate::value::{Kind, PathResult, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const IMPLEMENTED: &[&str] = &[
+    "KMS001", "KMS002", "KMS003", "KMS004", "KMS005", "KMS006", "KMS007", "KMS008", "KMS009",
+    "KMS010", "KMS011",
+];
+
+fn kms_data(registry: &Registry) -> Option<KmsData> {
+    KmsData::from_tables(&|n| registry.table(n).cloned()).ok()
+}
+
+fn kms_params(params: &dyn Fn(&str, &str) -> Option<serde_json::Value>) -> KmsParams {
+    let d = KmsParams::default();
+    KmsParams {
+        max_edit_distance: params("KMS001", "max_edit_distance")
+            .and_then(|v| v.as_u64())
+            .map(|v| v as usize)
+            .unwrap_or(d.max_edit_distance),
+        require_grants_statement: params("KMS003", "require_grants_statement")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(d.require_grants_statement),
+    }
+}
+
+/// Key identity: address with instance key.
+fn key_id(k: &ResourceInstance) -> String {
+    k.full_address()
+}
+
+pub fn check_unit(
+    ctx: &mut Ctx,
+    registry: &Registry,
+    _config: &Config,
+    _sources: &SourceMap,
+    _base: &Path,
+) {
+    if !IMPLEMENTED.iter().any(|c| ctx.on(c)) {
+        return;
+    }
+    let Some(data) = kms_data(registry) else { return };
+    let params = kms_params(ctx.params);
+    let unit = ctx.unit;
+    // Keys used by Databricks key configurations, with their use cases.
+    let mut cmk: BTreeMap<String, (Vec<String>, Vec<Location>)> = BTreeMap::new();
+    for c in unit.of_type(KEYCONF) {
+        let PathResult::Found(arn) = c.body.path(&["aws_key_info", "key_arn"]) else {
+            continue;
+        };
+        let ucs: Vec<String> = c
+            .attr("use_cases")
+            .and_then(|v| v.as_list())
+            .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        for k in keys_of(unit, arn) {
+            let e = cmk.entry(key_id(k)).or_default();
+            for u in &ucs {
+                if !e.0.contains(u) {
+                    e.0.push(u.clone());
+                }
+            }
+            e.1.push(c.loc);
+        }
+    }
+    // Separate key policies.
+    let mut separate: BTreeMap<String, &ResourceInstance> = BTreeMap::new();
+    let mut orphan_policies: Vec<&ResourceInstance> = Vec::new();
+    for p in unit.of_type("aws_kms_key_policy") {
+        let keys = p.attr("key_id").map(|v| keys_of(unit, v)).unwrap_or_default();
+        if keys.is_empty() {
+            orphan_policies.push(p);
+        }
+        for k in keys {
+            separate.insert(key_id(k), p);
+        }
+    }
+    let mut out = Vec::new();
+    for k in unit.of_type("aws_kms_key") {
+        let id = key_id(k);
+        let linked = cmk.get(&id);
+        let (holder, attr_v) = match separate.get(&id) {
+            Some(p) => (*p, p.attr("policy")),
+            None => (k, k.attr("policy")),
+        };
+        let attr_v = attr_v.filter(|v| !v.is_null());
+        let doc = attr_v.map(|v| decode(ctx, holder, v, &mut out));
+        let names = doc
+            .as_ref()
+            .and_then(|d| d.as_ref())
+            .map(|(d, _)| names_databricks_with(d, &data, &params))
+            .unwrap_or(false);
+        let is_cmk = linked.is_some() || names;
+        if let Some(Some((d, double))) = &doc {
+            let mut target = PolicyTarget::new(attr_v.and_then(|v| v.loc()).unwrap_or(holder.loc));
+            target.databricks_cmk = linked.is_some();
+            target.use_cases = linked.map(|l| l.0.clone()).filter(|u| !u.is_empty());
+            target.address = Some(holder.full_address());
+            target.double_encoded = *double;
+            let mut fs = Vec::new();
+            check_policy(d, &target, &data, &params, ctx.enabled, &mut fs);
+            out.extend(fs.into_iter().map(|f| decorate(f, holder)));
+        }
+        if linked.is_some() && attr_v.is_none() && ctx.on("KMS003") {
+            let mut f = at_value("KMS003", k, "policy", None, format!(
+                "`{}` is used as a Databricks customer-managed key but has no key policy: the default policy gives access only to the account's root, so Databricks cannot use the key",
+                k.full_address()
+            ))
+            .with_help("give the key a `policy` (or an `aws_kms_key_policy`) with the Databricks statements for its use cases");
+            for l in &linked.map(|l| l.1.clone()).unwrap_or_default() {
+                f = f.with_related(*l, "used by this key configuration");
+            }
+            out.push(f);
+        }
+        if is_cmk {
+            resource_checks(ctx, k, &mut out);
+        }
+    }
+    for p in orphan_policies {
+        let Some(v) = p.attr("policy").filter(|v| !v.is_null()) else { continue };
+        if let Some((d, double)) = decode(ctx, p, v, &mut out) {
+            let mut target = PolicyTarget::new(v.loc().unwrap_or(p.loc));
+            target.address = Some(p.full_address());
+            target.double_encoded = double;
+            let mut fs = Vec::new();
+            check_policy(&d, &target, &data, &params, ctx.enabled, &mut fs);
+            out.extend(fs.into_iter().map(|f| decorate(f, p)));
+        }
+    }
+    ctx.out.extend(out);
+}
+
+/// Adds the resource address and module call chain to a policy finding.
+fn decorate(mut f: Finding, holder: &ResourceInstance) -> Finding {
+    if f.address.is_none() {
+        f.address = Some(holder.full_address());
+    }
+    if f.anchor.is_none() && f.loc != holder.loc {
+        f.anchor = Some(holder.loc);
+    }
+    for h in &holder.call_chain {
+        f = f.with_related(h.loc, h.label.clone());
+    }
+    f
+}
+
+/// Decodes a policy attribute into a policy value: `(doc, double_encoded)`. A string that is not
+/// JSON is KMS008; an unknown value is returned as is (the checks report EVAL001).
+fn decode(
+    ctx: &Ctx,
+    holder: &ResourceInstance,
+    v: &Value,
+    out: &mut Vec<Finding>,
+) -> Option<(Value, bool)> {
+    if matches!(v.kind, Kind::Unknown(_)) {
+        return Some((v.clone(), false));
+    }
+    match ctx.unit.decode_json(v) {
+        Ok(doc) => {
+            if matches!(doc.kind, Kind::String(_) | Kind::Partial(_)) {
+                // jsonencode(data.x.json): a JSON string holding JSON.
+                let inner = ctx.unit.decode_json(&doc).unwrap_or(doc.clone());
+                let inner = if matches!(inner.kind, Kind::Object(_)) { inner } else { doc };
+                return Some((inner, true));
+            }
+            Some((doc, false))
+        }
+        Err(e) => {
+            if ctx.on("KMS008") {
+                out.push(
+                    at_value("KMS008", holder, "policy", Some(v), format!(
+                        "the key policy of `{}` is not valid JSON: {}",
+                        holder.full_address(),
+                        e.message
+                    ))
+                    .with_help("fix the JSON (or write the policy with jsonencode() or an aws_iam_policy_document, which cannot produce invalid JSON)"),
+                );
+                if let Some(l) = e.loc {
+                    if let Some(last) = out.last_mut() {
+                        last.loc = l;
+                    }
+                }
+            }
+            None
+        }
+    }
+}
+
+/// KMS009 and KMS010 on a key that is a Databricks CMK.
+fn resource_checks(ctx: &Ctx, k: &ResourceInstance, out: &mut Vec<Finding>) {
+    if ctx.on("KMS009") {
+        match k.attr("enable_key_rotation") {
+            Some(v) if v.as_bool() == Some(true) || v.as_str() == Some("true") => {}
+            Some(v) if !v.is_known() => out.push(unresolved("KMS009", k, "enable_key_rotation", v)),
+            Some(v) => out.push(
+                at_value("KMS009", k, "enable_key_rotation", Some(v), format!(
+                    "`{}` is a Databricks customer-managed key with automatic rotation turned off",
+                    k.full_address()
+                ))
+                .with_help("set `enable_key_rotation = true`"),
+            ),
+            None => out.push(
+                at_value("KMS009", k, "enable_key_rotation", None, format!(
+                    "`{}` is a Databricks customer-managed key without `enable_key_rotation = true`: AWS does not rotate its key material (rotation is off by default)",
+                    k.full_address()
+                ))
+                .with_help("add `enable_key_rotation = true`"),
+            ),
+        }
+    }
+    if ctx.on("KMS010") {
+        for (attr, want) in [
+            ("customer_master_key_spec", "SYMMETRIC_DEFAULT"),
+            ("key_spec", "SYMMETRIC_DEFAULT"),
+            ("key_usage", "ENCRYPT_DECRYPT"),
+        ] {
+            let Some(v) = k.attr(attr).filter(|v| !v.is_null()) else { continue };
+            match v.as_str() {
+                Some(s) if s == want => {}
+                Some(s) => out.push(
+                    at_value("KMS010", k, attr, Some(v), format!(
+                        "`{}` is a Databricks customer-managed key with `{attr} = \"{s}\"`: Databricks needs a symmetric encryption key ({attr} = \"{want}\")",
+                        k.full_address()
+                    ))
+                    .with_help(format!("set `{attr} = \"{want}\"` or remove it (it is the default)")),
+                ),
+                None => {
+                    if !v.is_known() {
+                        out.push(unresolved("KMS010", k, attr, v));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Checks a standalone policy file.
+pub fn check_standalone(
+    id: FileId,
+    doc: &Value,
+    registry: &Registry,
+    config: &Config,
+    sources: &SourceMap,
+    base: &Path,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
+    let Some(data) = kms_data(registry) else {
+        return vec![];
+    };
+    let params_fn = |code: &str, key: &str| crate::engine::stamp::param(registry, config, code, key);
+    let params = kms_params(&params_fn);
+    let rel = crate::source::display_path(&sources.get(id).path, base);
+    let mut target = PolicyTarget::new(Location::new(id, 0..0));
+    target.databricks_cmk = config.kms.is_databricks_key_policy(&rel);
+    if target.databricks_cmk && !config.kms.use_cases.is_empty() {
+        target.use_cases = Some(config.kms.use_cases.clone());
+    }
+    let mut out = Vec::new();
+    check_policy(doc, &target, &data, &params, enabled, &mut out);
+    out
+}
