@@ -303,7 +303,9 @@ impl<'a> StmtInfo<'a> {
         self.classes
             .iter()
             .filter(|(_, c)| match c {
-                PrincipalClass::Unknown { maybe_databricks } => !databricks_only || *maybe_databricks,
+                PrincipalClass::Unknown { maybe_databricks } => {
+                    !databricks_only || *maybe_databricks
+                }
                 _ => false,
             })
             .map(|(p, _)| p.value)
@@ -344,7 +346,12 @@ impl<'a> StmtInfo<'a> {
             }
         }
         if !any {
-            cx.unknown(code, self.stmt.value, Some(self.stmt), "a part of the statement");
+            cx.unknown(
+                code,
+                self.stmt.value,
+                Some(self.stmt),
+                "a part of the statement",
+            );
         }
     }
 
@@ -577,7 +584,11 @@ fn stmt_covers(stmt: &Statement, required: &str) -> Tri {
 fn db_allowed(cx: &Ctx, infos: &[StmtInfo], required: &str, with_grant_condition: bool) -> Tri {
     let one = |action: &str| {
         Tri::any(infos.iter().map(|i| {
-            let mut t = i.stmt.is_allow().and(i.databricks().0).and(stmt_covers(i.stmt, action));
+            let mut t = i
+                .stmt
+                .is_allow()
+                .and(i.databricks().0)
+                .and(stmt_covers(i.stmt, action));
             if with_grant_condition {
                 t = t.and(grant_is_for_aws_resource(i.stmt));
             }
@@ -859,7 +870,11 @@ fn ebs_grant(cx: &mut Ctx, info: &StmtInfo) {
                 ),
             };
             let through = covering(s, "kms:CreateGrant");
-            let through = if through.is_empty() || through.iter().any(|t| t.eq_ignore_ascii_case("kms:CreateGrant")) {
+            let through = if through.is_empty()
+                || through
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case("kms:CreateGrant"))
+            {
                 String::new()
             } else {
                 format!(" (through `{}`)", through.join("`, `"))
@@ -933,13 +948,24 @@ fn excessive(cx: &mut Ctx, info: &StmtInfo) {
                     s.not_action,
                     format!(
                         "every action except {} (NotAction)",
-                        s.not_action.map(|v| v.as_items().into_iter().map(show).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+                        s.not_action
+                            .map(|v| v
+                                .as_items()
+                                .into_iter()
+                                .map(show)
+                                .collect::<Vec<_>>()
+                                .join(", "))
+                            .unwrap_or_default()
                     ),
                 )
             } else {
                 (
                     excess.first().copied(),
-                    excess.iter().map(|v| show(v)).collect::<Vec<_>>().join(", "),
+                    excess
+                        .iter()
+                        .map(|v| show(v))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 )
             };
             let mut f = cx.finding(
@@ -972,9 +998,10 @@ fn excessive(cx: &mut Ctx, info: &StmtInfo) {
 fn could_be_wildcard(v: &Value) -> bool {
     match &v.kind {
         Kind::Unknown(_) => true,
-        Kind::Partial(parts) => parts
-            .iter()
-            .all(|p| matches!(p, crate::value::Part::Unknown(_)) || matches!(p, crate::value::Part::Lit(s) if s.is_empty() || s == "*")),
+        Kind::Partial(parts) => parts.iter().all(|p| {
+            matches!(p, crate::value::Part::Unknown(_))
+                || matches!(p, crate::value::Part::Lit(s) if s.is_empty() || s == "*")
+        }),
         _ => false,
     }
 }
@@ -1050,7 +1077,11 @@ fn wildcard_principal(cx: &mut Ctx, info: &StmtInfo) {
 fn inverted(cx: &mut Ctx, info: &StmtInfo) {
     let s = info.stmt;
     let elems = [
-        ("NotPrincipal", s.not_principal.as_ref().map(|p| p.value), "Principal"),
+        (
+            "NotPrincipal",
+            s.not_principal.as_ref().map(|p| p.value),
+            "Principal",
+        ),
         ("NotAction", s.not_action, "Action"),
         ("NotResource", s.not_resource, "Resource"),
     ];
@@ -1104,7 +1135,10 @@ fn malformed(cx: &mut Ctx, policy: &Policy) {
                 "KMS008",
                 Some(doc),
                 None,
-                format!("the policy is a {} instead of a JSON object", doc.type_name()),
+                format!(
+                    "the policy is a {} instead of a JSON object",
+                    doc.type_name()
+                ),
                 "Write the policy as an object with `Version` and `Statement`.",
             );
             cx.push(f);
@@ -1177,10 +1211,16 @@ fn malformed(cx: &mut Ctx, policy: &Policy) {
             }
             Some(e) => match &e.kind {
                 Kind::String(x) if x == "Allow" || x == "Deny" => {}
-                Kind::Unknown(_) | Kind::Partial(_) => cx.unknown("KMS008", e, Some(s), "the Effect"),
+                Kind::Unknown(_) | Kind::Partial(_) => {
+                    cx.unknown("KMS008", e, Some(s), "the Effect")
+                }
                 _ => {
                     let t = show(e);
-                    let suggestion = if t.eq_ignore_ascii_case("deny") { "Deny" } else { "Allow" };
+                    let suggestion = if t.eq_ignore_ascii_case("deny") {
+                        "Deny"
+                    } else {
+                        "Allow"
+                    };
                     let f = cx.finding(
                         "KMS008",
                         Some(e),
@@ -1233,7 +1273,9 @@ fn malformed(cx: &mut Ctx, policy: &Policy) {
                             "KMS008",
                             Some(item),
                             Some(s),
-                            format!("action `{x}` in {label} has no service prefix: IAM rejects it"),
+                            format!(
+                                "action `{x}` in {label} has no service prefix: IAM rejects it"
+                            ),
                             format!("Write \"kms:{x}\"."),
                         );
                         cx.push(f);
@@ -1257,7 +1299,9 @@ fn malformed(cx: &mut Ctx, policy: &Policy) {
                 if operators.iter().any(|o| o == op) {
                     continue;
                 }
-                let (msg, help) = if let Some(right) = operators.iter().find(|o| o.eq_ignore_ascii_case(op)) {
+                let (msg, help) = if let Some(right) =
+                    operators.iter().find(|o| o.eq_ignore_ascii_case(op))
+                {
                     (
                         format!("condition operator `{op}` in {label} is in the wrong case: operators are case-sensitive, IAM rejects it; did you mean `{right}`?"),
                         format!("Write `{right}`."),
@@ -1265,7 +1309,9 @@ fn malformed(cx: &mut Ctx, policy: &Policy) {
                 } else {
                     let nearest = operators
                         .iter()
-                        .min_by_key(|o| strsim::levenshtein(&o.to_ascii_lowercase(), &op.to_ascii_lowercase()))
+                        .min_by_key(|o| {
+                            strsim::levenshtein(&o.to_ascii_lowercase(), &op.to_ascii_lowercase())
+                        })
                         .cloned()
                         .unwrap_or_default();
                     (
@@ -1285,7 +1331,9 @@ fn malformed(cx: &mut Ctx, policy: &Policy) {
                     "KMS008",
                     s.sid,
                     Some(s),
-                    format!("`Sid` `{sid}` is used by two statements: Sids must be unique in a policy"),
+                    format!(
+                        "`Sid` `{sid}` is used by two statements: Sids must be unique in a policy"
+                    ),
                     "Give each statement its own `Sid`.",
                 );
                 if let Some(l) = first {
@@ -1330,9 +1378,15 @@ fn placeholders(cx: &mut Ctx, doc: &Value) {
     let mut hits: Vec<(String, String, &Value)> = Vec::new();
     walk_strings(doc, &mut |s, v| {
         if let Some((_, re)) = cx.data.placeholders.iter().find(|(_, re)| re.is_match(s)) {
-            let m = re.find(s).map(|m| m.as_str().to_string()).unwrap_or_default();
+            let m = re
+                .find(s)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default();
             // One finding per string (a partial string's literal parts count as one string).
-            if !hits.iter().any(|(_, _, h)| std::ptr::eq(*h, v) && v.as_object().is_none()) {
+            if !hits
+                .iter()
+                .any(|(_, _, h)| std::ptr::eq(*h, v) && v.as_object().is_none())
+            {
                 hits.push((m, s.to_string(), v));
             }
         }

@@ -102,7 +102,10 @@ pub struct KmsData {
     pub restricting_keys: Vec<String>,
 }
 
-fn table(get: &dyn Fn(&str) -> Option<serde_json::Value>, name: &str) -> Result<serde_json::Value, String> {
+fn table(
+    get: &dyn Fn(&str) -> Option<serde_json::Value>,
+    name: &str,
+) -> Result<serde_json::Value, String> {
     get(name).ok_or_else(|| format!("data table `{name}` is missing"))
 }
 
@@ -160,11 +163,16 @@ impl KmsData {
             .ok_or("data table `kms-use-case-actions`: `entries` must be a table")?;
         let mut use_case_actions = BTreeMap::new();
         for (name, e) in entries {
-            use_case_actions.insert(name.clone(), string_list(e, "kms-use-case-actions", "actions")?);
+            use_case_actions.insert(
+                name.clone(),
+                string_list(e, "kms-use-case-actions", "actions")?,
+            );
         }
         for uc in [USE_CASE_MANAGED_SERVICES, USE_CASE_STORAGE, USE_CASE_GRANTS] {
             if !use_case_actions.contains_key(uc) {
-                return Err(format!("data table `kms-use-case-actions` has no entry `{uc}`"));
+                return Err(format!(
+                    "data table `kms-use-case-actions` has no entry `{uc}`"
+                ));
             }
         }
 
@@ -330,7 +338,7 @@ pub struct Statement<'a> {
     pub malformed_conditions: Vec<&'a Value>,
 }
 
-fn non_null<'a>(v: Option<&'a Value>) -> Option<&'a Value> {
+fn non_null(v: Option<&Value>) -> Option<&Value> {
     v.filter(|v| !v.is_null())
 }
 
@@ -555,7 +563,11 @@ pub fn action_matches(elem: &Value, action: &str) -> Tri {
 
 /// Whether any element of an `Action`/`NotAction` element (scalar or list) matches `action`.
 pub fn action_list_matches(list: &Value, action: &str) -> Tri {
-    Tri::any(list.as_items().into_iter().map(|a| action_matches(a, action)))
+    Tri::any(
+        list.as_items()
+            .into_iter()
+            .map(|a| action_matches(a, action)),
+    )
 }
 
 /// Whether the statement (an Allow) covers `action`, regardless of principal and conditions.
@@ -612,7 +624,11 @@ pub enum PrincipalClass {
 const MARK: &str = "\u{0}";
 
 /// Classifies one principal entry.
-pub fn classify_principal(p: &PrincipalRef, data: &KmsData, max_edit_distance: usize) -> PrincipalClass {
+pub fn classify_principal(
+    p: &PrincipalRef,
+    data: &KmsData,
+    max_edit_distance: usize,
+) -> PrincipalClass {
     match p.ptype {
         PrincipalType::Any => PrincipalClass::Wildcard,
         PrincipalType::Unknown => PrincipalClass::Unknown {
