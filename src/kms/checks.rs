@@ -811,23 +811,34 @@ fn missing_statement(cx: &mut Ctx, policy: &Policy, infos: &[StmtInfo]) {
 // KMS004
 // ---------------------------------------------------------------------------------------------
 
+/// `arn:...:root` whose `:root` end is known (the account may be unknown): a whole account, never
+/// a role, whatever the unknown parts turn out to be.
+fn is_account_root_form(v: &Value) -> bool {
+    match &v.kind {
+        Kind::Partial(parts) => {
+            matches!(parts.last(), Some(crate::value::Part::Lit(s)) if s.ends_with(":root"))
+                && matches!(parts.first(), Some(crate::value::Part::Lit(s)) if s.starts_with("arn:"))
+        }
+        _ => false,
+    }
+}
+
 fn ebs_grant(cx: &mut Ctx, info: &StmtInfo) {
     let s = info.stmt;
     let allow = s.is_allow();
     let role_value = info.classes.iter().find_map(|(p, c)| {
         (p.ptype == PrincipalType::Aws && *c == PrincipalClass::Other).then_some(p.value)
     });
-    let role = if role_value.is_some() {
-        Tri::Yes
-    } else if info
-        .classes
-        .iter()
-        .any(|(_, c)| matches!(c, PrincipalClass::Unknown { .. }))
-    {
-        Tri::Unknown
-    } else {
-        Tri::No
-    };
+    let role =
+        if role_value.is_some() {
+            Tri::Yes
+        } else if info.classes.iter().any(|(p, c)| {
+            matches!(c, PrincipalClass::Unknown { .. }) && !is_account_root_form(p.value)
+        }) {
+            Tri::Unknown
+        } else {
+            Tri::No
+        };
     let create = covers_action(s, "kms:CreateGrant");
     let limited = via_service_limited(s).or(grant_is_for_aws_resource(s));
     match allow.and(role).and(create).and(limited.not()) {
@@ -837,7 +848,14 @@ fn ebs_grant(cx: &mut Ctx, info: &StmtInfo) {
             "KMS004",
             &[
                 (allow, info.effect_unknowns(), "the Effect"),
-                (role, info.unknown_principals(false), "the principal"),
+                (
+                    role,
+                    info.unknown_principals(false)
+                        .into_iter()
+                        .filter(|v| !is_account_root_form(v))
+                        .collect(),
+                    "the principal",
+                ),
                 (create, info.action_unknowns(), "the action"),
                 (limited, info.condition_unknowns(), "the condition"),
             ],

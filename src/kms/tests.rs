@@ -785,3 +785,42 @@ fn missing_tables_are_errors() {
     let e = KmsData::from_tables(&|_| None).unwrap_err();
     assert!(e.contains("databricks-principals"));
 }
+
+#[test]
+fn unknown_account_root_is_not_an_ebs_role() {
+    let principal = partial(vec![
+        Part::Lit("arn:aws:iam::".into()),
+        Part::Unknown(unknown_var("admin_account")),
+        Part::Lit(":root".into()),
+    ])
+    .with_origin(Origin::at(Location::new(FileId(0), 20..30)));
+    let (_s, doc, id) = doc_with_principal(principal, &["kms:*"], None);
+    let r = run_value(&doc, &target(id), &KmsParams::default());
+    assert_eq!(r.count("KMS004"), 0);
+    // It might still be the Databricks account: KMS002/KMS005 cannot decide (one EVAL001).
+    let e = r.of("EVAL001");
+    assert_eq!(e.len(), 1, "{:#?}", r.findings);
+    assert!(!e[0].message.contains("KMS004"), "{}", e[0].message);
+    assert!(e[0].message.contains("KMS002, KMS005"), "{}", e[0].message);
+}
+
+#[test]
+fn findings_point_at_the_element() {
+    let text = stmt(DB, r#"["kms:Encrypt", "kms:PutKeyPolicy"]"#, "");
+    let r = run_json(&text);
+    let f = r.of("KMS005")[0];
+    let at = text.find("\"kms:PutKeyPolicy\"").unwrap() as u32;
+    assert_eq!(f.loc.start, at);
+    assert!(f.message.contains("kms:PutKeyPolicy"));
+    assert_eq!(f.anchor, Some(Location::new(f.loc.file, 0..0)));
+    let text = stmt(
+        r#"{"AWS": "arn:aws:iam::414351767862:root"}"#,
+        r#""kms:Decrypt""#,
+        "",
+    );
+    let f = &run_json(&text).of("KMS001")[0].clone();
+    assert_eq!(
+        f.loc.start,
+        text.find("\"arn:aws:iam::414351767862").unwrap() as u32
+    );
+}
