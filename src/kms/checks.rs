@@ -1080,7 +1080,7 @@ fn wildcard_principal(cx: &mut Ctx, info: &StmtInfo) {
                     info.sid()
                 ),
                 format!(
-                    "Name the principals instead of `*`, or add e.g. \"Condition\": {{\"StringEquals\": {{\"kms:CallerAccount\": \"<your account>\"}}}} (restricting keys: {keys})."
+                    "Name the principals instead of `*`, or add e.g. \"Condition\": {{\"StringEquals\": {{\"kms:CallerAccount\": \"111122223333\"}}}} (restricting keys: {keys})."
                 ),
             );
             cx.push(f);
