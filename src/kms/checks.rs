@@ -1,0 +1,1422 @@
+//! The key policy rules: KMS001–KMS008 and KMS011 (KMS009/KMS010 check `aws_kms_key` attributes
+//! and live with the resource rules).
+//!
+//! Every verdict is tri-state: when it depends on a value that is not known statically, the check
+//! reports `EVAL001` at that value (naming why it is unknown and which rules could not decide)
+//! instead of passing or failing. `EVAL001`s at the same element are merged into one finding.
+
+use super::*;
+use crate::finding::{Finding, Severity};
+use crate::source::Location;
+use crate::value::{Kind, Origin, Value};
+
+/// What the checks know about the policy beyond its text.
+#[derive(Debug, Clone)]
+pub struct PolicyTarget {
+    /// Known to be a Databricks CMK (linked from databricks_mws_customer_managed_keys, or config
+    /// globs). When false, the checks decide from the policy itself: it is a Databricks CMK when a
+    /// statement's `Principal` names a Databricks principal or a near miss of one.
+    pub databricks_cmk: bool,
+    /// `use_cases` of the key configuration(s); None → inferred from the statements: `STORAGE`
+    /// when an Allow gives the Databricks principal any action of the STORAGE or GRANTS sets that
+    /// MANAGED_SERVICES does not need (`kms:GenerateDataKey*`, `kms:DescribeKey`, grants...),
+    /// otherwise `MANAGED_SERVICES` (what every Databricks CMK needs).
+    pub use_cases: Option<Vec<String>>,
+    /// Where the policy is attached (the `policy` attribute, or the JSON file's first byte): used
+    /// when an element has no location.
+    pub anchor: Location,
+    /// Resource address of the key/policy resource, if any.
+    pub address: Option<String>,
+    /// True for a policy that is a JSON string instead of an object after one decode (double
+    /// jsonencode) — the caller detects that.
+    pub double_encoded: bool,
+}
+
+impl PolicyTarget {
+    /// A target with nothing known but where the policy is.
+    pub fn new(anchor: Location) -> PolicyTarget {
+        PolicyTarget {
+            databricks_cmk: false,
+            use_cases: None,
+            anchor,
+            address: None,
+            double_encoded: false,
+        }
+    }
+}
+
+/// Whether a statement's `Principal` names a Databricks principal or a near miss of one anywhere
+/// in the policy (with the default `max_edit_distance`).
+pub fn names_databricks(doc: &Value, data: &KmsData) -> bool {
+    names_databricks_with(doc, data, &KmsParams::default())
+}
+
+/// [`names_databricks`] with explicit parameters.
+pub fn names_databricks_with(doc: &Value, data: &KmsData, params: &KmsParams) -> bool {
+    let policy = Policy::from_value(doc);
+    policy.statements.iter().any(|s| {
+        s.principals().iter().any(|p| {
+            matches!(
+                classify_principal(p, data, params.max_edit_distance),
+                PrincipalClass::Databricks(_) | PrincipalClass::NearMiss { .. }
+            )
+        })
+    })
+}
+
+/// Runs the enabled KMS policy rules on one decoded policy.
+pub fn check_policy(
+    doc: &Value,
+    target: &PolicyTarget,
+    data: &KmsData,
+    params: &KmsParams,
+    enabled: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Finding>,
+) {
+    let mut cx = Ctx {
+        target,
+        data,
+        params,
+        enabled,
+        out: Vec::new(),
+        evals: Vec::new(),
+    };
+    let policy = Policy::from_value(doc);
+    let infos: Vec<StmtInfo> = policy
+        .statements
+        .iter()
+        .map(|s| StmtInfo::new(s, data, params))
+        .collect();
+
+    if cx.on("KMS008") {
+        malformed(&mut cx, &policy);
+    }
+    if doc.as_object().is_none() {
+        if doc.is_unknown() || matches!(doc.kind, Kind::Partial(_)) {
+            cx.unknown("KMS008", doc, None, "the policy");
+        }
+        if cx.on("KMS011") {
+            placeholders(&mut cx, doc);
+        }
+        cx.flush(out);
+        return;
+    }
+    if cx.on("KMS011") {
+        placeholders(&mut cx, doc);
+    }
+    for info in &infos {
+        if cx.on("KMS001") {
+            near_misses(&mut cx, info);
+        }
+        if cx.on("KMS002") {
+            grant_without_condition(&mut cx, info);
+        }
+        if cx.on("KMS004") {
+            ebs_grant(&mut cx, info);
+        }
+        if cx.on("KMS005") {
+            excessive(&mut cx, info);
+        }
+        if cx.on("KMS006") {
+            wildcard_principal(&mut cx, info);
+        }
+        if cx.on("KMS007") {
+            inverted(&mut cx, info);
+        }
+    }
+    if cx.on("KMS003") {
+        let is_cmk = target.databricks_cmk
+            || infos.iter().any(|i| {
+                i.classes.iter().any(|(_, c)| {
+                    matches!(
+                        c,
+                        PrincipalClass::Databricks(_) | PrincipalClass::NearMiss { .. }
+                    )
+                })
+            });
+        if is_cmk {
+            missing_statement(&mut cx, &policy, &infos);
+        }
+    }
+    cx.flush(out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context
+// ---------------------------------------------------------------------------------------------
+
+struct Eval {
+    loc: Location,
+    origin: Origin,
+    what: String,
+    reason: String,
+    unknown_loc: Option<Location>,
+    codes: Vec<String>,
+}
+
+struct Ctx<'t> {
+    target: &'t PolicyTarget,
+    data: &'t KmsData,
+    params: &'t KmsParams,
+    enabled: &'t dyn Fn(&str) -> bool,
+    out: Vec<Finding>,
+    evals: Vec<Eval>,
+}
+
+impl Ctx<'_> {
+    fn on(&self, code: &str) -> bool {
+        (self.enabled)(code)
+    }
+
+    /// The element's location, else the statement's, else the anchor.
+    fn at(&self, v: Option<&Value>, stmt: Option<&Statement>) -> Location {
+        v.and_then(Value::loc)
+            .or_else(|| stmt.and_then(|s| s.value.loc()))
+            .unwrap_or(self.target.anchor)
+    }
+
+    fn finding(
+        &self,
+        code: &str,
+        v: Option<&Value>,
+        stmt: Option<&Statement>,
+        message: String,
+        help: impl Into<String>,
+    ) -> Finding {
+        let mut f = Finding::new(code, self.at(v, stmt), message)
+            .with_help(help)
+            .with_anchor(self.target.anchor);
+        if let Some(v) = v {
+            f = f.with_origin_chain(&v.origin);
+        } else if let Some(s) = stmt {
+            f = f.with_origin_chain(&s.value.origin);
+        }
+        if let Some(a) = &self.target.address {
+            f = f.with_address(a.clone());
+        }
+        f
+    }
+
+    fn push(&mut self, f: Finding) {
+        self.out.push(f);
+    }
+
+    /// Records that `code` could not decide because `v` (`what`) is not known.
+    fn unknown(&mut self, code: &str, v: &Value, stmt: Option<&Statement>, what: &str) {
+        if !self.on(code) || !self.on("EVAL001") {
+            return;
+        }
+        let loc = self.at(Some(v), stmt);
+        if let Some(e) = self.evals.iter_mut().find(|e| e.loc == loc) {
+            if !e.codes.iter().any(|c| c == code) {
+                e.codes.push(code.to_string());
+            }
+            return;
+        }
+        let u = v.first_unknown();
+        let reason = u
+            .map(|u| u.reason.to_string())
+            .unwrap_or_else(|| "the value is not known statically".to_string());
+        self.evals.push(Eval {
+            loc,
+            origin: v.origin.clone(),
+            what: what.to_string(),
+            reason,
+            unknown_loc: u.and_then(|u| u.loc),
+            codes: vec![code.to_string()],
+        });
+    }
+
+    fn unknowns(&mut self, code: &str, values: &[&Value], stmt: Option<&Statement>, what: &str) {
+        for v in values {
+            self.unknown(code, v, stmt, what);
+        }
+    }
+
+    fn flush(mut self, out: &mut Vec<Finding>) {
+        for e in std::mem::take(&mut self.evals) {
+            let mut f = Finding::new(
+                "EVAL001",
+                e.loc,
+                format!(
+                    "{} cannot be checked: {} is not known statically: {}",
+                    e.codes.join(", "),
+                    e.what,
+                    e.reason
+                ),
+            )
+            .with_help(
+                "Give the missing input a value (a variable default, tfvars, --var-file or \
+                 TF_VAR_...) so that the key policy can be checked; with --strict this is an error.",
+            )
+            .with_anchor(self.target.anchor)
+            .with_origin_chain(&e.origin);
+            if let Some(l) = e.unknown_loc {
+                f = f.with_related(l, "the unknown value comes from here");
+            }
+            if let Some(a) = &self.target.address {
+                f = f.with_address(a.clone());
+            }
+            self.out.push(f);
+        }
+        out.append(&mut self.out);
+    }
+}
+
+/// A statement with its principals classified.
+struct StmtInfo<'a> {
+    stmt: &'a Statement<'a>,
+    classes: Vec<(&'a PrincipalRef<'a>, PrincipalClass)>,
+}
+
+impl<'a> StmtInfo<'a> {
+    fn new(stmt: &'a Statement<'a>, data: &KmsData, params: &KmsParams) -> StmtInfo<'a> {
+        let classes = stmt
+            .principals()
+            .iter()
+            .map(|p| (p, classify_principal(p, data, params.max_edit_distance)))
+            .collect();
+        StmtInfo { stmt, classes }
+    }
+
+    /// Whether `Principal` includes a Databricks principal (and which).
+    fn databricks(&self) -> (Tri, Option<usize>) {
+        if let Some(i) = self.classes.iter().find_map(|(_, c)| match c {
+            PrincipalClass::Databricks(i) => Some(*i),
+            _ => None,
+        }) {
+            return (Tri::Yes, Some(i));
+        }
+        let unknown = self.classes.iter().any(|(_, c)| {
+            matches!(
+                c,
+                PrincipalClass::Unknown {
+                    maybe_databricks: true
+                }
+            )
+        });
+        (if unknown { Tri::Unknown } else { Tri::No }, None)
+    }
+
+    /// Principals whose class is unknown (and may be Databricks when `databricks_only`).
+    fn unknown_principals(&self, databricks_only: bool) -> Vec<&'a Value> {
+        self.classes
+            .iter()
+            .filter(|(_, c)| match c {
+                PrincipalClass::Unknown { maybe_databricks } => {
+                    !databricks_only || *maybe_databricks
+                }
+                _ => false,
+            })
+            .map(|(p, _)| p.value)
+            .collect()
+    }
+
+    fn effect_unknowns(&self) -> Vec<&'a Value> {
+        self.stmt
+            .effect
+            .filter(|e| !e.is_known())
+            .into_iter()
+            .collect()
+    }
+
+    fn action_unknowns(&self) -> Vec<&'a Value> {
+        let s = self.stmt;
+        s.action
+            .or(s.not_action)
+            .map(|a| a.as_items().into_iter().filter(|v| !v.is_known()).collect())
+            .unwrap_or_default()
+    }
+
+    fn condition_unknowns(&self) -> Vec<&'a Value> {
+        let mut v: Vec<&Value> = self.stmt.unknown_conditions.clone();
+        for c in &self.stmt.conditions {
+            v.extend(c.values.iter().filter(|x| !x.is_known()));
+        }
+        v
+    }
+
+    /// Reports EVAL001 for each unknown input of a verdict that came out unknown.
+    fn report_unknowns(&self, cx: &mut Ctx, code: &str, parts: &[(Tri, Vec<&Value>, &str)]) {
+        let mut any = false;
+        for (t, values, what) in parts {
+            if *t == Tri::Unknown && !values.is_empty() {
+                cx.unknowns(code, values, Some(self.stmt), what);
+                any = true;
+            }
+        }
+        if !any {
+            cx.unknown(
+                code,
+                self.stmt.value,
+                Some(self.stmt),
+                "a part of the statement",
+            );
+        }
+    }
+
+    fn sid(&self) -> String {
+        match self.stmt.sid.and_then(|s| s.as_str()) {
+            Some(s) => format!("statement `{s}`"),
+            None => format!("statement #{}", self.stmt.index + 1),
+        }
+    }
+}
+
+/// Display text of a value for messages.
+fn show(v: &Value) -> String {
+    match &v.kind {
+        Kind::String(s) => s.clone(),
+        Kind::Partial(_) => text_with_marker(v, "${...}").unwrap_or_default(),
+        Kind::Unknown(_) => "(unknown)".to_string(),
+        _ => v.to_json().to_string(),
+    }
+}
+
+fn list(items: &[String]) -> String {
+    items.join(", ")
+}
+
+const GRANT_CONDITION: &str = r#""Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}"#;
+
+// ---------------------------------------------------------------------------------------------
+// KMS001
+// ---------------------------------------------------------------------------------------------
+
+fn near_misses(cx: &mut Ctx, info: &StmtInfo) {
+    for (p, c) in &info.classes {
+        let PrincipalClass::NearMiss { expected, kind } = c else {
+            continue;
+        };
+        let e = &cx.data.principals[*expected];
+        let text = show(p.value);
+        let (why, help) = match kind {
+            NearMissKind::Typo { account, distance } => (
+                format!(
+                    "account {account} is {distance} edit(s) away from the Databricks account {} ({}), so the key is shared with an unrelated account while Databricks is denied",
+                    e.account_id, e.name
+                ),
+                format!("Write `{}`.", e.arn),
+            ),
+            NearMissKind::WrongPartition { partition } => {
+                let here: Vec<&DatabricksPrincipal> = cx
+                    .data
+                    .principals
+                    .iter()
+                    .filter(|d| &d.partition == partition)
+                    .collect();
+                let alt = if here.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; in partition `{partition}` the Databricks principal is {}",
+                        here.iter()
+                            .map(|d| format!("`{}` ({})", d.arn, d.name))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )
+                };
+                (
+                    format!(
+                        "the Databricks account {} ({}) belongs to partition `{}`, not `{partition}`{alt}",
+                        e.account_id, e.name, e.partition
+                    ),
+                    format!(
+                        "Write `{}` for {}, or the principal of the key's own partition.",
+                        e.arn, e.name
+                    ),
+                )
+            }
+            NearMissKind::NotRoot { resource } => (
+                format!(
+                    "Databricks calls KMS as the account root of {} ({}), never as `{resource}`",
+                    e.account_id, e.name
+                ),
+                format!("Write `{}`.", e.arn),
+            ),
+        };
+        let f = cx.finding(
+            "KMS001",
+            Some(p.value),
+            Some(info.stmt),
+            format!(
+                "principal `{text}` in {} is not the Databricks principal `{}`: {why}",
+                info.sid(),
+                e.arn
+            ),
+            help,
+        );
+        cx.push(f);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// KMS002
+// ---------------------------------------------------------------------------------------------
+
+fn grant_actions(data: &KmsData) -> &[String] {
+    data.actions_for(USE_CASE_GRANTS)
+}
+
+/// The patterns of the statement's `Action` that cover `action` (for messages).
+fn covering(stmt: &Statement, action: &str) -> Vec<String> {
+    stmt.action
+        .map(|a| {
+            a.as_items()
+                .into_iter()
+                .filter_map(|v| v.as_str())
+                .filter(|s| glob_match(s, action))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn grant_without_condition(cx: &mut Ctx, info: &StmtInfo) {
+    let s = info.stmt;
+    let allow = s.is_allow();
+    let (db, db_idx) = info.databricks();
+    let actions = grant_actions(cx.data).to_vec();
+    let grant = Tri::any(actions.iter().map(|a| covers_action(s, a)));
+    let cond = grant_is_for_aws_resource(s);
+    let verdict = allow.and(db).and(grant).and(cond.not());
+    match verdict {
+        Tri::No => {}
+        Tri::Unknown => info.report_unknowns(
+            cx,
+            "KMS002",
+            &[
+                (allow, info.effect_unknowns(), "the Effect"),
+                (db, info.unknown_principals(true), "the principal"),
+                (grant, info.action_unknowns(), "the action"),
+                (cond, info.condition_unknowns(), "the condition"),
+            ],
+        ),
+        Tri::Yes => {
+            let principal = db_idx
+                .map(|i| cx.data.principals[i].arn.clone())
+                .unwrap_or_default();
+            let granted: Vec<String> = actions
+                .iter()
+                .filter(|a| covers_action(s, a) == Tri::Yes)
+                .map(|a| {
+                    let via = covering(s, a);
+                    if via.is_empty() || via.iter().any(|v| v.eq_ignore_ascii_case(a)) {
+                        a.clone()
+                    } else {
+                        format!("{a} (through `{}`)", via.join("`, `"))
+                    }
+                })
+                .collect();
+            // The condition that is there but does not count, if any.
+            let wrong = s
+                .conditions
+                .iter()
+                .find(|c| c.key_lc == "kms:grantisforawsresource");
+            let (loc_value, detail): (Option<&Value>, String) = match wrong {
+                Some(c) if c.operator == "Bool" => (
+                    Some(c.value),
+                    format!(
+                        "its `Bool` condition on `{}` has the value {} instead of true",
+                        c.key,
+                        show(c.value)
+                    ),
+                ),
+                Some(c) if c.operator.ends_with("IfExists") => (
+                    Some(c.op_value),
+                    format!(
+                        "`{}` is true when the key is absent, so it limits nothing; use `Bool`",
+                        c.operator
+                    ),
+                ),
+                Some(c) => (
+                    Some(c.op_value),
+                    format!(
+                        "`{}` on `{}` is not the documented condition; use `Bool`",
+                        c.operator, c.key
+                    ),
+                ),
+                None => (
+                    s.condition.or(Some(s.value)),
+                    "it has no condition on kms:GrantIsForAWSResource".to_string(),
+                ),
+            };
+            let f = cx.finding(
+                "KMS002",
+                loc_value,
+                Some(s),
+                format!(
+                    "{} allows the Databricks principal `{principal}` {} without `Bool` kms:GrantIsForAWSResource = true: {detail}, so Databricks could create grants on this key for any grantee; add {GRANT_CONDITION}",
+                    info.sid(),
+                    list(&granted)
+                ),
+                format!(
+                    "Give the grant actions to the Databricks principal in their own statement with {GRANT_CONDITION} \
+                     (aws_iam_policy_document: condition {{ test = \"Bool\", variable = \"kms:GrantIsForAWSResource\", values = [\"true\"] }})."
+                ),
+            );
+            cx.push(f);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// KMS003
+// ---------------------------------------------------------------------------------------------
+
+/// Whether the statement's actions cover the (possibly wildcard) `required` action.
+fn stmt_covers(stmt: &Statement, required: &str) -> Tri {
+    if let Some(a) = stmt.action {
+        Tri::any(a.as_items().into_iter().map(|v| match &v.kind {
+            Kind::String(s) => Tri::from_bool(glob_covers(s, required)),
+            _ => action_matches(v, required),
+        }))
+    } else if let Some(na) = stmt.not_action {
+        action_list_matches(na, required).not()
+    } else {
+        Tri::No
+    }
+}
+
+/// Whether the Databricks principal is allowed `required` by some statement (with the grants
+/// condition when `with_grant_condition`). A wildcard action also counts when every concrete
+/// action of the allowed-actions table it stands for is granted.
+fn db_allowed(cx: &Ctx, infos: &[StmtInfo], required: &str, with_grant_condition: bool) -> Tri {
+    let one = |action: &str| {
+        Tri::any(infos.iter().map(|i| {
+            let mut t = i
+                .stmt
+                .is_allow()
+                .and(i.databricks().0)
+                .and(stmt_covers(i.stmt, action));
+            if with_grant_condition {
+                t = t.and(grant_is_for_aws_resource(i.stmt));
+            }
+            t
+        }))
+    };
+    let direct = one(required);
+    if direct != Tri::No || !required.contains(['*', '?']) {
+        return direct;
+    }
+    let expansions: Vec<&String> = cx
+        .data
+        .allowed_actions
+        .iter()
+        .filter(|a| !a.contains(['*', '?']) && glob_match(required, a))
+        .collect();
+    if expansions.is_empty() {
+        return direct;
+    }
+    Tri::all(expansions.into_iter().map(|a| one(a)))
+}
+
+fn infer_use_cases(cx: &Ctx, infos: &[StmtInfo]) -> Vec<String> {
+    let ms = cx.data.actions_for(USE_CASE_MANAGED_SERVICES);
+    let storage_only: Vec<&String> = cx
+        .data
+        .actions_for(USE_CASE_STORAGE)
+        .iter()
+        .chain(cx.data.actions_for(USE_CASE_GRANTS))
+        .filter(|a| !ms.iter().any(|m| m.eq_ignore_ascii_case(a)))
+        .collect();
+    let storage = infos.iter().any(|i| {
+        i.stmt.is_allow() == Tri::Yes
+            && i.databricks().0 == Tri::Yes
+            && storage_only
+                .iter()
+                .any(|a| covers_action(i.stmt, a) == Tri::Yes || stmt_covers(i.stmt, a) == Tri::Yes)
+    });
+    if storage {
+        vec![USE_CASE_STORAGE.to_string()]
+    } else {
+        vec![USE_CASE_MANAGED_SERVICES.to_string()]
+    }
+}
+
+fn expected_principal(cx: &Ctx, policy: &Policy, infos: &[StmtInfo]) -> String {
+    for i in infos {
+        for (_, c) in &i.classes {
+            match c {
+                PrincipalClass::Databricks(e) | PrincipalClass::NearMiss { expected: e, .. } => {
+                    return format!("`{}`", cx.data.principals[*e].arn);
+                }
+                _ => {}
+            }
+        }
+    }
+    // The partition of some ARN in the policy, if any.
+    let mut partition = None;
+    walk_strings(policy.doc, &mut |s, _| {
+        if partition.is_none() {
+            if let Some(rest) = s.strip_prefix("arn:") {
+                partition = rest.split(':').next().map(str::to_string);
+            }
+        }
+    });
+    let of: Vec<String> = cx
+        .data
+        .principals
+        .iter()
+        .filter(|p| partition.as_deref().is_none_or(|x| x == p.partition))
+        .map(|p| format!("`{}` ({})", p.arn, p.name))
+        .collect();
+    if of.is_empty() {
+        cx.data
+            .principals
+            .iter()
+            .map(|p| format!("`{}` ({})", p.arn, p.name))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    } else {
+        of.join(" or ")
+    }
+}
+
+fn missing_statement(cx: &mut Ctx, policy: &Policy, infos: &[StmtInfo]) {
+    let (use_cases, inferred) = match &cx.target.use_cases {
+        Some(u) => (u.clone(), false),
+        None => (infer_use_cases(cx, infos), true),
+    };
+    let mut required: Vec<String> = Vec::new();
+    for uc in &use_cases {
+        for a in cx.data.actions_for(uc) {
+            if !required.iter().any(|r| r.eq_ignore_ascii_case(a)) {
+                required.push(a.clone());
+            }
+        }
+    }
+    let storage = use_cases.iter().any(|u| u == USE_CASE_STORAGE);
+    let grants_needed = storage && cx.params.require_grants_statement;
+
+    let mut missing = Vec::new();
+    let mut unknown = false;
+    for a in &required {
+        match db_allowed(cx, infos, a, false) {
+            Tri::No => missing.push(a.clone()),
+            Tri::Unknown => unknown = true,
+            Tri::Yes => {}
+        }
+    }
+    let mut missing_grants = Vec::new();
+    let mut grants_without_condition = false;
+    if grants_needed {
+        for a in grant_actions(cx.data) {
+            match db_allowed(cx, infos, a, true) {
+                Tri::No => {
+                    missing_grants.push(a.clone());
+                    if db_allowed(cx, infos, a, false) == Tri::Yes {
+                        grants_without_condition = true;
+                    }
+                }
+                Tri::Unknown => unknown = true,
+                Tri::Yes => {}
+            }
+        }
+    }
+    let where_ = policy.statement.or(Some(policy.doc));
+    if missing.is_empty() && missing_grants.is_empty() {
+        if unknown {
+            let mut any = false;
+            for i in infos {
+                if i.stmt.is_allow() == Tri::No {
+                    continue;
+                }
+                let parts = [
+                    (Tri::Unknown, i.effect_unknowns(), "the Effect"),
+                    (Tri::Unknown, i.unknown_principals(true), "the principal"),
+                    (Tri::Unknown, i.action_unknowns(), "the action"),
+                    (Tri::Unknown, i.condition_unknowns(), "the condition"),
+                ];
+                for (_, vals, what) in &parts {
+                    if !vals.is_empty() {
+                        cx.unknowns("KMS003", vals, Some(i.stmt), what);
+                        any = true;
+                    }
+                }
+            }
+            if !any {
+                if let Some(w) = where_ {
+                    cx.unknown("KMS003", w, None, "a statement");
+                }
+            }
+        }
+        return;
+    }
+    let principal = expected_principal(cx, policy, infos);
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("no Allow gives it {}", list(&missing)));
+    }
+    if !missing_grants.is_empty() {
+        if grants_without_condition {
+            parts.push(format!(
+                "the grants statement ({}) lacks {GRANT_CONDITION}",
+                list(&missing_grants)
+            ));
+        } else {
+            parts.push(format!(
+                "the grants statement is missing: {} with {GRANT_CONDITION}",
+                list(&missing_grants)
+            ));
+        }
+    }
+    let uc_text = if inferred {
+        format!("{} (inferred from the statements)", use_cases.join(", "))
+    } else {
+        use_cases.join(", ")
+    };
+    let mut help_parts = Vec::new();
+    if !missing.is_empty() {
+        help_parts.push(format!(
+            "an Allow statement for {principal} with \"Action\": [{}]",
+            missing
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !missing_grants.is_empty() {
+        help_parts.push(format!(
+            "an Allow statement for {principal} with \"Action\": [{}] and {GRANT_CONDITION}",
+            missing_grants
+                .iter()
+                .map(|a| format!("\"{a}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let mut f = cx.finding(
+        "KMS003",
+        where_,
+        None,
+        format!(
+            "Databricks CMK for {uc_text}: the policy does not let the Databricks principal {principal} do what the key needs: {}; workspace creation or use of the key will fail",
+            parts.join("; ")
+        ),
+        format!("Add {}.", help_parts.join(", and ")),
+    );
+    for i in infos {
+        if i.databricks().0 == Tri::Yes {
+            if let Some(l) = i.stmt.value.loc() {
+                f = f.with_related(l, "statement for the Databricks principal");
+            }
+        }
+    }
+    cx.push(f);
+}
+
+// ---------------------------------------------------------------------------------------------
+// KMS004
+// ---------------------------------------------------------------------------------------------
+
+/// `arn:...:root` whose `:root` end is known (the account may be unknown): a whole account, never
+/// a role, whatever the unknown parts turn out to be.
+fn is_account_root_form(v: &Value) -> bool {
+    match &v.kind {
+        Kind::Partial(parts) => {
+            matches!(parts.last(), Some(crate::value::Part::Lit(s)) if s.ends_with(":root"))
+                && matches!(parts.first(), Some(crate::value::Part::Lit(s)) if s.starts_with("arn:"))
+        }
+        _ => false,
+    }
+}
+
+fn ebs_grant(cx: &mut Ctx, info: &StmtInfo) {
+    let s = info.stmt;
+    let allow = s.is_allow();
+    let role_value = info.classes.iter().find_map(|(p, c)| {
+        (p.ptype == PrincipalType::Aws && *c == PrincipalClass::Other).then_some(p.value)
+    });
+    let role =
+        if role_value.is_some() {
+            Tri::Yes
+        } else if info.classes.iter().any(|(p, c)| {
+            matches!(c, PrincipalClass::Unknown { .. }) && !is_account_root_form(p.value)
+        }) {
+            Tri::Unknown
+        } else {
+            Tri::No
+        };
+    let create = covers_action(s, "kms:CreateGrant");
+    let limited = via_service_limited(s).or(grant_is_for_aws_resource(s));
+    match allow.and(role).and(create).and(limited.not()) {
+        Tri::No => {}
+        Tri::Unknown => info.report_unknowns(
+            cx,
+            "KMS004",
+            &[
+                (allow, info.effect_unknowns(), "the Effect"),
+                (
+                    role,
+                    info.unknown_principals(false)
+                        .into_iter()
+                        .filter(|v| !is_account_root_form(v))
+                        .collect(),
+                    "the principal",
+                ),
+                (create, info.action_unknowns(), "the action"),
+                (limited, info.condition_unknowns(), "the condition"),
+            ],
+        ),
+        Tri::Yes => {
+            let principal = role_value.map(show).unwrap_or_default();
+            let via = s
+                .conditions
+                .iter()
+                .find(|c| c.key_lc == "kms:viaservice" || c.key_lc == "kms:grantisforawsresource");
+            let (loc_value, detail): (Option<&Value>, String) = match via {
+                Some(c) if c.operator.starts_with("ForAllValues:") => (
+                    Some(c.op_value),
+                    format!(
+                        "`{}` on an Allow is true when the key is absent, so it limits nothing; use `ForAnyValue:StringLike` or `StringLike`",
+                        c.operator
+                    ),
+                ),
+                Some(c) if c.operator.ends_with("IfExists") => (
+                    Some(c.op_value),
+                    format!("`{}` is true when the key is absent, so it limits nothing", c.operator),
+                ),
+                Some(c) => (
+                    Some(c.op_value),
+                    format!("its `{}` condition on `{}` does not limit the call to an AWS service", c.operator, c.key),
+                ),
+                None => (
+                    s.condition.or(Some(s.value)),
+                    "it has no kms:ViaService or kms:GrantIsForAWSResource condition".to_string(),
+                ),
+            };
+            let through = covering(s, "kms:CreateGrant");
+            let through = if through.is_empty()
+                || through
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case("kms:CreateGrant"))
+            {
+                String::new()
+            } else {
+                format!(" (through `{}`)", through.join("`, `"))
+            };
+            let f = cx.finding(
+                "KMS004",
+                loc_value,
+                Some(s),
+                format!(
+                    "{} allows `{principal}` kms:CreateGrant{through} without limiting it to grants made through EC2: {detail}; the role could grant the key to anyone; add \"Condition\": {{\"ForAnyValue:StringLike\": {{\"kms:ViaService\": \"ec2.*.amazonaws.com\"}}}}",
+                    info.sid()
+                ),
+                "Limit the EBS statement with \"Condition\": {\"ForAnyValue:StringLike\": {\"kms:ViaService\": \"ec2.*.amazonaws.com\"}} \
+                 (or {\"Bool\": {\"kms:GrantIsForAWSResource\": \"true\"}}).",
+            );
+            cx.push(f);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// KMS005
+// ---------------------------------------------------------------------------------------------
+
+fn excessive(cx: &mut Ctx, info: &StmtInfo) {
+    let s = info.stmt;
+    let allow = s.is_allow();
+    let (db, db_idx) = info.databricks();
+    let allowed = &cx.data.allowed_actions;
+    let mut excess: Vec<&Value> = Vec::new();
+    let mut unknown_actions: Vec<&Value> = Vec::new();
+    let mut not_action = false;
+    if let Some(a) = s.action {
+        for v in a.as_items() {
+            match &v.kind {
+                Kind::String(x) => {
+                    if !allowed.iter().any(|al| glob_covers(al, x)) {
+                        excess.push(v);
+                    }
+                }
+                _ => unknown_actions.push(v),
+            }
+        }
+    } else if s.not_action.is_some() {
+        not_action = true;
+    }
+    let ex = if !excess.is_empty() || not_action {
+        Tri::Yes
+    } else if !unknown_actions.is_empty() {
+        Tri::Unknown
+    } else {
+        Tri::No
+    };
+    match allow.and(db).and(ex) {
+        Tri::No => {}
+        Tri::Unknown => info.report_unknowns(
+            cx,
+            "KMS005",
+            &[
+                (allow, info.effect_unknowns(), "the Effect"),
+                (db, info.unknown_principals(true), "the principal"),
+                (ex, unknown_actions.clone(), "the action"),
+            ],
+        ),
+        Tri::Yes => {
+            let principal = db_idx
+                .map(|i| cx.data.principals[i].arn.clone())
+                .unwrap_or_default();
+            let (loc_value, what) = if not_action {
+                (
+                    s.not_action,
+                    format!(
+                        "every action except {} (NotAction)",
+                        s.not_action
+                            .map(|v| v
+                                .as_items()
+                                .into_iter()
+                                .map(show)
+                                .collect::<Vec<_>>()
+                                .join(", "))
+                            .unwrap_or_default()
+                    ),
+                )
+            } else {
+                (
+                    excess.first().copied(),
+                    excess
+                        .iter()
+                        .map(|v| show(v))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            };
+            let mut f = cx.finding(
+                "KMS005",
+                loc_value,
+                Some(s),
+                format!(
+                    "{} gives the Databricks principal `{principal}` {what}, outside the actions Databricks documents for a CMK; Databricks could manage, re-key or delete the key",
+                    info.sid()
+                ),
+                format!(
+                    "Give the Databricks principal only the documented actions: {}.",
+                    list(allowed)
+                ),
+            );
+            for v in excess.iter().skip(1) {
+                if let Some(l) = v.loc() {
+                    f = f.with_related(l, format!("`{}` is not documented either", show(v)));
+                }
+            }
+            cx.push(f);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// KMS006
+// ---------------------------------------------------------------------------------------------
+
+fn could_be_wildcard(v: &Value) -> bool {
+    match &v.kind {
+        Kind::Unknown(_) => true,
+        Kind::Partial(parts) => parts.iter().all(|p| {
+            matches!(p, crate::value::Part::Unknown(_))
+                || matches!(p, crate::value::Part::Lit(s) if s.is_empty() || s == "*")
+        }),
+        _ => false,
+    }
+}
+
+fn wildcard_principal(cx: &mut Ctx, info: &StmtInfo) {
+    let s = info.stmt;
+    let allow = s.is_allow();
+    let wild_value = info
+        .classes
+        .iter()
+        .find_map(|(p, c)| (*c == PrincipalClass::Wildcard).then_some(p.value));
+    let unknown_wild: Vec<&Value> = info
+        .classes
+        .iter()
+        .filter(|(p, c)| matches!(c, PrincipalClass::Unknown { .. }) && could_be_wildcard(p.value))
+        .map(|(p, _)| p.value)
+        .collect();
+    let wild = if wild_value.is_some() {
+        Tri::Yes
+    } else if !unknown_wild.is_empty() {
+        Tri::Unknown
+    } else {
+        Tri::No
+    };
+    let restricted = restricting_condition(s, &cx.data.restricting_keys);
+    match allow.and(wild).and(restricted.not()) {
+        Tri::No => {}
+        Tri::Unknown => info.report_unknowns(
+            cx,
+            "KMS006",
+            &[
+                (allow, info.effect_unknowns(), "the Effect"),
+                (wild, unknown_wild.clone(), "the principal"),
+                (restricted, info.condition_unknowns(), "the condition"),
+            ],
+        ),
+        Tri::Yes => {
+            let keys = cx.data.restricting_keys.join(", ");
+            let detail = if s.conditions.is_empty() {
+                "it has no condition".to_string()
+            } else {
+                let ks: Vec<String> = s
+                    .conditions
+                    .iter()
+                    .map(|c| format!("{} {}", c.operator, c.key))
+                    .collect();
+                format!(
+                    "its conditions ({}) do not restrict who the caller is",
+                    ks.join(", ")
+                )
+            };
+            let f = cx.finding(
+                "KMS006",
+                wild_value,
+                Some(s),
+                format!(
+                    "{} allows any principal (`*`) and {detail}: anyone allowed by their own IAM policy in any AWS account can use the key; add a positive StringEquals/ArnEquals condition without wildcards on one of {keys}",
+                    info.sid()
+                ),
+                format!(
+                    "Name the principals instead of `*`, or add e.g. \"Condition\": {{\"StringEquals\": {{\"kms:CallerAccount\": \"111122223333\"}}}} (restricting keys: {keys})."
+                ),
+            );
+            cx.push(f);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// KMS007
+// ---------------------------------------------------------------------------------------------
+
+fn inverted(cx: &mut Ctx, info: &StmtInfo) {
+    let s = info.stmt;
+    let elems = [
+        (
+            "NotPrincipal",
+            s.not_principal.as_ref().map(|p| p.value),
+            "Principal",
+        ),
+        ("NotAction", s.not_action, "Action"),
+        ("NotResource", s.not_resource, "Resource"),
+    ];
+    for (name, v, positive) in elems {
+        let Some(v) = v else { continue };
+        match s.is_allow() {
+            Tri::No => {}
+            Tri::Unknown => cx.unknowns("KMS007", &info.effect_unknowns(), Some(s), "the Effect"),
+            Tri::Yes => {
+                let f = cx.finding(
+                    "KMS007",
+                    Some(v),
+                    Some(s),
+                    format!(
+                        "`{name}` in the Allow {} grants everything it does not name ({}), including whatever is added to AWS later",
+                        info.sid(),
+                        v.as_items().into_iter().map(show).collect::<Vec<_>>().join(", ")
+                    ),
+                    format!("List what is allowed with `{positive}`; keep `{name}` for Deny statements."),
+                );
+                cx.push(f);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// KMS008
+// ---------------------------------------------------------------------------------------------
+
+fn malformed(cx: &mut Ctx, policy: &Policy) {
+    let doc = policy.doc;
+    if cx.target.double_encoded || matches!(doc.kind, Kind::String(_)) {
+        let f = cx.finding(
+            "KMS008",
+            Some(doc),
+            None,
+            "the policy is a JSON string instead of an object: it was encoded twice (typically `jsonencode(data.aws_iam_policy_document.x.json)`), so AWS receives a string, not a policy".to_string(),
+            "Use the document's `.json` directly (`policy = data.aws_iam_policy_document.x.json`) or `jsonencode` an object, not both.",
+        );
+        cx.push(f);
+        if doc.as_object().is_none() {
+            return;
+        }
+    }
+    match &doc.kind {
+        Kind::Object(_) => {}
+        Kind::Unknown(_) | Kind::Partial(_) | Kind::String(_) => return,
+        _ => {
+            let f = cx.finding(
+                "KMS008",
+                Some(doc),
+                None,
+                format!(
+                    "the policy is a {} instead of a JSON object",
+                    doc.type_name()
+                ),
+                "Write the policy as an object with `Version` and `Statement`.",
+            );
+            cx.push(f);
+            return;
+        }
+    }
+    if let Some(v) = policy.version {
+        if let Some(t) = v.to_tf_string() {
+            if t != "2012-10-17" {
+                let mut f = cx.finding(
+                    "KMS008",
+                    Some(v),
+                    None,
+                    format!(
+                        "policy `Version` is `{t}`, not `2012-10-17`: older versions do not support policy variables, so `${{aws:...}}` is taken literally"
+                    ),
+                    "Write \"Version\": \"2012-10-17\".",
+                );
+                f.severity = Severity::Warning;
+                cx.push(f);
+            }
+        }
+    }
+    let Some(st) = policy.statement else {
+        let f = cx.finding(
+            "KMS008",
+            Some(doc),
+            None,
+            "the policy has no `Statement`: the key would be unusable (AWS rejects it)".to_string(),
+            "Add \"Statement\": [...] with at least the key administrators' statement.",
+        );
+        cx.push(f);
+        return;
+    };
+    if st.is_unknown() {
+        cx.unknown("KMS008", st, None, "`Statement`");
+    }
+    for other in &policy.other_statements {
+        if other.is_unknown() {
+            cx.unknown("KMS008", other, None, "a statement");
+        } else {
+            let f = cx.finding(
+                "KMS008",
+                Some(other),
+                None,
+                format!("a statement is a {}, not an object", other.type_name()),
+                "Each statement is an object with `Effect`, `Principal`, `Action`, `Resource`.",
+            );
+            cx.push(f);
+        }
+    }
+    let operators = condition_operators();
+    let mut sids: Vec<(String, Option<Location>)> = Vec::new();
+    for s in &policy.statements {
+        let label = match s.sid.and_then(|v| v.as_str()) {
+            Some(x) => format!("statement `{x}`"),
+            None => format!("statement #{}", s.index + 1),
+        };
+        // Effect
+        match s.effect {
+            None => {
+                let f = cx.finding(
+                    "KMS008",
+                    None,
+                    Some(s),
+                    format!("{label} has no `Effect`"),
+                    "Add \"Effect\": \"Allow\" or \"Effect\": \"Deny\".",
+                );
+                cx.push(f);
+            }
+            Some(e) => match &e.kind {
+                Kind::String(x) if x == "Allow" || x == "Deny" => {}
+                Kind::Unknown(_) | Kind::Partial(_) => {
+                    cx.unknown("KMS008", e, Some(s), "the Effect")
+                }
+                _ => {
+                    let t = show(e);
+                    let suggestion = if t.eq_ignore_ascii_case("deny") {
+                        "Deny"
+                    } else {
+                        "Allow"
+                    };
+                    let f = cx.finding(
+                        "KMS008",
+                        Some(e),
+                        Some(s),
+                        format!("{label} has `Effect` `{t}`: it must be exactly `Allow` or `Deny` (case-sensitive)"),
+                        format!("Write \"Effect\": \"{suggestion}\"."),
+                    );
+                    cx.push(f);
+                }
+            },
+        }
+        // Action / NotAction
+        if s.action.is_none() && s.not_action.is_none() {
+            let f = cx.finding(
+                "KMS008",
+                None,
+                Some(s),
+                format!("{label} has neither `Action` nor `NotAction`"),
+                "Add \"Action\": [...] listing the KMS actions the statement is about.",
+            );
+            cx.push(f);
+        }
+        for (a, b) in [
+            ("Action", "NotAction"),
+            ("Principal", "NotPrincipal"),
+            ("Resource", "NotResource"),
+        ] {
+            let obj = s.value.as_object();
+            let has = |k: &str| obj.and_then(|m| m.get(k)).is_some_and(|v| !v.is_null());
+            if has(a) && has(b) {
+                let v = obj.and_then(|m| m.get(b));
+                let f = cx.finding(
+                    "KMS008",
+                    v,
+                    Some(s),
+                    format!("{label} has both `{a}` and `{b}`: IAM accepts only one of them"),
+                    format!("Keep `{a}` (or `{b}`), not both."),
+                );
+                cx.push(f);
+            }
+        }
+        for v in s.action.into_iter().chain(s.not_action) {
+            if v.is_unknown() {
+                continue;
+            }
+            for item in v.as_items() {
+                if let Kind::String(x) = &item.kind {
+                    if x != "*" && !x.contains(':') {
+                        let f = cx.finding(
+                            "KMS008",
+                            Some(item),
+                            Some(s),
+                            format!(
+                                "action `{x}` in {label} has no service prefix: IAM rejects it"
+                            ),
+                            format!("Write \"kms:{x}\"."),
+                        );
+                        cx.push(f);
+                    }
+                }
+            }
+        }
+        // Conditions
+        for c in &s.malformed_conditions {
+            let f = cx.finding(
+                "KMS008",
+                Some(c),
+                Some(s),
+                format!("the `Condition` of {label} must be an object of operator -> {{key: values}}, not a {}", c.type_name()),
+                "Write \"Condition\": {\"StringEquals\": {\"kms:CallerAccount\": \"111122223333\"}}.",
+            );
+            cx.push(f);
+        }
+        if let Some(ops) = s.condition.and_then(|c| c.as_object()) {
+            for (op, block) in ops {
+                if operators.iter().any(|o| o == op) {
+                    continue;
+                }
+                let (msg, help) = if let Some(right) =
+                    operators.iter().find(|o| o.eq_ignore_ascii_case(op))
+                {
+                    (
+                        format!("condition operator `{op}` in {label} is in the wrong case: operators are case-sensitive, IAM rejects it; did you mean `{right}`?"),
+                        format!("Write `{right}`."),
+                    )
+                } else {
+                    let nearest = operators
+                        .iter()
+                        .min_by_key(|o| {
+                            strsim::levenshtein(&o.to_ascii_lowercase(), &op.to_ascii_lowercase())
+                        })
+                        .cloned()
+                        .unwrap_or_default();
+                    (
+                        format!("unknown condition operator `{op}` in {label}: IAM rejects it; did you mean `{nearest}`?"),
+                        "Use a condition operator of the IAM policy grammar (StringEquals, StringLike, ArnLike, Bool, ...).".to_string(),
+                    )
+                };
+                let f = cx.finding("KMS008", Some(block), Some(s), msg, help);
+                cx.push(f);
+            }
+        }
+        // Duplicate Sid
+        if let Some(sid) = s.sid.and_then(|v| v.as_str()) {
+            if let Some((_, first)) = sids.iter().find(|(x, _)| x == sid) {
+                let first = *first;
+                let mut f = cx.finding(
+                    "KMS008",
+                    s.sid,
+                    Some(s),
+                    format!(
+                        "`Sid` `{sid}` is used by two statements: Sids must be unique in a policy"
+                    ),
+                    "Give each statement its own `Sid`.",
+                );
+                if let Some(l) = first {
+                    f = f.with_related(l, "first used here");
+                }
+                cx.push(f);
+            } else {
+                sids.push((sid.to_string(), s.sid.and_then(Value::loc)));
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// KMS011
+// ---------------------------------------------------------------------------------------------
+
+/// Calls `f` with each string (and each literal part of a partial string, and each object key)
+/// in the value and the value it belongs to.
+fn walk_strings<'a>(v: &'a Value, f: &mut dyn FnMut(&str, &'a Value)) {
+    match &v.kind {
+        Kind::String(s) => f(s, v),
+        Kind::Partial(parts) => {
+            for p in parts {
+                if let crate::value::Part::Lit(s) = p {
+                    f(s, v);
+                }
+            }
+        }
+        Kind::List(items) => items.iter().for_each(|i| walk_strings(i, f)),
+        Kind::Object(map) => {
+            for (k, i) in map {
+                f(k, v);
+                walk_strings(i, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn placeholders(cx: &mut Ctx, doc: &Value) {
+    let mut hits: Vec<(String, String, &Value)> = Vec::new();
+    walk_strings(doc, &mut |s, v| {
+        if let Some((_, re)) = cx.data.placeholders.iter().find(|(_, re)| re.is_match(s)) {
+            let m = re
+                .find(s)
+                .map(|m| m.as_str().to_string())
+                .unwrap_or_default();
+            // One finding per string (a partial string's literal parts count as one string).
+            if !hits
+                .iter()
+                .any(|(_, _, h)| std::ptr::eq(*h, v) && v.as_object().is_none())
+            {
+                hits.push((m, s.to_string(), v));
+            }
+        }
+    });
+    for (m, s, v) in hits {
+        let f = cx.finding(
+            "KMS011",
+            Some(v),
+            None,
+            format!("`{s}` contains the documentation placeholder `{m}`: the policy was copied without filling it in, so it names nothing real"),
+            "Replace the placeholder with the real value (an ARN or account ID), ideally from a variable or a data source.",
+        );
+        cx.push(f);
+    }
+}
