@@ -1,0 +1,53 @@
+//! Embeds every file under `rules/` into the binary: `$OUT_DIR/embedded_rules.rs` defines
+//! `pub static EMBEDDED: &[(&str, &str)]`, (path relative to `rules/` with `/` separators, contents),
+//! sorted by path so the output is deterministic.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        println!("cargo:rerun-if-changed={}", path.display());
+        if path.is_dir() {
+            collect(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let rules = manifest.join("rules");
+    println!("cargo:rerun-if-changed=rules");
+    let mut files = Vec::new();
+    collect(&rules, &mut files);
+    let mut items: Vec<(String, PathBuf)> = files
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(&rules).expect("under rules/");
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            (rel, p)
+        })
+        .collect();
+    items.sort();
+
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    let mut f = fs::File::create(out_dir.join("embedded_rules.rs")).expect("create embedded_rules.rs");
+    writeln!(f, "/// Every file under `rules/`: (path relative to `rules/`, contents), sorted by path.").unwrap();
+    writeln!(f, "pub static EMBEDDED: &[(&str, &str)] = &[").unwrap();
+    for (rel, path) in &items {
+        writeln!(f, "    ({rel:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+    }
+    writeln!(f, "];").unwrap();
+}
