@@ -1,0 +1,254 @@
+//! Emitting findings: human-readable (miette), JSON, SARIF 2.1.0 and GitHub workflow commands.
+//!
+//! Every renderer takes a [`Report`] and returns the whole output as a `String`. Output is
+//! deterministic: the same report renders to the same bytes, independent of the current
+//! directory, the terminal or the environment.
+
+mod github;
+mod json;
+mod pretty;
+mod sarif;
+
+pub use github::render_github;
+pub use json::render_json;
+pub use pretty::render_pretty;
+pub use sarif::render_sarif;
+
+use crate::finding::{Finding, Severity, Summary};
+use crate::source::{LineCol, Location, SourceMap};
+use std::path::Path;
+
+/// Name of the tool in JSON and SARIF output.
+pub const TOOL_NAME: &str = "policy-lint";
+
+/// Metadata of one rule, listed in SARIF `tool.driver.rules`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleDescriptor {
+    /// `KMS002`
+    pub code: String,
+    /// `grant-without-aws-resource-condition`
+    pub name: String,
+    pub default_severity: Severity,
+    /// One sentence.
+    pub summary: String,
+    pub full_description: String,
+    pub help_markdown: String,
+    pub help_uri: String,
+    pub tags: Vec<String>,
+    /// GitHub code scanning's `security-severity` (0.0 to 10.0).
+    pub security_severity: Option<f64>,
+}
+
+/// Everything a renderer needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    /// Already sorted; includes suppressed findings (`suppression: Some`).
+    pub findings: &'a [Finding],
+    pub sources: &'a SourceMap,
+    /// Every rule, for SARIF `tool.driver.rules`.
+    pub rules: &'a [RuleDescriptor],
+    pub summary: Summary,
+    /// Canonical git top level (or the scanned root). `SourceFile::path` is canonical too.
+    pub repo_root: &'a Path,
+    pub tool_version: &'a str,
+    /// SARIF `automationDetails.id`; `policy-lint/` when `None`.
+    pub sarif_category: Option<&'a str>,
+}
+
+/// Path of `loc`'s file relative to `repo_root`, `/`-separated; the file's display path when the
+/// file is not below `repo_root`.
+pub fn relative_path(sources: &SourceMap, loc: &Location, repo_root: &Path) -> String {
+    rel_path_of(sources, loc, repo_root).0
+}
+
+/// Path relative to `repo_root` and whether the file is below it (`false`: display path).
+pub(crate) fn rel_path_of(sources: &SourceMap, loc: &Location, repo_root: &Path) -> (String, bool) {
+    let file = sources.get(loc.file);
+    match file.path.strip_prefix(repo_root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => {
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            (parts.join("/"), true)
+        }
+        _ => (file.display.replace('\\', "/"), false),
+    }
+}
+
+/// Start and end (1-based line, character column) of a location.
+pub(crate) fn span_line_cols(sources: &SourceMap, loc: &Location) -> (LineCol, LineCol) {
+    let file = sources.get(loc.file);
+    (file.line_col(loc.start), file.line_col(loc.end))
+}
+
+/// 64-bit FNV-1a.
+pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(PRIME);
+    }
+    h
+}
+
+/// Stable identity of a finding across runs, as 16 lowercase hex digits (FNV-1a 64 of the code,
+/// the path relative to the repository root, the resource address and the attribute path).
+/// Findings without a resource address use the trimmed text of the finding's first source line
+/// instead of the address, so the fingerprint survives lines being inserted above it.
+///
+/// Used for SARIF `partialFingerprints` (`policyLint/v1`), JSON output and baselines.
+pub fn fingerprint(f: &Finding, rel_path: &str, sources: &SourceMap) -> String {
+    let mut key = String::new();
+    key.push_str(&f.code);
+    key.push('\0');
+    key.push_str(rel_path);
+    key.push('\0');
+    match &f.address {
+        Some(address) => {
+            key.push_str("address:");
+            key.push_str(address);
+        }
+        None => {
+            let file = sources.get(f.loc.file);
+            let line = file.line_col(f.loc.start).line;
+            key.push_str("line:");
+            key.push_str(file.line_text(line).trim());
+        }
+    }
+    key.push('\0');
+    key.push_str(f.attr_path.as_deref().unwrap_or(""));
+    format!("{:016x}", fnv1a64(key.as_bytes()))
+}
+
+/// `3 errors, 1 warning, 0 notes (2 suppressed, 1 baselined)` or `No findings.`
+pub fn summary_line(s: &Summary) -> String {
+    fn plural(n: usize, word: &str) -> String {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    }
+    let mut extra = Vec::new();
+    if s.suppressed > 0 {
+        extra.push(format!("{} suppressed", s.suppressed));
+    }
+    if s.baselined > 0 {
+        extra.push(format!("{} baselined", s.baselined));
+    }
+    let extra = if extra.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", extra.join(", "))
+    };
+    if s.total() == 0 {
+        if extra.is_empty() {
+            "No findings.".to_string()
+        } else {
+            format!("No findings{extra}.")
+        }
+    } else {
+        format!(
+            "{}, {}, {}{}",
+            plural(s.error, "error"),
+            plural(s.warning, "warning"),
+            plural(s.note, "note"),
+            extra
+        )
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testdata;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Summary;
+
+    #[test]
+    fn fnv1a_known_values() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn summary_lines() {
+        let s = Summary {
+            error: 3,
+            warning: 1,
+            note: 0,
+            suppressed: 2,
+            baselined: 0,
+        };
+        assert_eq!(summary_line(&s), "3 errors, 1 warning, 0 notes (2 suppressed)");
+        assert_eq!(summary_line(&Summary::default()), "No findings.");
+        let s = Summary {
+            note: 1,
+            suppressed: 1,
+            baselined: 4,
+            ..Summary::default()
+        };
+        assert_eq!(
+            summary_line(&s),
+            "0 errors, 0 warnings, 1 note (1 suppressed, 4 baselined)"
+        );
+        let s = Summary {
+            suppressed: 2,
+            ..Summary::default()
+        };
+        assert_eq!(summary_line(&s), "No findings (2 suppressed).");
+    }
+
+    #[test]
+    fn relative_paths() {
+        let t = testdata::sample();
+        let r = t.report();
+        let by_code = |c: &str| t.findings.iter().find(|f| f.code == c).unwrap();
+        assert_eq!(
+            relative_path(&t.sources, &by_code("CMK001").loc, r.repo_root),
+            "infra/main.tf"
+        );
+        assert_eq!(
+            relative_path(&t.sources, &by_code("KMS002").loc, r.repo_root),
+            "policies/key policy.json"
+        );
+        let outside = by_code("KMS004");
+        assert_eq!(
+            rel_path_of(&t.sources, &outside.loc, r.repo_root),
+            ("../shared/policy.json".to_string(), false)
+        );
+    }
+
+    #[test]
+    fn fingerprint_stable_when_line_moves() {
+        let t = testdata::sample();
+        let moved = testdata::sample_with_prefix("# a comment\n\n# another\n");
+        assert_eq!(t.findings.len(), moved.findings.len());
+        for (a, b) in t.findings.iter().zip(moved.findings.iter()) {
+            assert_ne!(
+                span_line_cols(&t.sources, &a.loc).0.line,
+                span_line_cols(&moved.sources, &b.loc).0.line,
+            );
+            let pa = relative_path(&t.sources, &a.loc, &t.root);
+            let pb = relative_path(&moved.sources, &b.loc, &moved.root);
+            assert_eq!(
+                fingerprint(a, &pa, &t.sources),
+                fingerprint(b, &pb, &moved.sources)
+            );
+        }
+        // distinct findings have distinct fingerprints
+        let mut all: Vec<String> = t
+            .findings
+            .iter()
+            .map(|f| fingerprint(f, &relative_path(&t.sources, &f.loc, &t.root), &t.sources))
+            .collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), t.findings.len());
+    }
+}

@@ -1,0 +1,517 @@
+//! SARIF 2.1.0 output (one run), as consumed by GitHub code scanning.
+
+use super::json::suppression_kind;
+use super::{fingerprint, rel_path_of, span_line_cols, Report, RuleDescriptor, TOOL_NAME};
+use crate::finding::Finding;
+use crate::source::Location;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub const SARIF_VERSION: &str = "2.1.0";
+/// Base id every artifact URI below the repository root is relative to.
+pub const SRCROOT: &str = "%SRCROOT%";
+/// Key of policy-lint's fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "policyLint/v1";
+/// `automationDetails.id` when no category is given.
+pub const DEFAULT_CATEGORY: &str = "policy-lint/";
+/// `tool.driver.informationUri`: the package's repository or homepage, if Cargo.toml names one.
+const INFORMATION_URI: &str = if !env!("CARGO_PKG_REPOSITORY").is_empty() {
+    env!("CARGO_PKG_REPOSITORY")
+} else {
+    env!("CARGO_PKG_HOMEPAGE")
+};
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    automation_details: AutomationDetails<'a>,
+    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
+    column_kind: &'static str,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'static str,
+    version: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    information_uri: &'static str,
+    rules: Vec<Rule<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule<'a> {
+    id: &'a str,
+    name: &'a str,
+    short_description: Text<'a>,
+    full_description: Text<'a>,
+    help: Help<'a>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    help_uri: &'a str,
+    default_configuration: Configuration,
+    properties: RuleProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct Help<'a> {
+    text: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    markdown: &'a str,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties<'a> {
+    tags: &'a [String],
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<String>,
+    precision: &'static str,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails<'a> {
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_index: Option<usize>,
+    level: &'static str,
+    message: Text<'a>,
+    locations: Vec<ResultLocation<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation<'a>>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SarifSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLocation<'a> {
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation<'a> {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Text<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+#[derive(Serialize)]
+struct SarifSuppression<'a> {
+    kind: &'static str,
+    justification: &'a str,
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, `/` and the characters in
+/// `keep`.
+fn percent_encode(s: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `file:` URI of a directory, with a trailing slash.
+pub(crate) fn directory_uri(dir: &Path) -> String {
+    let abs = if dir.is_relative() {
+        std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+    } else {
+        dir.to_path_buf()
+    };
+    let mut s = abs.to_string_lossy().replace('\\', "/");
+    // Windows verbatim paths (`\\?\C:\repo`) as produced by `canonicalize`.
+    if let Some(rest) = s.strip_prefix("//?/UNC/") {
+        s = format!("//{rest}");
+    } else if let Some(rest) = s.strip_prefix("//?/") {
+        s = rest.to_string();
+    }
+    let uri = if let Some(unc) = s.strip_prefix("//") {
+        // `//server/share/dir` -> `file://server/share/dir`
+        format!("file://{}", percent_encode(unc, b":"))
+    } else if s.starts_with('/') {
+        format!("file://{}", percent_encode(&s, b":"))
+    } else {
+        format!("file:///{}", percent_encode(&s, b":"))
+    };
+    if uri.ends_with('/') {
+        uri
+    } else {
+        format!("{uri}/")
+    }
+}
+
+/// Artifact location of `loc`'s file and the path used in its fingerprint.
+fn artifact(r: &Report, loc: &Location) -> (ArtifactLocation, String) {
+    let (path, inside) = rel_path_of(r.sources, loc, r.repo_root);
+    let art = ArtifactLocation {
+        uri: percent_encode(&path, b""),
+        uri_base_id: inside.then_some(SRCROOT),
+    };
+    (art, path)
+}
+
+fn physical(r: &Report, loc: &Location) -> (PhysicalLocation, String) {
+    let (artifact_location, path) = artifact(r, loc);
+    let (s, e) = span_line_cols(r.sources, loc);
+    (
+        PhysicalLocation {
+            artifact_location,
+            region: Region {
+                start_line: s.line,
+                start_column: s.col,
+                end_line: e.line,
+                end_column: e.col,
+            },
+        },
+        path,
+    )
+}
+
+fn rule(d: &RuleDescriptor) -> Rule<'_> {
+    Rule {
+        id: &d.code,
+        name: &d.name,
+        short_description: Text { text: &d.summary },
+        full_description: Text {
+            text: if d.full_description.is_empty() {
+                &d.summary
+            } else {
+                &d.full_description
+            },
+        },
+        help: Help {
+            text: if d.full_description.is_empty() {
+                &d.summary
+            } else {
+                &d.full_description
+            },
+            markdown: &d.help_markdown,
+        },
+        help_uri: &d.help_uri,
+        default_configuration: Configuration {
+            level: d.default_severity.as_str(),
+        },
+        properties: RuleProperties {
+            tags: &d.tags,
+            security_severity: d.security_severity.map(|s| format!("{s:.1}")),
+            precision: "high",
+        },
+    }
+}
+
+fn result<'a>(r: &Report<'a>, f: &'a Finding) -> SarifResult<'a> {
+    let (physical_location, path) = physical(r, &f.loc);
+    let fp = fingerprint(f, &path, r.sources);
+    SarifResult {
+        rule_id: &f.code,
+        rule_index: r.rules.iter().position(|d| d.code == f.code),
+        level: f.severity.as_str(),
+        message: Text { text: &f.message },
+        locations: vec![ResultLocation {
+            physical_location,
+            logical_locations: f
+                .address
+                .iter()
+                .map(|a| LogicalLocation {
+                    fully_qualified_name: a,
+                    kind: "resource",
+                })
+                .collect(),
+        }],
+        related_locations: f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, rel)| RelatedLocation {
+                id: i + 1,
+                physical_location: physical(r, &rel.loc).0,
+                message: Text { text: &rel.label },
+            })
+            .collect(),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fp)]),
+        suppressions: f
+            .suppression
+            .iter()
+            .map(|s| SarifSuppression {
+                kind: suppression_kind(s.kind),
+                justification: &s.justification,
+            })
+            .collect(),
+    }
+}
+
+/// Renders a SARIF 2.1.0 log with one run: every rule in `tool.driver.rules`, every finding
+/// (suppressed ones with `suppressions`) in `results`.
+pub fn render_sarif(r: &Report) -> String {
+    let log = Log {
+        schema: SARIF_SCHEMA,
+        version: SARIF_VERSION,
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: TOOL_NAME,
+                    version: r.tool_version,
+                    information_uri: INFORMATION_URI,
+                    rules: r.rules.iter().map(rule).collect(),
+                },
+            },
+            automation_details: AutomationDetails {
+                id: r.sarif_category.unwrap_or(DEFAULT_CATEGORY),
+            },
+            original_uri_base_ids: BTreeMap::from([(
+                SRCROOT,
+                ArtifactLocation {
+                    uri: directory_uri(r.repo_root),
+                    uri_base_id: None,
+                },
+            )]),
+            column_kind: "unicodeCodePoints",
+            results: r.findings.iter().map(|f| result(r, f)).collect(),
+        }],
+    };
+    let mut out = serde_json::to_string_pretty(&log).expect("SARIF output serializes");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::testdata;
+    use serde_json::Value;
+
+    fn sarif_value(t: &testdata::Sample) -> Value {
+        serde_json::from_str(&render_sarif(&t.report())).unwrap()
+    }
+
+    #[test]
+    fn snapshot_sarif() {
+        let t = testdata::sample();
+        let out = render_sarif(&t.report());
+        assert_eq!(out, render_sarif(&t.report()));
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn validates_against_sarif_schema() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../tests/data/sarif-schema-2.1.0.json"))
+                .unwrap();
+        let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+        let t = testdata::sample();
+        let mut categorized = t.report();
+        categorized.sarif_category = Some("policy-lint/prod");
+        for report in [t.report(), categorized] {
+            let v: Value = serde_json::from_str(&render_sarif(&report)).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&v)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+        }
+        // the validator does reject invalid logs
+        let mut bad = sarif_value(&t);
+        bad["runs"][0]["results"][0]["level"] = Value::from("fatal");
+        assert!(!validator.is_valid(&bad));
+    }
+
+    #[test]
+    fn one_run_with_category() {
+        let t = testdata::sample();
+        let v = sarif_value(&t);
+        assert_eq!(v["version"], "2.1.0");
+        assert_eq!(v["$schema"], SARIF_SCHEMA);
+        assert_eq!(v["runs"].as_array().unwrap().len(), 1);
+        assert_eq!(v["runs"][0]["automationDetails"]["id"], "policy-lint/");
+        let mut r = t.report();
+        r.sarif_category = Some("policy-lint/workspace-a");
+        let v: Value = serde_json::from_str(&render_sarif(&r)).unwrap();
+        assert_eq!(
+            v["runs"][0]["automationDetails"]["id"],
+            "policy-lint/workspace-a"
+        );
+    }
+
+    #[test]
+    fn every_rule_present() {
+        let t = testdata::sample();
+        let v = sarif_value(&t);
+        let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), t.rules.len());
+        for (rule, d) in rules.iter().zip(&t.rules) {
+            assert_eq!(rule["id"], d.code.as_str());
+            assert_eq!(rule["name"], d.name.as_str());
+            assert_eq!(rule["shortDescription"]["text"], d.summary.as_str());
+            assert_eq!(rule["help"]["markdown"], d.help_markdown.as_str());
+            assert!(!rule["help"]["text"].as_str().unwrap().is_empty());
+            assert_eq!(rule["helpUri"], d.help_uri.as_str());
+            assert_eq!(
+                rule["defaultConfiguration"]["level"],
+                d.default_severity.as_str()
+            );
+            let sev = rule["properties"]["security-severity"].as_str().unwrap();
+            assert_eq!(
+                sev.parse::<f64>().unwrap(),
+                d.security_severity.unwrap(),
+                "{sev}"
+            );
+            assert!(sev.contains('.'));
+            assert_eq!(rule["properties"]["precision"], "high");
+        }
+        // ruleIndex points at the rule
+        for res in v["runs"][0]["results"].as_array().unwrap() {
+            let i = res["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[i]["id"], res["ruleId"]);
+        }
+    }
+
+    #[test]
+    fn uris_relative_whatever_the_cwd() {
+        let t = testdata::sample();
+        let before = render_sarif(&t.report());
+        let old = std::env::current_dir().unwrap();
+        let tmp = std::env::temp_dir();
+        std::env::set_current_dir(&tmp).unwrap();
+        let after = render_sarif(&t.report());
+        std::env::set_current_dir(old).unwrap();
+        assert_eq!(before, after);
+
+        let v: Value = serde_json::from_str(&before).unwrap();
+        let run = &v["runs"][0];
+        assert_eq!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file:///work/repo/");
+        let mut seen = Vec::new();
+        for res in run["results"].as_array().unwrap() {
+            let mut locs = vec![&res["locations"][0]["physicalLocation"]];
+            if let Some(rel) = res["relatedLocations"].as_array() {
+                locs.extend(rel.iter().map(|l| &l["physicalLocation"]));
+            }
+            for l in locs {
+                let art = &l["artifactLocation"];
+                let uri = art["uri"].as_str().unwrap();
+                assert!(!uri.starts_with('/') && !uri.contains(':'), "{uri}");
+                if uri.starts_with("..") {
+                    assert!(art.get("uriBaseId").is_none());
+                } else {
+                    assert_eq!(art["uriBaseId"], SRCROOT);
+                }
+                seen.push(uri.to_string());
+            }
+        }
+        assert!(seen.contains(&"policies/key%20policy.json".to_string()));
+        assert!(seen.contains(&"infra/main.tf".to_string()));
+        assert!(seen.contains(&"../shared/policy.json".to_string()));
+    }
+
+    #[test]
+    fn fingerprints_survive_moved_lines() {
+        let a = sarif_value(&testdata::sample());
+        let b = sarif_value(&testdata::sample_with_prefix("# moved\n\n"));
+        let ra = a["runs"][0]["results"].as_array().unwrap();
+        let rb = b["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(ra.len(), rb.len());
+        for (x, y) in ra.iter().zip(rb) {
+            assert_ne!(
+                x["locations"][0]["physicalLocation"]["region"]["startLine"],
+                y["locations"][0]["physicalLocation"]["region"]["startLine"]
+            );
+            let fx = x["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap();
+            assert_eq!(fx.len(), 16);
+            assert_eq!(fx, y["partialFingerprints"][FINGERPRINT_KEY]);
+        }
+    }
+
+    #[test]
+    fn suppressions_with_justification() {
+        let v = sarif_value(&testdata::sample());
+        let results = v["runs"][0]["results"].as_array().unwrap();
+        let net = results.iter().find(|r| r["ruleId"] == "NET002").unwrap();
+        assert_eq!(net["suppressions"][0]["kind"], "inSource");
+        assert_eq!(
+            net["suppressions"][0]["justification"],
+            "sandbox account, egress reviewed in SEC-123"
+        );
+        for r in results.iter().filter(|r| r["ruleId"] != "NET002") {
+            assert!(r.get("suppressions").is_none());
+        }
+    }
+
+    #[test]
+    fn directory_uris() {
+        assert_eq!(directory_uri(Path::new("/a b/c")), "file:///a%20b/c/");
+        assert_eq!(directory_uri(Path::new("/repo/")), "file:///repo/");
+        assert_eq!(directory_uri(Path::new("/")), "file:///");
+        assert_eq!(percent_encode("a b/é%#?.tf", b""), "a%20b/%C3%A9%25%23%3F.tf");
+    }
+}
