@@ -204,7 +204,7 @@ pub fn check(req: CheckRequest) -> u8 {
         }
     };
     let mut findings = outcome.findings;
-    let rel_of = |f: &Finding| output::relative_path(&outcome.sources, f.loc, &outcome.repo_root);
+    let rel_of = |f: &Finding| output::relative_path(&outcome.sources, &f.loc, &outcome.repo_root);
     // Write a baseline.
     if let Some(path) = &req.write_baseline {
         let entries: Vec<BaselineEntry> = findings
@@ -213,7 +213,7 @@ pub fn check(req: CheckRequest) -> u8 {
             .map(|f| {
                 let rel = rel_of(f);
                 BaselineEntry {
-                    fingerprint: output::fingerprint(f, &rel),
+                    fingerprint: output::fingerprint(f, &rel, &outcome.sources),
                     code: f.code.clone(),
                     file: rel,
                     message: f.message.clone(),
@@ -257,7 +257,7 @@ pub fn check(req: CheckRequest) -> u8 {
             if f.suppression.is_some() {
                 return true;
             }
-            let fp = output::fingerprint(f, &rel_of(f));
+            let fp = output::fingerprint(f, &rel_of(f), &outcome.sources);
             if let Some(i) = remaining.iter().position(|e| e.fingerprint == fp) {
                 remaining.swap_remove(i);
                 baselined += 1;

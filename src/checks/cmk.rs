@@ -210,7 +210,7 @@ pub fn check(ctx: &mut Ctx) {
             if ctx.on("CMK001") {
                 let Some(rv) = region_v else { continue };
                 let arn = match c.body.path(&["aws_key_info", "key_arn"]) {
-                    PathResult::Found(a) => a,
+                    PathResult::Found(a) | PathResult::Unknown(a) => a,
                     _ => continue,
                 };
                 match (&region, arn_region(arn)) {

@@ -59,8 +59,9 @@ pub fn check_unit(
     // Keys used by Databricks key configurations, with their use cases.
     let mut cmk: BTreeMap<String, (Vec<String>, Vec<Location>)> = BTreeMap::new();
     for c in unit.of_type(KEYCONF) {
-        let PathResult::Found(arn) = c.body.path(&["aws_key_info", "key_arn"]) else {
-            continue;
+        let arn = match c.body.path(&["aws_key_info", "key_arn"]) {
+            PathResult::Found(a) | PathResult::Unknown(a) => a,
+            PathResult::Absent { .. } => continue,
         };
         let ucs: Vec<String> = c
             .attr("use_cases")

@@ -1,7 +1,9 @@
 //! Rules implemented in Rust, run on an evaluated unit. Each check emits findings with message,
 //! locations and context; the engine stamps names, severities, environments and suppressions.
 
+pub mod assert;
 pub mod cmk;
+pub mod kms_link;
 pub mod net;
 pub mod tf;
 
@@ -73,8 +75,10 @@ pub fn at_value(
     let loc = v.and_then(|v| v.loc()).unwrap_or(inst.loc);
     let mut f = Finding::new(code, loc, message)
         .with_anchor(inst.loc)
-        .with_address(inst.full_address())
-        .with_path(path);
+        .with_address(inst.full_address());
+    if !path.is_empty() {
+        f = f.with_path(path);
+    }
     if let Some(v) = v {
         f = f.with_origin_chain(&v.origin);
     }

@@ -110,6 +110,8 @@ struct TemplateOut {
     /// (byte range in the literal text so far, source location, linear)
     segments: Vec<Segment>,
     len: usize,
+    /// Where interpolated values were written (for the value chain of findings).
+    from: Vec<Origin>,
 }
 
 impl TemplateOut {
@@ -153,6 +155,9 @@ impl TemplateOut {
         self.parts.push(Part::Unknown(u));
     }
     fn push_value(&mut self, v: &Value, loc: Location) -> Result<(), String> {
+        if v.loc().is_some() && v.loc() != Some(loc) && self.from.len() < 4 {
+            self.from.push(v.origin.clone());
+        }
         match &v.kind {
             Kind::String(s) => {
                 let seg = v.loc().map(|l| (l, false)).unwrap_or((loc, false));
@@ -184,7 +189,15 @@ impl TemplateOut {
         }
         Ok(())
     }
-    fn finish(self, origin: Origin) -> (Value, TextMap) {
+    fn finish(self, mut origin: Origin) -> (Value, TextMap) {
+        for o in &self.from {
+            if let Some(l) = o.loc() {
+                origin = origin.with_hop(l, "an interpolated value was written here");
+            }
+            for h in o.hops() {
+                origin = origin.with_hop(h.loc, h.label.clone());
+            }
+        }
         let map = TextMap {
             segments: self.segments,
         };

@@ -641,6 +641,11 @@ pub fn classify_principal(
 
 /// Classifies an AWS principal value (ARN or account ID; possibly partial or unknown).
 pub fn classify_aws(v: &Value, data: &KmsData, max_edit_distance: usize) -> PrincipalClass {
+    if is_own_account(v) {
+        // `data.aws_caller_identity.X.account_id` is the account that applies the configuration:
+        // the customer's, never Databricks'.
+        return PrincipalClass::Account("the deploying account (aws_caller_identity)".to_string());
+    }
     let text = match &v.kind {
         Kind::Unknown(_) => {
             return PrincipalClass::Unknown {
@@ -695,6 +700,32 @@ pub fn classify_aws(v: &Value, data: &KmsData, max_edit_distance: usize) -> Prin
     }
     // A string with unknown parts that is not recognisably an ARN: could be anything.
     unknown_or_other(text, true)
+}
+
+/// True when every unknown part of `v` is the `account_id` of `data.aws_caller_identity`.
+fn is_own_account(v: &Value) -> bool {
+    fn caller(u: &crate::value::Unknown) -> bool {
+        u.reference
+            .as_ref()
+            .map(|r| r.address.contains("data.aws_caller_identity.") && r.attr == "account_id")
+            .unwrap_or(false)
+    }
+    match &v.kind {
+        Kind::Unknown(u) => caller(u),
+        Kind::Partial(parts) => {
+            let mut any = false;
+            for p in parts {
+                if let crate::value::Part::Unknown(u) = p {
+                    if !caller(u) {
+                        return false;
+                    }
+                    any = true;
+                }
+            }
+            any
+        }
+        _ => false,
+    }
 }
 
 fn unknown_or_other(text: &str, maybe_databricks: bool) -> PrincipalClass {
