@@ -461,13 +461,33 @@ mod tests {
 
     #[test]
     fn uris_relative_whatever_the_cwd() {
+        const CHILD: &str = "POLICY_LINT_TEST_SARIF_CHILD";
+        const MARK: &str = "=====SARIF=====";
         let t = testdata::sample();
         let before = render_sarif(&t.report());
-        let old = std::env::current_dir().unwrap();
-        let tmp = std::env::temp_dir();
-        std::env::set_current_dir(&tmp).unwrap();
-        let after = render_sarif(&t.report());
-        std::env::set_current_dir(old).unwrap();
+        if std::env::var_os(CHILD).is_some() {
+            println!("{MARK}{before}{MARK}");
+            return;
+        }
+        // Render again in a child process started in another directory (changing this
+        // process's directory would disturb tests running in parallel).
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "output::sarif::tests::uris_relative_whatever_the_cwd",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .current_dir(std::env::temp_dir())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let after = stdout
+            .split(MARK)
+            .nth(1)
+            .expect("child printed the SARIF log");
         assert_eq!(before, after);
 
         let v: Value = serde_json::from_str(&before).unwrap();
