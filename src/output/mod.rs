@@ -185,7 +185,10 @@ mod tests {
             suppressed: 2,
             baselined: 0,
         };
-        assert_eq!(summary_line(&s), "3 errors, 1 warning, 0 notes (2 suppressed)");
+        assert_eq!(
+            summary_line(&s),
+            "3 errors, 1 warning, 0 notes (2 suppressed)"
+        );
         assert_eq!(summary_line(&Summary::default()), "No findings.");
         let s = Summary {
             note: 1,

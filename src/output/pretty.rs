@@ -158,7 +158,10 @@ mod tests {
         let t = testdata::sample();
         let out = render_pretty(&t.report(), false);
         assert!(!out.contains('\u{1b}'), "no escape sequences without color");
-        assert!(!out.contains("NET002"), "suppressed findings are not printed");
+        assert!(
+            !out.contains("NET002"),
+            "suppressed findings are not printed"
+        );
         assert!(out.ends_with("1 error, 1 warning, 1 note (1 suppressed)\n"));
         assert_eq!(out, render_pretty(&t.report(), false));
         insta::assert_snapshot!(out);
