@@ -56,11 +56,39 @@ fn use_cases(c: &ResourceInstance) -> Option<Vec<String>> {
 
 pub fn check(ctx: &mut Ctx) {
     let unit = ctx.unit;
-    let supported = ctx.table_values("supported-regions");
-    let serverless_unsupported = ctx.table_values("serverless-unsupported-regions");
-    let mut excluded = ctx.param_strings("REG002", "cmk_excluded_regions");
-    if excluded.is_empty() && (ctx.params)("REG002", "cmk_excluded_regions").is_none() {
-        excluded = ctx.table_values("cmk-excluded-regions");
+    let supported = ctx.param_strings("REG001", "supported_regions");
+    let serverless_unsupported = ctx.param_strings("REG003", "serverless_unsupported_regions");
+    let excluded = ctx.param_strings("REG002", "cmk_excluded_regions");
+
+    // Regions of private access settings and network connectivity configs (REG001).
+    for rtype in [
+        "databricks_mws_private_access_settings",
+        "databricks_mws_network_connectivity_config",
+    ] {
+        for r in unit.of_type(rtype) {
+            let Some(rv) = r.attr("region") else { continue };
+            match rv.as_str() {
+                Some(reg) if !supported.is_empty() && !supported.iter().any(|x| x == reg) => {
+                    if ctx.on("REG001") {
+                        let near = super::nearest(reg, supported.iter().map(String::as_str));
+                        let mut f = at_value("REG001", r, "region", Some(rv), format!(
+                            "`region = \"{reg}\"` of `{}` is not a region where Databricks runs workspaces",
+                            r.full_address()
+                        ));
+                        if let Some(n) = near {
+                            f = f.with_help(format!("use a supported region, e.g. `\"{n}\"`"));
+                        }
+                        ctx.push(f);
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    if !rv.is_known() && ctx.on("REG001") {
+                        ctx.push(unresolved("REG001", r, "region", rv));
+                    }
+                }
+            }
+        }
     }
 
     // Key configurations: use_cases present (CMK002), key ARN region supported (REG001).

@@ -91,6 +91,7 @@ pub fn check_unit(
         }
     }
     let mut out = Vec::new();
+    arn_placeholders(ctx, &data, &mut out);
     for k in unit.of_type("aws_kms_key") {
         let id = key_id(k);
         let linked = cmk.get(&id);
@@ -224,6 +225,7 @@ fn resource_checks(ctx: &Ctx, k: &ResourceInstance, out: &mut Vec<Finding>) {
         }
     }
     if ctx.on("KMS010") {
+        let mut wrong = Vec::new();
         for (attr, want) in [
             ("customer_master_key_spec", "SYMMETRIC_DEFAULT"),
             ("key_spec", "SYMMETRIC_DEFAULT"),
@@ -232,18 +234,60 @@ fn resource_checks(ctx: &Ctx, k: &ResourceInstance, out: &mut Vec<Finding>) {
             let Some(v) = k.attr(attr).filter(|v| !v.is_null()) else { continue };
             match v.as_str() {
                 Some(s) if s == want => {}
-                Some(s) => out.push(
-                    at_value("KMS010", k, attr, Some(v), format!(
-                        "`{}` is a Databricks customer-managed key with `{attr} = \"{s}\"`: Databricks needs a symmetric encryption key ({attr} = \"{want}\")",
-                        k.full_address()
-                    ))
-                    .with_help(format!("set `{attr} = \"{want}\"` or remove it (it is the default)")),
-                ),
+                Some(s) => wrong.push((attr, want, s.to_string(), v)),
                 None => {
                     if !v.is_known() {
                         out.push(unresolved("KMS010", k, attr, v));
                     }
                 }
+            }
+        }
+        if let Some((attr, _, _, v)) = wrong.first() {
+            let what = wrong
+                .iter()
+                .map(|(a, _, s, _)| format!("`{a} = \"{s}\"`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            let fix = wrong
+                .iter()
+                .map(|(a, w, _, _)| format!("`{a} = \"{w}\"`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            let mut f = at_value("KMS010", k, attr, Some(v), format!(
+                "`{}` is a Databricks customer-managed key with {what}: Databricks needs a symmetric encryption key",
+                k.full_address()
+            ))
+            .with_help(format!("set {fix}, or remove them (they are the defaults)"));
+            for (_, _, _, v2) in wrong.iter().skip(1) {
+                if let Some(l) = v2.loc() {
+                    f = f.with_related(l, "also here");
+                }
+            }
+            out.push(f);
+        }
+    }
+}
+
+/// KMS011 on ARNs and aliases of key configurations (placeholders from the documentation).
+fn arn_placeholders(ctx: &Ctx, data: &KmsData, out: &mut Vec<Finding>) {
+    if !ctx.on("KMS011") {
+        return;
+    }
+    for c in ctx.unit.of_type(KEYCONF) {
+        for attr in ["key_arn", "key_alias"] {
+            let PathResult::Found(v) = c.body.path(&["aws_key_info", attr]) else { continue };
+            let text = match v.as_str() {
+                Some(s) => s.to_string(),
+                None => v.known_fragments().map(|f| f.join("")).unwrap_or_default(),
+            };
+            if let Some((name, _)) = data.placeholders.iter().find(|(_, re)| re.is_match(&text)) {
+                out.push(
+                    at_value("KMS011", c, &format!("aws_key_info.{attr}"), Some(v), format!(
+                        "`aws_key_info.{attr}` of `{}` still contains the documentation placeholder {name}: `{text}`",
+                        c.full_address()
+                    ))
+                    .with_help("replace the placeholder with the real value (usually a reference such as `aws_kms_key.this.arn`)"),
+                );
             }
         }
     }

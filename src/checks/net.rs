@@ -1,4 +1,5 @@
-//! NET001–NET009: Databricks serverless egress control.
+//! NET001 and NET003–NET009: Databricks serverless egress control. NET002 is a declarative
+//! rule (`[assert]` in rules/net/NET002.toml), run by [`super::assert`].
 
 use super::{at_value, unresolved, Ctx};
 use crate::eval::ResourceInstance;
@@ -28,69 +29,16 @@ fn network_access(ctx: &mut Ctx, p: &ResourceInstance) {
     let na = match na {
         PathResult::Found(v) => v,
         PathResult::Unknown(v) => {
-            for code in ["NET001", "NET002", "NET005"] {
+            for code in ["NET001", "NET005"] {
                 if ctx.on(code) {
                     ctx.push(unresolved(code, p, "egress.network_access", v));
                 }
             }
             return;
         }
-        PathResult::Absent { .. } => {
-            if ctx.on("NET002") {
-                let what = match p.body.path(&["egress"]) {
-                    PathResult::Found(_) => "`egress` has no `network_access`",
-                    _ => "the policy has no `egress`",
-                };
-                ctx.push(
-                    at_value("NET002", p, "egress.network_access", None, format!(
-                        "`{}`: {what}, so serverless egress is not denied by default (the policy allows all outbound traffic)",
-                        p.full_address()
-                    ))
-                    .with_help("add `egress = { network_access = { restriction_mode = \"RESTRICTED_ACCESS\", allowed_internet_destinations = [...] } }`"),
-                );
-            }
-            return;
-        }
+        // No egress or network_access: NET002 (declared as an [assert] in rules/net/NET002.toml).
+        PathResult::Absent { .. } => return,
     };
-    // NET002: restriction mode.
-    let rm_path = "egress.network_access.restriction_mode";
-    match na.path(&["restriction_mode"]) {
-        PathResult::Found(v) => match v.as_str() {
-            Some("FULL_ACCESS") => {
-                if ctx.on("NET002") {
-                    ctx.push(
-                        at_value("NET002", p, rm_path, Some(v), format!(
-                            "`{}` sets restriction_mode = \"FULL_ACCESS\": serverless compute may reach any destination on the internet, so data can leave the workspace",
-                            p.full_address()
-                        ))
-                        .with_help("set `restriction_mode = \"RESTRICTED_ACCESS\"` and list the destinations that are needed in `allowed_internet_destinations`"),
-                    );
-                }
-            }
-            Some(_) => {}
-            None => {
-                if !v.is_known() && ctx.on("NET002") {
-                    ctx.push(unresolved("NET002", p, rm_path, v));
-                }
-            }
-        },
-        PathResult::Unknown(v) => {
-            if ctx.on("NET002") {
-                ctx.push(unresolved("NET002", p, rm_path, v));
-            }
-        }
-        PathResult::Absent { .. } => {
-            if ctx.on("NET002") {
-                ctx.push(
-                    at_value("NET002", p, rm_path, Some(na), format!(
-                        "`{}`: `network_access` has no `restriction_mode`, so nothing states deny-by-default",
-                        p.full_address()
-                    ))
-                    .with_help("set `restriction_mode = \"RESTRICTED_ACCESS\"`"),
-                );
-            }
-        }
-    }
     // NET001 / NET005: enforcement.
     let em_path = "egress.network_access.policy_enforcement.enforcement_mode";
     match na.path(&["policy_enforcement"]) {

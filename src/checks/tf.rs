@@ -40,10 +40,7 @@ fn values_at<'a>(v: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
 }
 
 fn enums(ctx: &mut Ctx) {
-    let Some(table) = (ctx.table)("network-policy-enums") else {
-        return;
-    };
-    let Some(entries) = table.get("entries").and_then(|e| e.as_object()) else {
+    let Some(serde_json::Value::Object(entries)) = (ctx.params)("TF001", "enums") else {
         return;
     };
     let unit = ctx.unit;
@@ -115,9 +112,9 @@ fn enums(ctx: &mut Ctx) {
 
 /// TF002 and TF003 work on the syntax of every file of the unit.
 fn syntax(ctx: &mut Ctx) {
-    let resources = ctx.table_values("databricks-provider-resources");
-    let data_sources = ctx.table_values("databricks-provider-data-sources");
-    let nesting = (ctx.table)("nesting");
+    let resources = ctx.param_strings("TF002", "resources");
+    let data_sources = ctx.param_strings("TF002", "data_sources");
+    let nesting = (ctx.params)("TF003", "nesting");
     let renames: Vec<(String, String)> = match (ctx.params)("TF002", "known_mistakes") {
         Some(serde_json::Value::Object(m)) => m
             .iter()
@@ -162,7 +159,7 @@ fn syntax(ctx: &mut Ctx) {
                 }
             }
             if ctx.on("TF003") && kind == "resource" {
-                if let Some(entry) = nesting.as_ref().and_then(|n| n.get("entries")).and_then(|e| e.get(rtype)) {
+                if let Some(entry) = nesting.as_ref().and_then(|e| e.get(rtype)) {
                     let list = |k: &str| -> Vec<String> {
                         entry
                             .get(k)
