@@ -763,7 +763,7 @@ fn schemas() -> &'static Schemas {
 /// All rules and tables.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    /// Sorted by code after loading.
+    /// In catalogue order (NET, KMS, CMK, REG, TF, SYN, EVAL, SUP, then user rules), by code within a group.
     pub rules: Vec<RuleDef>,
     /// Table name -> whole table (`name`, `description`, `source`, `values` or `entries`).
     pub tables: BTreeMap<String, Value>,
@@ -911,7 +911,8 @@ impl Registry {
             self.check_rule(&rule, &text)?;
             self.rules.push(rule);
         }
-        self.rules.sort_by(|a, b| a.code.cmp(&b.code));
+        self.rules
+            .sort_by(|a, b| (group_rank(&a.code), &a.code).cmp(&(group_rank(&b.code), &b.code)));
         Ok(())
     }
 
@@ -1033,6 +1034,16 @@ impl Registry {
             })
             .unwrap_or_default()
     }
+}
+
+/// Catalogue order of RULES.md: NET, KMS, CMK, REG, TF, then the tool codes; user rules after.
+fn group_rank(code: &str) -> usize {
+    const ORDER: &[&str] = &["NET", "KMS", "CMK", "REG", "TF", "SYN", "EVAL", "SUP"];
+    let prefix = code.trim_end_matches(|c: char| c.is_ascii_digit());
+    ORDER
+        .iter()
+        .position(|p| *p == prefix)
+        .unwrap_or(ORDER.len())
 }
 
 /// `table:NAME` references in a parameter value (top level or inside an array).
@@ -1534,9 +1545,8 @@ mod tests {
     fn catalogue_matches_rules_md() {
         let reg = builtin();
         let got: Vec<&str> = reg.rules.iter().map(|r| r.code.as_str()).collect();
-        let mut want: Vec<&str> = EXPECTED.iter().map(|e| e.0).collect();
-        want.sort();
-        assert_eq!(got, want);
+        let want: Vec<&str> = EXPECTED.iter().map(|e| e.0).collect();
+        assert_eq!(got, want, "rules in RULES.md order");
         for (code, name, sev, prod, prod_only) in EXPECTED {
             let r = reg.get(code).unwrap();
             assert_eq!(&r.name, name, "{code}");
@@ -1872,7 +1882,9 @@ values = ["eu-west-1"]
         assert!(t.contains("warning (error in production)"));
         let j: Value = serde_json::from_str(&render_json(&reg, &not_net)).unwrap();
         assert_eq!(j.as_array().unwrap().len(), 34);
-        assert_eq!(j[0]["implemented"], true);
+        assert_eq!(j[0]["code"], "NET001");
+        assert_eq!(j[0]["implemented"], false);
+        assert_eq!(j[9]["implemented"], true);
         let m = render_markdown(&reg, &|_| true);
         assert_eq!(m.lines().count(), 36);
         let e = render_explain(reg.get("REG002").unwrap(), false);
