@@ -707,13 +707,45 @@ pub(crate) fn schema_issues(
         .filter(|(_, p, k)| typos.iter().any(|(tp, tk)| tp == p && tk == k))
         .map(|(i, _, _)| i)
         .collect();
-    let mut issues: Vec<Issue> = issues
+    let issues: Vec<Issue> = issues
         .into_iter()
         .enumerate()
         .filter(|(i, _)| !drop.contains(i))
         .map(|(_, x)| x)
         .collect();
-    issues.sort_by_key(|i| i.span.as_ref().map(|s| s.start).unwrap_or(0));
+    // Several missing keys at one place become one issue; the most actionable issues (unknown
+    // keys, wrong values) come first, missing keys last.
+    let mut merged: Vec<Issue> = Vec::new();
+    for i in issues {
+        match merged.iter_mut().find(|m| {
+            m.kind == IssueKind::MissingKey
+                && i.kind == IssueKind::MissingKey
+                && m.span == i.span
+                && m.message.contains("missing required key")
+                && i.message.contains("missing required key")
+        }) {
+            Some(m) => {
+                let key = i
+                    .message
+                    .rsplit("key ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                m.message =
+                    m.message
+                        .replacen("missing required key ", "missing required keys ", 1);
+                m.message.push_str(&format!(", {key}"));
+            }
+            None => merged.push(i),
+        }
+    }
+    let mut issues = merged;
+    issues.sort_by_key(|i| {
+        (
+            i.kind == IssueKind::MissingKey,
+            i.span.as_ref().map(|s| s.start).unwrap_or(0),
+        )
+    });
     issues.dedup();
     issues
 }
@@ -1759,6 +1791,20 @@ values = ["eu-west-1"]
         );
         assert_eq!(unknown.help.as_deref(), Some("did you mean `severity`?"));
         assert!(e.to_string().contains("ACME001.toml:3: "), "{e}");
+        assert_eq!(
+            e.first().kind,
+            IssueKind::UnknownKey,
+            "the typo is the headline"
+        );
+        let e = load_err(&[("ACME001.toml", "code = \"ACME001\"\nname = \"x-y\"\n")]);
+        assert_eq!(e.issues.len(), 2, "{:?}", e.issues);
+        assert!(
+            e.issues[0]
+                .message
+                .starts_with("missing required keys `severity`, `category`, `summary`, `docs`"),
+            "{}",
+            e.issues[0].message
+        );
         use miette::Diagnostic;
         assert!(e.labels().unwrap().count() >= 1);
         assert!(e.source_code().is_some());
