@@ -43,11 +43,21 @@ fn main() {
     items.sort();
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    let mut f = fs::File::create(out_dir.join("embedded_rules.rs")).expect("create embedded_rules.rs");
-    writeln!(f, "/// Every file under `rules/`: (path relative to `rules/`, contents), sorted by path.").unwrap();
+    let mut f =
+        fs::File::create(out_dir.join("embedded_rules.rs")).expect("create embedded_rules.rs");
+    writeln!(
+        f,
+        "/// Every file under `rules/`: (path relative to `rules/`, contents), sorted by path."
+    )
+    .unwrap();
     writeln!(f, "pub static EMBEDDED: &[(&str, &str)] = &[").unwrap();
     for (rel, path) in &items {
-        writeln!(f, "    ({rel:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            f,
+            "    ({rel:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     writeln!(f, "];").unwrap();
 }

@@ -2,7 +2,9 @@
 //! reported with the file and the offending line. See `docs/config.md`.
 
 use crate::finding::Severity;
-use crate::registry::{file_error, schema_issues, span_of, suggest, toml_to_json, Issue, IssueKind, Registry, Seg};
+use crate::registry::{
+    file_error, schema_issues, span_of, suggest, toml_to_json, Issue, IssueKind, Registry, Seg,
+};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -180,7 +182,11 @@ fn norm(p: &str) -> String {
 
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -188,7 +194,11 @@ impl Config {
     /// Looks for `policy-lint.toml` in `start` (a directory, or a file's directory) and its
     /// parents, stopping at the repository root (a directory containing `.git`), inclusive.
     pub fn discover(start: &Path) -> Option<PathBuf> {
-        let start = if start.is_file() { start.parent()?.to_path_buf() } else { start.to_path_buf() };
+        let start = if start.is_file() {
+            start.parent()?.to_path_buf()
+        } else {
+            start.to_path_buf()
+        };
         let start = std::fs::canonicalize(&start).unwrap_or(start);
         let mut dir: Option<&Path> = Some(&start);
         while let Some(d) = dir {
@@ -209,7 +219,11 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::single(&shown, None, Issue::new(IssueKind::Io, format!("cannot read config: {e}")))
+            ConfigError::single(
+                &shown,
+                None,
+                Issue::new(IssueKind::Io, format!("cannot read config: {e}")),
+            )
         })?;
         let mut cfg = Config::parse(&text, &shown)?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -229,21 +243,30 @@ impl Config {
         }
         // Order-preserving view of the tables whose order matters.
         let table: toml::Table = toml::from_str(text).map_err(|e| {
-            err(vec![Issue::new(IssueKind::Syntax, e.message().to_string()).at(text, e.span())])
+            err(vec![
+                Issue::new(IssueKind::Syntax, e.message().to_string()).at(text, e.span())
+            ])
         })?;
 
         let glob_set = |globs: &[String], path: &[Seg]| -> Result<GlobSet, ConfigError> {
             let mut b = GlobSetBuilder::new();
             for (i, g) in globs.iter().enumerate() {
-                let glob = GlobBuilder::new(g).literal_separator(true).build().map_err(|e| {
-                    let mut p = path.to_vec();
-                    p.push(Seg::Index(i));
-                    err(vec![Issue::new(IssueKind::InvalidGlob, format!("invalid glob `{g}`: {}", e.kind()))
+                let glob = GlobBuilder::new(g)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|e| {
+                        let mut p = path.to_vec();
+                        p.push(Seg::Index(i));
+                        err(vec![Issue::new(
+                            IssueKind::InvalidGlob,
+                            format!("invalid glob `{g}`: {}", e.kind()),
+                        )
                         .at(text, span_of(text, &p, false))])
-                })?;
+                    })?;
                 b.add(glob);
             }
-            b.build().map_err(|e| err(vec![Issue::new(IssueKind::InvalidGlob, e.to_string())]))
+            b.build()
+                .map_err(|e| err(vec![Issue::new(IssueKind::InvalidGlob, e.to_string())]))
         };
 
         let mut cfg = Config {
@@ -251,11 +274,23 @@ impl Config {
             strict: json.get("strict").and_then(Value::as_bool).unwrap_or(false),
             include: strings(json.get("include")),
             exclude: strings(json.get("exclude")),
-            rules_dirs: strings(json.get("rules_dirs")).into_iter().map(PathBuf::from).collect(),
-            require_reason: json.get("require_reason").and_then(Value::as_bool).unwrap_or(false),
-            max_expiry_days: json.get("max_expiry_days").and_then(Value::as_u64).map(|n| n.min(u32::MAX as u64) as u32),
+            rules_dirs: strings(json.get("rules_dirs"))
+                .into_iter()
+                .map(PathBuf::from)
+                .collect(),
+            require_reason: json
+                .get("require_reason")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            max_expiry_days: json
+                .get("max_expiry_days")
+                .and_then(Value::as_u64)
+                .map(|n| n.min(u32::MAX as u64) as u32),
             non_suppressible: strings(json.get("non_suppressible")),
-            sarif_category: json.pointer("/sarif/category").and_then(Value::as_str).map(str::to_string),
+            sarif_category: json
+                .pointer("/sarif/category")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             ..Config::default()
         };
         if !cfg.include.is_empty() {
@@ -272,7 +307,10 @@ impl Config {
         if let Some(toml::Value::Table(envs)) = table.get("environments") {
             for (name, _) in envs {
                 let globs = strings(json.pointer(&format!("/environments/{}", escape(name))));
-                let set = glob_set(&globs, &[Seg::Key("environments".into()), Seg::Key(name.clone())])?;
+                let set = glob_set(
+                    &globs,
+                    &[Seg::Key("environments".into()), Seg::Key(name.clone())],
+                )?;
                 cfg.environments.push((name.clone(), globs));
                 cfg.env_sets.push(set);
             }
@@ -281,20 +319,38 @@ impl Config {
             for (i, ov) in ovs.iter().enumerate() {
                 let jv = &json["overrides"][i];
                 let files = strings(jv.get("files"));
-                let matcher = glob_set(&files, &[Seg::Key("overrides".into()), Seg::Index(i), Seg::Key("files".into())])?;
+                let matcher = glob_set(
+                    &files,
+                    &[
+                        Seg::Key("overrides".into()),
+                        Seg::Index(i),
+                        Seg::Key("files".into()),
+                    ],
+                )?;
                 let mut rules = Vec::new();
                 if let Some(toml::Value::Table(rs)) = ov.get("rules") {
                     for (code, _) in rs {
                         rules.push((code.clone(), rule_config(&jv["rules"][code], true)));
                     }
                 }
-                cfg.overrides.push(Override { files, rules, matcher, index: i });
+                cfg.overrides.push(Override {
+                    files,
+                    rules,
+                    matcher,
+                    index: i,
+                });
             }
         }
         if let Some(k) = json.get("kms") {
             let globs = strings(k.get("databricks_key_policies"));
             cfg.kms = KmsConfig {
-                matcher: glob_set(&globs, &[Seg::Key("kms".into()), Seg::Key("databricks_key_policies".into())])?,
+                matcher: glob_set(
+                    &globs,
+                    &[
+                        Seg::Key("kms".into()),
+                        Seg::Key("databricks_key_policies".into()),
+                    ],
+                )?,
                 databricks_key_policies: globs,
                 use_cases: strings(k.get("use_cases")),
             };
@@ -303,7 +359,10 @@ impl Config {
     }
 
     fn shown(&self) -> String {
-        self.path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| CONFIG_FILE.to_string())
+        self.path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| CONFIG_FILE.to_string())
     }
 
     /// Checks rule codes/names and parameter keys (and parameter types against the defaults)
@@ -311,15 +370,26 @@ impl Config {
     pub fn validate(&self, reg: &Registry) -> Result<(), ConfigError> {
         let text = self.text.clone().unwrap_or_default();
         let mut issues = Vec::new();
-        let all_names: Vec<String> = reg.rules.iter().flat_map(|r| [r.code.clone(), r.name.clone()]).collect();
-        let check = |key: &str, rc: &RuleConfig, base: Vec<Seg>, params_path: Vec<Seg>, issues: &mut Vec<Issue>| {
+        let all_names: Vec<String> = reg
+            .rules
+            .iter()
+            .flat_map(|r| [r.code.clone(), r.name.clone()])
+            .collect();
+        let check = |key: &str,
+                     rc: &RuleConfig,
+                     base: Vec<Seg>,
+                     params_path: Vec<Seg>,
+                     issues: &mut Vec<Issue>| {
             let mut kp = base.clone();
             kp.push(Seg::Key(key.to_string()));
             let Some(rule) = reg.get(key) else {
                 issues.push(
-                    Issue::new(IssueKind::UnknownRule, format!("`{key}` is not a rule code or name"))
-                        .at(&text, span_of(&text, &kp, true))
-                        .help(suggest(key, &all_names)),
+                    Issue::new(
+                        IssueKind::UnknownRule,
+                        format!("`{key}` is not a rule code or name"),
+                    )
+                    .at(&text, span_of(&text, &kp, true))
+                    .help(suggest(key, &all_names)),
                 );
                 return;
             };
@@ -331,15 +401,22 @@ impl Config {
                 match rule.params.get(p) {
                     None => {
                         let msg = if known.is_empty() {
-                            format!("rule {} ({}) has no parameters; `{p}` is not one", rule.code, rule.name)
+                            format!(
+                                "rule {} ({}) has no parameters; `{p}` is not one",
+                                rule.code, rule.name
+                            )
                         } else {
                             format!("`{p}` is not a parameter of {} ({})", rule.code, rule.name)
                         };
                         let help = suggest(p, &known).or_else(|| {
-                            (!known.is_empty()).then(|| format!("parameters of {}: {}", rule.code, known.join(", ")))
+                            (!known.is_empty()).then(|| {
+                                format!("parameters of {}: {}", rule.code, known.join(", "))
+                            })
                         });
                         issues.push(
-                            Issue::new(IssueKind::UnknownParam, msg).at(&text, span_of(&text, &pp, true)).help(help),
+                            Issue::new(IssueKind::UnknownParam, msg)
+                                .at(&text, span_of(&text, &pp, true))
+                                .help(help),
                         );
                     }
                     Some(default) => {
@@ -366,7 +443,11 @@ impl Config {
         }
         for ov in &self.overrides {
             for (key, rc) in &ov.rules {
-                let base = vec![Seg::Key("overrides".into()), Seg::Index(ov.index), Seg::Key("rules".into())];
+                let base = vec![
+                    Seg::Key("overrides".into()),
+                    Seg::Index(ov.index),
+                    Seg::Key("rules".into()),
+                ];
                 check(key, rc, base, vec![Seg::Key("params".into())], &mut issues);
             }
         }
@@ -374,9 +455,12 @@ impl Config {
             if reg.get(key).is_none() {
                 let p = [Seg::Key("non_suppressible".into()), Seg::Index(i)];
                 issues.push(
-                    Issue::new(IssueKind::UnknownRule, format!("`{key}` is not a rule code or name"))
-                        .at(&text, span_of(&text, &p, false))
-                        .help(suggest(key, &all_names)),
+                    Issue::new(
+                        IssueKind::UnknownRule,
+                        format!("`{key}` is not a rule code or name"),
+                    )
+                    .at(&text, span_of(&text, &p, false))
+                    .help(suggest(key, &all_names)),
                 );
             }
         }
@@ -398,7 +482,10 @@ impl Config {
             }
         };
         self.rules.iter_mut().for_each(|(k, _)| canon(k));
-        self.overrides.iter_mut().flat_map(|o| o.rules.iter_mut()).for_each(|(k, _)| canon(k));
+        self.overrides
+            .iter_mut()
+            .flat_map(|o| o.rules.iter_mut())
+            .for_each(|(k, _)| canon(k));
         self.non_suppressible.iter_mut().for_each(canon);
     }
 
@@ -460,7 +547,9 @@ impl Config {
 
     /// Is the rule listed in `non_suppressible`?
     pub fn is_non_suppressible(&self, code: &str) -> bool {
-        self.non_suppressible.iter().any(|c| c.eq_ignore_ascii_case(code))
+        self.non_suppressible
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(code))
     }
 }
 
@@ -469,12 +558,23 @@ fn escape(key: &str) -> String {
 }
 
 fn rule_config(v: &Value, nested_params: bool) -> RuleConfig {
-    let severity = v.get("severity").and_then(Value::as_str).and_then(Level::parse);
+    let severity = v
+        .get("severity")
+        .and_then(Value::as_str)
+        .and_then(Level::parse);
     let params = if nested_params {
-        v.get("params").and_then(Value::as_object).cloned().unwrap_or_default()
+        v.get("params")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
     } else {
         v.as_object()
-            .map(|o| o.iter().filter(|(k, _)| *k != "severity").map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|o| {
+                o.iter()
+                    .filter(|(k, _)| *k != "severity")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     RuleConfig { severity, params }
@@ -516,7 +616,10 @@ mod tests {
     }
 
     fn validate_err(text: &str) -> ConfigError {
-        parse(text).unwrap_or_else(|e| panic!("{e}")).validate(&reg()).expect_err("must be rejected")
+        parse(text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .validate(&reg())
+            .expect_err("must be rejected")
     }
 
     const FULL: &str = r#"strict = true
@@ -568,7 +671,9 @@ category = "policy-lint"
         assert_eq!(c.sarif_category.as_deref(), Some("policy-lint"));
         assert!(c.is_non_suppressible("NET002") && c.is_non_suppressible("kms006"));
         assert_eq!(c.rules[1].0, "CMK003");
-        assert!(c.kms.is_databricks_key_policy("policies/databricks-storage.json"));
+        assert!(c
+            .kms
+            .is_databricks_key_policy("policies/databricks-storage.json"));
         assert!(!c.kms.is_databricks_key_policy("policies/app.json"));
         assert_eq!(c.kms.use_cases, ["STORAGE"]);
         assert_eq!(c.rules_dirs, [PathBuf::from("policy/rules")]);
@@ -577,16 +682,30 @@ category = "policy-lint"
     #[test]
     fn environments_first_match_wins_in_file_order() {
         let c = parse(FULL).unwrap();
-        assert_eq!(c.environments.iter().map(|e| e.0.as_str()).collect::<Vec<_>>(), ["dev", "staging", "production"]);
+        assert_eq!(
+            c.environments
+                .iter()
+                .map(|e| e.0.as_str())
+                .collect::<Vec<_>>(),
+            ["dev", "staging", "production"]
+        );
         assert_eq!(c.environment_of("envs/dev/main.tf"), "dev");
         assert_eq!(c.environment_of("envs/dev/special/main.tf"), "dev");
         assert_eq!(c.environment_of("./envs/staging/main.tf"), "staging");
         assert_eq!(c.environment_of("main.tf"), "production");
-        let reordered = parse("[environments]\nstaging = [\"envs/dev/special/**\"]\ndev = [\"envs/dev/**\"]\n").unwrap();
-        assert_eq!(reordered.environment_of("envs/dev/special/main.tf"), "staging");
+        let reordered =
+            parse("[environments]\nstaging = [\"envs/dev/special/**\"]\ndev = [\"envs/dev/**\"]\n")
+                .unwrap();
+        assert_eq!(
+            reordered.environment_of("envs/dev/special/main.tf"),
+            "staging"
+        );
         assert_eq!(reordered.environment_of("envs/dev/main.tf"), "dev");
         assert_eq!(reordered.environment_of("other/main.tf"), "production");
-        assert_eq!(Config::default().environment_of("envs/dev/main.tf"), "production");
+        assert_eq!(
+            Config::default().environment_of("envs/dev/main.tf"),
+            "production"
+        );
     }
 
     #[test]
@@ -595,18 +714,27 @@ category = "policy-lint"
         c.canonicalize(&reg());
         let (lvl, params) = c.rule_setting("NET009", "main.tf");
         assert_eq!(lvl, None);
-        assert_eq!(params["approved"], serde_json::json!(["pypi.org", "*.pythonhosted.org"]));
+        assert_eq!(
+            params["approved"],
+            serde_json::json!(["pypi.org", "*.pythonhosted.org"])
+        );
         let (lvl, params) = c.rule_setting("NET009", "envs/staging/main.tf");
         assert_eq!(lvl, Some(Level::On(Severity::Warning)));
         assert_eq!(params["approved"], serde_json::json!(["example.org"]));
         let (lvl, params) = c.rule_setting("net009", "envs/staging/legacy/main.tf");
         assert_eq!(lvl, Some(Level::Off));
         assert_eq!(params["approved"], serde_json::json!(["example.org"]));
-        assert_eq!(c.rule_setting("CMK003", "main.tf").0, Some(Level::On(Severity::Error)));
+        assert_eq!(
+            c.rule_setting("CMK003", "main.tf").0,
+            Some(Level::On(Severity::Error))
+        );
         let (lvl, params) = c.rule_setting("REG002", "x.tf");
         assert_eq!(lvl, Some(Level::Off));
         assert_eq!(params["cmk_excluded_regions"], serde_json::json!([]));
-        assert_eq!(c.rule_setting("KMS011", "envs/staging/legacy/p.json").1["placeholders"], serde_json::json!([]));
+        assert_eq!(
+            c.rule_setting("KMS011", "envs/staging/legacy/p.json").1["placeholders"],
+            serde_json::json!([])
+        );
         assert_eq!(c.rule_setting("NET001", "main.tf"), (None, Map::new()));
     }
 
@@ -626,7 +754,11 @@ category = "policy-lint"
         assert_eq!(e.first().kind, IssueKind::UnknownKey);
         assert_eq!(e.line(), Some(2));
         assert_eq!(e.first().help.as_deref(), Some("did you mean `strict`?"));
-        assert!(e.to_string().starts_with("policy-lint.toml:2: `stirct` is not a known key"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("policy-lint.toml:2: `stirct` is not a known key"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -667,7 +799,10 @@ category = "policy-lint"
         assert_eq!(e.line(), Some(2));
         let e = parse_err("[kms]\nuse_cases = [\"STORAGE\", \"MANAGED_SERVICE\"]\n");
         assert_eq!(e.first().kind, IssueKind::InvalidValue);
-        assert_eq!(e.first().help.as_deref(), Some("did you mean `MANAGED_SERVICES`?"));
+        assert_eq!(
+            e.first().help.as_deref(),
+            Some("did you mean `MANAGED_SERVICES`?")
+        );
         let e = parse_err("max_expiry_days = 0\n");
         assert_eq!(e.first().kind, IssueKind::InvalidValue);
     }
@@ -692,7 +827,10 @@ category = "policy-lint"
         assert_eq!(e.first().kind, IssueKind::UnknownRule);
         assert_eq!(e.line(), Some(3));
         let e = validate_err("[rules.egress-not-enforce]\nseverity = \"off\"\n");
-        assert_eq!(e.first().help.as_deref(), Some("did you mean `egress-not-enforced`?"));
+        assert_eq!(
+            e.first().help.as_deref(),
+            Some("did you mean `egress-not-enforced`?")
+        );
         let e = validate_err("non_suppressible = [\"KMS006\",\n  \"KMS066x\"]\n");
         assert_eq!(e.first().kind, IssueKind::UnknownRule);
         assert_eq!(e.line(), Some(2));
@@ -700,14 +838,18 @@ category = "policy-lint"
 
     #[test]
     fn unknown_parameter() {
-        let e = validate_err("[rules.NET009]\nseverity = \"warning\"\napproved_list = [\"pypi.org\"]\n");
+        let e = validate_err(
+            "[rules.NET009]\nseverity = \"warning\"\napproved_list = [\"pypi.org\"]\n",
+        );
         assert_eq!(e.first().kind, IssueKind::UnknownParam);
         assert_eq!(e.line(), Some(3));
         assert_eq!(e.first().help.as_deref(), Some("did you mean `approved`?"));
         let e = validate_err("[rules.NET001]\nfoo = 1\n");
         assert_eq!(e.first().kind, IssueKind::UnknownParam);
         assert_eq!(e.line(), Some(2));
-        let e = validate_err("[[overrides]]\nfiles = [\"a/**\"]\n\n[overrides.rules.NET009.params]\napprove = []\n");
+        let e = validate_err(
+            "[[overrides]]\nfiles = [\"a/**\"]\n\n[overrides.rules.NET009.params]\napprove = []\n",
+        );
         assert_eq!(e.first().kind, IssueKind::UnknownParam);
         assert_eq!(e.line(), Some(5));
     }
@@ -734,9 +876,15 @@ category = "policy-lint"
         assert_eq!(Config::discover(&sub), None);
         std::fs::write(root.join(CONFIG_FILE), "strict = true\n").unwrap();
         let found = Config::discover(&sub.join("main.tf")).unwrap();
-        assert_eq!(found, std::fs::canonicalize(root.join(CONFIG_FILE)).unwrap());
+        assert_eq!(
+            found,
+            std::fs::canonicalize(root.join(CONFIG_FILE)).unwrap()
+        );
         std::fs::write(sub.join(CONFIG_FILE), "").unwrap();
-        assert_eq!(Config::discover(&sub).unwrap(), std::fs::canonicalize(sub.join(CONFIG_FILE)).unwrap());
+        assert_eq!(
+            Config::discover(&sub).unwrap(),
+            std::fs::canonicalize(sub.join(CONFIG_FILE)).unwrap()
+        );
     }
 
     #[test]
@@ -748,8 +896,14 @@ category = "policy-lint"
         assert_eq!(c.rules_dirs, [dir.path().join("policy/rules")]);
         std::fs::write(&p, "rules_dir = []\n").unwrap();
         let e = Config::load(&p).unwrap_err();
-        assert!(e.to_string().starts_with(&format!("{}:1: ", p.display())), "{e}");
-        assert_eq!(e.first().help.as_deref(), Some("did you mean `rules_dirs`?"));
+        assert!(
+            e.to_string().starts_with(&format!("{}:1: ", p.display())),
+            "{e}"
+        );
+        assert_eq!(
+            e.first().help.as_deref(),
+            Some("did you mean `rules_dirs`?")
+        );
         let e = Config::load(&dir.path().join("missing.toml")).unwrap_err();
         assert_eq!(e.first().kind, IssueKind::Io);
     }

@@ -238,7 +238,13 @@ pub struct Issue {
 
 impl Issue {
     pub(crate) fn new(kind: IssueKind, message: impl Into<String>) -> Issue {
-        Issue { kind, message: message.into(), line: None, span: None, help: None }
+        Issue {
+            kind,
+            message: message.into(),
+            line: None,
+            span: None,
+            help: None,
+        }
     }
     pub(crate) fn at(mut self, text: &str, span: Option<Range<usize>>) -> Issue {
         if let Some(s) = &span {
@@ -255,7 +261,11 @@ impl Issue {
 
 /// 1-based line of a byte offset.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Defines an error type for one file: `path:line: message`, a miette diagnostic with the file
@@ -269,8 +279,8 @@ macro_rules! file_error {
             pub path: String,
             /// At least one issue; the first is the headline.
             pub issues: Vec<$crate::registry::Issue>,
-            source_text: Option<String>,
-            named: Option<miette::NamedSource<String>>,
+            /// The file, boxed to keep `Result<_, Self>` small.
+            named: Option<Box<miette::NamedSource<String>>>,
         }
 
         impl $name {
@@ -280,8 +290,8 @@ macro_rules! file_error {
                 issues: Vec<$crate::registry::Issue>,
             ) -> Self {
                 let path = path.into();
-                let named = source_text.clone().map(|s| miette::NamedSource::new(path.clone(), s));
-                Self { path, issues, source_text, named }
+                let named = source_text.map(|s| Box::new(miette::NamedSource::new(path.clone(), s)));
+                Self { path, issues, named }
             }
             pub fn single(
                 path: impl Into<String>,
@@ -324,10 +334,10 @@ macro_rules! file_error {
                 self.issues[0].help.as_ref().map(|h| Box::new(h.clone()) as Box<dyn std::fmt::Display>)
             }
             fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-                self.named.as_ref().map(|s| s as &dyn miette::SourceCode)
+                self.named.as_ref().map(|s| &**s as &dyn miette::SourceCode)
             }
             fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-                self.source_text.as_ref()?;
+                self.named.as_ref()?;
                 let labels: Vec<miette::LabeledSpan> = self
                     .issues
                     .iter()
@@ -347,7 +357,7 @@ macro_rules! file_error {
         impl $name {
             /// The file's text, when it could be read.
             pub fn source_text(&self) -> Option<&str> {
-                self.source_text.as_deref()
+                self.named.as_ref().map(|n| n.inner().as_str())
             }
         }
     };
@@ -367,7 +377,11 @@ file_error!(
 /// Parses TOML into JSON (datetimes become strings). Syntax errors are issues with a span.
 pub(crate) fn toml_to_json(text: &str) -> Result<Value, Issue> {
     let table: toml::Table = toml::from_str(text).map_err(|e| {
-        Issue::new(IssueKind::Syntax, format!("invalid TOML: {}", e.message().trim())).at(text, e.span())
+        Issue::new(
+            IssueKind::Syntax,
+            format!("invalid TOML: {}", e.message().trim()),
+        )
+        .at(text, e.span())
     })?;
     Ok(toml_value_to_json(toml::Value::Table(table)))
 }
@@ -376,11 +390,17 @@ fn toml_value_to_json(v: toml::Value) -> Value {
     match v {
         toml::Value::String(s) => Value::String(s),
         toml::Value::Integer(i) => Value::from(i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_value_to_json).collect()),
-        toml::Value::Table(t) => Value::Object(t.into_iter().map(|(k, v)| (k, toml_value_to_json(v))).collect()),
+        toml::Value::Table(t) => Value::Object(
+            t.into_iter()
+                .map(|(k, v)| (k, toml_value_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -402,12 +422,25 @@ pub(crate) fn span_of(text: &str, path: &[Seg], want_key: bool) -> Option<Range<
     for (i, seg) in path.iter().enumerate() {
         let last = i + 1 == path.len();
         let next = match (seg, table, cur) {
-            (Seg::Key(k), Some(t), _) => t.iter().find(|(key, _)| &**key.get_ref() == k.as_str()).map(|(key, val)| {
-                let span = if last && want_key { key.span() } else { val.span() };
-                let span = if span.is_empty() || !last { key.span() } else { span };
-                (span, val.get_ref())
-            }),
-            (Seg::Index(n), None, Some(DeValue::Array(a))) => a.get(*n).map(|v| (v.span(), v.get_ref())),
+            (Seg::Key(k), Some(t), _) => t
+                .iter()
+                .find(|(key, _)| &**key.get_ref() == k.as_str())
+                .map(|(key, val)| {
+                    let span = if last && want_key {
+                        key.span()
+                    } else {
+                        val.span()
+                    };
+                    let span = if span.is_empty() || !last {
+                        key.span()
+                    } else {
+                        span
+                    };
+                    (span, val.get_ref())
+                }),
+            (Seg::Index(n), None, Some(DeValue::Array(a))) => {
+                a.get(*n).map(|v| (v.span(), v.get_ref()))
+            }
             _ => None,
         };
         let Some((span, v)) = next else { break };
@@ -475,12 +508,10 @@ fn schema_at<'a>(root: &'a Value, path: &[Seg]) -> Option<&'a Value> {
     fn deref<'a>(root: &'a Value, mut s: &'a Value) -> &'a Value {
         for _ in 0..8 {
             match s.get("$ref").and_then(Value::as_str) {
-                Some(r) if r.starts_with("#/") => {
-                    match root.pointer(&r[1..]) {
-                        Some(t) => s = t,
-                        None => break,
-                    }
-                }
+                Some(r) if r.starts_with("#/") => match root.pointer(&r[1..]) {
+                    Some(t) => s = t,
+                    None => break,
+                },
                 _ => break,
             }
         }
@@ -513,7 +544,10 @@ pub(crate) fn closest<'a>(word: &str, candidates: &'a [String]) -> Option<&'a st
     candidates
         .iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .filter(|(d, c)| {
+            *d <= 2.max(c.len() / 4)
+                || (c.len() >= 4 && (word.starts_with(c.as_str()) || c.starts_with(word)))
+        })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c.as_str())
 }
@@ -526,7 +560,10 @@ pub(crate) fn suggest(word: &str, candidates: &[String]) -> Option<String> {
 fn short_json(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 60 {
-        format!("{}...", &s[..s.char_indices().nth(57).map(|(i, _)| i).unwrap_or(s.len())])
+        format!(
+            "{}...",
+            &s[..s.char_indices().nth(57).map(|(i, _)| i).unwrap_or(s.len())]
+        )
     } else {
         s
     }
@@ -535,11 +572,17 @@ fn short_json(v: &Value) -> String {
 /// Compiles a schema shipped with the crate. Panics on an invalid schema (a build defect, caught
 /// by the tests).
 pub(crate) fn compile_schema(schema: &Value) -> jsonschema::Validator {
-    jsonschema::validator_for(schema).unwrap_or_else(|e| panic!("invalid built-in JSON Schema: {e}"))
+    jsonschema::validator_for(schema)
+        .unwrap_or_else(|e| panic!("invalid built-in JSON Schema: {e}"))
 }
 
 /// Validates `instance` (parsed from `text`) and turns every error into an issue with a span.
-pub(crate) fn schema_issues(validator: &jsonschema::Validator, schema: &Value, instance: &Value, text: &str) -> Vec<Issue> {
+pub(crate) fn schema_issues(
+    validator: &jsonschema::Validator,
+    schema: &Value,
+    instance: &Value,
+    text: &str,
+) -> Vec<Issue> {
     use jsonschema::error::ValidationErrorKind as K;
     let mut issues: Vec<Issue> = Vec::new();
     // (path, key) of missing required keys, and (path, suggested key) of unknown keys: a typo
@@ -548,7 +591,11 @@ pub(crate) fn schema_issues(validator: &jsonschema::Validator, schema: &Value, i
     let mut typos: Vec<(Vec<Seg>, String)> = Vec::new();
     for err in validator.iter_errors(instance) {
         let path = pointer_segments(err.instance_path().as_str(), instance);
-        let at = if path.is_empty() { "the file".to_string() } else { format!("`{}`", dotted(&path)) };
+        let at = if path.is_empty() {
+            "the file".to_string()
+        } else {
+            format!("`{}`", dotted(&path))
+        };
         match err.kind() {
             K::AdditionalProperties { unexpected } => {
                 let known = known_keys(schema, &path);
@@ -563,9 +610,14 @@ pub(crate) fn schema_issues(validator: &jsonschema::Validator, schema: &Value, i
                     if let Some(s) = closest(key, &known) {
                         typos.push((path.clone(), s.to_string()));
                     }
-                    let help = suggest(key, &known)
-                        .or_else(|| (!known.is_empty()).then(|| format!("known keys: {}", known.join(", "))));
-                    issues.push(Issue::new(IssueKind::UnknownKey, msg).at(text, span_of(text, &p, true)).help(help));
+                    let help = suggest(key, &known).or_else(|| {
+                        (!known.is_empty()).then(|| format!("known keys: {}", known.join(", ")))
+                    });
+                    issues.push(
+                        Issue::new(IssueKind::UnknownKey, msg)
+                            .at(text, span_of(text, &p, true))
+                            .help(help),
+                    );
                 }
             }
             K::Required { property } => {
@@ -575,7 +627,11 @@ pub(crate) fn schema_issues(validator: &jsonschema::Validator, schema: &Value, i
                 } else {
                     format!("{at} is missing required key `{key}`")
                 };
-                let span = if path.is_empty() { Some(0..0) } else { span_of(text, &path, true) };
+                let span = if path.is_empty() {
+                    Some(0..0)
+                } else {
+                    span_of(text, &path, true)
+                };
                 missing.push((issues.len(), path.clone(), key.to_string()));
                 issues.push(Issue::new(IssueKind::MissingKey, msg).at(text, span));
             }
@@ -587,15 +643,33 @@ pub(crate) fn schema_issues(validator: &jsonschema::Validator, schema: &Value, i
                         other => other.to_string(),
                     })
                     .unwrap_or_else(|| "different type".into());
-                let msg = format!("{at} must be {} {expected}, not {}", article(&expected), short_json(err.instance()));
-                issues.push(Issue::new(IssueKind::WrongType, msg).at(text, span_of(text, &path, false)));
+                let msg = format!(
+                    "{at} must be {} {expected}, not {}",
+                    article(&expected),
+                    short_json(err.instance())
+                );
+                issues.push(
+                    Issue::new(IssueKind::WrongType, msg).at(text, span_of(text, &path, false)),
+                );
             }
             K::Enum { options } => {
                 let opts: Vec<String> = options
                     .as_array()
-                    .map(|a| a.iter().map(|o| o.as_str().map(str::to_string).unwrap_or_else(|| o.to_string())).collect())
+                    .map(|a| {
+                        a.iter()
+                            .map(|o| {
+                                o.as_str()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| o.to_string())
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default();
-                let value = err.instance().as_str().map(str::to_string).unwrap_or_else(|| short_json(err.instance()));
+                let value = err
+                    .instance()
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| short_json(err.instance()));
                 let msg = format!("{at} is `{value}`; expected one of: {}", opts.join(", "));
                 issues.push(
                     Issue::new(IssueKind::InvalidValue, msg)
@@ -609,7 +683,11 @@ pub(crate) fn schema_issues(validator: &jsonschema::Validator, schema: &Value, i
                     .and_then(Value::as_array)
                     .map(|a| {
                         a.iter()
-                            .filter_map(|s| s.pointer("/required/0").and_then(Value::as_str).map(|k| format!("`{k}`")))
+                            .filter_map(|s| {
+                                s.pointer("/required/0")
+                                    .and_then(Value::as_str)
+                                    .map(|k| format!("`{k}`"))
+                            })
                             .collect()
                     })
                     .unwrap_or_default();
@@ -618,7 +696,9 @@ pub(crate) fn schema_issues(validator: &jsonschema::Validator, schema: &Value, i
             }
             _ => {
                 let msg = format!("{at}: {}", err);
-                issues.push(Issue::new(IssueKind::InvalidValue, msg).at(text, span_of(text, &path, false)));
+                issues.push(
+                    Issue::new(IssueKind::InvalidValue, msg).at(text, span_of(text, &path, false)),
+                );
             }
         }
     }
@@ -627,9 +707,45 @@ pub(crate) fn schema_issues(validator: &jsonschema::Validator, schema: &Value, i
         .filter(|(_, p, k)| typos.iter().any(|(tp, tk)| tp == p && tk == k))
         .map(|(i, _, _)| i)
         .collect();
-    let mut issues: Vec<Issue> =
-        issues.into_iter().enumerate().filter(|(i, _)| !drop.contains(i)).map(|(_, x)| x).collect();
-    issues.sort_by_key(|i| i.span.as_ref().map(|s| s.start).unwrap_or(0));
+    let issues: Vec<Issue> = issues
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !drop.contains(i))
+        .map(|(_, x)| x)
+        .collect();
+    // Several missing keys at one place become one issue; the most actionable issues (unknown
+    // keys, wrong values) come first, missing keys last.
+    let mut merged: Vec<Issue> = Vec::new();
+    for i in issues {
+        match merged.iter_mut().find(|m| {
+            m.kind == IssueKind::MissingKey
+                && i.kind == IssueKind::MissingKey
+                && m.span == i.span
+                && m.message.contains("missing required key")
+                && i.message.contains("missing required key")
+        }) {
+            Some(m) => {
+                let key = i
+                    .message
+                    .rsplit("key ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                m.message =
+                    m.message
+                        .replacen("missing required key ", "missing required keys ", 1);
+                m.message.push_str(&format!(", {key}"));
+            }
+            None => merged.push(i),
+        }
+    }
+    let mut issues = merged;
+    issues.sort_by_key(|i| {
+        (
+            i.kind == IssueKind::MissingKey,
+            i.span.as_ref().map(|s| s.start).unwrap_or(0),
+        )
+    });
     issues.dedup();
     issues
 }
@@ -659,10 +775,16 @@ fn embedded_file(rel: &str) -> &'static str {
 fn schemas() -> &'static Schemas {
     static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
     SCHEMAS.get_or_init(|| {
-        let rule: Value = serde_json::from_str(embedded_file("schema/rule.schema.json")).expect("rule.schema.json is JSON");
-        let table: Value =
-            serde_json::from_str(embedded_file("schema/table.schema.json")).expect("table.schema.json is JSON");
-        Schemas { rule_validator: compile_schema(&rule), rule, table_validator: compile_schema(&table), table }
+        let rule: Value = serde_json::from_str(embedded_file("schema/rule.schema.json"))
+            .expect("rule.schema.json is JSON");
+        let table: Value = serde_json::from_str(embedded_file("schema/table.schema.json"))
+            .expect("table.schema.json is JSON");
+        Schemas {
+            rule_validator: compile_schema(&rule),
+            rule,
+            table_validator: compile_schema(&table),
+            table,
+        }
     })
 }
 
@@ -673,7 +795,7 @@ fn schemas() -> &'static Schemas {
 /// All rules and tables.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    /// Sorted by code after loading.
+    /// In catalogue order (NET, KMS, CMK, REG, TF, SYN, EVAL, SUP, then user rules), by code within a group.
     pub rules: Vec<RuleDef>,
     /// Table name -> whole table (`name`, `description`, `source`, `values` or `entries`).
     pub tables: BTreeMap<String, Value>,
@@ -732,7 +854,11 @@ impl Registry {
                 .join("/");
             let shown = p.display().to_string();
             let text = std::fs::read_to_string(&p).map_err(|e| {
-                RegistryError::single(shown.clone(), None, Issue::new(IssueKind::Io, format!("cannot read: {e}")))
+                RegistryError::single(
+                    shown.clone(),
+                    None,
+                    Issue::new(IssueKind::Io, format!("cannot read: {e}")),
+                )
             })?;
             files.push((rel, shown, text));
         }
@@ -740,18 +866,34 @@ impl Registry {
     }
 
     /// (path relative to the rules dir, path shown to users, contents)
-    fn add_files(&mut self, files: &[(String, String, String)], builtin: bool) -> Result<(), RegistryError> {
+    fn add_files(
+        &mut self,
+        files: &[(String, String, String)],
+        builtin: bool,
+    ) -> Result<(), RegistryError> {
         let s = schemas();
         let mut new_rules: Vec<(RuleDef, String)> = Vec::new();
         // Tables first, so that rules can refer to tables of the same directory.
-        for (rel, shown, text) in files.iter().filter(|(rel, _, _)| matches!(kind_of(rel), FileKind::Table)) {
-            let json = toml_to_json(text).map_err(|i| RegistryError::single(shown, Some(text), i))?;
+        for (rel, shown, text) in files
+            .iter()
+            .filter(|(rel, _, _)| matches!(kind_of(rel), FileKind::Table))
+        {
+            let json =
+                toml_to_json(text).map_err(|i| RegistryError::single(shown, Some(text), i))?;
             let issues = schema_issues(&s.table_validator, &s.table, &json, text);
             if !issues.is_empty() {
-                return Err(RegistryError::new(shown.clone(), Some(text.clone()), issues));
+                return Err(RegistryError::new(
+                    shown.clone(),
+                    Some(text.clone()),
+                    issues,
+                ));
             }
             let name = json["name"].as_str().unwrap_or_default().to_string();
-            let stem = rel.rsplit('/').next().unwrap_or(rel).trim_end_matches(".toml");
+            let stem = rel
+                .rsplit('/')
+                .next()
+                .unwrap_or(rel)
+                .trim_end_matches(".toml");
             if name != stem {
                 let issue = Issue::new(
                     IssueKind::InvalidValue,
@@ -761,21 +903,36 @@ impl Registry {
                 return Err(RegistryError::single(shown, Some(text), issue));
             }
             if let Some(prev) = self.table_paths.get(&name) {
-                let issue = Issue::new(IssueKind::Duplicate, format!("table `{name}` is already defined in {prev}"))
-                    .at(text, span_of(text, &[Seg::Key("name".into())], false));
+                let issue = Issue::new(
+                    IssueKind::Duplicate,
+                    format!("table `{name}` is already defined in {prev}"),
+                )
+                .at(text, span_of(text, &[Seg::Key("name".into())], false));
                 return Err(RegistryError::single(shown, Some(text), issue));
             }
             self.table_paths.insert(name.clone(), shown.clone());
             self.tables.insert(name, json);
         }
-        for (rel, shown, text) in files.iter().filter(|(rel, _, _)| matches!(kind_of(rel), FileKind::Rule)) {
-            let json = toml_to_json(text).map_err(|i| RegistryError::single(shown, Some(text), i))?;
+        for (rel, shown, text) in files
+            .iter()
+            .filter(|(rel, _, _)| matches!(kind_of(rel), FileKind::Rule))
+        {
+            let json =
+                toml_to_json(text).map_err(|i| RegistryError::single(shown, Some(text), i))?;
             let issues = schema_issues(&s.rule_validator, &s.rule, &json, text);
             if !issues.is_empty() {
-                return Err(RegistryError::new(shown.clone(), Some(text.clone()), issues));
+                return Err(RegistryError::new(
+                    shown.clone(),
+                    Some(text.clone()),
+                    issues,
+                ));
             }
             let mut rule: RuleDef = serde_json::from_value(json).map_err(|e| {
-                RegistryError::single(shown, Some(text), Issue::new(IssueKind::InvalidValue, e.to_string()))
+                RegistryError::single(
+                    shown,
+                    Some(text),
+                    Issue::new(IssueKind::InvalidValue, e.to_string()),
+                )
             })?;
             rule.source_path = shown.clone();
             rule.builtin = builtin;
@@ -786,27 +943,38 @@ impl Registry {
             self.check_rule(&rule, &text)?;
             self.rules.push(rule);
         }
-        self.rules.sort_by(|a, b| a.code.cmp(&b.code));
+        self.rules
+            .sort_by(|a, b| (group_rank(&a.code), &a.code).cmp(&(group_rank(&b.code), &b.code)));
         Ok(())
     }
 
     /// Checks beyond the schema: unique code and name, table references exist, docs present.
     fn check_rule(&self, rule: &RuleDef, text: &str) -> Result<(), RegistryError> {
         let err = |kind, msg: String, path: &[Seg]| {
-            RegistryError::single(&rule.source_path, Some(text), Issue::new(kind, msg).at(text, span_of(text, path, false)))
+            RegistryError::single(
+                &rule.source_path,
+                Some(text),
+                Issue::new(kind, msg).at(text, span_of(text, path, false)),
+            )
         };
         for other in &self.rules {
             if other.code.eq_ignore_ascii_case(&rule.code) {
                 return Err(err(
                     IssueKind::Duplicate,
-                    format!("rule code `{}` is already used by {}", rule.code, other.source_path),
+                    format!(
+                        "rule code `{}` is already used by {}",
+                        rule.code, other.source_path
+                    ),
                     &[Seg::Key("code".into())],
                 ));
             }
             if other.name == rule.name {
                 return Err(err(
                     IssueKind::Duplicate,
-                    format!("rule name `{}` is already used by {} ({})", rule.name, other.code, other.source_path),
+                    format!(
+                        "rule name `{}` is already used by {} ({})",
+                        rule.name, other.code, other.source_path
+                    ),
                     &[Seg::Key("name".into())],
                 ));
             }
@@ -826,7 +994,10 @@ impl Registry {
         if d.what.trim().is_empty() || d.why.trim().is_empty() || d.fix.trim().is_empty() {
             return Err(err(
                 IssueKind::MissingKey,
-                format!("rule {} needs non-empty docs.what, docs.why and docs.fix", rule.code),
+                format!(
+                    "rule {} needs non-empty docs.what, docs.why and docs.fix",
+                    rule.code
+                ),
                 &[Seg::Key("docs".into())],
             ));
         }
@@ -835,7 +1006,9 @@ impl Registry {
 
     /// A rule by code (case-insensitive) or name (exact).
     pub fn get(&self, code_or_name: &str) -> Option<&RuleDef> {
-        self.rules.iter().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+        self.rules
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
     }
 
     /// A whole table (`name`, `description`, `source`, `values` or `entries`).
@@ -870,7 +1043,9 @@ impl Registry {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     match (item, self.resolve(item)) {
-                        (Value::String(s), Value::Array(vals)) if s.starts_with("table:") => out.extend(vals),
+                        (Value::String(s), Value::Array(vals)) if s.starts_with("table:") => {
+                            out.extend(vals)
+                        }
                         (_, r) => out.push(r),
                     }
                 }
@@ -883,16 +1058,34 @@ impl Registry {
     /// Every parameter default of a rule, resolved.
     pub fn params(&self, code: &str) -> Map<String, Value> {
         self.get(code)
-            .map(|r| r.params.iter().map(|(k, v)| (k.clone(), self.resolve(v))).collect())
+            .map(|r| {
+                r.params
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.resolve(v)))
+                    .collect()
+            })
             .unwrap_or_default()
     }
+}
+
+/// Catalogue order of RULES.md: NET, KMS, CMK, REG, TF, then the tool codes; user rules after.
+fn group_rank(code: &str) -> usize {
+    const ORDER: &[&str] = &["NET", "KMS", "CMK", "REG", "TF", "SYN", "EVAL", "SUP"];
+    let prefix = code.trim_end_matches(|c: char| c.is_ascii_digit());
+    ORDER
+        .iter()
+        .position(|p| *p == prefix)
+        .unwrap_or(ORDER.len())
 }
 
 /// `table:NAME` references in a parameter value (top level or inside an array).
 fn table_refs(v: &Value) -> Vec<&str> {
     match v {
         Value::String(s) => s.strip_prefix("table:").into_iter().collect(),
-        Value::Array(a) => a.iter().filter_map(|x| x.as_str().and_then(|s| s.strip_prefix("table:"))).collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().and_then(|s| s.strip_prefix("table:")))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -929,7 +1122,12 @@ pub fn render_table(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> Strin
             [r.code.clone(), r.name.clone(), r.severity_text(), summary]
         })
         .collect();
-    let header = ["CODE".to_string(), "NAME".into(), "SEVERITY".into(), "SUMMARY".into()];
+    let header = [
+        "CODE".to_string(),
+        "NAME".into(),
+        "SEVERITY".into(),
+        "SUMMARY".into(),
+    ];
     let mut widths = [0usize; 3];
     for row in std::iter::once(&header).chain(rows.iter()) {
         for (i, w) in widths.iter_mut().enumerate() {
@@ -951,7 +1149,12 @@ pub fn render_table(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> Strin
         );
     }
     let missing = reg.rules.iter().filter(|r| !implemented(&r.code)).count();
-    let _ = writeln!(out, "\n{} rules, {} not implemented yet.", reg.rules.len(), missing);
+    let _ = writeln!(
+        out,
+        "\n{} rules, {} not implemented yet.",
+        reg.rules.len(),
+        missing
+    );
     out
 }
 
@@ -965,7 +1168,12 @@ pub fn render_json(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String
             o.insert("code".into(), r.code.clone().into());
             o.insert("name".into(), r.name.clone().into());
             o.insert("severity".into(), r.severity.as_str().into());
-            o.insert("production_severity".into(), r.production_severity.map(|s| s.as_str().into()).unwrap_or(Value::Null));
+            o.insert(
+                "production_severity".into(),
+                r.production_severity
+                    .map(|s| s.as_str().into())
+                    .unwrap_or(Value::Null),
+            );
             o.insert("environments".into(), r.environments.clone().into());
             o.insert("category".into(), r.category.clone().into());
             o.insert("tags".into(), r.tags.clone().into());
@@ -987,7 +1195,11 @@ pub fn render_json(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String
 pub fn render_markdown(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String {
     let mut out = String::from("| code | name | severity | summary |\n|---|---|---|---|\n");
     for r in &reg.rules {
-        let status = if implemented(&r.code) { "" } else { " **Not implemented yet.**" };
+        let status = if implemented(&r.code) {
+            ""
+        } else {
+            " **Not implemented yet.**"
+        };
         let _ = writeln!(
             out,
             "| [{}]({}) | {} | {} | {}{} |",
@@ -1012,7 +1224,10 @@ fn param_text(v: &Value) -> String {
             let name = &s["table:".len()..];
             format!("table `{name}` (`rules/data/{name}.toml`)")
         }
-        Value::Array(a) if a.iter().any(|x| x.as_str().is_some_and(|s| s.starts_with("table:"))) => {
+        Value::Array(a)
+            if a.iter()
+                .any(|x| x.as_str().is_some_and(|s| s.starts_with("table:"))) =>
+        {
             a.iter().map(param_text).collect::<Vec<_>>().join(" + ")
         }
         other => format!("`{other}`"),
@@ -1025,7 +1240,11 @@ fn rule_body(out: &mut String, r: &RuleDef, implemented: bool) {
         let _ = writeln!(out, "> {NOT_IMPLEMENTED}\n");
     }
     let _ = writeln!(out, "- Severity: {}", r.severity_text());
-    let envs = if r.environments.is_empty() { "all".to_string() } else { r.environments.join(", ") };
+    let envs = if r.environments.is_empty() {
+        "all".to_string()
+    } else {
+        r.environments.join(", ")
+    };
     let _ = writeln!(out, "- Environments: {envs}");
     let _ = writeln!(out, "- Category: {}", r.category);
     if !r.tags.is_empty() {
@@ -1036,12 +1255,20 @@ fn rule_body(out: &mut String, r: &RuleDef, implemented: bool) {
             let _ = writeln!(out, "- Check: `{c}`");
         }
         (None, Some(a)) => {
-            let _ = writeln!(out, "- Check: declarative assertion on `{}` of {}", a.attribute, a.resource.join(", "));
+            let _ = writeln!(
+                out,
+                "- Check: declarative assertion on `{}` of {}",
+                a.attribute,
+                a.resource.join(", ")
+            );
         }
         _ => {}
     }
     if r.configurable_only {
-        let _ = writeln!(out, "- Reports nothing until its parameters are configured.");
+        let _ = writeln!(
+            out,
+            "- Reports nothing until its parameters are configured."
+        );
     }
     let _ = writeln!(out, "\n{}\n", r.summary);
     let _ = writeln!(out, "### What it checks\n\n{}\n", r.docs.what.trim());
@@ -1049,18 +1276,30 @@ fn rule_body(out: &mut String, r: &RuleDef, implemented: bool) {
     let _ = writeln!(out, "### How to fix\n\n{}\n", r.docs.fix.trim());
     if let Some(bad) = &r.docs.bad {
         let lang = r.docs.bad_lang.as_deref().unwrap_or("");
-        let _ = writeln!(out, "### Bad\n\n```{lang}\n{}\n```\n", bad.trim_matches('\n'));
+        let _ = writeln!(
+            out,
+            "### Bad\n\n```{lang}\n{}\n```\n",
+            bad.trim_matches('\n')
+        );
     }
     if let Some(good) = &r.docs.good {
         let lang = r.docs.good_lang.as_deref().unwrap_or("");
-        let _ = writeln!(out, "### Good\n\n```{lang}\n{}\n```\n", good.trim_matches('\n'));
+        let _ = writeln!(
+            out,
+            "### Good\n\n```{lang}\n{}\n```\n",
+            good.trim_matches('\n')
+        );
     }
     if !r.params.is_empty() {
         let _ = writeln!(out, "### Parameters\n");
         for (k, v) in &r.params {
             let _ = writeln!(out, "- `{k}`: default {}", param_text(v));
         }
-        let _ = writeln!(out, "\nSet them in `policy-lint.toml` under `[rules.{}]`.\n", r.code);
+        let _ = writeln!(
+            out,
+            "\nSet them in `policy-lint.toml` under `[rules.{}]`.\n",
+            r.code
+        );
     }
     if !r.docs.references.is_empty() {
         let _ = writeln!(out, "### References\n");
@@ -1082,8 +1321,12 @@ pub fn render_explain(rule: &RuleDef, implemented: bool) -> String {
 /// `docs/rules.md`: a table of contents and one section per rule, anchored by its lower-case code.
 pub fn render_docs(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String {
     let mut out = String::new();
-    out.push_str("<!-- Generated from rules/ by policy_lint::registry::render_docs. Do not edit: run\n");
-    out.push_str("     `UPDATE_DOCS=1 cargo test docs_rules_md_in_sync` after changing a rule file. -->\n\n");
+    out.push_str(
+        "<!-- Generated from rules/ by policy_lint::registry::render_docs. Do not edit: run\n",
+    );
+    out.push_str(
+        "     `UPDATE_DOCS=1 cargo test docs_rules_md_in_sync` after changing a rule file. -->\n\n",
+    );
     out.push_str("# policy-lint rules\n\n");
     let _ = writeln!(
         out,
@@ -1103,7 +1346,14 @@ pub fn render_docs(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String
     for cat in &categories {
         let _ = writeln!(out, "- {cat}");
         for r in reg.rules.iter().filter(|r| &r.category == cat) {
-            let _ = writeln!(out, "  - [{} {}](#{}): {}", r.code, r.name, r.code.to_ascii_lowercase(), md_cell(&r.summary));
+            let _ = writeln!(
+                out,
+                "  - [{} {}](#{}): {}",
+                r.code,
+                r.name,
+                r.code.to_ascii_lowercase(),
+                md_cell(&r.summary)
+            );
         }
     }
     out.push('\n');
@@ -1130,38 +1380,182 @@ mod tests {
     const EXPECTED: &[(&str, &str, Severity, Option<Severity>, bool)] = &[
         ("NET001", "egress-not-enforced", Severity::Error, None, true),
         ("NET002", "egress-unrestricted", Severity::Error, None, true),
-        ("NET003", "wildcard-destination", Severity::Error, None, false),
-        ("NET004", "malformed-destination", Severity::Error, None, false),
-        ("NET005", "enforcement-mode-implicit", Severity::Warning, None, false),
-        ("NET006", "policy-not-attached", Severity::Warning, None, false),
-        ("NET007", "workspace-without-network-policy", Severity::Warning, Some(Severity::Error), false),
+        (
+            "NET003",
+            "wildcard-destination",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "NET004",
+            "malformed-destination",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "NET005",
+            "enforcement-mode-implicit",
+            Severity::Warning,
+            None,
+            false,
+        ),
+        (
+            "NET006",
+            "policy-not-attached",
+            Severity::Warning,
+            None,
+            false,
+        ),
+        (
+            "NET007",
+            "workspace-without-network-policy",
+            Severity::Warning,
+            Some(Severity::Error),
+            false,
+        ),
         ("NET008", "policy-id-invalid", Severity::Error, None, false),
-        ("NET009", "destination-not-approved", Severity::Error, None, false),
-        ("KMS001", "databricks-principal-mismatch", Severity::Error, None, false),
-        ("KMS002", "grant-without-aws-resource-condition", Severity::Error, None, false),
-        ("KMS003", "missing-databricks-statement", Severity::Error, None, false),
-        ("KMS004", "ebs-grant-without-viaservice", Severity::Error, None, false),
-        ("KMS005", "databricks-excessive-permissions", Severity::Error, None, false),
+        (
+            "NET009",
+            "destination-not-approved",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "KMS001",
+            "databricks-principal-mismatch",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "KMS002",
+            "grant-without-aws-resource-condition",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "KMS003",
+            "missing-databricks-statement",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "KMS004",
+            "ebs-grant-without-viaservice",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "KMS005",
+            "databricks-excessive-permissions",
+            Severity::Error,
+            None,
+            false,
+        ),
         ("KMS006", "wildcard-principal", Severity::Error, None, false),
-        ("KMS007", "inverted-match-in-allow", Severity::Error, None, false),
+        (
+            "KMS007",
+            "inverted-match-in-allow",
+            Severity::Error,
+            None,
+            false,
+        ),
         ("KMS008", "malformed-policy", Severity::Error, None, false),
-        ("KMS009", "key-rotation-disabled", Severity::Warning, None, false),
+        (
+            "KMS009",
+            "key-rotation-disabled",
+            Severity::Warning,
+            None,
+            false,
+        ),
         ("KMS010", "key-not-symmetric", Severity::Error, None, false),
-        ("KMS011", "placeholder-in-policy", Severity::Error, None, false),
-        ("CMK001", "key-region-mismatch", Severity::Error, None, false),
-        ("CMK002", "key-use-case-mismatch", Severity::Error, None, false),
-        ("CMK003", "workspace-without-cmk", Severity::Warning, None, true),
+        (
+            "KMS011",
+            "placeholder-in-policy",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "CMK001",
+            "key-region-mismatch",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "CMK002",
+            "key-use-case-mismatch",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "CMK003",
+            "workspace-without-cmk",
+            Severity::Warning,
+            None,
+            true,
+        ),
         ("REG001", "unsupported-region", Severity::Error, None, false),
-        ("REG002", "cmk-in-excluded-region", Severity::Error, None, false),
-        ("REG003", "serverless-unsupported-region", Severity::Error, None, false),
+        (
+            "REG002",
+            "cmk-in-excluded-region",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "REG003",
+            "serverless-unsupported-region",
+            Severity::Error,
+            None,
+            false,
+        ),
         ("TF001", "invalid-enum-value", Severity::Error, None, false),
-        ("TF002", "unknown-resource-type", Severity::Error, None, false),
-        ("TF003", "wrong-nesting-syntax", Severity::Error, None, false),
+        (
+            "TF002",
+            "unknown-resource-type",
+            Severity::Error,
+            None,
+            false,
+        ),
+        (
+            "TF003",
+            "wrong-nesting-syntax",
+            Severity::Error,
+            None,
+            false,
+        ),
         ("SYN001", "syntax-error", Severity::Error, None, false),
         ("EVAL001", "unresolved-value", Severity::Note, None, false),
-        ("SUP001", "suppression-without-reason", Severity::Warning, None, false),
-        ("SUP002", "suppression-expired", Severity::Warning, None, false),
-        ("SUP003", "suppression-unused", Severity::Warning, None, false),
+        (
+            "SUP001",
+            "suppression-without-reason",
+            Severity::Warning,
+            None,
+            false,
+        ),
+        (
+            "SUP002",
+            "suppression-expired",
+            Severity::Warning,
+            None,
+            false,
+        ),
+        (
+            "SUP003",
+            "suppression-unused",
+            Severity::Warning,
+            None,
+            false,
+        ),
     ];
 
     fn builtin() -> Registry {
@@ -1173,16 +1567,18 @@ mod tests {
         let reg = builtin();
         assert_eq!(reg.rules.len(), 34);
         assert!(reg.tables.len() >= 12);
-        assert!(reg.rules.iter().all(|r| r.builtin && r.source_path.starts_with("rules/")));
+        assert!(reg
+            .rules
+            .iter()
+            .all(|r| r.builtin && r.source_path.starts_with("rules/")));
     }
 
     #[test]
     fn catalogue_matches_rules_md() {
         let reg = builtin();
         let got: Vec<&str> = reg.rules.iter().map(|r| r.code.as_str()).collect();
-        let mut want: Vec<&str> = EXPECTED.iter().map(|e| e.0).collect();
-        want.sort();
-        assert_eq!(got, want);
+        let want: Vec<&str> = EXPECTED.iter().map(|e| e.0).collect();
+        assert_eq!(got, want, "rules in RULES.md order");
         for (code, name, sev, prod, prod_only) in EXPECTED {
             let r = reg.get(code).unwrap();
             assert_eq!(&r.name, name, "{code}");
@@ -1203,14 +1599,30 @@ mod tests {
         for r in &reg.rules {
             assert!(codes.insert(r.code.clone()), "duplicate code {}", r.code);
             assert!(names.insert(r.name.clone()), "duplicate name {}", r.name);
-            assert!(!r.docs.what.trim().is_empty() && !r.docs.why.trim().is_empty() && !r.docs.fix.trim().is_empty());
-            assert!(r.docs.bad.is_some() && r.docs.good.is_some(), "{} needs bad and good examples", r.code);
+            assert!(
+                !r.docs.what.trim().is_empty()
+                    && !r.docs.why.trim().is_empty()
+                    && !r.docs.fix.trim().is_empty()
+            );
+            assert!(
+                r.docs.bad.is_some() && r.docs.good.is_some(),
+                "{} needs bad and good examples",
+                r.code
+            );
             assert!(!r.docs.references.is_empty(), "{} needs references", r.code);
             assert!(r.check.is_some() != r.assert.is_some());
             assert!(!r.tests.is_empty(), "{} needs tests", r.code);
             if r.category != "tool" {
-                assert!(r.tests.iter().any(|t| t.expect > 0), "{} needs a positive test", r.code);
-                assert!(r.tests.iter().any(|t| t.expect == 0), "{} needs a negative test", r.code);
+                assert!(
+                    r.tests.iter().any(|t| t.expect > 0),
+                    "{} needs a positive test",
+                    r.code
+                );
+                assert!(
+                    r.tests.iter().any(|t| t.expect == 0),
+                    "{} needs a negative test",
+                    r.code
+                );
             }
         }
     }
@@ -1222,7 +1634,10 @@ mod tests {
         assert_eq!(reg.get("egress-not-enforced").unwrap().code, "NET001");
         assert!(reg.get("Egress-Not-Enforced").is_none());
         assert!(reg.get("NET999").is_none());
-        assert_eq!(doc_url("NET001"), "https://github.com/policy-lint/policy-lint/blob/main/docs/rules.md#net001");
+        assert_eq!(
+            doc_url("NET001"),
+            "https://github.com/policy-lint/policy-lint/blob/main/docs/rules.md#net001"
+        );
     }
 
     #[test]
@@ -1234,27 +1649,58 @@ mod tests {
                     assert!(reg.table(t).is_some(), "{}.{k}: table {t}", r.code);
                 }
                 let resolved = reg.param(&r.code, k).unwrap();
-                assert!(table_refs(&resolved).is_empty(), "{}.{k} unresolved", r.code);
+                assert!(
+                    table_refs(&resolved).is_empty(),
+                    "{}.{k} unresolved",
+                    r.code
+                );
             }
         }
-        assert_eq!(reg.param("REG002", "cmk_excluded_regions").unwrap(), serde_json::json!(["us-west-1"]));
+        assert_eq!(
+            reg.param("REG002", "cmk_excluded_regions").unwrap(),
+            serde_json::json!(["us-west-1"])
+        );
         let p = reg.param("KMS001", "principals").unwrap();
         assert_eq!(p["commercial"]["account_id"], "414351767826");
-        assert_eq!(reg.param("TF002", "resources").unwrap().as_array().unwrap().len(), 176);
-        assert_eq!(reg.param("TF002", "data_sources").unwrap().as_array().unwrap().len(), 190);
-        let mixed = reg.resolve(&serde_json::json!(["table:cmk-excluded-regions", "eu-west-3"]));
+        assert_eq!(
+            reg.param("TF002", "resources")
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            176
+        );
+        assert_eq!(
+            reg.param("TF002", "data_sources")
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            190
+        );
+        let mixed = reg.resolve(&serde_json::json!([
+            "table:cmk-excluded-regions",
+            "eu-west-3"
+        ]));
         assert_eq!(mixed, serde_json::json!(["us-west-1", "eu-west-3"]));
     }
 
     #[test]
     fn provider_tables_match_shared_lists() {
         let reg = builtin();
-        for (table, count) in [("databricks-provider-resources", 176), ("databricks-provider-data-sources", 190)] {
+        for (table, count) in [
+            ("databricks-provider-resources", 176),
+            ("databricks-provider-data-sources", 190),
+        ] {
             let vals = reg.table_data(table).unwrap().as_array().unwrap();
             assert_eq!(vals.len(), count, "{table}");
             let file = PathBuf::from(format!("/work/shared/data/{table}.txt"));
             if let Ok(text) = std::fs::read_to_string(&file) {
-                let names: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+                let names: Vec<&str> = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .collect();
                 let vals: Vec<&str> = vals.iter().map(|v| v.as_str().unwrap()).collect();
                 assert_eq!(vals, names, "{table}");
             }
@@ -1301,13 +1747,22 @@ values = ["eu-west-1"]
 
     #[test]
     fn user_rules_dir_loads() {
-        let dir = user_dir(&[("acme/ACME001.toml", USER_RULE), ("data/acme-regions.toml", USER_TABLE)]);
+        let dir = user_dir(&[
+            ("acme/ACME001.toml", USER_RULE),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
         let mut reg = builtin();
         reg.load_dir(dir.path()).unwrap_or_else(|e| panic!("{e}"));
         let r = reg.get("kms-deletion-window").unwrap();
         assert!(!r.builtin);
-        assert_eq!(r.assert.as_ref().unwrap().resource, vec!["aws_kms_key".to_string()]);
-        assert_eq!(reg.param("ACME001", "regions").unwrap(), serde_json::json!(["eu-west-1"]));
+        assert_eq!(
+            r.assert.as_ref().unwrap().resource,
+            vec!["aws_kms_key".to_string()]
+        );
+        assert_eq!(
+            reg.param("ACME001", "regions").unwrap(),
+            serde_json::json!(["eu-west-1"])
+        );
     }
 
     fn load_err(files: &[(&str, &str)]) -> RegistryError {
@@ -1319,12 +1774,37 @@ values = ["eu-west-1"]
     #[test]
     fn unknown_key_is_rejected_with_its_line() {
         let bad = USER_RULE.replace("severity = \"warning\"", "severty = \"warning\"");
-        let e = load_err(&[("ACME001.toml", &bad), ("data/acme-regions.toml", USER_TABLE)]);
-        let unknown = e.issues.iter().find(|i| i.kind == IssueKind::UnknownKey).expect("unknown key issue");
+        let e = load_err(&[
+            ("ACME001.toml", &bad),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
+        let unknown = e
+            .issues
+            .iter()
+            .find(|i| i.kind == IssueKind::UnknownKey)
+            .expect("unknown key issue");
         assert_eq!(unknown.line, Some(3));
-        assert!(unknown.message.contains("`severty` is not a known key"), "{}", unknown.message);
+        assert!(
+            unknown.message.contains("`severty` is not a known key"),
+            "{}",
+            unknown.message
+        );
         assert_eq!(unknown.help.as_deref(), Some("did you mean `severity`?"));
         assert!(e.to_string().contains("ACME001.toml:3: "), "{e}");
+        assert_eq!(
+            e.first().kind,
+            IssueKind::UnknownKey,
+            "the typo is the headline"
+        );
+        let e = load_err(&[("ACME001.toml", "code = \"ACME001\"\nname = \"x-y\"\n")]);
+        assert_eq!(e.issues.len(), 2, "{:?}", e.issues);
+        assert!(
+            e.issues[0]
+                .message
+                .starts_with("missing required keys `severity`, `category`, `summary`, `docs`"),
+            "{}",
+            e.issues[0].message
+        );
         use miette::Diagnostic;
         assert!(e.labels().unwrap().count() >= 1);
         assert!(e.source_code().is_some());
@@ -1333,63 +1813,107 @@ values = ["eu-west-1"]
     #[test]
     fn unknown_nested_key_is_rejected() {
         let bad = USER_RULE.replace("why = \"y\"", "whyy = \"y\"");
-        let e = load_err(&[("ACME001.toml", &bad), ("data/acme-regions.toml", USER_TABLE)]);
-        let i = e.issues.iter().find(|i| i.kind == IssueKind::UnknownKey).unwrap();
+        let e = load_err(&[
+            ("ACME001.toml", &bad),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
+        let i = e
+            .issues
+            .iter()
+            .find(|i| i.kind == IssueKind::UnknownKey)
+            .unwrap();
         assert_eq!(i.line, Some(19));
-        assert!(i.message.contains("`whyy` is not a known key of `docs`"), "{}", i.message);
+        assert!(
+            i.message.contains("`whyy` is not a known key of `docs`"),
+            "{}",
+            i.message
+        );
     }
 
     #[test]
     fn wrong_severity_is_rejected_with_its_line() {
         let bad = USER_RULE.replace("severity = \"warning\"", "severity = \"critical\"");
-        let e = load_err(&[("ACME001.toml", &bad), ("data/acme-regions.toml", USER_TABLE)]);
+        let e = load_err(&[
+            ("ACME001.toml", &bad),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
         assert_eq!(e.first().kind, IssueKind::InvalidValue);
         assert_eq!(e.line(), Some(3));
-        assert!(e.first().message.contains("error, warning, note"), "{}", e.first().message);
+        assert!(
+            e.first().message.contains("error, warning, note"),
+            "{}",
+            e.first().message
+        );
     }
 
     #[test]
     fn wrong_type_and_bad_code_are_rejected() {
         let bad = USER_RULE.replace("category = \"kms\"", "category = 3");
-        let e = load_err(&[("ACME001.toml", &bad), ("data/acme-regions.toml", USER_TABLE)]);
+        let e = load_err(&[
+            ("ACME001.toml", &bad),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
         assert_eq!(e.first().kind, IssueKind::WrongType);
         assert_eq!(e.line(), Some(4));
         let bad = USER_RULE.replace("ACME001", "acme1");
-        let e = load_err(&[("ACME001.toml", &bad), ("data/acme-regions.toml", USER_TABLE)]);
+        let e = load_err(&[
+            ("ACME001.toml", &bad),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
         assert_eq!(e.line(), Some(1));
     }
 
     #[test]
     fn syntax_error_has_a_line() {
         let bad = USER_RULE.replace("summary = \"Every", "summary = Every");
-        let e = load_err(&[("ACME001.toml", &bad), ("data/acme-regions.toml", USER_TABLE)]);
+        let e = load_err(&[
+            ("ACME001.toml", &bad),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
         assert_eq!(e.first().kind, IssueKind::Syntax);
         assert_eq!(e.line(), Some(5));
     }
 
     #[test]
     fn collisions_and_missing_tables_are_rejected() {
-        let e = load_err(&[("ACME001.toml", &USER_RULE.replace("ACME001", "NET001")), ("data/acme-regions.toml", USER_TABLE)]);
+        let e = load_err(&[
+            ("ACME001.toml", &USER_RULE.replace("ACME001", "NET001")),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
         assert_eq!(e.first().kind, IssueKind::Duplicate);
         assert_eq!(e.line(), Some(1));
-        let e = load_err(&[(
-            "ACME001.toml",
-            &USER_RULE.replace("kms-deletion-window", "egress-not-enforced"),
-        ), ("data/acme-regions.toml", USER_TABLE)]);
+        let e = load_err(&[
+            (
+                "ACME001.toml",
+                &USER_RULE.replace("kms-deletion-window", "egress-not-enforced"),
+            ),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
         assert_eq!(e.first().kind, IssueKind::Duplicate);
         assert_eq!(e.line(), Some(2));
         let e = load_err(&[("ACME001.toml", USER_RULE)]);
         assert_eq!(e.first().kind, IssueKind::UnknownTable);
         assert_eq!(e.line(), Some(15));
-        let e = load_err(&[("data/nesting.toml", &USER_TABLE.replace("acme-regions", "nesting"))]);
+        let e = load_err(&[(
+            "data/nesting.toml",
+            &USER_TABLE.replace("acme-regions", "nesting"),
+        )]);
         assert_eq!(e.first().kind, IssueKind::Duplicate);
     }
 
     #[test]
     fn check_and_assert_are_exclusive() {
         let bad = USER_RULE.replace("[assert]", "check = \"acme::x\"\n\n[assert]");
-        let e = load_err(&[("ACME001.toml", &bad), ("data/acme-regions.toml", USER_TABLE)]);
-        assert!(e.first().message.contains("exactly one of `check` or `assert`"), "{e}");
+        let e = load_err(&[
+            ("ACME001.toml", &bad),
+            ("data/acme-regions.toml", USER_TABLE),
+        ]);
+        assert!(
+            e.first()
+                .message
+                .contains("exactly one of `check` or `assert`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1397,12 +1921,16 @@ values = ["eu-west-1"]
         let reg = builtin();
         let not_net = |c: &str| !c.starts_with("NET");
         let t = render_table(&reg, &not_net);
-        assert!(t.lines().any(|l| l.starts_with("NET007 ") && l.contains("workspace-without-network-policy")));
+        assert!(t
+            .lines()
+            .any(|l| l.starts_with("NET007 ") && l.contains("workspace-without-network-policy")));
         assert!(t.contains("(not implemented yet)"));
         assert!(t.contains("warning (error in production)"));
         let j: Value = serde_json::from_str(&render_json(&reg, &not_net)).unwrap();
         assert_eq!(j.as_array().unwrap().len(), 34);
-        assert_eq!(j[0]["implemented"], true);
+        assert_eq!(j[0]["code"], "NET001");
+        assert_eq!(j[0]["implemented"], false);
+        assert_eq!(j[9]["implemented"], true);
         let m = render_markdown(&reg, &|_| true);
         assert_eq!(m.lines().count(), 36);
         let e = render_explain(reg.get("REG002").unwrap(), false);
