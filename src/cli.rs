@@ -148,7 +148,13 @@ pub fn check(req: CheckRequest) -> u8 {
     let start = req
         .paths
         .first()
-        .map(|p| if p.is_absolute() { p.clone() } else { cwd.join(p) })
+        .map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                cwd.join(p)
+            }
+        })
         .unwrap_or(cwd.clone());
     let start_dir = if start.is_dir() {
         start.clone()
@@ -161,7 +167,9 @@ pub fn check(req: CheckRequest) -> u8 {
     };
     for code in req.select.iter().chain(&req.ignore) {
         if reg.get(code).is_none() {
-            eprintln!("error: `{code}` is not a policy-lint rule code or name (see `policy-lint rules`)");
+            eprintln!(
+                "error: `{code}` is not a policy-lint rule code or name (see `policy-lint rules`)"
+            );
             return 2;
         }
     }
@@ -231,7 +239,10 @@ pub fn check(req: CheckRequest) -> u8 {
             return 2;
         }
         if !req.quiet {
-            eprintln!("policy-lint: wrote a baseline of {n} findings to {}", path.display());
+            eprintln!(
+                "policy-lint: wrote a baseline of {n} findings to {}",
+                path.display()
+            );
         }
         return 0;
     }
@@ -248,7 +259,10 @@ pub fn check(req: CheckRequest) -> u8 {
         let base: Baseline = match serde_json::from_str(&text) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("error: baseline `{}` is not a policy-lint baseline: {e}", path.display());
+                eprintln!(
+                    "error: baseline `{}` is not a policy-lint baseline: {e}",
+                    path.display()
+                );
                 return 2;
             }
         };
@@ -295,7 +309,9 @@ pub fn check(req: CheckRequest) -> u8 {
         Color::Never => false,
         Color::Auto => {
             req.output.is_none()
-                && std::env::var_os("NO_COLOR").map(|v| v.is_empty()).unwrap_or(true)
+                && std::env::var_os("NO_COLOR")
+                    .map(|v| v.is_empty())
+                    .unwrap_or(true)
                 && std::io::stdout().is_terminal()
         }
     };
@@ -336,7 +352,11 @@ pub fn check(req: CheckRequest) -> u8 {
         FailOn::Never => None,
     };
     let failing = threshold
-        .map(|t| findings.iter().any(|f| f.suppression.is_none() && f.severity >= t))
+        .map(|t| {
+            findings
+                .iter()
+                .any(|f| f.suppression.is_none() && f.severity >= t)
+        })
         .unwrap_or(false);
     u8::from(failing)
 }
@@ -365,14 +385,18 @@ pub fn explain(rule: &str, config: Option<PathBuf>) -> u8 {
     };
     match reg.get(rule) {
         Some(r) => {
-            print!("{}", registry::render_explain(r, engine::is_implemented(&reg, &r.code)));
+            print!(
+                "{}",
+                registry::render_explain(r, engine::is_implemented(&reg, &r.code))
+            );
             0
         }
         None => {
             let near = crate::checks::nearest(rule, reg.rules.iter().map(|r| r.name.as_str()));
             eprintln!(
                 "error: no rule `{rule}`{}; `policy-lint rules` lists them all",
-                near.map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default()
+                near.map(|n| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default()
             );
             2
         }

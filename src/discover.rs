@@ -94,8 +94,8 @@ pub struct Found {
 pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<Found>, String> {
     let mut out: Vec<Found> = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p)
-            .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+        let meta =
+            std::fs::metadata(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
         if meta.is_file() {
             if let Some(kind) = FileKind::of(p) {
                 if let Ok(c) = std::fs::canonicalize(p) {
@@ -119,7 +119,10 @@ pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<F
             .filter_entry(|e| {
                 let name = e.file_name().to_str().unwrap_or("");
                 !(e.file_type().map(|t| t.is_dir()).unwrap_or(false)
-                    && matches!(name, ".terraform" | ".git" | "node_modules" | ".terragrunt-cache"))
+                    && matches!(
+                        name,
+                        ".terraform" | ".git" | "node_modules" | ".terragrunt-cache"
+                    ))
             })
             .build();
         for entry in walker.flatten() {

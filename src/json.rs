@@ -122,7 +122,9 @@ impl Parser<'_> {
                     return Ok(Value::new(Kind::Unknown(u), (self.origin)(start..end)));
                 }
                 let ch = self.text[self.pos..].chars().next().unwrap_or('?');
-                Err(self.err(&format!("unexpected character `{ch}`; expected a JSON value")))
+                Err(self.err(&format!(
+                    "unexpected character `{ch}`; expected a JSON value"
+                )))
             }
         }
     }
@@ -349,7 +351,10 @@ impl Parser<'_> {
             }
         }
         self.depth -= 1;
-        Ok(Value::new(Kind::List(items), (self.origin)(start..self.pos)))
+        Ok(Value::new(
+            Kind::List(items),
+            (self.origin)(start..self.pos),
+        ))
     }
 
     fn object(&mut self) -> Result<Value, JsonError> {
@@ -396,7 +401,10 @@ impl Parser<'_> {
             }
         }
         self.depth -= 1;
-        Ok(Value::new(Kind::Object(map), (self.origin)(start..self.pos)))
+        Ok(Value::new(
+            Kind::Object(map),
+            (self.origin)(start..self.pos),
+        ))
     }
 }
 
@@ -444,7 +452,10 @@ mod tests {
     #[test]
     fn placeholders_become_partial_strings() {
         let u = Arc::new(Unknown::new(crate::value::Reason::Other("x".into())));
-        let text = format!("{{\"p\": \"arn:{}0{}:iam\"}}", PLACEHOLDER_START, PLACEHOLDER_END);
+        let text = format!(
+            "{{\"p\": \"arn:{}0{}:iam\"}}",
+            PLACEHOLDER_START, PLACEHOLDER_END
+        );
         let v = parse(&text, &|_| Origin::none(), &[u]).unwrap();
         let frags = v.get("p").unwrap().known_fragments().unwrap();
         assert_eq!(frags, vec!["arn:".to_string(), ":iam".to_string()]);

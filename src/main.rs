@@ -108,7 +108,15 @@ fn main() -> ExitCode {
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let sub = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
     let known = [
-        "check", "baseline", "rules", "explain", "help", "-h", "--help", "-V", "--version",
+        "check",
+        "baseline",
+        "rules",
+        "explain",
+        "help",
+        "-h",
+        "--help",
+        "-V",
+        "--version",
     ];
     match sub.as_deref() {
         Some(s) if known.contains(&s) => {}
@@ -151,7 +159,11 @@ fn to_req(a: CheckArgs, baseline_out: Option<PathBuf>) -> cli::CheckRequest {
     cli::CheckRequest {
         paths: a.paths,
         format: a.format,
-        output: if baseline_out.is_some() { None } else { a.output },
+        output: if baseline_out.is_some() {
+            None
+        } else {
+            a.output
+        },
         config: a.config,
         environment: a.environment,
         vars: a.vars,

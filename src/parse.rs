@@ -47,7 +47,12 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, (usize, String)> {
 }
 
 /// A SYN001 finding at a byte offset.
-pub fn syntax_finding(sources: &SourceMap, file: FileId, offset: usize, message: String) -> Finding {
+pub fn syntax_finding(
+    sources: &SourceMap,
+    file: FileId,
+    offset: usize,
+    message: String,
+) -> Finding {
     let f = sources.get(file);
     let offset = offset.min(f.text.len());
     // Highlight one character (or nothing at end of file).

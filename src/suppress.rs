@@ -71,13 +71,17 @@ pub fn scan_hcl(file: &SourceFile, body: &Body) -> Vec<Suppression> {
             let mut next = offset;
             for l in text[offset..].split_inclusive('\n') {
                 let t = l.trim_start();
-                if t.is_empty() || t.starts_with('#') || t.starts_with("//") || t.starts_with("/*") {
+                if t.is_empty() || t.starts_with('#') || t.starts_with("//") || t.starts_with("/*")
+                {
                     next += l.len();
                     continue;
                 }
                 break;
             }
-            let next_line_end = text[next..].find('\n').map(|i| next + i).unwrap_or(text.len());
+            let next_line_end = text[next..]
+                .find('\n')
+                .map(|i| next + i)
+                .unwrap_or(text.len());
             items
                 .iter()
                 .filter(|r| r.start >= next && r.start <= next_line_end)
@@ -140,7 +144,8 @@ fn parse_directive(rest: &str) -> Suppression {
                     }
                     None => {
                         s.reason = Some(r2.to_string());
-                        s.problems.push("the reason's closing quote is missing".into());
+                        s.problems
+                            .push("the reason's closing quote is missing".into());
                         tail = "";
                     }
                 }
@@ -154,9 +159,9 @@ fn parse_directive(rest: &str) -> Suppression {
             let d = r[..end].trim_matches('"');
             match parse_date(d) {
                 Some(date) => s.expires = Some(date),
-                None => s
-                    .problems
-                    .push(format!("`expires={d}` is not a date of the form YYYY-MM-DD")),
+                None => s.problems.push(format!(
+                    "`expires={d}` is not a date of the form YYYY-MM-DD"
+                )),
             }
             tail = r[end..].trim_start();
         } else {
@@ -166,7 +171,11 @@ fn parse_directive(rest: &str) -> Suppression {
             tail = tail[end..].trim_start();
         }
     }
-    if s.reason.as_deref().map(|r| r.trim().is_empty()).unwrap_or(false) {
+    if s.reason
+        .as_deref()
+        .map(|r| r.trim().is_empty())
+        .unwrap_or(false)
+    {
         s.reason = None;
     }
     s
@@ -214,9 +223,14 @@ mod tests {
 
     #[test]
     fn parses_codes_reason_and_expiry() {
-        let s = parse_directive(r#"NET002,KMS006 reason="accepted by security, ticket SEC-1" expires=2027-01-31"#);
+        let s = parse_directive(
+            r#"NET002,KMS006 reason="accepted by security, ticket SEC-1" expires=2027-01-31"#,
+        );
         assert_eq!(s.codes, vec!["NET002", "KMS006"]);
-        assert_eq!(s.reason.as_deref(), Some("accepted by security, ticket SEC-1"));
+        assert_eq!(
+            s.reason.as_deref(),
+            Some("accepted by security, ticket SEC-1")
+        );
         assert_eq!(s.expires, Some((2027, 1, 31)));
         assert!(s.problems.is_empty());
     }

@@ -344,12 +344,22 @@ impl Value {
         for (i, k) in keys.iter().enumerate() {
             match &cur.kind {
                 Kind::Unknown(_) => return PathResult::Unknown(cur),
-                Kind::Null => return PathResult::Absent { parent: cur, depth: i },
+                Kind::Null => {
+                    return PathResult::Absent {
+                        parent: cur,
+                        depth: i,
+                    }
+                }
                 _ => {}
             }
             match cur.get(k) {
                 Some(v) => cur = v,
-                None => return PathResult::Absent { parent: cur, depth: i },
+                None => {
+                    return PathResult::Absent {
+                        parent: cur,
+                        depth: i,
+                    }
+                }
             }
         }
         match &cur.kind {
@@ -428,7 +438,9 @@ impl Value {
             Kind::Bool(b) => serde_json::Value::Bool(*b),
             Kind::Number(n) => number_to_json(*n),
             Kind::String(s) => serde_json::Value::String(s.clone()),
-            Kind::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Kind::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
             Kind::Object(map) => serde_json::Value::Object(
                 map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
             ),
@@ -460,7 +472,10 @@ impl Value {
 pub enum PathResult<'a> {
     Found(&'a Value),
     /// The attribute (or one on the way) is not set; `parent` is the last value reached.
-    Absent { parent: &'a Value, depth: usize },
+    Absent {
+        parent: &'a Value,
+        depth: usize,
+    },
     /// An unknown value was met on the way (or is the result).
     Unknown(&'a Value),
 }
@@ -502,7 +517,10 @@ mod tests {
             PathResult::Found(x) => assert_eq!(x.as_str(), Some("arn")),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(v.path(&["nope"]), PathResult::Absent { depth: 0, .. }));
+        assert!(matches!(
+            v.path(&["nope"]),
+            PathResult::Absent { depth: 0, .. }
+        ));
     }
 
     #[test]

@@ -14,7 +14,10 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
     }
 }
 
-fn eval_with(files: &[(&str, &str)], opts: EvalOptions) -> (Unit, std::sync::Arc<policy_lint::source::SourceMap>) {
+fn eval_with(
+    files: &[(&str, &str)],
+    opts: EvalOptions,
+) -> (Unit, std::sync::Arc<policy_lint::source::SourceMap>) {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), files);
     let root = std::fs::canonicalize(dir.path()).unwrap();
@@ -33,8 +36,17 @@ fn attr<'a>(u: &'a Unit, address: &str, name: &str) -> &'a Value {
         .resources
         .iter()
         .find(|r| r.full_address() == address)
-        .unwrap_or_else(|| panic!("no {address} in {:?}", u.resources.iter().map(|r| r.full_address()).collect::<Vec<_>>()));
-    r.attr(name).unwrap_or_else(|| panic!("no {name} in {address}: {:?}", r.body))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {address} in {:?}",
+                u.resources
+                    .iter()
+                    .map(|r| r.full_address())
+                    .collect::<Vec<_>>()
+            )
+        });
+    r.attr(name)
+        .unwrap_or_else(|| panic!("no {name} in {address}: {:?}", r.body))
 }
 
 fn s(v: &Value) -> &str {
@@ -100,14 +112,20 @@ fn tfvars_precedence_and_tf_var() {
 
 #[test]
 fn unset_variable_is_unknown_naming_it() {
-    let u = eval(&[("main.tf", "variable \"acct\" {}\nresource \"x\" \"y\" { p = \"arn:aws:iam::${var.acct}:root\" }\n")]);
+    let u = eval(&[(
+        "main.tf",
+        "variable \"acct\" {}\nresource \"x\" \"y\" { p = \"arn:aws:iam::${var.acct}:root\" }\n",
+    )]);
     let p = attr(&u, "x.y", "p");
     match &p.kind {
         Kind::Partial(_) => {}
         other => panic!("expected a partial string, got {other:?}"),
     }
     let frags = p.known_fragments().unwrap();
-    assert_eq!(frags, vec!["arn:aws:iam::".to_string(), ":root".to_string()]);
+    assert_eq!(
+        frags,
+        vec!["arn:aws:iam::".to_string(), ":root".to_string()]
+    );
     let u0 = p.first_unknown().unwrap();
     assert!(matches!(&u0.reason, Reason::Variable { name } if name == "acct"));
     assert!(u0.reason.to_string().contains("TF_VAR_acct"));
@@ -152,7 +170,10 @@ fn modules_pass_inputs_and_outputs() {
     assert_eq!(s(attr(&u, "x.y", "v")), "HELLO");
     let r = attr(&u, "x.y", "k").reference().expect("reference").clone();
     assert_eq!(r.address, "module.m.aws_kms_key.k");
-    assert!(u.resources.iter().any(|r| r.address == "module.m.aws_kms_key.k"));
+    assert!(u
+        .resources
+        .iter()
+        .any(|r| r.address == "module.m.aws_kms_key.k"));
 }
 
 #[test]
@@ -201,7 +222,9 @@ fn heredoc_json_points_into_the_tf_file() {
     );
     let pol = attr(&u, "aws_kms_key.k", "policy");
     let doc = u.decode_json(pol).expect("decodes");
-    let eff = doc.get("Statement").unwrap().as_list().unwrap()[0].get("Effect").unwrap();
+    let eff = doc.get("Statement").unwrap().as_list().unwrap()[0]
+        .get("Effect")
+        .unwrap();
     let loc = eff.loc().unwrap();
     let f = sources.get(loc.file);
     assert_eq!(f.line_col(loc.start).line, 4);
@@ -210,17 +233,27 @@ fn heredoc_json_points_into_the_tf_file() {
 
 #[test]
 fn cyclic_locals_terminate_with_eval001() {
-    let u = eval(&[("main.tf", "locals {\n  a = local.b\n  b = local.a\n}\nresource \"x\" \"y\" { v = local.a }\n")]);
+    let u = eval(&[(
+        "main.tf",
+        "locals {\n  a = local.b\n  b = local.a\n}\nresource \"x\" \"y\" { v = local.a }\n",
+    )]);
     assert!(!attr(&u, "x.y", "v").is_known());
     assert!(u.diags.iter().any(|d| d.code == "EVAL001"));
 }
 
 #[test]
 fn file_outside_the_tree_is_not_read() {
-    let u = eval(&[("main.tf", "resource \"x\" \"y\" { v = file(\"/etc/passwd\") }\n")]);
+    let u = eval(&[(
+        "main.tf",
+        "resource \"x\" \"y\" { v = file(\"/etc/passwd\") }\n",
+    )]);
     let v = attr(&u, "x.y", "v");
     let r = v.first_unknown().unwrap();
-    assert!(r.reason.to_string().contains("outside the scanned tree"), "{}", r.reason);
+    assert!(
+        r.reason.to_string().contains("outside the scanned tree"),
+        "{}",
+        r.reason
+    );
 }
 
 #[test]

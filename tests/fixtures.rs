@@ -36,7 +36,11 @@ fn cases() -> Vec<PathBuf> {
 fn expectations(dir: &Path) -> BTreeSet<(String, u32, String)> {
     let mut out = BTreeSet::new();
     for e in walk(dir) {
-        let rel = e.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = e
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let name = e.file_name().unwrap().to_string_lossy().to_string();
         if name.ends_with(".expect") {
             let target = rel.trim_end_matches(".expect").to_string();
@@ -46,11 +50,17 @@ fn expectations(dir: &Path) -> BTreeSet<(String, u32, String)> {
                     continue;
                 }
                 let (line, code) = l.split_once(' ').expect("LINE CODE");
-                out.insert((target.clone(), line.parse().unwrap(), code.trim().to_string()));
+                out.insert((
+                    target.clone(),
+                    line.parse().unwrap(),
+                    code.trim().to_string(),
+                ));
             }
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&e) else { continue };
+        let Ok(text) = std::fs::read_to_string(&e) else {
+            continue;
+        };
         for (i, line) in text.lines().enumerate() {
             for marker in ["# expect:", "// expect:"] {
                 if let Some(pos) = line.find(marker) {

@@ -62,7 +62,13 @@ fn embedded_rule_tests_pass() {
                     .iter()
                     .map(|f| {
                         let file = outcome.sources.get(f.loc.file);
-                        format!("{}:{} {} {}", file.display, file.line_col(f.loc.start).line, f.code, f.message)
+                        format!(
+                            "{}:{} {} {}",
+                            file.display,
+                            file.line_col(f.loc.start).line,
+                            f.code,
+                            f.message
+                        )
                     })
                     .collect();
                 failures.push(format!(
@@ -76,6 +82,14 @@ fn embedded_rule_tests_pass() {
             }
         }
     }
-    assert!(ran > 50, "the rule files carry their test cases ({ran} ran)");
-    assert!(failures.is_empty(), "{} of {ran} rule tests failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        ran > 50,
+        "the rule files carry their test cases ({ran} ran)"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} rule tests failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

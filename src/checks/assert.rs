@@ -60,9 +60,8 @@ fn json_of(v: &Value) -> Option<serde_json::Value> {
 fn eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     match (a, b) {
         (serde_json::Value::Number(x), serde_json::Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (serde_json::Value::String(x), serde_json::Value::Bool(y)) | (serde_json::Value::Bool(y), serde_json::Value::String(x)) => {
-            *x == y.to_string()
-        }
+        (serde_json::Value::String(x), serde_json::Value::Bool(y))
+        | (serde_json::Value::Bool(y), serde_json::Value::String(x)) => *x == y.to_string(),
         _ => a == b,
     }
 }
@@ -95,13 +94,25 @@ fn check_instance(ctx: &mut Ctx, code: &str, a: &Assert, r: &ResourceInstance) {
     if found.is_empty() {
         if a.absent == Some(Verdict::Fail) {
             let msg = a.absent_message.as_deref().unwrap_or(&a.message);
-            ctx.push(at_value(code, r, &a.attribute, None, render(msg, r, &a.attribute, "(not set)", &expected)));
+            ctx.push(at_value(
+                code,
+                r,
+                &a.attribute,
+                None,
+                render(msg, r, &a.attribute, "(not set)", &expected),
+            ));
         }
         return;
     }
     for v in found {
         if a.present == Some(Verdict::Fail) {
-            ctx.push(at_value(code, r, &a.attribute, Some(v), render(&a.message, r, &a.attribute, &show(v), &expected)));
+            ctx.push(at_value(
+                code,
+                r,
+                &a.attribute,
+                Some(v),
+                render(&a.message, r, &a.attribute, &show(v), &expected),
+            ));
             continue;
         }
         let Some(j) = json_of(v) else {
@@ -123,13 +134,23 @@ fn check_instance(ctx: &mut Ctx, code: &str, a: &Assert, r: &ResourceInstance) {
             ok &= !l.iter().any(|e| eq(&j, e));
         }
         if let Some(m) = &a.matches {
-            ok &= regex::Regex::new(m).map(|re| re.is_match(&s)).unwrap_or(false);
+            ok &= regex::Regex::new(m)
+                .map(|re| re.is_match(&s))
+                .unwrap_or(false);
         }
         if let Some(m) = &a.not_matches {
-            ok &= !regex::Regex::new(m).map(|re| re.is_match(&s)).unwrap_or(false);
+            ok &= !regex::Regex::new(m)
+                .map(|re| re.is_match(&s))
+                .unwrap_or(false);
         }
         if !ok {
-            ctx.push(at_value(code, r, &a.attribute, Some(v), render(&a.message, r, &a.attribute, &show(v), &expected)));
+            ctx.push(at_value(
+                code,
+                r,
+                &a.attribute,
+                Some(v),
+                render(&a.message, r, &a.attribute, &show(v), &expected),
+            ));
         }
     }
 }

@@ -27,7 +27,9 @@ pub fn keys_of<'a>(unit: &'a Unit, v: &Value) -> Vec<&'a ResourceInstance> {
             "aws_kms_alias" => {
                 if let Some(t) = i.attr("target_key_id") {
                     if let Some(r2) = t.reference() {
-                        out.extend(unit.resolve(r2).filter(|k| k.rtype == "aws_kms_key" || k.rtype == "aws_kms_replica_key"));
+                        out.extend(unit.resolve(r2).filter(|k| {
+                            k.rtype == "aws_kms_key" || k.rtype == "aws_kms_replica_key"
+                        }));
                     }
                 }
             }
@@ -51,7 +53,12 @@ pub fn arn_region(v: &Value) -> Option<String> {
 fn use_cases(c: &ResourceInstance) -> Option<Vec<String>> {
     let v = c.attr("use_cases")?;
     let items = v.as_list()?;
-    Some(items.iter().filter_map(|i| i.as_str().map(str::to_string)).collect())
+    Some(
+        items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+    )
 }
 
 pub fn check(ctx: &mut Ctx) {
@@ -162,7 +169,9 @@ pub fn check(ctx: &mut Ctx) {
                 }
             }
         }
-        let storage = w.attr("storage_customer_managed_key_id").filter(|v| !v.is_null());
+        let storage = w
+            .attr("storage_customer_managed_key_id")
+            .filter(|v| !v.is_null());
         let managed = w
             .attr("managed_services_customer_managed_key_id")
             .filter(|v| !v.is_null())
@@ -190,7 +199,8 @@ pub fn check(ctx: &mut Ctx) {
         }
         // REG002
         if let Some(r) = &region {
-            if excluded.contains(r) && (storage.is_some() || managed.is_some()) && ctx.on("REG002") {
+            if excluded.contains(r) && (storage.is_some() || managed.is_some()) && ctx.on("REG002")
+            {
                 let v = storage.or(managed);
                 ctx.push(
                     at_value("REG002", w, "aws_region", region_v, format!(
@@ -206,7 +216,11 @@ pub fn check(ctx: &mut Ctx) {
         // CMK002 and CMK001 through the key configurations.
         for (attr, needed, v) in [
             ("storage_customer_managed_key_id", "STORAGE", storage),
-            ("managed_services_customer_managed_key_id", "MANAGED_SERVICES", managed),
+            (
+                "managed_services_customer_managed_key_id",
+                "MANAGED_SERVICES",
+                managed,
+            ),
         ] {
             let Some(v) = v else { continue };
             let Some(c) = keyconf_of(unit, v) else {
@@ -260,7 +274,9 @@ pub fn check(ctx: &mut Ctx) {
                         // the AWS provider's, which policy-lint does not know.
                         ctx.push(unresolved("CMK001", c, "aws_key_info.key_arn", arn));
                     }
-                    (None, _) if !rv.is_known() => ctx.push(unresolved("CMK001", w, "aws_region", rv)),
+                    (None, _) if !rv.is_known() => {
+                        ctx.push(unresolved("CMK001", w, "aws_region", rv))
+                    }
                     _ => {}
                 }
             }

@@ -53,7 +53,9 @@ pub fn check_unit(
     if !IMPLEMENTED.iter().any(|c| ctx.on(c)) {
         return;
     }
-    let Some(data) = kms_data(registry) else { return };
+    let Some(data) = kms_data(registry) else {
+        return;
+    };
     let params = kms_params(ctx.params);
     let unit = ctx.unit;
     // Keys used by Databricks key configurations, with their use cases.
@@ -66,7 +68,11 @@ pub fn check_unit(
         let ucs: Vec<String> = c
             .attr("use_cases")
             .and_then(|v| v.as_list())
-            .map(|l| l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         for k in keys_of(unit, arn) {
             let e = cmk.entry(key_id(k)).or_default();
@@ -82,7 +88,10 @@ pub fn check_unit(
     let mut separate: BTreeMap<String, &ResourceInstance> = BTreeMap::new();
     let mut orphan_policies: Vec<&ResourceInstance> = Vec::new();
     for p in unit.of_type("aws_kms_key_policy") {
-        let keys = p.attr("key_id").map(|v| keys_of(unit, v)).unwrap_or_default();
+        let keys = p
+            .attr("key_id")
+            .map(|v| keys_of(unit, v))
+            .unwrap_or_default();
         if keys.is_empty() {
             orphan_policies.push(p);
         }
@@ -133,7 +142,9 @@ pub fn check_unit(
         }
     }
     for p in orphan_policies {
-        let Some(v) = p.attr("policy").filter(|v| !v.is_null()) else { continue };
+        let Some(v) = p.attr("policy").filter(|v| !v.is_null()) else {
+            continue;
+        };
         if let Some((d, double)) = decode(ctx, p, v, &mut out) {
             let mut target = PolicyTarget::new(v.loc().unwrap_or(p.loc));
             target.address = Some(p.full_address());
@@ -176,7 +187,11 @@ fn decode(
             if matches!(doc.kind, Kind::String(_) | Kind::Partial(_)) {
                 // jsonencode(data.x.json): a JSON string holding JSON.
                 let inner = ctx.unit.decode_json(&doc).unwrap_or(doc.clone());
-                let inner = if matches!(inner.kind, Kind::Object(_)) { inner } else { doc };
+                let inner = if matches!(inner.kind, Kind::Object(_)) {
+                    inner
+                } else {
+                    doc
+                };
                 return Some((inner, true));
             }
             Some((doc, false))
@@ -231,7 +246,9 @@ fn resource_checks(ctx: &Ctx, k: &ResourceInstance, out: &mut Vec<Finding>) {
             ("key_spec", "SYMMETRIC_DEFAULT"),
             ("key_usage", "ENCRYPT_DECRYPT"),
         ] {
-            let Some(v) = k.attr(attr).filter(|v| !v.is_null()) else { continue };
+            let Some(v) = k.attr(attr).filter(|v| !v.is_null()) else {
+                continue;
+            };
             match v.as_str() {
                 Some(s) if s == want => {}
                 Some(s) => wrong.push((attr, want, s.to_string(), v)),
@@ -275,7 +292,9 @@ fn arn_placeholders(ctx: &Ctx, data: &KmsData, out: &mut Vec<Finding>) {
     }
     for c in ctx.unit.of_type(KEYCONF) {
         for attr in ["key_arn", "key_alias"] {
-            let PathResult::Found(v) = c.body.path(&["aws_key_info", attr]) else { continue };
+            let PathResult::Found(v) = c.body.path(&["aws_key_info", attr]) else {
+                continue;
+            };
             let text = match v.as_str() {
                 Some(s) => s.to_string(),
                 None => v.known_fragments().map(|f| f.join("")).unwrap_or_default(),
@@ -306,7 +325,8 @@ pub fn check_standalone(
     let Some(data) = kms_data(registry) else {
         return vec![];
     };
-    let params_fn = |code: &str, key: &str| crate::engine::stamp::param(registry, config, code, key);
+    let params_fn =
+        |code: &str, key: &str| crate::engine::stamp::param(registry, config, code, key);
     let params = kms_params(&params_fn);
     let rel = crate::source::display_path(&sources.get(id).path, base);
     let mut target = PolicyTarget::new(Location::new(id, 0..0));

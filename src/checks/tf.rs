@@ -133,18 +133,28 @@ fn syntax(ctx: &mut Ctx) {
             if kind != "resource" && kind != "data" {
                 continue;
             }
-            let Some(label) = b.labels.first() else { continue };
+            let Some(label) = b.labels.first() else {
+                continue;
+            };
             let rtype = label.as_str();
             let loc = Location::new(f.file, label.span().unwrap_or(0..0));
             if ctx.on("TF002") && rtype.starts_with("databricks_") && !resources.is_empty() {
-                let known = if kind == "resource" { &resources } else { &data_sources };
+                let known = if kind == "resource" {
+                    &resources
+                } else {
+                    &data_sources
+                };
                 if !known.iter().any(|k| k == rtype) {
                     let suggestion = renames
                         .iter()
                         .find(|(k, _)| k == rtype)
                         .map(|(_, v)| v.clone())
                         .or_else(|| nearest_type(rtype, known));
-                    let what = if kind == "resource" { "resource" } else { "data source" };
+                    let what = if kind == "resource" {
+                        "resource"
+                    } else {
+                        "data source"
+                    };
                     let mut fd = Finding::new(
                         "TF002",
                         loc,
@@ -164,7 +174,11 @@ fn syntax(ctx: &mut Ctx) {
                         entry
                             .get(k)
                             .and_then(|v| v.as_array())
-                            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|x| x.as_str().map(str::to_string))
+                                    .collect()
+                            })
                             .unwrap_or_default()
                     };
                     let attrs = list("attributes");
@@ -205,7 +219,11 @@ fn nesting_walk(
             if name == "dynamic" || name == "lifecycle" {
                 continue;
             }
-            let p = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
+            let p = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}.{name}")
+            };
             if attrs.contains(&p) {
                 let loc = Location::new(file, b.ident.span().unwrap_or(0..0));
                 ctx.push(
@@ -223,7 +241,11 @@ fn nesting_walk(
             nesting_walk(ctx, file, rtype, &b.body, &p, attrs, blocks);
         } else if let Some(a) = s.as_attribute() {
             let name = a.key.as_str();
-            let p = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
+            let p = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}.{name}")
+            };
             if blocks.contains(&p) {
                 let loc = Location::new(file, a.key.span().unwrap_or(0..0));
                 ctx.push(
@@ -241,4 +263,3 @@ fn nesting_walk(
         }
     }
 }
-

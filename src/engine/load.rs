@@ -135,7 +135,8 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
             }
             (Parsed::Failed(fd), _) => syntax.push(fd.clone()),
             (Parsed::Json(v), FileKind::Json) => {
-                let is_policy = matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
+                let is_policy =
+                    matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
                 if is_policy {
                     if let Some(id) = id {
                         policies.push((id, v.clone()));

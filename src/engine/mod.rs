@@ -60,8 +60,8 @@ pub fn git_root(start: &Path) -> Option<PathBuf> {
 /// its check exists).
 pub const IMPLEMENTED: &[&str] = &[
     "SYN001", "EVAL001", "SUP001", "SUP002", "SUP003", "NET001", "NET002", "NET003", "NET004",
-    "NET005", "NET006", "NET007", "NET008", "NET009", "TF001", "TF002", "TF003", "CMK001", "CMK002",
-    "CMK003", "REG001", "REG002", "REG003",
+    "NET005", "NET006", "NET007", "NET008", "NET009", "TF001", "TF002", "TF003", "CMK001",
+    "CMK002", "CMK003", "REG001", "REG002", "REG003",
 ];
 
 pub fn is_implemented(registry: &Registry, code: &str) -> bool {
@@ -82,7 +82,13 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
     } else {
         opts.paths
             .iter()
-            .map(|p| if p.is_absolute() { p.clone() } else { opts.cwd.join(p) })
+            .map(|p| {
+                if p.is_absolute() {
+                    p.clone()
+                } else {
+                    opts.cwd.join(p)
+                }
+            })
             .collect()
     };
     for p in &paths {
@@ -90,11 +96,15 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             return Err(format!("`{}` does not exist", p.display()));
         }
     }
-    let first = std::fs::canonicalize(&paths[0]).map_err(|e| format!("`{}`: {e}", paths[0].display()))?;
+    let first =
+        std::fs::canonicalize(&paths[0]).map_err(|e| format!("`{}`: {e}", paths[0].display()))?;
     let first_dir = if first.is_dir() {
         first.clone()
     } else {
-        first.parent().map(Path::to_path_buf).unwrap_or(first.clone())
+        first
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(first.clone())
     };
     let repo_root = git_root(&first_dir).unwrap_or(first_dir.clone());
     let base = config
@@ -109,7 +119,11 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
     let mut roots = vec![repo_root.clone()];
     for p in &paths {
         if let Ok(c) = std::fs::canonicalize(p) {
-            let d = if c.is_dir() { c } else { c.parent().map(Path::to_path_buf).unwrap_or(c) };
+            let d = if c.is_dir() {
+                c
+            } else {
+                c.parent().map(Path::to_path_buf).unwrap_or(c)
+            };
             if !roots.iter().any(|r| d.starts_with(r)) {
                 roots.push(d);
             }
@@ -129,7 +143,13 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         eval_opts.var_files = eval_opts
             .var_files
             .iter()
-            .map(|p| if p.is_absolute() { p.clone() } else { cwd.join(p) })
+            .map(|p| {
+                if p.is_absolute() {
+                    p.clone()
+                } else {
+                    cwd.join(p)
+                }
+            })
             .collect();
         let per_unit: Vec<Vec<Finding>> = loaded
             .units
@@ -160,7 +180,15 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             .policies
             .par_iter()
             .flat_map_iter(|(id, doc)| {
-                checks::kms_link::check_standalone(*id, doc, registry, config, &loaded.sources, &base, &enabled)
+                checks::kms_link::check_standalone(
+                    *id,
+                    doc,
+                    registry,
+                    config,
+                    &loaded.sources,
+                    &base,
+                    &enabled,
+                )
             })
             .collect();
         findings.extend(policy_findings);

@@ -37,7 +37,12 @@ pub fn enabled(registry: &Registry, config: &Config, opts: &Options, code: &str)
 }
 
 /// A rule parameter: `[rules.CODE]` in config, else the rule's default (tables resolved).
-pub fn param(registry: &Registry, config: &Config, code: &str, key: &str) -> Option<serde_json::Value> {
+pub fn param(
+    registry: &Registry,
+    config: &Config,
+    code: &str,
+    key: &str,
+) -> Option<serde_json::Value> {
     let (_, params) = config.rule_setting(code, "\u{0}no-file\u{0}");
     if let Some(v) = params.get(key) {
         return Some(registry.resolve(v));
@@ -48,8 +53,10 @@ pub fn param(registry: &Registry, config: &Config, code: &str, key: &str) -> Opt
 /// The rule whose check produced an EVAL001 (its message starts with the code).
 fn eval_origin(f: &Finding) -> Option<&str> {
     let c = f.message.split_whitespace().next()?;
-    (c.len() == 6 && c.chars().take(3).all(|x| x.is_ascii_uppercase()) && c[3..].chars().all(|x| x.is_ascii_digit()))
-        .then_some(c)
+    (c.len() == 6
+        && c.chars().take(3).all(|x| x.is_ascii_uppercase())
+        && c[3..].chars().all(|x| x.is_ascii_digit()))
+    .then_some(c)
 }
 
 fn rel(loaded: &Loaded, loc: Location, base: &Path) -> String {
@@ -116,12 +123,17 @@ pub fn stamp(
         f.doc_url = crate::registry::doc_url(&rule.code);
         let default = rule.severity_in(&env);
         // A check may lower the severity of one case (a duplicate destination is a warning).
-        let mut sev = if f.severity < Severity::Error { f.severity.min(default) } else { default };
+        let mut sev = if f.severity < Severity::Error {
+            f.severity.min(default)
+        } else {
+            default
+        };
         let (level, _) = config.rule_setting(&f.code, &rel_path);
         let mut external: Option<String> = None;
         match level {
             Some(Level::Off) => {
-                external = Some("turned off for this file by [[overrides]] in policy-lint.toml".into());
+                external =
+                    Some("turned off for this file by [[overrides]] in policy-lint.toml".into());
             }
             Some(Level::On(s)) => sev = s,
             None => {}
@@ -151,15 +163,17 @@ pub fn stamp(
             );
             for (s, used) in sups.iter_mut() {
                 let covers = places.iter().any(|p| {
-                    p.file == s.loc.file && (p.start as usize) >= s.covers.start && (p.start as usize) < s.covers.end.max(s.covers.start + 1)
+                    p.file == s.loc.file
+                        && (p.start as usize) >= s.covers.start
+                        && (p.start as usize) < s.covers.end.max(s.covers.start + 1)
                 });
                 if !covers {
                     continue;
                 }
-                let names_code = s
-                    .codes
-                    .iter()
-                    .any(|c| c.eq_ignore_ascii_case(&f.code) || code_of(registry, c).as_deref() == Some(f.code.as_str()));
+                let names_code = s.codes.iter().any(|c| {
+                    c.eq_ignore_ascii_case(&f.code)
+                        || code_of(registry, c).as_deref() == Some(f.code.as_str())
+                });
                 if !names_code {
                     continue;
                 }
@@ -176,7 +190,8 @@ pub fn stamp(
                 }
                 if let Some(max) = config.max_expiry_days {
                     match s.expires {
-                        Some((y, m, d)) if suppress::days_from_civil(y, m, d) - today <= max as i64 => {}
+                        Some((y, m, d))
+                            if suppress::days_from_civil(y, m, d) - today <= max as i64 => {}
                         _ => continue,
                     }
                 }
@@ -246,9 +261,16 @@ pub fn stamp(
             }
         }
         for p in &s.problems {
-            extra.push(Finding::new("SUP003", s.loc, format!("this suppression is malformed: {p}")).with_help(
-                "write `# policy-lint:ignore CODE[,CODE] reason=\"...\" [expires=YYYY-MM-DD]`",
-            ));
+            extra.push(
+                Finding::new(
+                    "SUP003",
+                    s.loc,
+                    format!("this suppression is malformed: {p}"),
+                )
+                .with_help(
+                    "write `# policy-lint:ignore CODE[,CODE] reason=\"...\" [expires=YYYY-MM-DD]`",
+                ),
+            );
         }
         if !unknown_codes.is_empty() {
             extra.push(Finding::new(
@@ -270,11 +292,14 @@ pub fn stamp(
                 ),
             ));
         } else if s.codes.is_empty() {
-            extra.push(Finding::new(
-                "SUP003",
-                s.loc,
-                "this suppression names no rule code, so it suppresses nothing",
-            ).with_help("name the codes: `# policy-lint:ignore NET002 reason=\"...\"`"));
+            extra.push(
+                Finding::new(
+                    "SUP003",
+                    s.loc,
+                    "this suppression names no rule code, so it suppresses nothing",
+                )
+                .with_help("name the codes: `# policy-lint:ignore NET002 reason=\"...\"`"),
+            );
         } else if !used && !expired {
             // Only meaningful when the named rules ran.
             let all_ran = s.codes.iter().all(|c| {
@@ -322,7 +347,9 @@ pub fn stamp(
     if !loaded.explicit.is_empty() {
         out.retain(|f| {
             loaded.explicit.contains(&f.loc.file)
-                || f.anchor.map(|a| loaded.explicit.contains(&a.file)).unwrap_or(false)
+                || f.anchor
+                    .map(|a| loaded.explicit.contains(&a.file))
+                    .unwrap_or(false)
         });
     }
     *findings = out;

@@ -78,7 +78,11 @@ impl<'a> Scope<'a> {
         s
     }
     fn lookup(&self, name: &str) -> Option<&Value> {
-        self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
     fn loc(&self, span: Option<std::ops::Range<usize>>) -> Location {
         span_loc(self.file, span)
@@ -220,7 +224,12 @@ impl TemplateOut {
 
 /// Splits a literal of a template into segments that map one-to-one onto the source text where
 /// the literal's lines can be found there (heredocs after dedent, strings without escapes).
-fn literal_segments(src: &str, span: std::ops::Range<usize>, lit: &str, file: FileId) -> Vec<(usize, usize, Location, bool)> {
+fn literal_segments(
+    src: &str,
+    span: std::ops::Range<usize>,
+    lit: &str,
+    file: FileId,
+) -> Vec<(usize, usize, Location, bool)> {
     let mut out = Vec::new();
     let Some(region) = src.get(span.clone()) else {
         out.push((0, lit.len(), Location::new(file, span), false));
@@ -269,7 +278,12 @@ impl<'l> super::module::Ev<'l> {
         r
     }
 
-    fn eval_inner(&self, expr: &Expression, scope: &Scope, loc: Location) -> Result<Value, EvalError> {
+    fn eval_inner(
+        &self,
+        expr: &Expression,
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
         Ok(match expr {
             Expression::Null(_) => Value::null().at(loc),
             Expression::Bool(b) => Value::bool(*b.value()).at(loc),
@@ -303,7 +317,10 @@ impl<'l> super::module::Ev<'l> {
                                 None => {
                                     return Err(EvalError::new(
                                         scope.loc(e.span()),
-                                        format!("object key must be a string, not {}", kv.type_name()),
+                                        format!(
+                                            "object key must be a string, not {}",
+                                            kv.type_name()
+                                        ),
                                     ))
                                 }
                             }
@@ -322,18 +339,16 @@ impl<'l> super::module::Ev<'l> {
                 match scope.lookup(name) {
                     Some(val) => val.clone(),
                     None => match name {
-                        "count" | "each" | "var" | "local" | "module" | "data" | "path" | "terraform" | "self" => {
+                        "count" | "each" | "var" | "local" | "module" | "data" | "path"
+                        | "terraform" | "self" => {
                             return Err(EvalError::new(
                                 loc,
-                                format!("`{name}` cannot be used on its own; it needs an attribute"),
+                                format!(
+                                    "`{name}` cannot be used on its own; it needs an attribute"
+                                ),
                             ))
                         }
-                        _ => {
-                            return Err(EvalError::new(
-                                loc,
-                                format!("unknown variable `{name}`"),
-                            ))
-                        }
+                        _ => return Err(EvalError::new(loc, format!("unknown variable `{name}`"))),
                     },
                 }
             }
@@ -407,7 +422,12 @@ impl<'l> super::module::Ev<'l> {
             let r = self.eval(&b.rhs_expr, scope)?;
             let rb = truthy(&r);
             return Ok(match (lb, rb) {
-                (Some(x), Some(y)) => Value::bool(if op == BinaryOperator::And { x && y } else { x || y }).at(loc),
+                (Some(x), Some(y)) => Value::bool(if op == BinaryOperator::And {
+                    x && y
+                } else {
+                    x || y
+                })
+                .at(loc),
                 (_, Some(false)) if op == BinaryOperator::And => Value::bool(false).at(loc),
                 (_, Some(true)) if op == BinaryOperator::Or => Value::bool(true).at(loc),
                 _ => {
@@ -425,13 +445,19 @@ impl<'l> super::module::Ev<'l> {
                 Some(eq) => Value::bool(if op == BinaryOperator::Eq { eq } else { !eq }).at(loc),
                 None => {
                     let u = l.first_unknown().or(r.first_unknown()).cloned();
-                    Value::unknown(u.unwrap_or(Unknown::new(Reason::Other("comparison of unknown values".into())))).at(loc)
+                    Value::unknown(u.unwrap_or(Unknown::new(Reason::Other(
+                        "comparison of unknown values".into(),
+                    ))))
+                    .at(loc)
                 }
             });
         }
         if !l.is_known() || !r.is_known() {
             let u = l.first_unknown().or(r.first_unknown()).cloned();
-            return Ok(Value::unknown(u.unwrap_or(Unknown::new(Reason::Other("unknown operand".into())))).at(loc));
+            return Ok(Value::unknown(
+                u.unwrap_or(Unknown::new(Reason::Other("unknown operand".into()))),
+            )
+            .at(loc));
         }
         let (Some(x), Some(y)) = (to_number(&l), to_number(&r)) else {
             return Err(EvalError::new(
@@ -487,16 +513,27 @@ impl<'l> super::module::Ev<'l> {
                 .map(|(k, v)| (Value::string(k.clone()), v.clone()))
                 .collect(),
             Kind::Unknown(u) => return Ok(Value::unknown((**u).clone()).at(loc)),
-            Kind::Null => return Err(EvalError::new(loc, "a for expression cannot iterate over null")),
+            Kind::Null => {
+                return Err(EvalError::new(
+                    loc,
+                    "a for expression cannot iterate over null",
+                ))
+            }
             _ => {
                 return Err(EvalError::new(
                     loc,
-                    format!("a for expression needs a list, set, map or object, not {}", coll.type_name()),
+                    format!(
+                        "a for expression needs a list, set, map or object, not {}",
+                        coll.type_name()
+                    ),
                 ))
             }
         };
         if items.len() > limits::MAX_ITERATIONS {
-            return Ok(unknown_at(Reason::Limit("a for expression over too many elements".into()), loc));
+            return Ok(unknown_at(
+                Reason::Limit("a for expression over too many elements".into()),
+                loc,
+            ));
         }
         let kname = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
         let vname = f.intro.value_var.as_str().to_string();
@@ -514,9 +551,12 @@ impl<'l> super::module::Ev<'l> {
                     Some(true) => {}
                     Some(false) => continue,
                     None => {
-                        let u = cv.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
-                            "the `if` clause of a for expression must be a bool".into(),
-                        )));
+                        let u = cv
+                            .first_unknown()
+                            .cloned()
+                            .unwrap_or(Unknown::new(Reason::Other(
+                                "the `if` clause of a for expression must be a bool".into(),
+                            )));
                         return Ok(Value::unknown(u).at(loc));
                     }
                 }
@@ -527,9 +567,12 @@ impl<'l> super::module::Ev<'l> {
                 Some(ke) => {
                     let kv = self.eval(ke, &s)?;
                     let Some(key) = kv.to_tf_string() else {
-                        let u = kv.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
-                            "for expression key must be a string".into(),
-                        )));
+                        let u = kv
+                            .first_unknown()
+                            .cloned()
+                            .unwrap_or(Unknown::new(Reason::Other(
+                                "for expression key must be a string".into(),
+                            )));
                         return Ok(Value::unknown(u).at(loc));
                     };
                     if f.grouping {
@@ -549,7 +592,13 @@ impl<'l> super::module::Ev<'l> {
         Ok(if f.key_expr.is_none() {
             Value::list(list).at(loc)
         } else if f.grouping {
-            Value::object(groups.into_iter().map(|(k, v)| (k, Value::list(v))).collect()).at(loc)
+            Value::object(
+                groups
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::list(v)))
+                    .collect(),
+            )
+            .at(loc)
         } else {
             Value::object(obj).at(loc)
         })
@@ -577,7 +626,10 @@ impl<'l> super::module::Ev<'l> {
         };
         if let Err(e) = self.render_template(t, scope, &src, &mut out) {
             if e.message == "__limit__" {
-                return Ok(unknown_at(Reason::Limit("a string grew beyond 16 MiB".into()), loc));
+                return Ok(unknown_at(
+                    Reason::Limit("a string grew beyond 16 MiB".into()),
+                    loc,
+                ));
             }
             return Err(e);
         }
@@ -608,7 +660,9 @@ impl<'l> super::module::Ev<'l> {
             match e {
                 Element::Literal(l) => match l.span() {
                     Some(span) => {
-                        for (a, b, loc, linear) in literal_segments(src, span, l.value(), scope.file) {
+                        for (a, b, loc, linear) in
+                            literal_segments(src, span, l.value(), scope.file)
+                        {
                             out.push_lit(&l.value()[a..b], Some((loc, linear)));
                         }
                     }
@@ -624,17 +678,22 @@ impl<'l> super::module::Ev<'l> {
                     Directive::If(ifd) => {
                         let c = self.eval(&ifd.if_expr.cond_expr, scope)?;
                         match truthy(&c) {
-                            Some(true) => self.render_template(&ifd.if_expr.template, scope, src, out)?,
+                            Some(true) => {
+                                self.render_template(&ifd.if_expr.template, scope, src, out)?
+                            }
                             Some(false) => {
                                 if let Some(e) = &ifd.else_expr {
                                     self.render_template(&e.template, scope, src, out)?;
                                 }
                             }
                             None => {
-                                let u = c.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
-                                    "the %{if} condition must be a bool".into(),
-                                )));
-                                out.push_unknown(Arc::new(u), scope.loc(ifd.if_expr.cond_expr.span()));
+                                let u = c.first_unknown().cloned().unwrap_or(Unknown::new(
+                                    Reason::Other("the %{if} condition must be a bool".into()),
+                                ));
+                                out.push_unknown(
+                                    Arc::new(u),
+                                    scope.loc(ifd.if_expr.cond_expr.span()),
+                                );
                             }
                         }
                     }
@@ -652,9 +711,12 @@ impl<'l> super::module::Ev<'l> {
                                 .map(|(k, v)| (Value::string(k.clone()), v.clone()))
                                 .collect(),
                             _ => {
-                                let u = coll.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
-                                    format!("%{{for}} needs a collection, not {}", coll.type_name()),
-                                )));
+                                let u = coll.first_unknown().cloned().unwrap_or(Unknown::new(
+                                    Reason::Other(format!(
+                                        "%{{for}} needs a collection, not {}",
+                                        coll.type_name()
+                                    )),
+                                ));
                                 out.push_unknown(Arc::new(u), scope.loc(fe.collection_expr.span()));
                                 continue;
                             }
@@ -666,7 +728,10 @@ impl<'l> super::module::Ev<'l> {
                             }
                             self.render_template(&fe.template, &s, src, out)?;
                             if out.len > limits::MAX_STRING {
-                                return Err(EvalError::new(scope.loc(fe.collection_expr.span()), "__limit__"));
+                                return Err(EvalError::new(
+                                    scope.loc(fe.collection_expr.span()),
+                                    "__limit__",
+                                ));
                             }
                         }
                     }
@@ -706,7 +771,9 @@ impl<'l> super::module::Ev<'l> {
                         Err(err) => last = Some(err),
                     }
                 }
-                return Err(last.unwrap_or_else(|| EvalError::new(loc, "try needs at least one argument")));
+                return Err(
+                    last.unwrap_or_else(|| EvalError::new(loc, "try needs at least one argument"))
+                );
             }
             "can" => {
                 let Some(e) = exprs.first() else {
@@ -737,7 +804,9 @@ impl<'l> super::module::Ev<'l> {
             }
         }
         match name.as_str() {
-            "file" | "templatefile" | "fileexists" => return self.eval_file_fn(&name, args, scope, loc),
+            "file" | "templatefile" | "fileexists" => {
+                return self.eval_file_fn(&name, args, scope, loc)
+            }
             "jsondecode" => {
                 let Some(a) = args.first() else {
                     return Err(EvalError::new(loc, "jsondecode needs one argument"));
@@ -756,7 +825,11 @@ impl<'l> super::module::Ev<'l> {
             }
             _ => {}
         }
-        let structured = if name == "jsonencode" { args.first().cloned() } else { None };
+        let structured = if name == "jsonencode" {
+            args.first().cloned()
+        } else {
+            None
+        };
         let ctx = super::funcs::CallCtx { loc };
         match super::funcs::call(&name, args, &ctx) {
             None => Ok(unknown_at(Reason::Function(name), loc)),
@@ -786,7 +859,10 @@ impl<'l> super::module::Ev<'l> {
         let Some(p) = pv.as_str() else {
             return Ok(match pv.first_unknown() {
                 Some(u) => Value::unknown(u.clone()).at(loc),
-                None => unknown_at(Reason::File(format!("{name}: the path is not a known string")), loc),
+                None => unknown_at(
+                    Reason::File(format!("{name}: the path is not a known string")),
+                    loc,
+                ),
             });
         };
         let path = std::path::Path::new(p);
@@ -807,7 +883,12 @@ impl<'l> super::module::Ev<'l> {
         }
         let (id, text) = match self.loader.read_text(&full) {
             Ok(x) => x,
-            Err(m) => return Ok(unknown_at(Reason::File(format!("{name}(\"{p}\"): {m}")), loc)),
+            Err(m) => {
+                return Ok(unknown_at(
+                    Reason::File(format!("{name}(\"{p}\"): {m}")),
+                    loc,
+                ))
+            }
         };
         if name == "file" {
             let v = Value::string(text.to_string())
@@ -825,11 +906,19 @@ impl<'l> super::module::Ev<'l> {
             return Ok(v);
         }
         // templatefile
-        let vars = args.get(1).cloned().unwrap_or_else(|| Value::object(BTreeMap::new()));
+        let vars = args
+            .get(1)
+            .cloned()
+            .unwrap_or_else(|| Value::object(BTreeMap::new()));
         let Kind::Object(vmap) = &vars.kind else {
             return Ok(match vars.first_unknown() {
                 Some(u) => Value::unknown(u.clone()).at(loc),
-                None => return Err(EvalError::new(loc, "templatefile: the second argument must be an object")),
+                None => {
+                    return Err(EvalError::new(
+                        loc,
+                        "templatefile: the second argument must be an object",
+                    ))
+                }
             });
         };
         let tmpl = match hcl_edit::parser::parse_template(&text) {
@@ -837,7 +926,10 @@ impl<'l> super::module::Ev<'l> {
             Err(e) => {
                 return Err(EvalError::new(
                     loc,
-                    format!("templatefile(\"{p}\"): the template does not parse: {}", e.message()),
+                    format!(
+                        "templatefile(\"{p}\"): the template does not parse: {}",
+                        e.message()
+                    ),
                 ))
             }
         };
@@ -849,7 +941,10 @@ impl<'l> super::module::Ev<'l> {
         match self.render_template(&tmpl, &s, &text, &mut out) {
             Ok(()) => {}
             Err(e) if e.message == "__limit__" => {
-                return Ok(unknown_at(Reason::Limit("a string grew beyond 16 MiB".into()), loc))
+                return Ok(unknown_at(
+                    Reason::Limit("a string grew beyond 16 MiB".into()),
+                    loc,
+                ))
             }
             Err(e) => return Err(e),
         }
@@ -912,15 +1007,26 @@ impl<'l> super::module::Ev<'l> {
                     "count" => {
                         if attr(0) == Some("index") {
                             return match &scope.count {
-                                Some(c) => self.apply_ops(c.clone().at(ref_loc(0)), &ops[1..], scope, loc),
-                                None => Err(EvalError::new(loc, "`count.index` is used where `count` is not set")),
+                                Some(c) => {
+                                    self.apply_ops(c.clone().at(ref_loc(0)), &ops[1..], scope, loc)
+                                }
+                                None => Err(EvalError::new(
+                                    loc,
+                                    "`count.index` is used where `count` is not set",
+                                )),
                             };
                         }
-                        return Err(EvalError::new(loc, "`count` has only the attribute `index`"));
+                        return Err(EvalError::new(
+                            loc,
+                            "`count` has only the attribute `index`",
+                        ));
                     }
                     "each" => {
                         let Some((k, v)) = &scope.each else {
-                            return Err(EvalError::new(loc, "`each` is used where `for_each` is not set"));
+                            return Err(EvalError::new(
+                                loc,
+                                "`each` is used where `for_each` is not set",
+                            ));
                         };
                         return match attr(0) {
                             Some("key") => self.apply_ops(k.clone(), &ops[1..], scope, loc),
@@ -932,8 +1038,15 @@ impl<'l> super::module::Ev<'l> {
                         let v = match attr(0) {
                             Some("module") => Value::string(m.path_module.clone()),
                             Some("root") => Value::string("."),
-                            Some("cwd") => Value::string(self.root_dir.to_string_lossy().to_string()),
-                            _ => return Err(EvalError::new(loc, "`path` has `module`, `root` and `cwd`")),
+                            Some("cwd") => {
+                                Value::string(self.root_dir.to_string_lossy().to_string())
+                            }
+                            _ => {
+                                return Err(EvalError::new(
+                                    loc,
+                                    "`path` has `module`, `root` and `cwd`",
+                                ))
+                            }
                         };
                         return self.apply_ops(v.at(ref_loc(0)), &ops[1..], scope, loc);
                     }
@@ -944,7 +1057,12 @@ impl<'l> super::module::Ev<'l> {
                             } else {
                                 self.opts.workspace.clone()
                             };
-                            return self.apply_ops(Value::string(w).at(ref_loc(0)), &ops[1..], scope, loc);
+                            return self.apply_ops(
+                                Value::string(w).at(ref_loc(0)),
+                                &ops[1..],
+                                scope,
+                                loc,
+                            );
                         }
                         return Err(EvalError::new(loc, "unsupported `terraform` attribute"));
                     }
@@ -955,9 +1073,17 @@ impl<'l> super::module::Ev<'l> {
                     "module" => return self.eval_module_ref(ops, scope, loc),
                     "data" => {
                         let (Some(t), Some(n)) = (attr(0), attr(1)) else {
-                            return Err(EvalError::new(loc, "a data source reference needs a type and a name"));
+                            return Err(EvalError::new(
+                                loc,
+                                "a data source reference needs a type and a name",
+                            ));
                         };
-                        return self.eval_resource_ref(&format!("data.{t}.{n}"), &ops[2..], scope, loc);
+                        return self.eval_resource_ref(
+                            &format!("data.{t}.{n}"),
+                            &ops[2..],
+                            scope,
+                            loc,
+                        );
                     }
                     _ => {
                         if let Some(n) = attr(0) {
@@ -991,7 +1117,10 @@ impl<'l> super::module::Ev<'l> {
         };
         let name = name.as_str();
         let Some(res) = self.call(m, name) else {
-            return Err(EvalError::new(loc, format!("reference to undeclared module `module.{name}`")));
+            return Err(EvalError::new(
+                loc,
+                format!("reference to undeclared module `module.{name}`"),
+            ));
         };
         let rest = &ops[1..];
         match &*res {
@@ -1016,11 +1145,16 @@ impl<'l> super::module::Ev<'l> {
                     };
                 }
                 // count/for_each: a collection of instances.
-                let is_count = insts.iter().all(|(k, _)| matches!(k.as_ref().map(|k| &k.kind), Some(Kind::Number(_))));
+                let is_count = insts
+                    .iter()
+                    .all(|(k, _)| matches!(k.as_ref().map(|k| &k.kind), Some(Kind::Number(_))));
                 let objs: Vec<(String, Value)> = insts
                     .iter()
                     .map(|(k, c)| {
-                        let key = k.as_ref().and_then(|k| k.to_tf_string()).unwrap_or_default();
+                        let key = k
+                            .as_ref()
+                            .and_then(|k| k.to_tf_string())
+                            .unwrap_or_default();
                         (key, self.outputs_object(c, loc))
                     })
                     .collect();
@@ -1048,14 +1182,27 @@ impl<'l> super::module::Ev<'l> {
             format!("{}.{key}", m.addr)
         };
         let group = match self.resource_group(m, key) {
-            None => return Err(EvalError::new(loc, format!("reference to undeclared resource `{key}`"))),
-            Some(Err(u)) => return Ok(Value::unknown(Unknown { loc: Some(loc), ..(*u).clone() }).at(loc)),
+            None => {
+                return Err(EvalError::new(
+                    loc,
+                    format!("reference to undeclared resource `{key}`"),
+                ))
+            }
+            Some(Err(u)) => {
+                return Ok(Value::unknown(Unknown {
+                    loc: Some(loc),
+                    ..(*u).clone()
+                })
+                .at(loc))
+            }
             Some(Ok(g)) => g,
         };
         let as_value = |inst: Option<&super::ResourceInstance>, ikey: Option<String>| -> Value {
             // The object of a resource instance: known arguments, and every other attribute
             // unknown-after-apply with a reference back to the resource.
-            let body = inst.map(|i| i.body.clone()).unwrap_or_else(|| Value::object(BTreeMap::new()));
+            let body = inst
+                .map(|i| i.body.clone())
+                .unwrap_or_else(|| Value::object(BTreeMap::new()));
             let r = ResourceRef {
                 address: address.clone(),
                 key: ikey,
@@ -1077,9 +1224,12 @@ impl<'l> super::module::Ev<'l> {
                     Kind::String(s) => format!("{s:?}"),
                     Kind::Number(n) => crate::value::format_number(*n),
                     _ => {
-                        let u = idx.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other(
-                            "resource instance key must be a string or number".into(),
-                        )));
+                        let u =
+                            idx.first_unknown()
+                                .cloned()
+                                .unwrap_or(Unknown::new(Reason::Other(
+                                    "resource instance key must be a string or number".into(),
+                                )));
                         // Unknown instance: still a reference to the resource.
                         let r = ResourceRef {
                             address: address.clone(),
@@ -1090,7 +1240,10 @@ impl<'l> super::module::Ev<'l> {
                         return Ok(unknown_ref(r, loc));
                     }
                 };
-                match group.iter().find(|i| i.key.as_deref() == Some(want.as_str())) {
+                match group
+                    .iter()
+                    .find(|i| i.key.as_deref() == Some(want.as_str()))
+                {
                     Some(inst) => {
                         let v = as_value(Some(inst), Some(want));
                         self.apply_ops_res(v, &ops[1..], scope, loc)
@@ -1103,21 +1256,35 @@ impl<'l> super::module::Ev<'l> {
             }
             Some(TraversalOperator::LegacyIndex(n)) => {
                 let want = n.value().to_string();
-                match group.iter().find(|i| i.key.as_deref() == Some(want.as_str())) {
+                match group
+                    .iter()
+                    .find(|i| i.key.as_deref() == Some(want.as_str()))
+                {
                     Some(inst) => {
                         let v = as_value(Some(inst), Some(want));
                         self.apply_ops_res(v, &ops[1..], scope, loc)
                     }
-                    None => Err(EvalError::new(loc, format!("`{address}` has no instance [{want}]"))),
+                    None => Err(EvalError::new(
+                        loc,
+                        format!("`{address}` has no instance [{want}]"),
+                    )),
                 }
             }
             _ => {
-                let is_count = group.iter().all(|i| i.key.as_deref().map(|k| !k.starts_with('"')).unwrap_or(false));
+                let is_count = group.iter().all(|i| {
+                    i.key
+                        .as_deref()
+                        .map(|k| !k.starts_with('"'))
+                        .unwrap_or(false)
+                });
                 let items: Vec<(String, Value)> = group
                     .iter()
                     .map(|i| {
                         let k = i.key.clone().unwrap_or_default();
-                        (k.trim_matches('"').to_string(), as_value(Some(i), i.key.clone()))
+                        (
+                            k.trim_matches('"').to_string(),
+                            as_value(Some(i), i.key.clone()),
+                        )
                     })
                     .collect();
                 let v = if is_count {
@@ -1166,7 +1333,9 @@ impl<'l> super::module::Ev<'l> {
                             }
                             Ok(Value::list(out).at(loc))
                         }
-                        _ => Ok(Value::list(vec![self.apply_ops(v.clone(), rest, scope, loc)?]).at(loc)),
+                        _ => Ok(
+                            Value::list(vec![self.apply_ops(v.clone(), rest, scope, loc)?]).at(loc),
+                        ),
                     };
                 }
                 TraversalOperator::GetAttr(a) => {
@@ -1199,10 +1368,7 @@ impl ResourceObj {
             Kind::Object(m) => m,
             _ => BTreeMap::new(),
         };
-        map.insert(
-            RES_MARK.to_string(),
-            unknown_ref(self.reference, loc),
-        );
+        map.insert(RES_MARK.to_string(), unknown_ref(self.reference, loc));
         Value::new(Kind::Object(map), self.body.origin)
     }
 }
@@ -1228,7 +1394,10 @@ fn get_attr(v: &Value, name: &str, loc: Location) -> Result<Value, EvalError> {
                     return Ok(unknown_ref(r, loc));
                 }
             }
-            Err(EvalError::new(loc, format!("this object has no attribute `{name}`")))
+            Err(EvalError::new(
+                loc,
+                format!("this object has no attribute `{name}`"),
+            ))
         }
         Kind::Unknown(u) => {
             let mut u2 = (**u).clone();
@@ -1242,9 +1411,15 @@ fn get_attr(v: &Value, name: &str, loc: Location) -> Result<Value, EvalError> {
             }
             Ok(Value::new(Kind::Unknown(Arc::new(u2)), v.origin.clone()))
         }
-        Kind::Null => Err(EvalError::new(loc, format!("attempt to get attribute `{name}` from a null value"))),
+        Kind::Null => Err(EvalError::new(
+            loc,
+            format!("attempt to get attribute `{name}` from a null value"),
+        )),
         Kind::List(items) if items.len() == 1 && items[0].as_object().is_some() => {
-            Err(EvalError::new(loc, format!("`{name}` is in a block that is a list; index it with [0] first")))
+            Err(EvalError::new(
+                loc,
+                format!("`{name}` is in a block that is a list; index it with [0] first"),
+            ))
         }
         _ => Err(EvalError::new(
             loc,
@@ -1258,16 +1433,24 @@ fn index(v: &Value, idx: &Value, loc: Location) -> Result<Value, EvalError> {
         return Ok(Value::new(Kind::Unknown(u.clone()), v.origin.clone()));
     }
     if !idx.is_known() {
-        let u = idx.first_unknown().cloned().unwrap_or(Unknown::new(Reason::Other("unknown index".into())));
+        let u = idx
+            .first_unknown()
+            .cloned()
+            .unwrap_or(Unknown::new(Reason::Other("unknown index".into())));
         return Ok(Value::unknown(u).at(loc));
     }
     match &v.kind {
         Kind::List(items) => {
-            let n = to_number(idx).ok_or_else(|| EvalError::new(loc, "a list index must be a number"))?;
+            let n = to_number(idx)
+                .ok_or_else(|| EvalError::new(loc, "a list index must be a number"))?;
             if n < 0.0 || n.fract() != 0.0 || n as usize >= items.len() {
                 return Err(EvalError::new(
                     loc,
-                    format!("index {} is out of range for a list of {} elements", crate::value::format_number(n), items.len()),
+                    format!(
+                        "index {} is out of range for a list of {} elements",
+                        crate::value::format_number(n),
+                        items.len()
+                    ),
                 ));
             }
             Ok(items[n as usize].clone())
@@ -1282,7 +1465,10 @@ fn index(v: &Value, idx: &Value, loc: Location) -> Result<Value, EvalError> {
             get_attr(v, &k, loc)
         }
         Kind::Null => Err(EvalError::new(loc, "cannot index a null value")),
-        _ => Err(EvalError::new(loc, format!("cannot index a {} value", v.type_name()))),
+        _ => Err(EvalError::new(
+            loc,
+            format!("cannot index a {} value", v.type_name()),
+        )),
     }
 }
 
@@ -1308,7 +1494,10 @@ fn to_number(v: &Value) -> Option<f64> {
 /// Deep equality; None when unknown parts make it undecidable.
 pub fn values_equal(a: &Value, b: &Value) -> Option<bool> {
     match (&a.kind, &b.kind) {
-        (Kind::Unknown(_), _) | (_, Kind::Unknown(_)) | (Kind::Partial(_), _) | (_, Kind::Partial(_)) => None,
+        (Kind::Unknown(_), _)
+        | (_, Kind::Unknown(_))
+        | (Kind::Partial(_), _)
+        | (_, Kind::Partial(_)) => None,
         (Kind::Null, Kind::Null) => Some(true),
         (Kind::Bool(x), Kind::Bool(y)) => Some(x == y),
         (Kind::Number(x), Kind::Number(y)) => Some(x == y),

@@ -190,7 +190,11 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
     ev.collect(&root);
     let mut unit = ev.unit.into_inner();
     unit.resources.sort_by(|a, b| {
-        (a.loc.file, a.loc.start, a.full_address()).cmp(&(b.loc.file, b.loc.start, b.full_address()))
+        (a.loc.file, a.loc.start, a.full_address()).cmp(&(
+            b.loc.file,
+            b.loc.start,
+            b.full_address(),
+        ))
     });
     unit
 }
@@ -210,7 +214,9 @@ impl<'l> Ev<'l> {
             }
         }
         let def = Rc::new(ModuleDef::load(dir, files));
-        self.defs.borrow_mut().insert(dir.to_path_buf(), def.clone());
+        self.defs
+            .borrow_mut()
+            .insert(dir.to_path_buf(), def.clone());
         Some(def)
     }
 
@@ -340,7 +346,10 @@ impl<'l> Ev<'l> {
             }
             return;
         }
-        let parsed = match self.loader.parsed(&std::fs::canonicalize(path).unwrap_or_default()) {
+        let parsed = match self
+            .loader
+            .parsed(&std::fs::canonicalize(path).unwrap_or_default())
+        {
             Some(crate::parse::Parsed::Hcl(h)) => h,
             Some(_) => return,
             None => match crate::parse::parse_hcl(&self.loader.sources, id) {

@@ -52,7 +52,12 @@ pub fn render(body: &Value, decode: &dyn Fn(&Value) -> Option<Value>) -> Value {
         _ => version.unwrap_or_else(|| Value::string("2012-10-17").with_origin(origin.clone())),
     };
     map.insert("Version".to_string(), version);
-    if let Some(pid) = body.get("policy_id").filter(|v| !v.is_null()).cloned().or(id) {
+    if let Some(pid) = body
+        .get("policy_id")
+        .filter(|v| !v.is_null())
+        .cloned()
+        .or(id)
+    {
         map.insert("Id".to_string(), pid);
     }
     map.insert(
@@ -132,7 +137,10 @@ fn render_statement(st: &Value) -> Value {
             m.insert(json.to_string(), scalar_or_list(v));
         }
     }
-    for (hcl, json) in [("principals", "Principal"), ("not_principals", "NotPrincipal")] {
+    for (hcl, json) in [
+        ("principals", "Principal"),
+        ("not_principals", "NotPrincipal"),
+    ] {
         if let Some(list) = st.get_list(hcl) {
             if let Some(p) = render_principals(list, &origin) {
                 m.insert(json.to_string(), p);
@@ -188,7 +196,10 @@ fn render_principals(list: &[Value], origin: &Origin) -> Option<Value> {
     for p in list {
         first_origin.get_or_insert_with(|| p.origin.clone());
         let t = p.get("type").and_then(|t| t.to_tf_string());
-        let ids = p.get("identifiers").cloned().unwrap_or_else(|| Value::list(vec![]));
+        let ids = p
+            .get("identifiers")
+            .cloned()
+            .unwrap_or_else(|| Value::list(vec![]));
         match t {
             Some(t) if t == "*" => {
                 // `type = "*"` renders as `"Principal": "*"`.
