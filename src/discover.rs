@@ -20,6 +20,9 @@ pub enum FileKind {
     TfvarsJson,
     /// `*.json` that may be an IAM policy document
     Json,
+    /// A template named on the command line (`*.tftpl`): not parsed on its own; its findings are
+    /// reported when a module renders it with `templatefile()`.
+    Template,
 }
 
 impl FileKind {
@@ -90,6 +93,31 @@ pub struct Found {
     pub explicit: bool,
 }
 
+/// The Terraform files (`.tf`, `.tfvars`) of one directory, not recursively.
+fn siblings(dir: &Path) -> Vec<Found> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if !p.is_file() {
+                continue;
+            }
+            if let Some(kind @ (FileKind::Tf | FileKind::Tfvars | FileKind::TfvarsJson)) =
+                FileKind::of(&p)
+            {
+                if let Ok(c) = std::fs::canonicalize(&p) {
+                    out.push(Found {
+                        path: c,
+                        kind,
+                        explicit: false,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Walks `paths`. Errors are for paths that do not exist.
 pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<Found>, String> {
     let mut out: Vec<Found> = Vec::new();
@@ -97,14 +125,29 @@ pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<F
         let meta =
             std::fs::metadata(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
         if meta.is_file() {
-            if let Some(kind) = FileKind::of(p) {
-                if let Ok(c) = std::fs::canonicalize(p) {
-                    out.push(Found {
-                        path: c,
-                        kind,
-                        explicit: true,
-                    });
+            let Ok(c) = std::fs::canonicalize(p) else {
+                continue;
+            };
+            let kind = FileKind::of(&c);
+            let is_template = c
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(|n| n.ends_with(".tftpl") || n.ends_with(".tpl"))
+                .unwrap_or(false);
+            if kind.is_some() || is_template {
+                // A named Terraform file (pre-commit passes file names) is evaluated with the rest
+                // of its module, so variables, locals and tfvars resolve as in a full run; only its
+                // own findings are reported.
+                if kind != Some(FileKind::Json) {
+                    if let Some(dir) = c.parent() {
+                        out.extend(siblings(dir));
+                    }
                 }
+                out.push(Found {
+                    path: c,
+                    kind: kind.unwrap_or(FileKind::Template),
+                    explicit: true,
+                });
             }
             continue;
         }

@@ -23,7 +23,7 @@ pub enum Parsed {
     /// A JSON document (policy file, tfvars.json, tf.json).
     Json(Arc<Value>),
     /// The file did not parse; the SYN001 finding says why.
-    Failed(Finding),
+    Failed(Box<Finding>),
 }
 
 /// Decodes bytes as UTF-8 text, refusing binary content. The error message is for SYN001.
@@ -131,21 +131,21 @@ pub fn find_excessive_nesting(text: &str, max: usize) -> Option<usize> {
 pub fn parse_hcl(sources: &SourceMap, file: FileId) -> Parsed {
     let text = sources.get(file).text.clone();
     if let Some(off) = find_excessive_nesting(&text, MAX_HCL_DEPTH) {
-        return Parsed::Failed(syntax_finding(
+        return Parsed::Failed(Box::new(syntax_finding(
             sources,
             file,
             off,
             format!(
                 "expressions or blocks nested more than {MAX_HCL_DEPTH} levels deep; policy-lint does not evaluate them"
             ),
-        ));
+        )));
     }
     match hcl_edit::parser::parse_body(&text) {
         Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl { file, body })),
         Err(e) => {
             let loc = e.location();
             let msg = e.message().trim().replace('\n', "; ");
-            Parsed::Failed(syntax_finding(
+            Parsed::Failed(Box::new(syntax_finding(
                 sources,
                 file,
                 loc.offset(),
@@ -155,7 +155,7 @@ pub fn parse_hcl(sources: &SourceMap, file: FileId) -> Parsed {
                     loc.column(),
                     msg
                 ),
-            ))
+            )))
         }
     }
 }
@@ -168,7 +168,7 @@ pub fn parse_json(sources: &SourceMap, file: FileId) -> Parsed {
         Err(e) => {
             let f = sources.get(file);
             let lc = f.line_col(e.offset as u32);
-            Parsed::Failed(syntax_finding(
+            Parsed::Failed(Box::new(syntax_finding(
                 sources,
                 file,
                 e.offset,
@@ -176,7 +176,7 @@ pub fn parse_json(sources: &SourceMap, file: FileId) -> Parsed {
                     "JSON syntax error at line {}, column {}: {}",
                     lc.line, lc.col, e.message
                 ),
-            ))
+            )))
         }
     }
 }

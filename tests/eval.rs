@@ -21,7 +21,7 @@ fn eval_with(
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), files);
     let root = std::fs::canonicalize(dir.path()).unwrap();
-    let found = discover::discover(&[root.clone()], &root, &Filter::default()).unwrap();
+    let found = discover::discover(std::slice::from_ref(&root), &root, &Filter::default()).unwrap();
     let loaded = load::load(&found, &root, vec![root.clone()]);
     let unit = evaluate_unit(&loaded.loader, &opts, &loaded.units[0]);
     (unit, loaded.sources.clone())
@@ -96,7 +96,7 @@ fn tfvars_precedence_and_tf_var() {
         var_files: vec![root.join("cli.tfvars")],
         ..EvalOptions::default()
     };
-    let found = discover::discover(&[root.clone()], &root, &Filter::default()).unwrap();
+    let found = discover::discover(std::slice::from_ref(&root), &root, &Filter::default()).unwrap();
     let loaded = load::load(&found, &root, vec![root.clone()]);
     let u = evaluate_unit(&loaded.loader, &opts, &loaded.units[0]);
     assert_eq!(s(attr(&u, "x.y", "a")), "tfvars"); // tfvars beats TF_VAR_

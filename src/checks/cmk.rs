@@ -256,9 +256,8 @@ pub fn check(ctx: &mut Ctx) {
                     _ => continue,
                 };
                 match (&region, arn_region(arn)) {
-                    (Some(wr), Some(kr)) => {
-                        if *wr != kr {
-                            ctx.push(
+                    (Some(wr), Some(kr)) if *wr != kr => {
+                        ctx.push(
                                 at_value("CMK001", c, "aws_key_info.key_arn", Some(arn), format!(
                                     "the key of `{}` is in `{kr}`, but workspace `{}` is in `{wr}`: the key must be in the workspace's region",
                                     c.full_address(),
@@ -267,8 +266,8 @@ pub fn check(ctx: &mut Ctx) {
                                 .with_related(rv.loc().unwrap_or(w.loc), "the workspace's region")
                                 .with_help(format!("use a key created in {wr}")),
                             );
-                        }
                     }
+                    (Some(_), Some(_)) => {}
                     (_, None) if !matches!(arn.kind, Kind::String(_)) && region.is_some() => {
                         // The key ARN is known only after apply (aws_kms_key.x.arn): its region is
                         // the AWS provider's, which policy-lint does not know.

@@ -28,7 +28,7 @@ pub struct Loaded {
     /// Parsed HCL files (for suppressions): file id and body.
     pub hcl: Vec<Arc<crate::parse::ParsedHcl>>,
     /// Files named explicitly (pre-commit): findings are reported only in these when non-empty.
-    pub explicit: Vec<FileId>,
+    pub explicit: Vec<PathBuf>,
 }
 
 /// True when a JSON text is worth treating as a policy document.
@@ -38,11 +38,14 @@ fn mentions_statement(text: &str) -> bool {
 
 enum Read {
     Text(FileId),
-    Failed(Finding),
+    Failed(Box<Finding>),
     Skip,
 }
 
 fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
+    if f.kind == FileKind::Template {
+        return Read::Skip;
+    }
     let display = crate::source::display_path(&f.path, cwd);
     let meta = match std::fs::metadata(&f.path) {
         Ok(m) => m,
@@ -53,7 +56,7 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
             return Read::Skip;
         }
         let id = sources.add(f.path.clone(), display, Arc::from(""));
-        return Read::Failed(Finding::new(
+        return Read::Failed(Box::new(Finding::new(
             "SYN001",
             crate::source::Location::new(id, 0..0),
             format!(
@@ -61,7 +64,7 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
                 meta.len() / 1024 / 1024,
                 MAX_INPUT / 1024 / 1024
             ),
-        ));
+        )));
     }
     let bytes = match std::fs::read(&f.path) {
         Ok(b) => b,
@@ -82,7 +85,7 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
             }
             let lossy = String::from_utf8_lossy(&bytes[..off.min(bytes.len())]).to_string();
             let id = sources.add(f.path.clone(), display, Arc::from(lossy));
-            Read::Failed(parse::syntax_finding(sources, id, off, msg))
+            Read::Failed(Box::new(parse::syntax_finding(sources, id, off, msg)))
         }
     }
 }
@@ -107,6 +110,7 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
                     FileKind::Json | FileKind::TfJson | FileKind::TfvarsJson => {
                         parse::parse_json(&sources, id)
                     }
+                    FileKind::Template => return (i, None, None),
                 };
                 (i, Some(id), Some(p))
             }
@@ -121,19 +125,15 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
     for (i, id, p) in parsed {
         let f = &files[i];
         if f.explicit {
-            if let Some(id) = id {
-                explicit.push(id);
-            } else if let Some(id) = sources.lookup(&f.path) {
-                explicit.push(id);
-            }
+            explicit.push(f.path.clone());
         }
         let Some(p) = p else { continue };
         match (&p, f.kind) {
             (Parsed::Failed(fd), FileKind::Json) => {
                 // Only a file that names "Statement" got this far: a broken policy.
-                syntax.push(fd.clone());
+                syntax.push((**fd).clone());
             }
-            (Parsed::Failed(fd), _) => syntax.push(fd.clone()),
+            (Parsed::Failed(fd), _) => syntax.push((**fd).clone()),
             (Parsed::Json(v), FileKind::Json) => {
                 let is_policy =
                     matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));

@@ -345,12 +345,8 @@ pub fn stamp(
     }
     // pre-commit: only findings in the files that were named.
     if !loaded.explicit.is_empty() {
-        out.retain(|f| {
-            loaded.explicit.contains(&f.loc.file)
-                || f.anchor
-                    .map(|a| loaded.explicit.contains(&a.file))
-                    .unwrap_or(false)
-        });
+        let named = |l: Location| loaded.explicit.contains(&loaded.sources.get(l.file).path);
+        out.retain(|f| named(f.loc) || f.anchor.map(named).unwrap_or(false));
     }
     *findings = out;
 }
