@@ -61,6 +61,44 @@ fn use_cases(c: &ResourceInstance) -> Option<Vec<String>> {
     )
 }
 
+/// REG001 on one region attribute.
+fn supported_region(
+    ctx: &mut Ctx,
+    r: &ResourceInstance,
+    attr: &str,
+    rv: &Value,
+    supported: &[String],
+) {
+    if !ctx.on("REG001") {
+        return;
+    }
+    match rv.as_str() {
+        Some(reg) if !supported.is_empty() && !supported.iter().any(|x| x == reg) => {
+            let near = super::nearest(reg, supported.iter().map(String::as_str));
+            let mut f = at_value(
+                "REG001",
+                r,
+                attr,
+                Some(rv),
+                format!(
+                    "`{attr} = \"{reg}\"` of `{}` is not a region where Databricks runs workspaces",
+                    r.full_address()
+                ),
+            );
+            if let Some(n) = near {
+                f = f.with_help(format!("use a supported region, e.g. `\"{n}\"`"));
+            }
+            ctx.push(f);
+        }
+        Some(_) => {}
+        None => {
+            if !rv.is_known() {
+                ctx.push(unresolved("REG001", r, attr, rv));
+            }
+        }
+    }
+}
+
 pub fn check(ctx: &mut Ctx) {
     let unit = ctx.unit;
     let supported = ctx.param_strings("REG001", "supported_regions");
@@ -73,27 +111,8 @@ pub fn check(ctx: &mut Ctx) {
         "databricks_mws_network_connectivity_config",
     ] {
         for r in unit.of_type(rtype) {
-            let Some(rv) = r.attr("region") else { continue };
-            match rv.as_str() {
-                Some(reg) if !supported.is_empty() && !supported.iter().any(|x| x == reg) => {
-                    if ctx.on("REG001") {
-                        let near = super::nearest(reg, supported.iter().map(String::as_str));
-                        let mut f = at_value("REG001", r, "region", Some(rv), format!(
-                            "`region = \"{reg}\"` of `{}` is not a region where Databricks runs workspaces",
-                            r.full_address()
-                        ));
-                        if let Some(n) = near {
-                            f = f.with_help(format!("use a supported region, e.g. `\"{n}\"`"));
-                        }
-                        ctx.push(f);
-                    }
-                }
-                Some(_) => {}
-                None => {
-                    if !rv.is_known() && ctx.on("REG001") {
-                        ctx.push(unresolved("REG001", r, "region", rv));
-                    }
-                }
+            if let Some(rv) = r.attr("region") {
+                supported_region(ctx, r, "region", rv, &supported);
             }
         }
     }
@@ -129,26 +148,7 @@ pub fn check(ctx: &mut Ctx) {
         let region = region_v.and_then(|v| v.as_str()).map(str::to_string);
         // REG001
         if let Some(rv) = region_v {
-            match &region {
-                Some(r) if !supported.is_empty() && !supported.contains(r) => {
-                    if ctx.on("REG001") {
-                        let near = super::nearest(r, supported.iter().map(String::as_str));
-                        let mut f = at_value("REG001", w, "aws_region", Some(rv), format!(
-                            "`aws_region = \"{r}\"` is not a region where Databricks runs workspaces"
-                        ));
-                        if let Some(n) = near {
-                            f = f.with_help(format!("use a supported region, e.g. `\"{n}\"`"));
-                        }
-                        ctx.push(f);
-                    }
-                }
-                Some(_) => {}
-                None => {
-                    if !rv.is_known() && ctx.on("REG001") {
-                        ctx.push(unresolved("REG001", w, "aws_region", rv));
-                    }
-                }
-            }
+            supported_region(ctx, w, "aws_region", rv, &supported);
         }
         let serverless = w
             .attr("compute_mode")

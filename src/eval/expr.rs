@@ -503,15 +503,7 @@ impl<'l> super::module::Ev<'l> {
     ) -> Result<Value, EvalError> {
         let coll = self.eval(&f.intro.collection_expr, scope)?;
         let items: Vec<(Value, Value)> = match &coll.kind {
-            Kind::List(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Value::number(i as f64), v.clone()))
-                .collect(),
-            Kind::Object(m) => m
-                .iter()
-                .map(|(k, v)| (Value::string(k.clone()), v.clone()))
-                .collect(),
+            Kind::List(_) | Kind::Object(_) => iteration_items(&coll).unwrap_or_default(),
             Kind::Unknown(u) => return Ok(Value::unknown((**u).clone()).at(loc)),
             Kind::Null => {
                 return Err(EvalError::new(
@@ -700,17 +692,9 @@ impl<'l> super::module::Ev<'l> {
                     Directive::For(fd) => {
                         let fe = &fd.for_expr;
                         let coll = self.eval(&fe.collection_expr, scope)?;
-                        let items: Vec<(Value, Value)> = match &coll.kind {
-                            Kind::List(items) => items
-                                .iter()
-                                .enumerate()
-                                .map(|(i, v)| (Value::number(i as f64), v.clone()))
-                                .collect(),
-                            Kind::Object(m) => m
-                                .iter()
-                                .map(|(k, v)| (Value::string(k.clone()), v.clone()))
-                                .collect(),
-                            _ => {
+                        let items: Vec<(Value, Value)> = match iteration_items(&coll) {
+                            Some(items) => items,
+                            None => {
                                 let u = coll.first_unknown().cloned().unwrap_or(Unknown::new(
                                     Reason::Other(format!(
                                         "%{{for}} needs a collection, not {}",
@@ -1158,12 +1142,7 @@ impl<'l> super::module::Ev<'l> {
                         (key, self.outputs_object(c, loc))
                     })
                     .collect();
-                let v = if is_count {
-                    Value::list(objs.into_iter().map(|(_, v)| v).collect())
-                } else {
-                    Value::object(objs.into_iter().collect())
-                };
-                self.apply_ops(v.at(loc), rest, scope, loc)
+                self.apply_ops(keyed_collection(objs, is_count).at(loc), rest, scope, loc)
             }
         }
     }
@@ -1287,12 +1266,7 @@ impl<'l> super::module::Ev<'l> {
                         )
                     })
                     .collect();
-                let v = if is_count {
-                    Value::list(items.into_iter().map(|(_, v)| v).collect())
-                } else {
-                    Value::object(items.into_iter().collect())
-                };
-                self.apply_ops_res(v.at(loc), ops, scope, loc)
+                self.apply_ops_res(keyed_collection(items, is_count).at(loc), ops, scope, loc)
             }
         }
     }
@@ -1469,6 +1443,35 @@ fn index(v: &Value, idx: &Value, loc: Location) -> Result<Value, EvalError> {
             loc,
             format!("cannot index a {} value", v.type_name()),
         )),
+    }
+}
+
+/// Instances of a `count` (a list) or `for_each` (an object by key) as one value.
+fn keyed_collection(items: Vec<(String, Value)>, is_count: bool) -> Value {
+    if is_count {
+        Value::list(items.into_iter().map(|(_, v)| v).collect())
+    } else {
+        Value::object(items.into_iter().collect())
+    }
+}
+
+/// The (key, value) pairs a `for` expression, `%{for}` or `dynamic` block iterates over: list
+/// indices or object keys. None for anything else.
+pub(crate) fn iteration_items(coll: &Value) -> Option<Vec<(Value, Value)>> {
+    match &coll.kind {
+        Kind::List(items) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Value::number(i as f64), v.clone()))
+                .collect(),
+        ),
+        Kind::Object(m) => Some(
+            m.iter()
+                .map(|(k, v)| (Value::string(k.clone()), v.clone()))
+                .collect(),
+        ),
+        _ => None,
     }
 }
 

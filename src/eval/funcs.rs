@@ -537,20 +537,8 @@ fn jsondecode(cx: &Cx, v: &Value) -> R {
     match &v.kind {
         Kind::String(s) => crate::json::parse(s, &origin, &[])
             .map_err(|e| Fail::Err(format!("invalid JSON: {}", e.message))),
-        Kind::Partial(parts) => {
-            let mut text = String::new();
-            let mut unknowns = Vec::new();
-            for p in parts {
-                match p {
-                    Part::Lit(l) => text.push_str(l),
-                    Part::Unknown(u) => {
-                        text.push(crate::json::PLACEHOLDER_START);
-                        text.push_str(&unknowns.len().to_string());
-                        text.push(crate::json::PLACEHOLDER_END);
-                        unknowns.push(u.clone());
-                    }
-                }
-            }
+        Kind::Partial(_) => {
+            let (text, unknowns) = crate::json::placeholder_text(v).unwrap_or_default();
             crate::json::parse(&text, &origin, &unknowns).map_err(|_| fail_unknown(v))
         }
         _ => cx.str_arg(v, "str").and_then(|s| {

@@ -15,7 +15,7 @@ pub mod policydoc;
 use crate::finding::Finding;
 use crate::parse::ParsedHcl;
 use crate::source::{FileId, Location, SourceMap};
-use crate::value::{Hop, Part, Value};
+use crate::value::{Hop, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -289,29 +289,7 @@ impl TextMap {
     }
 }
 
-/// The text of a string value with each unknown part written as a placeholder, and the unknowns.
-pub fn placeholder_text(v: &Value) -> Option<(String, Vec<Arc<crate::value::Unknown>>)> {
-    match &v.kind {
-        crate::value::Kind::String(s) => Some((s.clone(), vec![])),
-        crate::value::Kind::Partial(parts) => {
-            let mut s = String::new();
-            let mut unknowns = Vec::new();
-            for p in parts {
-                match p {
-                    Part::Lit(l) => s.push_str(l),
-                    Part::Unknown(u) => {
-                        s.push(crate::json::PLACEHOLDER_START);
-                        s.push_str(&unknowns.len().to_string());
-                        s.push(crate::json::PLACEHOLDER_END);
-                        unknowns.push(u.clone());
-                    }
-                }
-            }
-            Some((s, unknowns))
-        }
-        _ => None,
-    }
-}
+pub use crate::json::placeholder_text;
 
 /// Why a string could not be decoded as JSON.
 #[derive(Debug, Clone)]

@@ -173,20 +173,15 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         return ev.unit.into_inner();
     };
     let inputs = ev.root_inputs(&def);
-    let root = Rc::new(ModuleInst {
+    let root = Rc::new(ModuleInst::new(
         def,
-        addr: String::new(),
-        chain: vec![],
-        depth: 0,
+        String::new(),
+        vec![],
+        0,
         inputs,
-        path_module: ".".to_string(),
-        stack: vec![dir.to_path_buf()],
-        locals: RefCell::new(HashMap::new()),
-        vars: RefCell::new(HashMap::new()),
-        resources: RefCell::new(HashMap::new()),
-        calls: RefCell::new(HashMap::new()),
-        outputs: RefCell::new(HashMap::new()),
-    });
+        ".".to_string(),
+        vec![dir.to_path_buf()],
+    ));
     ev.collect(&root);
     let mut unit = ev.unit.into_inner();
     unit.resources.sort_by(|a, b| {
@@ -796,15 +791,9 @@ impl<'l> Ev<'l> {
         };
         let origin = Origin::at(span_loc(scope.file, b.span()));
         let items: Vec<(Value, Value)> = match &coll.kind {
-            Kind::List(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Value::number(i as f64), v.clone()))
-                .collect(),
-            Kind::Object(m) => m
-                .iter()
-                .map(|(k, v)| (Value::string(k.clone()), v.clone()))
-                .collect(),
+            Kind::List(_) | Kind::Object(_) => {
+                super::expr::iteration_items(&coll).unwrap_or_default()
+            }
             Kind::Null => vec![],
             _ => {
                 // Unknown collection: one block of unknown content, so rules see "unknown".
@@ -953,20 +942,15 @@ impl<'l> Ev<'l> {
             });
             let mut stack = m.stack.clone();
             stack.push(dir.clone());
-            Rc::new(ModuleInst {
-                def: def.clone(),
+            Rc::new(ModuleInst::new(
+                def.clone(),
                 addr,
                 chain,
-                depth: m.depth + 1,
+                m.depth + 1,
                 inputs,
-                path_module: path_module.clone(),
+                path_module.clone(),
                 stack,
-                locals: RefCell::new(HashMap::new()),
-                vars: RefCell::new(HashMap::new()),
-                resources: RefCell::new(HashMap::new()),
-                calls: RefCell::new(HashMap::new()),
-                outputs: RefCell::new(HashMap::new()),
-            })
+            ))
         };
         let instances = match expansion {
             Expansion::Single => vec![(None, make(None, &scope))],
@@ -1087,14 +1071,34 @@ impl<'l> Ev<'l> {
 impl ModuleInst {
     /// A module instance with no inputs, for evaluating tfvars and CLI values.
     pub fn bare(def: Rc<ModuleDef>) -> ModuleInst {
+        ModuleInst::new(
+            def,
+            String::new(),
+            vec![],
+            0,
+            HashMap::new(),
+            ".".into(),
+            vec![],
+        )
+    }
+
+    pub fn new(
+        def: Rc<ModuleDef>,
+        addr: String,
+        chain: Vec<Hop>,
+        depth: usize,
+        inputs: HashMap<String, Value>,
+        path_module: String,
+        stack: Vec<PathBuf>,
+    ) -> ModuleInst {
         ModuleInst {
             def,
-            addr: String::new(),
-            chain: vec![],
-            depth: 0,
-            inputs: HashMap::new(),
-            path_module: ".".into(),
-            stack: vec![],
+            addr,
+            chain,
+            depth,
+            inputs,
+            path_module,
+            stack,
             locals: RefCell::new(HashMap::new()),
             vars: RefCell::new(HashMap::new()),
             resources: RefCell::new(HashMap::new()),
