@@ -188,6 +188,11 @@ pub fn stamp(
                 if config.require_reason && s.reason.is_none() {
                     continue;
                 }
+                // A malformed comment (bad date, unknown word) is reported and does not suppress:
+                // fail safe.
+                if !s.problems.is_empty() {
+                    continue;
+                }
                 if let Some(max) = config.max_expiry_days {
                     match s.expires {
                         Some((y, m, d))
@@ -221,6 +226,15 @@ pub fn stamp(
             .expires
             .map(|(y, m, d)| suppress::days_from_civil(y, m, d) < today)
             .unwrap_or(false);
+        // Reported for its own reason below (SUP001/SUP002 under governance, malformed): not
+        // also "unused".
+        let too_far = match (config.max_expiry_days, s.expires) {
+            (Some(max), Some((y, m, d))) => suppress::days_from_civil(y, m, d) - today > max as i64,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        let disqualified =
+            (config.require_reason && s.reason.is_none()) || too_far || !s.problems.is_empty();
         if s.reason.is_none() {
             let msg = if config.require_reason {
                 "this suppression has no reason, and policy-lint.toml sets `require_reason = true`, so it suppresses nothing"
@@ -300,7 +314,7 @@ pub fn stamp(
                 )
                 .with_help("name the codes: `# policy-lint:ignore NET002 reason=\"...\"`"),
             );
-        } else if !used && !expired {
+        } else if !used && !expired && !disqualified {
             // Only meaningful when the named rules ran.
             let all_ran = s.codes.iter().all(|c| {
                 code_of(registry, c)
