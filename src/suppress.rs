@@ -5,6 +5,7 @@
 //! comments work too. Rule names may stand for codes.
 
 use crate::source::{FileId, Location, SourceFile};
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
 use hcl_edit::Span;
 use std::ops::Range;
@@ -59,10 +60,20 @@ pub fn scan_hcl(file: &SourceFile, body: &Body) -> Vec<Suppression> {
         s.loc = Location::new(file.id, comment_start..comment_end);
         let code_before = !line[..cpos].trim().is_empty();
         s.covers = if code_before {
-            // Trailing comment: the innermost item starting on this line.
+            // Trailing comment: the innermost item starting on this line that reaches the end
+            // of the code before the comment (so `{ a = 1, b = 2 }, # ...` covers the whole
+            // element, not whichever of `a`/`b` happens to be shorter).
+            let code_end = line_start
+                + line[..cpos]
+                    .trim_end()
+                    .trim_end_matches(',')
+                    .trim_end()
+                    .len();
             items
                 .iter()
-                .filter(|r| r.start >= line_start && r.start < line_start + cpos)
+                .filter(|r| {
+                    r.start >= line_start && r.start < line_start + cpos && r.end >= code_end
+                })
                 .min_by_key(|r| r.end - r.start)
                 .cloned()
                 .unwrap_or(line_start..line_start + line.len())
@@ -71,13 +82,17 @@ pub fn scan_hcl(file: &SourceFile, body: &Body) -> Vec<Suppression> {
             let mut next = offset;
             for l in text[offset..].split_inclusive('\n') {
                 let t = l.trim_start();
-                if t.is_empty() || t.starts_with('#') || t.starts_with("//") || t.starts_with("/*") {
+                if t.is_empty() || t.starts_with('#') || t.starts_with("//") || t.starts_with("/*")
+                {
                     next += l.len();
                     continue;
                 }
                 break;
             }
-            let next_line_end = text[next..].find('\n').map(|i| next + i).unwrap_or(text.len());
+            let next_line_end = text[next..]
+                .find('\n')
+                .map(|i| next + i)
+                .unwrap_or(text.len());
             items
                 .iter()
                 .filter(|r| r.start >= next && r.start <= next_line_end)
@@ -96,12 +111,38 @@ fn collect_spans(body: &Body, out: &mut Vec<Range<usize>>) {
             if let Some(sp) = a.span() {
                 out.push(sp);
             }
+            collect_expr(&a.value, out);
         } else if let Some(b) = s.as_block() {
             if let Some(sp) = b.span() {
                 out.push(sp);
             }
             collect_spans(&b.body, out);
         }
+    }
+}
+
+/// Items inside attribute values: `key = value` pairs of objects and elements of lists, so a
+/// suppression can cover `policy_enforcement = { ... }` inside `egress = { ... }` (plugin-framework
+/// resources nest attributes, not blocks).
+fn collect_expr(e: &Expression, out: &mut Vec<Range<usize>>) {
+    match e {
+        Expression::Object(o) => {
+            for (k, v) in o.iter() {
+                if let (Some(ks), Some(vs)) = (k.span(), v.expr().span()) {
+                    out.push(ks.start..vs.end);
+                }
+                collect_expr(v.expr(), out);
+            }
+        }
+        Expression::Array(a) => {
+            for x in a.iter() {
+                if let Some(sp) = x.span() {
+                    out.push(sp);
+                }
+                collect_expr(x, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -140,7 +181,8 @@ fn parse_directive(rest: &str) -> Suppression {
                     }
                     None => {
                         s.reason = Some(r2.to_string());
-                        s.problems.push("the reason's closing quote is missing".into());
+                        s.problems
+                            .push("the reason's closing quote is missing".into());
                         tail = "";
                     }
                 }
@@ -154,9 +196,9 @@ fn parse_directive(rest: &str) -> Suppression {
             let d = r[..end].trim_matches('"');
             match parse_date(d) {
                 Some(date) => s.expires = Some(date),
-                None => s
-                    .problems
-                    .push(format!("`expires={d}` is not a date of the form YYYY-MM-DD")),
+                None => s.problems.push(format!(
+                    "`expires={d}` is not a date of the form YYYY-MM-DD"
+                )),
             }
             tail = r[end..].trim_start();
         } else {
@@ -166,7 +208,11 @@ fn parse_directive(rest: &str) -> Suppression {
             tail = tail[end..].trim_start();
         }
     }
-    if s.reason.as_deref().map(|r| r.trim().is_empty()).unwrap_or(false) {
+    if s.reason
+        .as_deref()
+        .map(|r| r.trim().is_empty())
+        .unwrap_or(false)
+    {
         s.reason = None;
     }
     s
@@ -214,9 +260,14 @@ mod tests {
 
     #[test]
     fn parses_codes_reason_and_expiry() {
-        let s = parse_directive(r#"NET002,KMS006 reason="accepted by security, ticket SEC-1" expires=2027-01-31"#);
+        let s = parse_directive(
+            r#"NET002,KMS006 reason="accepted by security, ticket SEC-1" expires=2027-01-31"#,
+        );
         assert_eq!(s.codes, vec!["NET002", "KMS006"]);
-        assert_eq!(s.reason.as_deref(), Some("accepted by security, ticket SEC-1"));
+        assert_eq!(
+            s.reason.as_deref(),
+            Some("accepted by security, ticket SEC-1")
+        );
         assert_eq!(s.expires, Some((2027, 1, 31)));
         assert!(s.problems.is_empty());
     }

@@ -56,7 +56,12 @@ fn network_access(ctx: &mut Ctx, p: &ResourceInstance) {
         PathResult::Unknown(v) => {
             for code in ["NET001", "NET005"] {
                 if ctx.on(code) {
-                    ctx.push(unresolved(code, p, "egress.network_access.policy_enforcement", v));
+                    ctx.push(unresolved(
+                        code,
+                        p,
+                        "egress.network_access.policy_enforcement",
+                        v,
+                    ));
                 }
             }
         }
@@ -121,7 +126,11 @@ fn classify_ip(s: &str) -> bool {
     let host = s.split('/').next().unwrap_or(s);
     host.parse::<std::net::IpAddr>().is_ok()
         || (s.contains('/') && host.parse::<std::net::IpAddr>().is_ok())
-        || (host.contains(':') && host.split(':').all(|p| p.chars().all(|c| c.is_ascii_hexdigit())) && host.matches(':').count() >= 2)
+        || (host.contains(':')
+            && host
+                .split(':')
+                .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+            && host.matches(':').count() >= 2)
 }
 
 fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
@@ -203,9 +212,14 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                 } else if s.starts_with('.') {
                     wild = Some("starts with `.`, which stands for every subdomain".to_string());
                 } else if suffixes.iter().any(|x| *x == lower.trim_end_matches('.')) {
-                    wild = Some(format!("is the bare public suffix `{s}`: it would allow every domain under it"));
+                    wild = Some(format!(
+                        "is the bare public suffix `{s}`: it would allow every domain under it"
+                    ));
                 } else if dtype_is_dns && classify_ip(s) {
-                    wild = Some("is an IP address or CIDR range given as a DNS_NAME destination".to_string());
+                    wild = Some(
+                        "is an IP address or CIDR range given as a DNS_NAME destination"
+                            .to_string(),
+                    );
                 }
                 let is_wild = wild.is_some();
                 if let Some(why) = wild {
@@ -222,9 +236,15 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                 }
                 if let Some((_, first)) = seen.iter().find(|(x, _)| *x == lower) {
                     if ctx.on("NET004") {
-                        let mut f = at_value("NET004", p, &dpath, Some(d), format!(
+                        let mut f = at_value(
+                            "NET004",
+                            p,
+                            &dpath,
+                            Some(d),
+                            format!(
                             "destination `{s}` is listed twice in `allowed_internet_destinations`"
-                        ))
+                        ),
+                        )
                         .with_help("remove the duplicate entry");
                         if let Some(l) = first.loc() {
                             f = f.with_related(l, "first listed here");
@@ -235,7 +255,10 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                 } else {
                     seen.push((lower.clone(), d.clone()));
                 }
-                if !approved.is_empty() && ctx.on("NET009") && !approved.iter().any(|g| g.is_match(&lower)) {
+                if !approved.is_empty()
+                    && ctx.on("NET009")
+                    && !approved.iter().any(|g| g.is_match(&lower))
+                {
                     ctx.push(
                         at_value("NET009", p, &dpath, Some(d), format!(
                             "destination `{s}` is not on the approved list ([rules.NET009] approved in policy-lint.toml)"
@@ -267,12 +290,21 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                 None => b.known_fragments().map(|f| f.join("")).unwrap_or_default(),
             };
             if text.contains('*') && ctx.on("NET003") {
-                ctx.push(wildcard(p, &bpath, b, &text, "contains `*`: storage destinations must name one bucket"));
+                ctx.push(wildcard(
+                    p,
+                    &bpath,
+                    b,
+                    &text,
+                    "contains `*`: storage destinations must name one bucket",
+                ));
             } else if !b.is_known() && ctx.on("NET003") {
                 ctx.push(unresolved("NET003", p, &bpath, b));
             }
             if let Some(s) = b.as_str() {
-                if !approved.is_empty() && ctx.on("NET009") && !approved.iter().any(|g| g.is_match(&s.to_ascii_lowercase())) {
+                if !approved.is_empty()
+                    && ctx.on("NET009")
+                    && !approved.iter().any(|g| g.is_match(&s.to_ascii_lowercase()))
+                {
                     ctx.push(
                         at_value("NET009", p, &bpath, Some(b), format!(
                             "storage destination bucket `{s}` is not on the approved list ([rules.NET009] approved in policy-lint.toml)"
@@ -326,7 +358,10 @@ fn malformed_host(s: &str) -> Option<String> {
         return Some("it is empty".into());
     }
     if s.contains("://") {
-        return Some(format!("it has a scheme (`{}://`)", s.split("://").next().unwrap_or("")));
+        return Some(format!(
+            "it has a scheme (`{}://`)",
+            s.split("://").next().unwrap_or("")
+        ));
     }
     if s.chars().any(char::is_whitespace) {
         return Some("it contains whitespace".into());
@@ -347,7 +382,10 @@ fn malformed_host(s: &str) -> Option<String> {
         return Some("it ends with a dot".into());
     }
     if s.len() > 253 {
-        return Some(format!("it is {} characters long; a host name has at most 253", s.len()));
+        return Some(format!(
+            "it is {} characters long; a host name has at most 253",
+            s.len()
+        ));
     }
     let body = s.trim_start_matches('.');
     for label in body.split('.') {
@@ -357,8 +395,13 @@ fn malformed_host(s: &str) -> Option<String> {
         if label.len() > 63 {
             return Some(format!("the label `{label}` is longer than 63 characters"));
         }
-        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '_') {
-            return Some(format!("the label `{label}` has characters not allowed in a host name"));
+        if !label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '*' || c == '_')
+        {
+            return Some(format!(
+                "the label `{label}` has characters not allowed in a host name"
+            ));
         }
     }
     None
@@ -428,9 +471,18 @@ fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str) {
                     "`{attr}` is at least {known} characters long (its known parts alone), more than the 32 allowed by ^[a-zA-Z0-9_.-]{{1,32}}$"
                 )).with_help("shorten the fixed parts of the name"));
             } else if let Some(c) = bad {
-                ctx.push(at_value("NET008", r, attr, Some(v), format!(
+                ctx.push(
+                    at_value(
+                        "NET008",
+                        r,
+                        attr,
+                        Some(v),
+                        format!(
                     "`{attr}` contains {c:?}, which ^[a-zA-Z0-9_.-]{{1,32}}$ does not allow"
-                )).with_help("use only letters, digits, `_`, `.` and `-`"));
+                ),
+                    )
+                    .with_help("use only letters, digits, `_`, `.` and `-`"),
+                );
             }
             // Otherwise the unknown parts decide; a reference to a policy resource is fine.
         }
@@ -446,6 +498,13 @@ fn refers_to(v: &Value, target: &ResourceInstance, known: Option<&str>) -> Optio
     match (&v.kind, known) {
         (Kind::String(s), Some(k)) => Some(s == k),
         (Kind::String(_), None) => Some(false),
+        // `policy.x.network_policy_id` evaluated to the policy's own (partly unknown) value: the
+        // same value written at the same place is the same policy.
+        _ if v.loc().is_some()
+            && target.attr("network_policy_id").and_then(|t| t.loc()) == v.loc() =>
+        {
+            Some(true)
+        }
         _ => None,
     }
 }
@@ -460,7 +519,9 @@ fn attachments(ctx: &mut Ctx, policies: &[&ResourceInstance]) {
             let mut bound = false;
             let mut undecided: Option<&Value> = None;
             for o in &options {
-                let Some(v) = o.attr("network_policy_id") else { continue };
+                let Some(v) = o.attr("network_policy_id") else {
+                    continue;
+                };
                 match refers_to(v, p, pid) {
                     Some(true) => bound = true,
                     Some(false) => {}
@@ -473,7 +534,11 @@ fn attachments(ctx: &mut Ctx, policies: &[&ResourceInstance]) {
             if let Some(v) = undecided {
                 let o = options
                     .iter()
-                    .find(|o| o.attr("network_policy_id").map(|x| std::ptr::eq(x, v)).unwrap_or(false))
+                    .find(|o| {
+                        o.attr("network_policy_id")
+                            .map(|x| std::ptr::eq(x, v))
+                            .unwrap_or(false)
+                    })
                     .copied()
                     .unwrap_or(p);
                 ctx.push(unresolved("NET006", o, "network_policy_id", v));
@@ -497,7 +562,9 @@ fn attachments(ctx: &mut Ctx, policies: &[&ResourceInstance]) {
             let mut bound = false;
             let mut undecided: Option<(&ResourceInstance, &Value)> = None;
             for o in &options {
-                let Some(v) = o.attr("workspace_id") else { continue };
+                let Some(v) = o.attr("workspace_id") else {
+                    continue;
+                };
                 match refers_to(v, w, wid) {
                     Some(true) => bound = true,
                     Some(false) => {}
@@ -538,7 +605,10 @@ mod tests {
         assert!(malformed_host("PyPI.org").is_some());
         assert!(malformed_host("pypi.org.").is_some());
         assert!(malformed_host("a..b").is_some());
-        assert_eq!(bare_host("https://PyPI.org:443/simple"), Some("pypi.org".into()));
+        assert_eq!(
+            bare_host("https://PyPI.org:443/simple"),
+            Some("pypi.org".into())
+        );
         assert!(classify_ip("10.0.0.0/8"));
         assert!(classify_ip("1.2.3.4"));
         assert!(!classify_ip("pypi.org"));
