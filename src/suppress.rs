@@ -5,6 +5,7 @@
 //! comments work too. Rule names may stand for codes.
 
 use crate::source::{FileId, Location, SourceFile};
+use hcl_edit::expr::Expression;
 use hcl_edit::structure::Body;
 use hcl_edit::Span;
 use std::ops::Range;
@@ -59,10 +60,20 @@ pub fn scan_hcl(file: &SourceFile, body: &Body) -> Vec<Suppression> {
         s.loc = Location::new(file.id, comment_start..comment_end);
         let code_before = !line[..cpos].trim().is_empty();
         s.covers = if code_before {
-            // Trailing comment: the innermost item starting on this line.
+            // Trailing comment: the innermost item starting on this line that reaches the end
+            // of the code before the comment (so `{ a = 1, b = 2 }, # ...` covers the whole
+            // element, not whichever of `a`/`b` happens to be shorter).
+            let code_end = line_start
+                + line[..cpos]
+                    .trim_end()
+                    .trim_end_matches(',')
+                    .trim_end()
+                    .len();
             items
                 .iter()
-                .filter(|r| r.start >= line_start && r.start < line_start + cpos)
+                .filter(|r| {
+                    r.start >= line_start && r.start < line_start + cpos && r.end >= code_end
+                })
                 .min_by_key(|r| r.end - r.start)
                 .cloned()
                 .unwrap_or(line_start..line_start + line.len())
@@ -100,12 +111,38 @@ fn collect_spans(body: &Body, out: &mut Vec<Range<usize>>) {
             if let Some(sp) = a.span() {
                 out.push(sp);
             }
+            collect_expr(&a.value, out);
         } else if let Some(b) = s.as_block() {
             if let Some(sp) = b.span() {
                 out.push(sp);
             }
             collect_spans(&b.body, out);
         }
+    }
+}
+
+/// Items inside attribute values: `key = value` pairs of objects and elements of lists, so a
+/// suppression can cover `policy_enforcement = { ... }` inside `egress = { ... }` (plugin-framework
+/// resources nest attributes, not blocks).
+fn collect_expr(e: &Expression, out: &mut Vec<Range<usize>>) {
+    match e {
+        Expression::Object(o) => {
+            for (k, v) in o.iter() {
+                if let (Some(ks), Some(vs)) = (k.span(), v.expr().span()) {
+                    out.push(ks.start..vs.end);
+                }
+                collect_expr(v.expr(), out);
+            }
+        }
+        Expression::Array(a) => {
+            for x in a.iter() {
+                if let Some(sp) = x.span() {
+                    out.push(sp);
+                }
+                collect_expr(x, out);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -496,6 +496,13 @@ fn refers_to(v: &Value, target: &ResourceInstance, known: Option<&str>) -> Optio
     match (&v.kind, known) {
         (Kind::String(s), Some(k)) => Some(s == k),
         (Kind::String(_), None) => Some(false),
+        // `policy.x.network_policy_id` evaluated to the policy's own (partly unknown) value: the
+        // same value written at the same place is the same policy.
+        _ if v.loc().is_some()
+            && target.attr("network_policy_id").and_then(|t| t.loc()) == v.loc() =>
+        {
+            Some(true)
+        }
         _ => None,
     }
 }
