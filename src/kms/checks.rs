@@ -385,6 +385,14 @@ const GRANT_CONDITION: &str = r#""Condition": {"Bool": {"kms:GrantIsForAWSResour
 
 fn near_misses(cx: &mut Ctx, info: &StmtInfo) {
     for (p, c) in &info.classes {
+        if let PrincipalClass::Unknown {
+            maybe_databricks: true,
+        } = c
+        {
+            // Tri-state: an unknown principal may be a near miss; say so instead of passing.
+            cx.unknown("KMS001", p.value, Some(info.stmt), "the principal");
+            continue;
+        }
         let PrincipalClass::NearMiss { expected, kind } = c else {
             continue;
         };
