@@ -408,6 +408,30 @@ impl Parser<'_> {
     }
 }
 
+/// The text of a string value with each unknown part written as a placeholder, and the unknowns.
+pub fn placeholder_text(v: &Value) -> Option<(String, Vec<Arc<Unknown>>)> {
+    match &v.kind {
+        Kind::String(s) => Some((s.clone(), vec![])),
+        Kind::Partial(parts) => {
+            let mut s = String::new();
+            let mut unknowns = Vec::new();
+            for p in parts {
+                match p {
+                    Part::Lit(l) => s.push_str(l),
+                    Part::Unknown(u) => {
+                        s.push(PLACEHOLDER_START);
+                        s.push_str(&unknowns.len().to_string());
+                        s.push(PLACEHOLDER_END);
+                        unknowns.push(u.clone());
+                    }
+                }
+            }
+            Some((s, unknowns))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -459,29 +483,5 @@ mod tests {
         let v = parse(&text, &|_| Origin::none(), &[u]).unwrap();
         let frags = v.get("p").unwrap().known_fragments().unwrap();
         assert_eq!(frags, vec!["arn:".to_string(), ":iam".to_string()]);
-    }
-}
-
-/// The text of a string value with each unknown part written as a placeholder, and the unknowns.
-pub fn placeholder_text(v: &Value) -> Option<(String, Vec<Arc<Unknown>>)> {
-    match &v.kind {
-        Kind::String(s) => Some((s.clone(), vec![])),
-        Kind::Partial(parts) => {
-            let mut s = String::new();
-            let mut unknowns = Vec::new();
-            for p in parts {
-                match p {
-                    Part::Lit(l) => s.push_str(l),
-                    Part::Unknown(u) => {
-                        s.push(PLACEHOLDER_START);
-                        s.push_str(&unknowns.len().to_string());
-                        s.push(PLACEHOLDER_END);
-                        unknowns.push(u.clone());
-                    }
-                }
-            }
-            Some((s, unknowns))
-        }
-        _ => None,
     }
 }
