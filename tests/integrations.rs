@@ -185,6 +185,11 @@ const BAD_TF: &str = r#"resource "databricks_account_network_policy" "p" {
     }
   }
 }
+
+resource "databricks_workspace_network_option" "p" {
+  workspace_id      = "1234567890"
+  network_policy_id = databricks_account_network_policy.p.network_policy_id
+}
 "#;
 
 struct Gh {
@@ -248,7 +253,7 @@ fn action_scripts_end_to_end() {
         gh.file("infra/sandbox.tf"),
         format!(
             "# policy-lint:ignore NET002 reason=\"sandbox | test\" expires=2027-01-01\n{}",
-            BAD_TF.replace("\"p\"", "\"sandbox\"")
+            BAD_TF.replace(".p.", ".sandbox.").replace("\"p\"", "\"sandbox\"")
         ),
     )
     .unwrap();
