@@ -99,6 +99,28 @@ pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<F
         if meta.is_file() {
             if let Some(kind) = FileKind::of(p) {
                 if let Ok(c) = std::fs::canonicalize(p) {
+                    // A named Terraform file is evaluated with its module: load the other
+                    // Terraform files of its directory too (not reported: `explicit: false`).
+                    if kind != FileKind::Json {
+                        if let Some(dir) = c.parent() {
+                            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                                let sp = entry.path();
+                                let Some(sk) = FileKind::of(&sp) else { continue };
+                                if sk == FileKind::Json || !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                                    continue;
+                                }
+                                let Ok(sc) = std::fs::canonicalize(&sp) else { continue };
+                                if sc == c || !filter.accepts(&crate::source::display_path(&sc, base)) {
+                                    continue;
+                                }
+                                out.push(Found {
+                                    path: sc,
+                                    kind: sk,
+                                    explicit: false,
+                                });
+                            }
+                        }
+                    }
                     out.push(Found {
                         path: c,
                         kind,
