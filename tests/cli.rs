@@ -408,7 +408,6 @@ fn baseline_round_trip_survives_inserted_lines() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "bug: `policy-lint main.tf` does not load sibling files (variables.tf, terraform.tfvars): var.mode is reported as undeclared (EVAL001 notes, exit 0) instead of NET002"]
 fn a_named_file_is_reported_alone_with_its_module_loaded() {
     let d = tempdir();
     write(
@@ -438,13 +437,15 @@ resource "databricks_workspace_network_option" "p" {
     write(d.path(), "other.tf", &BAD_TF.replace(".p.", ".q.").replace("\"p\"", "\"q\""));
 
     // pre-commit runs `policy-lint main.tf` (no subcommand).
-    // Expected behaviour (docs/pre-commit.md, main.rs); see the #[ignore] reason for what happens.
     let o = policy_lint(d.path(), &["main.tf", "--format", "json"]);
     assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
     let v = json(&o);
     let f = findings(&v);
     assert_eq!(f.len(), 1, "{}", stdout(&o));
-    assert_eq!((f[0].0.as_str(), f[0].1.as_str(), f[0].2), ("NET002", "main.tf", 5));
+    // The finding points at where the value is set (as with `check .`); it is kept because its
+    // resource (the anchor) is in the named file.
+    assert_eq!((f[0].0.as_str(), f[0].1.as_str(), f[0].2), ("NET002", "terraform.tfvars", 1));
+    assert_eq!(v["findings"][0]["address"], "databricks_account_network_policy.p");
     // The value came from terraform.tfvars.
     let msg = v["findings"][0]["message"].as_str().unwrap();
     assert!(msg.contains("FULL_ACCESS"), "{msg}");
@@ -453,7 +454,7 @@ resource "databricks_workspace_network_option" "p" {
     let o = policy_lint(d.path(), &["check", ".", "--format", "json"]);
     let mut files: Vec<String> = findings(&json(&o)).into_iter().map(|f| f.1).collect();
     files.sort();
-    assert_eq!(files, vec!["main.tf", "other.tf"]);
+    assert_eq!(files, vec!["other.tf", "terraform.tfvars"]);
 
     // Several names, from another directory (pre-commit runs at the repository root).
     write(d.path(), "envs/prod/main.tf", BAD_TF);
@@ -630,27 +631,4 @@ fn suppressing_a_module_call_covers_the_findings_inside_it() {
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     assert!(v["summary"]["suppressed"].as_u64().unwrap() >= 1, "{}", stdout(&o));
     assert_eq!(v["summary"]["total"], 0, "{}", stdout(&o));
-}
-
-/// What a named file gets today (the bug the ignored test above describes): its siblings are not
-/// loaded, so a variable declared in variables.tf is "undeclared" and the error is missed.
-#[test]
-fn a_named_file_today_does_not_see_its_siblings() {
-    let d = tempdir();
-    write(
-        d.path(),
-        "main.tf",
-        "resource \"databricks_account_network_policy\" \"p\" {\n  network_policy_id = \"x\"\n  egress = {\n    network_access = {\n      restriction_mode = var.mode\n    }\n  }\n}\n",
-    );
-    write(d.path(), "variables.tf", "variable \"mode\" {\n  type = string\n}\n");
-    write(d.path(), "terraform.tfvars", "mode = \"FULL_ACCESS\"\n");
-    let o = policy_lint(d.path(), &["main.tf", "--format", "json"]);
-    let v = json(&o);
-    let c = codes(&v);
-    assert!(!c.contains(&"NET002".to_string()), "fixed? un-ignore the test above: {}", stdout(&o));
-    assert!(c.contains(&"EVAL001".to_string()), "{}", stdout(&o));
-    assert!(stdout(&o).contains("undeclared input variable"), "{}", stdout(&o));
-    // Naming the siblings too works.
-    let o = policy_lint(d.path(), &["main.tf", "variables.tf", "terraform.tfvars", "--format", "json"]);
-    assert!(codes(&json(&o)).contains(&"NET002".to_string()), "{}", stdout(&o));
 }
