@@ -94,7 +94,7 @@ pub struct Found {
 }
 
 /// The Terraform files (`.tf`, `.tfvars`) of one directory, not recursively.
-fn siblings(dir: &Path) -> Vec<Found> {
+fn siblings(dir: &Path, base: &Path, filter: &Filter) -> Vec<Found> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
@@ -106,6 +106,9 @@ fn siblings(dir: &Path) -> Vec<Found> {
                 FileKind::of(&p)
             {
                 if let Ok(c) = std::fs::canonicalize(&p) {
+                    if !filter.accepts(&crate::source::display_path(&c, base)) {
+                        continue;
+                    }
                     out.push(Found {
                         path: c,
                         kind,
@@ -140,7 +143,7 @@ pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<F
                 // own findings are reported.
                 if kind != Some(FileKind::Json) {
                     if let Some(dir) = c.parent() {
-                        out.extend(siblings(dir));
+                        out.extend(siblings(dir, base, filter));
                     }
                 }
                 out.push(Found {

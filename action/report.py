@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Turns policy-lint's SARIF into what the GitHub Action shows.
+
+Reads the SARIF log written by the one `policy-lint check --format sarif` run and:
+
+* applies a baseline file (optional; the same fingerprints and multiset matching as
+  `policy-lint check --baseline`), removing baselined results from the SARIF file so that
+  code scanning does not show them either;
+* prints one workflow command (`::error file=..,line=..::`) per unsuppressed result;
+* appends a Markdown job summary to $GITHUB_STEP_SUMMARY;
+* prints a console listing (format `pretty`) or the SARIF (format `sarif`);
+* writes step outputs (findings, errors, warnings, notes, suppressed, baselined, failed) to
+  $GITHUB_OUTPUT.
+
+Everything comes from environment variables (never from the command line of a `run:` block), so
+that no input can be interpreted by the shell:
+
+  SARIF_FILE      the SARIF log (required)
+  BASELINE        a baseline written by `policy-lint baseline` (optional)
+  FAIL_ON         error | warning | note | never (default error)
+  ANNOTATIONS     true | false (default true)
+  SUMMARY         true | false (default true)
+  FORMAT          pretty | sarif | none (default pretty)
+  CLI_EXIT_CODE   policy-lint's exit code, to cross-check the verdict (optional)
+
+Only the Python standard library is used.
+"""
+
+import json
+import os
+import sys
+from urllib.parse import unquote
+
+RANK = {"note": 1, "warning": 2, "error": 3}
+THRESHOLD = {"note": 1, "warning": 2, "error": 3, "never": None}
+COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
+MAX_SUMMARY_ROWS = 500
+
+
+def truthy(name, default):
+    v = os.environ.get(name, "").strip().lower()
+    if not v:
+        return default
+    return v in ("1", "true", "yes", "on")
+
+
+def escape_data(s):
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(s):
+    return escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def md_cell(s):
+    return (
+        s.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", "<br>")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("&lt;br&gt;", "<br>")
+    )
+
+
+def location(result):
+    """(path, start line, start column, end line, end column) of a result."""
+    locs = result.get("locations") or []
+    if not locs:
+        return ("", 1, 1, 1, 1)
+    phys = locs[0].get("physicalLocation", {})
+    uri = unquote(phys.get("artifactLocation", {}).get("uri", ""))
+    region = phys.get("region", {})
+    sl = region.get("startLine", 1)
+    sc = region.get("startColumn", 1)
+    return (uri, sl, sc, region.get("endLine", sl), region.get("endColumn", sc))
+
+
+def fingerprint(result):
+    return (result.get("partialFingerprints") or {}).get("policyLint/v1")
+
+
+def apply_baseline(results, path):
+    """Removes the results a baseline accepts; returns (kept, baselined count, stale entries)."""
+    with open(path, encoding="utf-8") as f:
+        base = json.load(f)
+    if not isinstance(base, dict) or not isinstance(base.get("findings"), list):
+        raise ValueError("not a policy-lint baseline (no `findings` list)")
+    remaining = {}
+    for e in base["findings"]:
+        fp = e.get("fingerprint")
+        remaining[fp] = remaining.get(fp, 0) + 1
+    kept, baselined = [], 0
+    for r in results:
+        fp = fingerprint(r)
+        if not r.get("suppressions") and fp is not None and remaining.get(fp, 0) > 0:
+            remaining[fp] -= 1
+            baselined += 1
+        else:
+            kept.append(r)
+    stale = sum(remaining.values())
+    return kept, baselined, stale
+
+
+def main():
+    sarif_path = os.environ.get("SARIF_FILE", "")
+    baseline = os.environ.get("BASELINE", "").strip()
+    fail_on = os.environ.get("FAIL_ON", "error").strip() or "error"
+    fmt = os.environ.get("FORMAT", "pretty").strip() or "pretty"
+    if fail_on not in THRESHOLD:
+        print(f"::error::fail-on must be error, warning, note or never, not `{fail_on}`")
+        return 2
+    if fmt not in ("pretty", "sarif", "none"):
+        print(f"::error::format must be pretty, sarif or none, not `{fmt}`")
+        return 2
+    try:
+        with open(sarif_path, encoding="utf-8") as f:
+            log = json.load(f)
+        run = log["runs"][0]
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        print(f"::error::cannot read policy-lint's SARIF file `{sarif_path}`: {e}")
+        return 2
+
+    rules = run.get("tool", {}).get("driver", {}).get("rules", [])
+    rule_by_id = {r.get("id"): r for r in rules}
+    results = run.get("results", [])
+
+    baselined = stale = 0
+    if baseline:
+        try:
+            results, baselined, stale = apply_baseline(results, baseline)
+        except (OSError, ValueError) as e:
+            print(f"::error::cannot use baseline `{baseline}`: {e}")
+            return 2
+        run["results"] = results
+        with open(sarif_path, "w", encoding="utf-8") as f:
+            json.dump(log, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        if stale:
+            print(
+                f"::notice::{stale} baseline entr{'y' if stale == 1 else 'ies'} of {baseline} no longer "
+                f"match any finding (fixed or moved); regenerate it with `policy-lint baseline --output {baseline}` so it only shrinks"
+            )
+
+    active = [r for r in results if not r.get("suppressions")]
+    suppressed = len(results) - len(active)
+    counts = {"error": 0, "warning": 0, "note": 0}
+    for r in active:
+        lvl = r.get("level", "warning")
+        counts[lvl] = counts.get(lvl, 0) + 1
+    threshold = THRESHOLD[fail_on]
+    failed = threshold is not None and any(RANK.get(r.get("level", "warning"), 0) >= threshold for r in active)
+
+    cli = os.environ.get("CLI_EXIT_CODE", "").strip()
+    if cli in ("0", "1") and not baseline and (cli == "1") != failed:
+        print(f"::warning::policy-lint exited with {cli}, but its SARIF says failed={failed}; using the SARIF")
+
+    def title(r):
+        rid = r.get("ruleId", "")
+        name = rule_by_id.get(rid, {}).get("name", "")
+        return f"{rid} {name}".strip()
+
+    # Console listing.
+    if fmt == "pretty":
+        for r in active:
+            path, sl, sc, _, _ = location(r)
+            lvl = r.get("level", "warning")
+            print(f"{path}:{sl}:{sc}: {lvl}[{title(r)}] {r.get('message', {}).get('text', '')}")
+        extra = []
+        if suppressed:
+            extra.append(f"{suppressed} suppressed")
+        if baselined:
+            extra.append(f"{baselined} baselined")
+        tail = f" ({', '.join(extra)})" if extra else ""
+        print(f"policy-lint: {counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes{tail}")
+    elif fmt == "sarif":
+        with open(sarif_path, encoding="utf-8") as f:
+            sys.stdout.write(f.read())
+
+    # Annotations: one workflow command per unsuppressed result.
+    if truthy("ANNOTATIONS", True):
+        for r in active:
+            path, sl, sc, el, ec = location(r)
+            cmd = COMMAND.get(r.get("level", "warning"), "warning")
+            props = f"file={escape_property(path)},line={sl},col={sc},endLine={el},endColumn={ec},title={escape_property(title(r))}"
+            print(f"::{cmd} {props}::{escape_data(r.get('message', {}).get('text', ''))}")
+
+    # Job summary.
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY", "")
+    if truthy("SUMMARY", True) and summary_path:
+        lines = ["## policy-lint", ""]
+        verdict = "failed" if failed else "passed"
+        lines.append(
+            f"**{counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes** "
+            f"— {suppressed} suppressed, {baselined} baselined — `fail-on: {fail_on}`: **{verdict}**"
+        )
+        lines.append("")
+        lines.append("| Severity | Count |")
+        lines.append("|---|---:|")
+        for lvl in ("error", "warning", "note"):
+            lines.append(f"| {lvl} | {counts[lvl]} |")
+        lines.append(f"| suppressed | {suppressed} |")
+        lines.append(f"| baselined | {baselined} |")
+        lines.append("")
+        if active:
+            lines.append("| Severity | Rule | Location | Message |")
+            lines.append("|---|---|---|---|")
+            for r in active[:MAX_SUMMARY_ROWS]:
+                path, sl, _, _, _ = location(r)
+                rid = r.get("ruleId", "")
+                rule = rule_by_id.get(rid, {})
+                link = f"[{rid}]({rule['helpUri']})" if rule.get("helpUri") else rid
+                name = rule.get("name", "")
+                rule_cell = f"{link} {md_cell(name)}".strip()
+                lines.append(
+                    f"| {r.get('level', '')} | {rule_cell} | `{md_cell(path)}:{sl}` | {md_cell(r.get('message', {}).get('text', ''))} |"
+                )
+            if len(active) > MAX_SUMMARY_ROWS:
+                lines.append("")
+                lines.append(f"… and {len(active) - MAX_SUMMARY_ROWS} more (see the SARIF file or code scanning).")
+            lines.append("")
+        else:
+            lines.append("No findings.")
+            lines.append("")
+        with open(summary_path, "a", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+
+    # Step outputs.
+    out_path = os.environ.get("GITHUB_OUTPUT", "")
+    if out_path:
+        with open(out_path, "a", encoding="utf-8") as f:
+            f.write(f"findings={len(active)}\n")
+            f.write(f"errors={counts['error']}\n")
+            f.write(f"warnings={counts['warning']}\n")
+            f.write(f"notes={counts['note']}\n")
+            f.write(f"suppressed={suppressed}\n")
+            f.write(f"baselined={baselined}\n")
+            f.write(f"failed={'true' if failed else 'false'}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
