@@ -116,6 +116,10 @@ struct TemplateOut {
     len: usize,
     /// Where interpolated values were written (for the value chain of findings).
     from: Vec<Origin>,
+    /// Number of interpolations.
+    interps: usize,
+    /// The interpolated values in `from` are all known.
+    from_known: bool,
 }
 
 impl TemplateOut {
@@ -159,7 +163,12 @@ impl TemplateOut {
         self.parts.push(Part::Unknown(u));
     }
     fn push_value(&mut self, v: &Value, loc: Location) -> Result<(), String> {
+        self.interps += 1;
         if v.loc().is_some() && v.loc() != Some(loc) && self.from.len() < 4 {
+            if self.from.is_empty() {
+                self.from_known = true;
+            }
+            self.from_known &= v.is_known();
             self.from.push(v.origin.clone());
         }
         match &v.kind {
@@ -193,7 +202,23 @@ impl TemplateOut {
         }
         Ok(())
     }
-    fn finish(self, mut origin: Origin) -> (Value, TextMap) {
+    fn finish(self, mut origin: Origin, promote: &dyn Fn(Location) -> bool) -> (Value, TextMap) {
+        if self.interps == 1
+            && self.from.len() == 1
+            && self.from_known
+            && self.from[0].loc().map(promote).unwrap_or(false)
+        {
+            // `"arn:aws:iam::${var.account}:root"`: the one value that came from elsewhere (a
+            // tfvars line, a variable default, a module input) is the place to change, so it
+            // becomes the primary location; the string that used it is a hop.
+            if let (Some(here), Some(_)) = (origin.loc(), self.from[0].loc()) {
+                let o = self.from[0].with_hop(here, "interpolated into this string");
+                let map = TextMap {
+                    segments: self.segments,
+                };
+                return (Self::value_of(self.parts, o), map);
+            }
+        }
         for o in &self.from {
             if let Some(l) = o.loc() {
                 origin = origin.with_hop(l, "an interpolated value was written here");
@@ -205,9 +230,13 @@ impl TemplateOut {
         let map = TextMap {
             segments: self.segments,
         };
-        let kind = if self.parts.iter().all(|p| matches!(p, Part::Lit(_))) {
+        (Self::value_of(self.parts, origin), map)
+    }
+
+    fn value_of(parts: Vec<Part>, origin: Origin) -> Value {
+        let kind = if parts.iter().all(|p| matches!(p, Part::Lit(_))) {
             Kind::String(
-                self.parts
+                parts
                     .into_iter()
                     .map(|p| match p {
                         Part::Lit(s) => s,
@@ -216,9 +245,9 @@ impl TemplateOut {
                     .collect(),
             )
         } else {
-            Kind::Partial(self.parts)
+            Kind::Partial(parts)
         };
-        (Value::new(kind, origin), map)
+        Value::new(kind, origin)
     }
 }
 
@@ -625,7 +654,16 @@ impl<'l> super::module::Ev<'l> {
             }
             return Err(e);
         }
-        let (v, map) = out.finish(Origin::at(loc));
+        // Values from the command line (`--var`) have no file to point at: keep the string.
+        let sources = &self.loader.sources;
+        let in_a_file = |l: Location| {
+            !record_map
+                && sources
+                    .try_get(l.file)
+                    .map(|f| !f.path.to_string_lossy().starts_with('<'))
+                    .unwrap_or(false)
+        };
+        let (v, map) = out.finish(Origin::at(loc), &in_a_file);
         if record_map {
             self.record_text_map(&v, map);
         }
@@ -932,7 +970,7 @@ impl<'l> super::module::Ev<'l> {
             }
             Err(e) => return Err(e),
         }
-        let (v, map) = out.finish(Origin::at(Location::new(id, 0..text.len())));
+        let (v, map) = out.finish(Origin::at(Location::new(id, 0..text.len())), &|_| false);
         let v = v.with_hop(loc, &format!("rendered by `templatefile(\"{p}\")`"));
         self.record_text_map(&v, map);
         Ok(v)
