@@ -303,7 +303,7 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
             if let Some(s) = b.as_str() {
                 if !approved.is_empty()
                     && ctx.on("NET009")
-                    && !approved.iter().any(|g| g.is_match(&s.to_ascii_lowercase()))
+                    && !approved.iter().any(|g| g.is_match(s.to_ascii_lowercase()))
                 {
                     ctx.push(
                         at_value("NET009", p, &bpath, Some(b), format!(
@@ -438,26 +438,24 @@ fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str) {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
     };
     match &v.kind {
-        Kind::String(s) => {
-            if !re_ok(s) {
-                let why = if s.is_empty() {
-                    "it is empty".to_string()
-                } else if s.len() > 32 {
-                    format!("it is {} characters long (at most 32)", s.len())
-                } else {
-                    let bad: String = s
-                        .chars()
-                        .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-                        .collect();
-                    format!("it contains {bad:?}, outside [a-zA-Z0-9_.-]")
-                };
-                ctx.push(
-                    at_value("NET008", r, attr, Some(v), format!(
-                        "`{attr} = \"{s}\"` does not match ^[a-zA-Z0-9_.-]{{1,32}}$: {why}; the API rejects it at apply time"
-                    ))
-                    .with_help("use 1 to 32 characters from letters, digits, `_`, `.` and `-`"),
-                );
-            }
+        Kind::String(s) if !re_ok(s) => {
+            let why = if s.is_empty() {
+                "it is empty".to_string()
+            } else if s.len() > 32 {
+                format!("it is {} characters long (at most 32)", s.len())
+            } else {
+                let bad: String = s
+                    .chars()
+                    .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+                    .collect();
+                format!("it contains {bad:?}, outside [a-zA-Z0-9_.-]")
+            };
+            ctx.push(
+                at_value("NET008", r, attr, Some(v), format!(
+                    "`{attr} = \"{s}\"` does not match ^[a-zA-Z0-9_.-]{{1,32}}$: {why}; the API rejects it at apply time"
+                ))
+                .with_help("use 1 to 32 characters from letters, digits, `_`, `.` and `-`"),
+            );
         }
         Kind::Partial(_) => {
             let frags = v.known_fragments().unwrap_or_default();

@@ -38,7 +38,7 @@ fn mentions_statement(text: &str) -> bool {
 
 enum Read {
     Text(FileId),
-    Failed(Finding),
+    Failed(Box<Finding>),
     Skip,
 }
 
@@ -53,7 +53,7 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
             return Read::Skip;
         }
         let id = sources.add(f.path.clone(), display, Arc::from(""));
-        return Read::Failed(Finding::new(
+        return Read::Failed(Box::new(Finding::new(
             "SYN001",
             crate::source::Location::new(id, 0..0),
             format!(
@@ -61,7 +61,7 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
                 meta.len() / 1024 / 1024,
                 MAX_INPUT / 1024 / 1024
             ),
-        ));
+        )));
     }
     let bytes = match std::fs::read(&f.path) {
         Ok(b) => b,
@@ -82,7 +82,7 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
             }
             let lossy = String::from_utf8_lossy(&bytes[..off.min(bytes.len())]).to_string();
             let id = sources.add(f.path.clone(), display, Arc::from(lossy));
-            Read::Failed(parse::syntax_finding(sources, id, off, msg))
+            Read::Failed(Box::new(parse::syntax_finding(sources, id, off, msg)))
         }
     }
 }
@@ -100,7 +100,7 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
         .into_par_iter()
         .map(|(i, r)| match r {
             Read::Skip => (i, None, None),
-            Read::Failed(f) => (i, None, Some(Parsed::Failed(f))),
+            Read::Failed(f) => (i, None, Some(Parsed::Failed(*f))),
             Read::Text(id) => {
                 let p = match files[i].kind {
                     FileKind::Tf | FileKind::Tfvars => parse::parse_hcl(&sources, id),
@@ -135,7 +135,8 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
             }
             (Parsed::Failed(fd), _) => syntax.push(fd.clone()),
             (Parsed::Json(v), FileKind::Json) => {
-                let is_policy = matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
+                let is_policy =
+                    matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
                 if is_policy {
                     if let Some(id) = id {
                         policies.push((id, v.clone()));
