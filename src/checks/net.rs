@@ -451,11 +451,11 @@ fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str) {
                 format!("it contains {bad:?}, outside [a-zA-Z0-9_.-]")
             };
             ctx.push(
-                    at_value("NET008", r, attr, Some(v), format!(
-                        "`{attr} = \"{s}\"` does not match ^[a-zA-Z0-9_.-]{{1,32}}$: {why}; the API rejects it at apply time"
-                    ))
-                    .with_help("use 1 to 32 characters from letters, digits, `_`, `.` and `-`"),
-                );
+                at_value("NET008", r, attr, Some(v), format!(
+                    "`{attr} = \"{s}\"` does not match ^[a-zA-Z0-9_.-]{{1,32}}$: {why}; the API rejects it at apply time"
+                ))
+                .with_help("use 1 to 32 characters from letters, digits, `_`, `.` and `-`"),
+            );
         }
         Kind::Partial(_) => {
             let frags = v.known_fragments().unwrap_or_default();
