@@ -377,7 +377,7 @@ impl<'l> Ev<'l> {
     /// `var.NAME` in module `m`.
     pub fn var(&self, m: &ModuleInst, name: &str, at: Location) -> Result<Value, EvalError> {
         if let Some(v) = m.vars.borrow().get(name) {
-            return Ok(v.with_hop(at, &format!("via `var.{name}`")));
+            return Ok(at_reference(v.clone(), at, name));
         }
         let Some(r) = m.def.variables.get(name).copied() else {
             return Err(EvalError::new(
@@ -437,7 +437,7 @@ impl<'l> Ev<'l> {
         };
         let v = v.with_hop(decl_loc, &format!("variable `{name}`"));
         m.vars.borrow_mut().insert(name.to_string(), v.clone());
-        Ok(v.with_hop(at, &format!("via `var.{name}`")))
+        Ok(at_reference(v, at, name))
     }
 
     // ---------------------------------------------------------------- locals
@@ -1106,6 +1106,24 @@ impl ModuleInst {
             outputs: RefCell::new(HashMap::new()),
         }
     }
+}
+
+/// `var.NAME` read at `at`. A variable without any value is reported where it is used (the
+/// expression a rule could not decide), with its declaration as a hop.
+fn at_reference(v: Value, at: Location, name: &str) -> Value {
+    if let Kind::Unknown(u) = &v.kind {
+        if matches!(u.reason, Reason::Variable { .. }) {
+            let mut u2 = (**u).clone();
+            let decl = u2.loc;
+            u2.loc = Some(at);
+            let mut out = Value::unknown(u2).at(at);
+            if let Some(d) = decl {
+                out = out.with_hop(d, &format!("variable `{name}` is declared here"));
+            }
+            return out;
+        }
+    }
+    v.with_hop(at, &format!("via `var.{name}`"))
 }
 
 fn push_block(map: &mut BTreeMap<String, Value>, ident: &str, v: Value) {
