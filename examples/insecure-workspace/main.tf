@@ -8,6 +8,10 @@ terraform {
   }
 }
 
+provider "aws" {
+  region = var.region
+}
+
 locals {
   prefix = "${var.project}-${var.environment}"
 }

@@ -268,10 +268,33 @@ pub fn check(ctx: &mut Ctx) {
                             );
                     }
                     (Some(_), Some(_)) => {}
-                    (_, None) if !matches!(arn.kind, Kind::String(_)) && region.is_some() => {
-                        // The key ARN is known only after apply (aws_kms_key.x.arn): its region is
-                        // the AWS provider's, which policy-lint does not know.
-                        ctx.push(unresolved("CMK001", c, "aws_key_info.key_arn", arn));
+                    (Some(wr), None) if !matches!(arn.kind, Kind::String(_)) => {
+                        // The key ARN is known only after apply (aws_kms_key.x.arn): the key is
+                        // created in its AWS provider's region.
+                        let keys = keys_of(unit, arn);
+                        let pregion = keys.first().and_then(|k| unit.aws_region_of(k));
+                        match pregion.map(|p| (p, p.as_str())) {
+                            Some((p, Some(kr))) => {
+                                if kr != wr {
+                                    let mut f = at_value("CMK001", c, "aws_key_info.key_arn", Some(arn), format!(
+                                        "the key of `{}` ({}) is created in `{kr}` (its AWS provider's region), but workspace `{}` is in `{wr}`: the key must be in the workspace's region",
+                                        c.full_address(),
+                                        keys[0].full_address(),
+                                        w.full_address()
+                                    ))
+                                    .with_related(rv.loc().unwrap_or(w.loc), "the workspace's region")
+                                    .with_help(format!("create the key with a provider for {wr}"));
+                                    if let Some(l) = p.loc() {
+                                        f = f.with_related(l, "the provider's region");
+                                    }
+                                    ctx.push(f);
+                                }
+                            }
+                            Some((p, None)) => {
+                                ctx.push(unresolved("CMK001", c, "aws_key_info.key_arn", p))
+                            }
+                            None => ctx.push(unresolved("CMK001", c, "aws_key_info.key_arn", arn)),
+                        }
                     }
                     (None, _) if !rv.is_known() => {
                         ctx.push(unresolved("CMK001", w, "aws_region", rv))

@@ -233,6 +233,8 @@ pub struct ResourceInstance {
     pub call_chain: Vec<Hop>,
     /// Set when the instance's existence depends on an unknown `count`/`for_each`.
     pub existence_unknown: Option<Arc<crate::value::Unknown>>,
+    /// The `provider` meta-argument as written (`aws.west`), if any.
+    pub provider: Option<String>,
 }
 
 impl ResourceInstance {
@@ -315,6 +317,9 @@ pub struct Unit {
     pub text_maps: HashMap<String, TextMap>,
     /// Findings of evaluation itself (EVAL001 for cycles and limits).
     pub diags: Vec<Finding>,
+    /// `region` of the root module's `provider "aws"` blocks, by alias (None = the default
+    /// provider). Child modules inherit the default provider.
+    pub aws_regions: Vec<(Option<String>, Value)>,
 }
 
 impl Unit {
@@ -346,6 +351,20 @@ impl Unit {
                 .and_then(|m| m.map(e.offset..e.offset + 1))
                 .or_else(|| v.loc()),
         })
+    }
+
+    /// The region an AWS resource is created in: its provider's `region` (the default provider
+    /// unless `provider = aws.ALIAS`). None when no provider block says.
+    pub fn aws_region_of(&self, r: &ResourceInstance) -> Option<&Value> {
+        let alias = r
+            .provider
+            .as_deref()
+            .and_then(|p| p.strip_prefix("aws."))
+            .map(str::to_string);
+        self.aws_regions
+            .iter()
+            .find(|(a, _)| *a == alias)
+            .map(|(_, v)| v)
     }
 
     /// Resource instances of a type.

@@ -183,6 +183,7 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         vec![dir.to_path_buf()],
     ));
     ev.collect(&root);
+    ev.aws_providers(&root);
     let mut unit = ev.unit.into_inner();
     unit.resources.sort_by(|a, b| {
         (a.loc.file, a.loc.start, a.full_address()).cmp(&(
@@ -675,6 +676,10 @@ impl<'l> Ev<'l> {
                 block_loc,
                 call_chain: m.chain.clone(),
                 existence_unknown: unknown,
+                provider: block
+                    .body
+                    .get_attribute("provider")
+                    .map(|a| a.value.to_string().trim().to_string()),
             });
         };
         match expansion {
@@ -1065,6 +1070,38 @@ impl<'l> Ev<'l> {
                 }
             }
         }
+    }
+}
+
+impl Ev<'_> {
+    /// Regions of the root module's `provider "aws"` blocks.
+    fn aws_providers(&self, root: &ModuleInst) {
+        let mut out = Vec::new();
+        for f in root.def.files.iter() {
+            for b in f.body.get_blocks("provider") {
+                if b.labels.first().map(|l| l.as_str()) != Some("aws") {
+                    continue;
+                }
+                let scope = Scope::module(root, f.file);
+                let alias = b
+                    .body
+                    .get_attribute("alias")
+                    .and_then(|a| a.value.as_str().map(str::to_string));
+                let region = match b.body.get_attribute("region") {
+                    Some(a) => match self.eval(&a.value, &scope) {
+                        Ok(v) => v,
+                        Err(e) => Value::unknown(Unknown {
+                            reason: Reason::Other(e.message),
+                            loc: Some(e.loc),
+                            reference: None,
+                        }),
+                    },
+                    None => continue,
+                };
+                out.push((alias, region));
+            }
+        }
+        self.unit.borrow_mut().aws_regions = out;
     }
 }
 
