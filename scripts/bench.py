@@ -431,8 +431,8 @@ def generate(root: Path, n: int, filler_n: int) -> tuple[int, int]:
     return files, size
 
 
-def run_child(cmd: list[str]) -> tuple[float, int, int, bytes]:
-    """Runs cmd; returns (wall seconds, peak RSS in KiB, exit code, stdout)."""
+def run_child(cmd: list[str]) -> tuple[float, int, int, bytes, float]:
+    """Runs cmd; returns (wall seconds, peak RSS in KiB, exit code, stdout, CPU seconds)."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out, err = b"", b""
@@ -444,16 +444,24 @@ def run_child(cmd: list[str]) -> tuple[float, int, int, bytes]:
     if p.returncode not in (0, 1):
         sys.stderr.write(err.decode(errors="replace"))
         raise SystemExit(f"{cmd[0]} failed with exit code {p.returncode}")
-    return wall, ru.ru_maxrss, p.returncode, out
+    return wall, ru.ru_maxrss, p.returncode, out, ru.ru_utime + ru.ru_stime
 
 
 def measure(name: str, cmd: list[str], runs: int) -> dict:
-    walls, rss = [], []
+    walls, rss, cpus = [], [], []
     for _ in range(runs):
-        w, m, _, out = run_child(cmd)
+        w, m, _, out, cpu = run_child(cmd)
         walls.append(w)
         rss.append(m)
-    return {"name": name, "walls": walls, "wall": statistics.median(walls), "rss_kib": max(rss), "out": out}
+        cpus.append(cpu)
+    return {
+        "name": name,
+        "walls": walls,
+        "wall": statistics.median(walls),
+        "cpu": statistics.median(cpus),
+        "rss_kib": max(rss),
+        "out": out,
+    }
 
 
 def main() -> None:
@@ -497,16 +505,16 @@ def main() -> None:
         c = measure("(c) policy-lint check 1 small file", [str(lint), "check", str(small), *lint_common], max(args.runs, 5))
         print(f"bare_parse says: {a['out'].decode().strip()}")
         print()
-        print(f"{'measurement':38} {'median s':>9} {'runs (s)':>26} {'files/s':>10} {'MB/s':>8} {'peak RSS MiB':>13}")
+        print(f"{'measurement':38} {'median s':>9} {'runs (s)':>26} {'files/s':>10} {'MB/s':>8} {'CPU s':>8} {'peak RSS MiB':>13}")
         for m, nfiles, nmb in ((a, files, mb), (b, files, mb), (c, 1, small.stat().st_size / 1e6)):
             runs = ", ".join(f"{w:.3f}" for w in m["walls"])
             print(
                 f"{m['name']:38} {m['wall']:9.3f} {runs:>26} {nfiles / m['wall']:10.0f} "
-                f"{nmb / m['wall']:8.1f} {m['rss_kib'] / 1024:13.1f}"
+                f"{nmb / m['wall']:8.1f} {m['cpu']:8.3f} {m['rss_kib'] / 1024:13.1f}"
             )
         ratio = b["wall"] / a["wall"]
         print()
-        print(f"ratio (b)/(a) = {ratio:.2f}  (target <= 1.0)")
+        print(f"ratio (b)/(a) = {ratio:.2f} wall  (target <= 1.0); CPU-time ratio {b['cpu'] / a['cpu']:.2f}")
         print(f"small file: {c['wall'] * 1000:.1f} ms  (target well under 50 ms)")
     finally:
         if tmp:
