@@ -12,7 +12,9 @@ fn main() {
     let mut stack = vec![root];
     let (mut files, mut bytes, mut failed) = (0usize, 0usize, 0usize);
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             let Ok(t) = e.file_type() else { continue };
@@ -26,7 +28,9 @@ fn main() {
             if !(hcl || json) {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&p) else { continue };
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
             files += 1;
             bytes += text.len();
             let ok = if hcl {

@@ -44,7 +44,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let unit = evaluate_unit(&loader, &EvalOptions::default(), &dir);
-    let params = |code: &str, key: &str| policy_lint::engine::stamp::param(registry, config, code, key);
+    let params =
+        |code: &str, key: &str| policy_lint::engine::stamp::param(registry, config, code, key);
     let table = |name: &str| registry.table(name).cloned();
     let enabled = |_: &str| true;
     let mut ctx = checks::Ctx {
