@@ -120,6 +120,8 @@ struct TemplateOut {
     interps: usize,
     /// The interpolated values in `from` are all known.
     from_known: bool,
+    /// Unknown parts so far (counting them in `parts` on every push was quadratic).
+    unknowns: usize,
 }
 
 impl TemplateOut {
@@ -145,11 +147,8 @@ impl TemplateOut {
     fn push_unknown(&mut self, u: Arc<Unknown>, loc: Location) {
         // A placeholder in the placeholder text takes a few bytes; segments use the placeholder
         // form, so count them as placeholder_text does.
-        let idx = self
-            .parts
-            .iter()
-            .filter(|p| matches!(p, Part::Unknown(_)))
-            .count();
+        let idx = self.unknowns;
+        self.unknowns += 1;
         let ph_len = crate::json::PLACEHOLDER_START.len_utf8()
             + idx.to_string().len()
             + crate::json::PLACEHOLDER_END.len_utf8();

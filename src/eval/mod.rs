@@ -28,6 +28,8 @@ pub mod limits {
     pub const MAX_EVAL_DEPTH: usize = 200;
     /// Module calls nested in one another.
     pub const MAX_MODULE_DEPTH: usize = 16;
+    /// Module instances in one unit (all calls, all levels, all `count`/`for_each` keys).
+    pub const MAX_MODULE_INSTANCES: usize = 10_000;
     /// Instances of one resource or module call (`count`, `for_each`).
     pub const MAX_INSTANCES: usize = 10_000;
     /// Elements produced by one `for` expression or template `for` directive.

@@ -151,6 +151,8 @@ pub(crate) struct Ev<'l> {
     pub unit: RefCell<Unit>,
     pub depth: Cell<usize>,
     pub steps: Cell<u64>,
+    /// Module instances created so far in this unit (see `limits::MAX_MODULE_INSTANCES`).
+    module_instances: Cell<usize>,
     pub root_dir: PathBuf,
     defs: RefCell<HashMap<PathBuf, Rc<ModuleDef>>>,
 }
@@ -166,6 +168,7 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         }),
         depth: Cell::new(0),
         steps: Cell::new(0),
+        module_instances: Cell::new(0),
         root_dir: dir.to_path_buf(),
         defs: RefCell::new(HashMap::new()),
     };
@@ -957,6 +960,25 @@ impl<'l> Ev<'l> {
                 stack,
             ))
         };
+        // Calls fan out multiplicatively (each instance of a module calls its modules again):
+        // without a budget for the whole unit, 16 levels of `for_each` are billions of instances.
+        let n = match &expansion {
+            Expansion::Count(n) => *n,
+            Expansion::ForEach(items) => items.len(),
+            Expansion::Single | Expansion::Unknown(_) => 1,
+        };
+        let total = self.module_instances.get() + n;
+        if total > limits::MAX_MODULE_INSTANCES {
+            self.diag(
+                block_loc,
+                format!(
+                    "`{call_addr}` would bring this root module above policy-lint's limit of {} module instances; its outputs are unknown and its resources are not checked",
+                    limits::MAX_MODULE_INSTANCES
+                ),
+            );
+            return unknown(Reason::Limit(format!("module instances at `{call_addr}`")));
+        }
+        self.module_instances.set(total);
         let instances = match expansion {
             Expansion::Single => vec![(None, make(None, &scope))],
             Expansion::Count(n) => (0..n)

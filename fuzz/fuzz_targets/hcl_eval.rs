@@ -1,0 +1,61 @@
+//! bytes -> a Terraform file in memory -> parse -> evaluate the unit -> run the Rust checks.
+//!
+//! Nothing is written to disk: the file is registered in a SourceMap under a path that does not
+//! exist, and the Loader's roots are empty, so file(), templatefile() and module sources are
+//! refused (their failing stat calls are the only filesystem access).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use policy_lint::checks;
+use policy_lint::config::Config;
+use policy_lint::eval::{evaluate_unit, EvalOptions, Loader};
+use policy_lint::parse::{self, Parsed};
+use policy_lint::registry::Registry;
+use policy_lint::source::SourceMap;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+fn registry() -> &'static (Registry, Config) {
+    static R: OnceLock<(Registry, Config)> = OnceLock::new();
+    R.get_or_init(|| {
+        let reg = Registry::builtin().expect("built-in rules");
+        let mut config = Config::default();
+        config.canonicalize(&reg);
+        (reg, config)
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (registry, config) = registry();
+    let sources = Arc::new(SourceMap::new());
+    let dir = PathBuf::from("/nonexistent-policy-lint-fuzz/root");
+    let path = dir.join("main.tf");
+    let parsed = match parse::decode_text(data) {
+        Ok(text) => {
+            let id = sources.add(path.clone(), "main.tf".into(), Arc::from(text));
+            parse::parse_hcl(&sources, id)
+        }
+        Err(_) => return,
+    };
+    let is_hcl = matches!(parsed, Parsed::Hcl(_));
+    let loader = Loader::new(sources.clone(), vec![], dir.clone());
+    loader.insert_parsed(path, parsed);
+    if !is_hcl {
+        return;
+    }
+    let unit = evaluate_unit(&loader, &EvalOptions::default(), &dir);
+    let params =
+        |code: &str, key: &str| policy_lint::engine::stamp::param(registry, config, code, key);
+    let table = |name: &str| registry.table(name).cloned();
+    let enabled = |_: &str| true;
+    let mut ctx = checks::Ctx {
+        unit: &unit,
+        params: &params,
+        table: &table,
+        enabled: &enabled,
+        out: Vec::new(),
+    };
+    checks::run_unit(&mut ctx);
+    checks::kms_link::check_unit(&mut ctx, registry, config, &sources, &dir);
+    checks::assert::check_unit(&mut ctx, registry);
+});
