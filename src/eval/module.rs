@@ -492,6 +492,19 @@ impl<'l> Ev<'l> {
                 );
             }
         }
+        // A limit hit inside this local's own expression is reported here, once (values that
+        // merely carry it on are not reported again).
+        if let Some(u) = v.first_unknown() {
+            if let (Reason::Limit(_), Some(l)) = (&u.reason, u.loc) {
+                let span = span_loc(file, attr.span());
+                if l.file == span.file && l.start >= span.start && l.end <= span.end {
+                    self.diag(
+                        span_loc(file, attr.key.span()),
+                        format!("`local.{name}` cannot be evaluated: {}", u.reason),
+                    );
+                }
+            }
+        }
         let v = if v.size() > limits::MAX_VALUE_NODES {
             Value::unknown_reason(Reason::Limit(format!(
                 "`local.{name}` is larger than {} elements",
