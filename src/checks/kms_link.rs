@@ -21,8 +21,12 @@ pub const IMPLEMENTED: &[&str] = &[
     "KMS010", "KMS011",
 ];
 
-fn kms_data(registry: &Registry) -> Option<KmsData> {
-    KmsData::from_tables(&|n| registry.table(n).cloned()).ok()
+/// The KMS tables, compiled once per process: they come from the built-in rule pack (user rule
+/// folders cannot replace built-in tables), so every run sees the same data.
+fn kms_data(registry: &Registry) -> Option<&'static KmsData> {
+    static DATA: std::sync::OnceLock<Option<KmsData>> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| KmsData::from_tables(&|n| registry.table(n).cloned()).ok())
+        .as_ref()
 }
 
 fn kms_params(params: &dyn Fn(&str, &str) -> Option<serde_json::Value>) -> KmsParams {
@@ -100,7 +104,7 @@ pub fn check_unit(
         }
     }
     let mut out = Vec::new();
-    arn_placeholders(ctx, &data, &mut out);
+    arn_placeholders(ctx, data, &mut out);
     for k in unit.of_type("aws_kms_key") {
         let id = key_id(k);
         let linked = cmk.get(&id);
@@ -113,7 +117,7 @@ pub fn check_unit(
         let names = doc
             .as_ref()
             .and_then(|d| d.as_ref())
-            .map(|(d, _)| names_databricks_with(d, &data, &params))
+            .map(|(d, _)| names_databricks_with(d, data, &params))
             .unwrap_or(false);
         let is_cmk = linked.is_some() || names;
         if let Some(Some((d, double))) = &doc {
@@ -123,7 +127,7 @@ pub fn check_unit(
             target.address = Some(holder.full_address());
             target.double_encoded = *double;
             let mut fs = Vec::new();
-            check_policy(d, &target, &data, &params, ctx.enabled, &mut fs);
+            check_policy(d, &target, data, &params, ctx.enabled, &mut fs);
             out.extend(fs.into_iter().map(|f| decorate(f, holder)));
         }
         if linked.is_some() && attr_v.is_none() && ctx.on("KMS003") {
@@ -150,7 +154,7 @@ pub fn check_unit(
             target.address = Some(p.full_address());
             target.double_encoded = double;
             let mut fs = Vec::new();
-            check_policy(&d, &target, &data, &params, ctx.enabled, &mut fs);
+            check_policy(&d, &target, data, &params, ctx.enabled, &mut fs);
             out.extend(fs.into_iter().map(|f| decorate(f, p)));
         }
     }
@@ -335,6 +339,6 @@ pub fn check_standalone(
         target.use_cases = Some(config.kms.use_cases.clone());
     }
     let mut out = Vec::new();
-    check_policy(doc, &target, &data, &params, enabled, &mut out);
+    check_policy(doc, &target, data, &params, enabled, &mut out);
     out
 }
