@@ -1233,60 +1233,41 @@ impl<'l> super::module::Ev<'l> {
             return self.apply_ops_res(v, ops, scope, loc);
         }
         // count / for_each: the next operator selects an instance, or the whole collection.
-        match ops.first().map(|o| o.value()) {
+        let want: Option<String> = match ops.first().map(|o| o.value()) {
             Some(TraversalOperator::Index(ie)) => {
                 let idx = self.eval(ie, scope)?;
-                let want = match &idx.kind {
-                    Kind::String(s) => format!("{s:?}"),
-                    Kind::Number(n) => crate::value::format_number(*n),
+                match &idx.kind {
+                    Kind::String(s) => Some(format!("{s:?}")),
+                    Kind::Number(n) => Some(crate::value::format_number(*n)),
+                    // An unknown instance key: still a reference to the resource.
                     _ => {
-                        let u =
-                            idx.first_unknown()
-                                .cloned()
-                                .unwrap_or(Unknown::new(Reason::Other(
-                                    "resource instance key must be a string or number".into(),
-                                )));
-                        // Unknown instance: still a reference to the resource.
                         let r = ResourceRef {
                             address: address.clone(),
                             key: None,
                             attr: String::new(),
                         };
-                        let _ = u;
                         return Ok(unknown_ref(r, loc));
                     }
-                };
-                match group
-                    .iter()
-                    .find(|i| i.key.as_deref() == Some(want.as_str()))
-                {
-                    Some(inst) => {
-                        let v = as_value(Some(inst), Some(want));
-                        self.apply_ops_res(v, &ops[1..], scope, loc)
-                    }
-                    None => Err(EvalError::new(
-                        loc,
-                        format!("`{address}` has no instance [{want}]"),
-                    )),
                 }
             }
-            Some(TraversalOperator::LegacyIndex(n)) => {
-                let want = n.value().to_string();
-                match group
-                    .iter()
-                    .find(|i| i.key.as_deref() == Some(want.as_str()))
-                {
-                    Some(inst) => {
-                        let v = as_value(Some(inst), Some(want));
-                        self.apply_ops_res(v, &ops[1..], scope, loc)
-                    }
-                    None => Err(EvalError::new(
-                        loc,
-                        format!("`{address}` has no instance [{want}]"),
-                    )),
+            Some(TraversalOperator::LegacyIndex(n)) => Some(n.value().to_string()),
+            _ => None,
+        };
+        match want {
+            Some(want) => match group
+                .iter()
+                .find(|i| i.key.as_deref() == Some(want.as_str()))
+            {
+                Some(inst) => {
+                    let v = as_value(Some(inst), Some(want));
+                    self.apply_ops_res(v, &ops[1..], scope, loc)
                 }
-            }
-            _ => {
+                None => Err(EvalError::new(
+                    loc,
+                    format!("`{address}` has no instance [{want}]"),
+                )),
+            },
+            None => {
                 let is_count = group.iter().all(|i| {
                     i.key
                         .as_deref()
