@@ -26,6 +26,21 @@ impl EvalError {
             message: message.into(),
         }
     }
+    /// The error as an unknown value located where it happened (what a rule then reports as
+    /// EVAL001 if it needs the value).
+    pub fn into_unknown(self) -> Value {
+        let loc = self.loc;
+        self.into_bare_unknown().at(loc)
+    }
+    /// The error as an unknown value without an origin of its own (hops added by the caller
+    /// give it one).
+    pub fn into_bare_unknown(self) -> Value {
+        Value::unknown(Unknown {
+            reason: Reason::Other(self.message),
+            loc: Some(self.loc),
+            reference: None,
+        })
+    }
 }
 
 /// What names mean where an expression is evaluated.

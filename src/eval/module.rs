@@ -368,11 +368,7 @@ impl<'l> Ev<'l> {
             }
             let v = match self.eval(&a.value, &scope) {
                 Ok(v) => v,
-                Err(e) => Value::unknown(Unknown {
-                    reason: Reason::Other(e.message),
-                    loc: Some(e.loc),
-                    reference: None,
-                }),
+                Err(e) => e.into_bare_unknown(),
             };
             values.insert(k.to_string(), v);
         }
@@ -397,11 +393,7 @@ impl<'l> Ev<'l> {
             let scope = Scope::module(m, m.def.file_id(r));
             match self.eval(&d.value, &scope) {
                 Ok(v) => v,
-                Err(e) => Value::unknown(Unknown {
-                    reason: Reason::Other(e.message),
-                    loc: Some(e.loc),
-                    reference: None,
-                }),
+                Err(e) => e.into_bare_unknown(),
             }
         } else {
             let reason = if m.addr.is_empty() {
@@ -473,12 +465,7 @@ impl<'l> Ev<'l> {
         let scope = Scope::module(m, file);
         let v = match self.eval(&attr.value, &scope) {
             Ok(v) => v,
-            Err(e) => Value::unknown(Unknown {
-                reason: Reason::Other(e.message),
-                loc: Some(e.loc),
-                reference: None,
-            })
-            .at(e.loc),
+            Err(e) => e.into_unknown(),
         };
         if let Some(u) = v.as_unknown() {
             if let Reason::Cycle(_) = u.reason {
@@ -765,12 +752,7 @@ impl<'l> Ev<'l> {
                 }
                 let v = match self.eval(&a.value, scope) {
                     Ok(v) => v,
-                    Err(e) => Value::unknown(Unknown {
-                        reason: Reason::Other(e.message),
-                        loc: Some(e.loc),
-                        reference: None,
-                    })
-                    .at(e.loc),
+                    Err(e) => e.into_unknown(),
                 };
                 map.insert(k.to_string(), v);
             } else if let Some(b) = s.as_block() {
@@ -934,11 +916,7 @@ impl<'l> Ev<'l> {
                 }
                 let v = match self.eval(&a.value, scope) {
                     Ok(v) => v,
-                    Err(e) => Value::unknown(Unknown {
-                        reason: Reason::Other(e.message),
-                        loc: Some(e.loc),
-                        reference: None,
-                    }),
+                    Err(e) => e.into_bare_unknown(),
                 };
                 let arg_loc = span_loc(file, a.span());
                 inputs.insert(
@@ -1048,11 +1026,7 @@ impl<'l> Ev<'l> {
         let v = match block.body.get_attribute("value") {
             Some(a) => match self.eval(&a.value, &Scope::module(child, file)) {
                 Ok(v) => v,
-                Err(e) => Value::unknown(Unknown {
-                    reason: Reason::Other(e.message),
-                    loc: Some(e.loc),
-                    reference: None,
-                }),
+                Err(e) => e.into_bare_unknown(),
             },
             None => Value::null(),
         };
@@ -1125,11 +1099,7 @@ impl Ev<'_> {
                 let region = match b.body.get_attribute("region") {
                     Some(a) => match self.eval(&a.value, &scope) {
                         Ok(v) => v,
-                        Err(e) => Value::unknown(Unknown {
-                            reason: Reason::Other(e.message),
-                            loc: Some(e.loc),
-                            reference: None,
-                        }),
+                        Err(e) => e.into_bare_unknown(),
                     },
                     None => continue,
                 };
