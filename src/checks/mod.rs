@@ -17,8 +17,6 @@ pub struct Ctx<'a> {
     pub unit: &'a Unit,
     /// Rule parameter (`code`, `key`) with table references resolved.
     pub params: &'a dyn Fn(&str, &str) -> Option<serde_json::Value>,
-    /// A data table by name.
-    pub table: &'a dyn Fn(&str) -> Option<serde_json::Value>,
     /// Whether a code is enabled in this run.
     pub enabled: &'a dyn Fn(&str) -> bool,
     pub out: Vec<Finding>,
@@ -39,16 +37,6 @@ impl Ctx<'_> {
         (self.params)(code, key)
             .and_then(|v| v.as_bool())
             .unwrap_or(default)
-    }
-    /// The `values` list of a table.
-    pub fn table_values(&self, name: &str) -> Vec<String> {
-        (self.table)(name)
-            .and_then(|t| t.get("values").cloned())
-            .and_then(|v| v.as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect()
     }
     pub fn on(&self, code: &str) -> bool {
         (self.enabled)(code)

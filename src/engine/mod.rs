@@ -157,11 +157,9 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             .map(|dir| {
                 let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
                 let params = |code: &str, key: &str| stamp::param(registry, config, code, key);
-                let table = |name: &str| registry.table(name).cloned();
                 let mut ctx = checks::Ctx {
                     unit: &unit,
                     params: &params,
-                    table: &table,
                     enabled: &enabled,
                     out: Vec::new(),
                 };

@@ -64,6 +64,16 @@ fn rel(loaded: &Loaded, loc: Location, base: &Path) -> String {
     crate::source::display_path(&f.path, base)
 }
 
+/// Under `max_expiry_days`: a suppression without `expires=`, or expiring more than that many
+/// days after `today`, does not suppress.
+fn expiry_too_far(config: &Config, s: &suppress::Suppression, today: i64) -> bool {
+    match (config.max_expiry_days, s.expires) {
+        (Some(max), Some((y, m, d))) => suppress::days_from_civil(y, m, d) - today > max as i64,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
 /// Applies metadata, severity, environments, suppressions; drops what does not apply.
 pub fn stamp(
     findings: &mut Vec<Finding>,
@@ -193,12 +203,8 @@ pub fn stamp(
                 if !s.problems.is_empty() {
                     continue;
                 }
-                if let Some(max) = config.max_expiry_days {
-                    match s.expires {
-                        Some((y, m, d))
-                            if suppress::days_from_civil(y, m, d) - today <= max as i64 => {}
-                        _ => continue,
-                    }
+                if expiry_too_far(config, s, today) {
+                    continue;
                 }
                 *used = true;
                 f.suppression = Some(Suppression {
@@ -228,11 +234,7 @@ pub fn stamp(
             .unwrap_or(false);
         // Reported for its own reason below (SUP001/SUP002 under governance, malformed): not
         // also "unused".
-        let too_far = match (config.max_expiry_days, s.expires) {
-            (Some(max), Some((y, m, d))) => suppress::days_from_civil(y, m, d) - today > max as i64,
-            (Some(_), None) => true,
-            _ => false,
-        };
+        let too_far = expiry_too_far(config, s, today);
         let disqualified =
             (config.require_reason && s.reason.is_none()) || too_far || !s.problems.is_empty();
         if s.reason.is_none() {
@@ -257,10 +259,6 @@ pub fn stamp(
                 .with_help("fix the finding, or renew the suppression with a new reason and date"),
             );
         } else if let Some(max) = config.max_expiry_days {
-            let too_far = match s.expires {
-                Some((y, m, d)) => suppress::days_from_civil(y, m, d) - today > max as i64,
-                None => true,
-            };
             if too_far {
                 extra.push(
                     Finding::new(

@@ -1245,7 +1245,7 @@ impl<'l> super::module::Ev<'l> {
         if !keyed {
             let inst = group.first();
             let v = as_value(inst, None);
-            return self.apply_ops_res(v, ops, scope, loc);
+            return self.apply_ops(v, ops, scope, loc);
         }
         // count / for_each: the next operator selects an instance, or the whole collection.
         let want: Option<String> = match ops.first().map(|o| o.value()) {
@@ -1275,7 +1275,7 @@ impl<'l> super::module::Ev<'l> {
             {
                 Some(inst) => {
                     let v = as_value(Some(inst), Some(want));
-                    self.apply_ops_res(v, &ops[1..], scope, loc)
+                    self.apply_ops(v, &ops[1..], scope, loc)
                 }
                 None => Err(EvalError::new(
                     loc,
@@ -1299,19 +1299,9 @@ impl<'l> super::module::Ev<'l> {
                         )
                     })
                     .collect();
-                self.apply_ops_res(keyed_collection(items, is_count).at(loc), ops, scope, loc)
+                self.apply_ops(keyed_collection(items, is_count).at(loc), ops, scope, loc)
             }
         }
-    }
-
-    fn apply_ops_res(
-        &self,
-        v: Value,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
-        scope: &Scope,
-        loc: Location,
-    ) -> Result<Value, EvalError> {
-        self.apply_ops(v, ops, scope, loc)
     }
 
     /// Applies attribute access, indexing and splats to a value.
