@@ -44,14 +44,13 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let unit = evaluate_unit(&loader, &EvalOptions::default(), &dir);
-    let params =
-        |code: &str, key: &str| policy_lint::engine::stamp::param(registry, config, code, key);
-    let table = |name: &str| registry.table(name).cloned();
+    let params = |code: &str, key: &str| {
+        policy_lint::engine::stamp::param(registry, config, code, key).map(std::sync::Arc::new)
+    };
     let enabled = |_: &str| true;
     let mut ctx = checks::Ctx {
         unit: &unit,
         params: &params,
-        table: &table,
         enabled: &enabled,
         out: Vec::new(),
     };

@@ -29,7 +29,7 @@ fn kms_data(registry: &Registry) -> Option<&'static KmsData> {
         .as_ref()
 }
 
-fn kms_params(params: &dyn Fn(&str, &str) -> Option<serde_json::Value>) -> KmsParams {
+fn kms_params(params: &crate::checks::ParamFn<'_>) -> KmsParams {
     let d = KmsParams::default();
     KmsParams {
         max_edit_distance: params("KMS001", "max_edit_distance")
@@ -329,8 +329,9 @@ pub fn check_standalone(
     let Some(data) = kms_data(registry) else {
         return vec![];
     };
-    let params_fn =
-        |code: &str, key: &str| crate::engine::stamp::param(registry, config, code, key);
+    let params_fn = |code: &str, key: &str| {
+        crate::engine::stamp::param(registry, config, code, key).map(std::sync::Arc::new)
+    };
     let params = kms_params(&params_fn);
     let rel = crate::source::display_path(&sources.get(id).path, base);
     let mut target = PolicyTarget::new(Location::new(id, 0..0));

@@ -12,11 +12,14 @@ use crate::finding::Finding;
 use crate::source::Location;
 use crate::value::{PathResult, Value};
 
+/// Rule parameter lookup (`code`, `key`): shared, because tables are large and looked up per unit.
+pub type ParamFn<'a> = dyn Fn(&str, &str) -> Option<std::sync::Arc<serde_json::Value>> + Sync + 'a;
+
 /// What a check sees.
 pub struct Ctx<'a> {
     pub unit: &'a Unit,
     /// Rule parameter (`code`, `key`) with table references resolved.
-    pub params: &'a dyn Fn(&str, &str) -> Option<serde_json::Value>,
+    pub params: &'a ParamFn<'a>,
     /// Whether a code is enabled in this run.
     pub enabled: &'a dyn Fn(&str) -> bool,
     pub out: Vec<Finding>,
@@ -24,12 +27,12 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub fn param_strings(&self, code: &str, key: &str) -> Vec<String> {
-        match (self.params)(code, key) {
+        match (self.params)(code, key).as_deref() {
             Some(serde_json::Value::Array(a)) => a
                 .iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
-            Some(serde_json::Value::String(s)) => vec![s],
+            Some(serde_json::Value::String(s)) => vec![s.clone()],
             _ => vec![],
         }
     }

@@ -40,7 +40,8 @@ fn values_at<'a>(v: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
 }
 
 fn enums(ctx: &mut Ctx) {
-    let Some(serde_json::Value::Object(entries)) = (ctx.params)("TF001", "enums") else {
+    let enums = (ctx.params)("TF001", "enums");
+    let Some(serde_json::Value::Object(entries)) = enums.as_deref() else {
         return;
     };
     let unit = ctx.unit;
@@ -115,7 +116,7 @@ fn syntax(ctx: &mut Ctx) {
     let resources = ctx.param_strings("TF002", "resources");
     let data_sources = ctx.param_strings("TF002", "data_sources");
     let nesting = (ctx.params)("TF003", "nesting");
-    let renames: Vec<(String, String)> = match (ctx.params)("TF002", "known_mistakes") {
+    let renames: Vec<(String, String)> = match (ctx.params)("TF002", "known_mistakes").as_deref() {
         Some(serde_json::Value::Object(m)) => m
             .iter()
             .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))

@@ -136,6 +136,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         .map_err(|e| e.to_string())?;
     let cwd = opts.cwd.clone();
     let enabled = |code: &str| stamp::enabled(registry, config, opts, code);
+    let param_cache = stamp::ParamCache::new(registry, config);
     let (loaded, mut findings) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
         let mut eval_opts = opts.eval.clone();
@@ -156,7 +157,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             .par_iter()
             .map(|dir| {
                 let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
-                let params = |code: &str, key: &str| stamp::param(registry, config, code, key);
+                let params = |code: &str, key: &str| param_cache.get(code, key);
                 let mut ctx = checks::Ctx {
                     unit: &unit,
                     params: &params,

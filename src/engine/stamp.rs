@@ -50,6 +50,37 @@ pub fn param(
     registry.param(code, key)
 }
 
+/// Rule parameters of one run, resolved once: tables such as TF002's resource list are large, and
+/// every unit asks for them.
+pub struct ParamCache<'a> {
+    registry: &'a Registry,
+    config: &'a Config,
+    resolved: std::sync::Mutex<
+        std::collections::HashMap<(String, String), Option<std::sync::Arc<serde_json::Value>>>,
+    >,
+}
+
+impl<'a> ParamCache<'a> {
+    pub fn new(registry: &'a Registry, config: &'a Config) -> Self {
+        ParamCache {
+            registry,
+            config,
+            resolved: Default::default(),
+        }
+    }
+
+    /// [`param`], computed once per (`code`, `key`).
+    pub fn get(&self, code: &str, key: &str) -> Option<std::sync::Arc<serde_json::Value>> {
+        let k = (code.to_string(), key.to_string());
+        if let Some(v) = self.resolved.lock().unwrap().get(&k) {
+            return v.clone();
+        }
+        let v = param(self.registry, self.config, code, key).map(std::sync::Arc::new);
+        self.resolved.lock().unwrap().insert(k, v.clone());
+        v
+    }
+}
+
 /// The rule whose check produced an EVAL001 (its message starts with the code).
 fn eval_origin(f: &Finding) -> Option<&str> {
     let c = f.message.split_whitespace().next()?;

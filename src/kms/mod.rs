@@ -464,10 +464,43 @@ impl<'a> Policy<'a> {
 // Action matching
 // ---------------------------------------------------------------------------------------------
 
+/// Longest pattern or action folded on the stack; longer ones use the heap.
+const FOLD_STACK: usize = 128;
+
+/// Calls `f` with `s` case-folded: ASCII lower-cased bytes widened to `char`s on the stack when
+/// `s` is short ASCII (every real action and pattern), `char::to_lowercase` otherwise.
+fn with_folded<R>(s: &str, f: impl FnOnce(&[char]) -> R) -> R {
+    if s.len() <= FOLD_STACK && s.is_ascii() {
+        let mut buf = ['\0'; FOLD_STACK];
+        for (d, b) in buf.iter_mut().zip(s.bytes()) {
+            *d = char::from(b.to_ascii_lowercase());
+        }
+        f(&buf[..s.len()])
+    } else {
+        let v: Vec<char> = s.chars().flat_map(char::to_lowercase).collect();
+        f(&v)
+    }
+}
+
+fn has_wildcard(s: &str) -> bool {
+    s.bytes().any(|b| b == b'*' || b == b'?')
+}
+
 /// IAM wildcard match (`*` any run, `?` one character), case-insensitive.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().flat_map(char::to_lowercase).collect();
-    let t: Vec<char> = text.chars().flat_map(char::to_lowercase).collect();
+    if !has_wildcard(pattern) {
+        if pattern.is_ascii() && text.is_ascii() {
+            return pattern.eq_ignore_ascii_case(text);
+        }
+        return with_folded(pattern, |p| with_folded(text, |t| p == t));
+    }
+    if pattern == "*" {
+        return true;
+    }
+    with_folded(pattern, |p| with_folded(text, |t| match_folded(p, t)))
+}
+
+fn match_folded(p: &[char], t: &[char]) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let (mut star, mut mark) = (None::<usize>, 0usize);
     while ti < t.len() {
@@ -495,21 +528,36 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 /// Whether the pattern `general` covers every action the pattern `specific` covers
 /// (`kms:*` covers `kms:Create*`; `kms:ReEncrypt*` covers `kms:ReEncryptFrom`), case-insensitive.
 pub fn glob_covers(general: &str, specific: &str) -> bool {
-    let g: Vec<char> = general.chars().flat_map(char::to_lowercase).collect();
-    let s: Vec<char> = specific.chars().flat_map(char::to_lowercase).collect();
-    // dp[i][j]: g[i..] covers s[j..]
-    let mut dp = vec![vec![false; s.len() + 1]; g.len() + 1];
-    dp[g.len()][s.len()] = true;
+    if general == "*" {
+        return true;
+    }
+    if !has_wildcard(specific) {
+        // A single action: covering is matching.
+        return glob_match(general, specific);
+    }
+    if !has_wildcard(general) {
+        // A single action never covers a pattern.
+        return false;
+    }
+    with_folded(general, |g| with_folded(specific, |s| covers_folded(g, s)))
+}
+
+fn covers_folded(g: &[char], s: &[char]) -> bool {
+    // next[j]: g[i+1..] covers s[j..]; cur[j]: g[i..] covers s[j..]. One row each.
+    let mut next = vec![false; s.len() + 1];
+    let mut cur = vec![false; s.len() + 1];
+    next[s.len()] = true;
     for i in (0..g.len()).rev() {
         for j in (0..=s.len()).rev() {
-            dp[i][j] = match g[i] {
-                '*' => dp[i + 1][j] || (j < s.len() && dp[i][j + 1]),
-                '?' => j < s.len() && s[j] != '*' && dp[i + 1][j + 1],
-                c => j < s.len() && s[j] == c && dp[i + 1][j + 1],
+            cur[j] = match g[i] {
+                '*' => next[j] || (j < s.len() && cur[j + 1]),
+                '?' => j < s.len() && s[j] != '*' && next[j + 1],
+                c => j < s.len() && s[j] == c && next[j + 1],
             };
         }
+        std::mem::swap(&mut next, &mut cur);
     }
-    dp[0][0]
+    next[0]
 }
 
 /// Text of a string value with each unknown part replaced by `marker`; None if not a string.
@@ -842,16 +890,20 @@ pub const BASE_CONDITION_OPERATORS: &[&str] = &[
 
 /// Every valid condition operator: the base operators, each with `IfExists`, each of those with
 /// `ForAnyValue:`/`ForAllValues:`, and `Null`.
-pub fn condition_operators() -> Vec<String> {
-    let mut out = vec!["Null".to_string()];
-    for base in BASE_CONDITION_OPERATORS {
-        for suffix in ["", "IfExists"] {
-            for prefix in ["", "ForAnyValue:", "ForAllValues:"] {
-                out.push(format!("{prefix}{base}{suffix}"));
+/// Built once per process.
+pub fn condition_operators() -> &'static [String] {
+    static OPERATORS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    OPERATORS.get_or_init(|| {
+        let mut out = vec!["Null".to_string()];
+        for base in BASE_CONDITION_OPERATORS {
+            for suffix in ["", "IfExists"] {
+                for prefix in ["", "ForAnyValue:", "ForAllValues:"] {
+                    out.push(format!("{prefix}{base}{suffix}"));
+                }
             }
         }
-    }
-    out
+        out
+    })
 }
 
 /// Whether a condition value is true (`true` and `"true"` alike).

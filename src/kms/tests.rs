@@ -158,6 +158,71 @@ fn wildcard_matching() {
     assert!(!glob_covers("kms:GenerateDataKey*", "kms:Disable*"));
 }
 
+/// The matchers take fast paths (no wildcard, `*`, ASCII on the stack); they must agree with the
+/// plain definitions on every short pattern over a small alphabet.
+#[test]
+fn glob_fast_paths_agree_with_reference() {
+    fn lower(s: &str) -> Vec<char> {
+        s.chars().flat_map(char::to_lowercase).collect()
+    }
+    fn reference_match(p: &[char], t: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('*', rest)) => (0..=t.len()).any(|k| reference_match(rest, &t[k..])),
+            Some((c, rest)) => match t.split_first() {
+                Some((d, trest)) => (*c == '?' || c == d) && reference_match(rest, trest),
+                None => false,
+            },
+        }
+    }
+    fn reference_covers(g: &[char], s: &[char]) -> bool {
+        match g.split_first() {
+            None => s.is_empty(),
+            Some(('*', rest)) => (0..=s.len()).any(|k| reference_covers(rest, &s[k..])),
+            Some((c, rest)) => match s.split_first() {
+                Some((d, srest)) => {
+                    (if *c == '?' { *d != '*' } else { c == d }) && reference_covers(rest, srest)
+                }
+                None => false,
+            },
+        }
+    }
+    let alphabet = ["a", "B", "b", "*", "?", "é", "É"];
+    let mut words = vec![String::new()];
+    for _ in 0..3 {
+        let mut next = Vec::new();
+        for w in &words {
+            for c in alphabet {
+                next.push(format!("{w}{c}"));
+            }
+        }
+        words.extend(next);
+        words.sort();
+        words.dedup();
+    }
+    for p in &words {
+        for t in &words {
+            let (lp, lt) = (lower(p), lower(t));
+            if !t.contains(['*', '?']) {
+                assert_eq!(
+                    glob_match(p, t),
+                    reference_match(&lp, &lt),
+                    "match {p:?} {t:?}"
+                );
+            }
+            assert_eq!(
+                glob_covers(p, t),
+                reference_covers(&lp, &lt),
+                "covers {p:?} {t:?}"
+            );
+        }
+    }
+    let long = format!("kms:{}", "x".repeat(300));
+    assert!(glob_match("kms:*", &long));
+    assert!(glob_covers("kms:x*", &format!("{long}*")));
+    assert!(!glob_covers(&format!("{long}*"), "kms:x*"));
+}
+
 #[test]
 fn grants_honours_effect_wildcards_and_not_action() {
     let sources = SourceMap::new();
