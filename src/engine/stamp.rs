@@ -55,10 +55,10 @@ pub fn param(
 pub struct ParamCache<'a> {
     registry: &'a Registry,
     config: &'a Config,
-    resolved: std::sync::Mutex<
-        std::collections::HashMap<(String, String), Option<std::sync::Arc<serde_json::Value>>>,
-    >,
+    resolved: std::sync::Mutex<std::collections::HashMap<(String, String), Param>>,
 }
+
+type Param = Option<std::sync::Arc<serde_json::Value>>;
 
 impl<'a> ParamCache<'a> {
     pub fn new(registry: &'a Registry, config: &'a Config) -> Self {
@@ -70,7 +70,7 @@ impl<'a> ParamCache<'a> {
     }
 
     /// [`param`], computed once per (`code`, `key`).
-    pub fn get(&self, code: &str, key: &str) -> Option<std::sync::Arc<serde_json::Value>> {
+    pub fn get(&self, code: &str, key: &str) -> Param {
         let k = (code.to_string(), key.to_string());
         if let Some(v) = self.resolved.lock().unwrap().get(&k) {
             return v.clone();
