@@ -135,7 +135,20 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         .build()
         .map_err(|e| e.to_string())?;
     let cwd = opts.cwd.clone();
-    let enabled = |code: &str| stamp::enabled(registry, config, opts, code);
+    // Whether each code is on, decided once (checks ask per resource).
+    let on: std::collections::HashSet<String> = registry
+        .rules
+        .iter()
+        .filter(|r| stamp::enabled(registry, config, opts, &r.code))
+        .map(|r| r.code.to_ascii_uppercase())
+        .collect();
+    let enabled = |code: &str| {
+        if code.bytes().all(|b| !b.is_ascii_lowercase()) {
+            on.contains(code)
+        } else {
+            stamp::enabled(registry, config, opts, code)
+        }
+    };
     let param_cache = stamp::ParamCache::new(registry, config);
     let (loaded, mut findings) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);

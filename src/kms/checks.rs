@@ -1403,7 +1403,8 @@ fn walk_strings<'a>(v: &'a Value, f: &mut dyn FnMut(&str, &'a Value)) {
 fn placeholders(cx: &mut Ctx, doc: &Value) {
     let mut hits: Vec<(String, String, &Value)> = Vec::new();
     walk_strings(doc, &mut |s, v| {
-        if let Some((_, re)) = cx.data.placeholders.iter().find(|(_, re)| re.is_match(s)) {
+        let first = cx.data.placeholder_set.matches(s).into_iter().next();
+        if let Some((_, re)) = first.map(|i| &cx.data.placeholders[i]) {
             let m = re
                 .find(s)
                 .map(|m| m.as_str().to_string())

@@ -98,6 +98,8 @@ pub struct KmsData {
     pub allowed_actions: Vec<String>,
     /// `kms-placeholders`, compiled (pattern text kept for messages).
     pub placeholders: Vec<(String, Regex)>,
+    /// The same patterns as one set: most strings match none, and one pass over them says so.
+    pub placeholder_set: regex::RegexSet,
     /// `kms-restricting-condition-keys`, as written.
     pub restricting_keys: Vec<String>,
 }
@@ -187,6 +189,9 @@ impl KmsData {
             placeholders.push((p, re));
         }
 
+        let placeholder_set = regex::RegexSet::new(placeholders.iter().map(|(p, _)| p))
+            .map_err(|e| format!("data table `kms-placeholders`: {e}"))?;
+
         let t = table(get, "kms-restricting-condition-keys")?;
         let restricting_keys = string_list(&t, "kms-restricting-condition-keys", "values")?;
 
@@ -195,6 +200,7 @@ impl KmsData {
             use_case_actions,
             allowed_actions,
             placeholders,
+            placeholder_set,
             restricting_keys,
         })
     }
