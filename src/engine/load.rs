@@ -1,12 +1,19 @@
-//! Reading and parsing every discovered file once, in parallel, and finding the units (root
-//! modules) to evaluate.
+//! Reading every discovered file once, in parallel, and planning the units (root modules) to
+//! evaluate.
+//!
+//! Terraform files are only read here; each is parsed when the first unit that needs it is
+//! evaluated, and its tree is dropped when the last such unit is done (see [`crate::eval::Loader`]).
+//! Which directories are units, and which units need which directories, is planned from a scan of
+//! the text for `module` blocks ([`scan_module_sources`]); once everything is parsed the engine
+//! checks the plan against the parsed files ([`unit_plan`] over the recorded module sources) and
+//! evaluates whatever the scan missed, so the scan decides only how soon memory is freed, never
+//! what is reported.
 
 use crate::discover::{FileKind, Found};
 use crate::eval::Loader;
 use crate::finding::Finding;
-use crate::parse::{self, Parsed};
+use crate::parse;
 use crate::source::{FileId, SourceMap};
-use crate::value::Value;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -15,18 +22,19 @@ use std::sync::Arc;
 /// Largest file policy-lint reads (bigger files are SYN001).
 pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
-/// Everything read from disk.
+/// Everything read from disk, and the plan.
 pub struct Loaded {
     pub sources: Arc<SourceMap>,
     pub loader: Loader,
-    /// Root module directories to evaluate (canonical), sorted.
+    /// The plan: root module directories to evaluate (canonical), sorted.
     pub units: Vec<PathBuf>,
-    /// Standalone IAM policy documents.
-    pub policies: Vec<(FileId, Arc<Value>)>,
-    /// SYN001 findings.
+    /// The directories each planned unit needs (itself and the local modules it calls).
+    pub reach: HashMap<PathBuf, Vec<PathBuf>>,
+    /// JSON files to parse: policy documents (`.json` naming `"Statement"`), `.tf.json` and
+    /// `.tfvars.json` (syntax only).
+    pub json: Vec<(FileId, FileKind)>,
+    /// SYN001 findings of reading (binary, too large).
     pub syntax: Vec<Finding>,
-    /// Parsed HCL files (for suppressions): file id and body.
-    pub hcl: Vec<Arc<crate::parse::ParsedHcl>>,
     /// Files named explicitly (pre-commit): findings are reported only in these when non-empty.
     pub explicit: Vec<PathBuf>,
 }
@@ -90,152 +98,286 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
     }
 }
 
-/// Reads and parses `files`, and finds the units.
+/// Reads `files` and plans the units.
 pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
     let sources = Arc::new(SourceMap::new());
-    let results: Vec<(usize, Read)> = files
+    // Read (and scan .tf files for module calls) in parallel.
+    let results: Vec<(Read, Vec<String>)> = files
         .par_iter()
-        .enumerate()
-        .map(|(i, f)| (i, read_one(&sources, f, cwd)))
-        .collect();
-    // Parse in parallel too.
-    let parsed: Vec<(usize, Option<FileId>, Option<Parsed>)> = results
-        .into_par_iter()
-        .map(|(i, r)| match r {
-            Read::Skip => (i, None, None),
-            Read::Failed(f) => (i, None, Some(Parsed::Failed(f))),
-            Read::Text(id) => {
-                let p = match files[i].kind {
-                    FileKind::Tf | FileKind::Tfvars => parse::parse_hcl(&sources, id),
-                    FileKind::Json | FileKind::TfJson | FileKind::TfvarsJson => {
-                        parse::parse_json(&sources, id)
-                    }
-                    FileKind::Template => return (i, None, None),
-                };
-                (i, Some(id), Some(p))
-            }
+        .map(|f| {
+            let r = read_one(&sources, f, cwd);
+            let calls = match (&r, f.kind) {
+                (Read::Text(id), FileKind::Tf) => scan_module_sources(&sources.get(*id).text),
+                _ => Vec::new(),
+            };
+            (r, calls)
         })
         .collect();
     let loader = Loader::new(sources.clone(), roots, cwd.to_path_buf());
     let mut syntax = Vec::new();
-    let mut policies = Vec::new();
-    let mut hcl = Vec::new();
+    let mut json = Vec::new();
     let mut explicit = Vec::new();
-    let mut tf_dirs: BTreeSet<PathBuf> = BTreeSet::new();
-    for (i, id, p) in parsed {
-        let f = &files[i];
+    let mut scanned: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    for (f, (r, calls)) in files.iter().zip(results) {
         if f.explicit {
             explicit.push(f.path.clone());
         }
-        let Some(p) = p else { continue };
-        match (&p, f.kind) {
-            (Parsed::Failed(fd), FileKind::Json) => {
-                // Only a file that names "Statement" got this far: a broken policy.
-                syntax.push((**fd).clone());
-            }
-            (Parsed::Failed(fd), _) => syntax.push((**fd).clone()),
-            (Parsed::Json(v), FileKind::Json) => {
-                let is_policy =
-                    matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
-                if is_policy {
-                    if let Some(id) = id {
-                        policies.push((id, v.clone()));
+        match r {
+            Read::Skip => {}
+            Read::Failed(fd) => syntax.push(*fd),
+            Read::Text(id) => match f.kind {
+                FileKind::Tf | FileKind::Tfvars => {
+                    loader.register(f.path.clone(), id);
+                    if f.kind == FileKind::Tf {
+                        if let Some(d) = f.path.parent() {
+                            scanned.entry(d.to_path_buf()).or_default().extend(calls);
+                        }
                     }
                 }
-            }
-            (Parsed::Hcl(h), FileKind::Tf) => {
-                hcl.push(h.clone());
-                if let Some(d) = f.path.parent() {
-                    tf_dirs.insert(d.to_path_buf());
-                }
-            }
-            (Parsed::Hcl(h), FileKind::Tfvars) => hcl.push(h.clone()),
-            _ => {}
-        }
-        loader.insert_parsed(f.path.clone(), p);
-    }
-    // Units: directories with .tf files that no other scanned module calls.
-    let mut called: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
-    let by_dir: BTreeMap<PathBuf, Vec<&Arc<crate::parse::ParsedHcl>>> = {
-        let mut m: BTreeMap<PathBuf, Vec<&Arc<crate::parse::ParsedHcl>>> = BTreeMap::new();
-        for h in &hcl {
-            let path = sources.get(h.file).path.clone();
-            if path.extension().and_then(|e| e.to_str()) != Some("tf") {
-                continue;
-            }
-            if let Some(d) = path.parent() {
-                m.entry(d.to_path_buf()).or_default().push(h);
-            }
-        }
-        m
-    };
-    for (dir, hs) in &by_dir {
-        for h in hs {
-            for b in h.body.get_blocks("module") {
-                let Some(src) = b
-                    .body
-                    .get_attribute("source")
-                    .and_then(|a| a.value.as_str().map(str::to_string))
-                else {
-                    continue;
-                };
-                if !(src.starts_with("./") || src.starts_with("../")) {
-                    continue;
-                }
-                if let Ok(c) = std::fs::canonicalize(dir.join(&src)) {
-                    if c != *dir {
-                        called.entry(c).or_default().push(dir.clone());
-                    }
-                }
-            }
+                FileKind::Json | FileKind::TfJson | FileKind::TfvarsJson => json.push((id, f.kind)),
+                FileKind::Template => {}
+            },
         }
     }
-    let mut units: Vec<PathBuf> = tf_dirs
-        .iter()
-        .filter(|d| !called.contains_key(*d))
-        .cloned()
-        .collect();
-    // Directories reached only through a cycle of calls: make sure each is evaluated.
-    let mut reached: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut stack: Vec<PathBuf> = units.clone();
-    let mut calls_of: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
-    for (callee, callers) in &called {
-        for c in callers {
-            calls_of.entry(c.clone()).or_default().push(callee.clone());
+    let (units, reach) = unit_plan(&scanned);
+    let mut users: HashMap<PathBuf, usize> = HashMap::new();
+    for dirs in reach.values() {
+        for d in dirs {
+            *users.entry(d.clone()).or_default() += 1;
         }
     }
-    while let Some(d) = stack.pop() {
-        if !reached.insert(d.clone()) {
-            continue;
-        }
-        if let Some(cs) = calls_of.get(&d) {
-            stack.extend(cs.iter().cloned());
-        }
-    }
-    for d in &tf_dirs {
-        if !reached.contains(d) {
-            units.push(d.clone());
-            // Everything it reaches is covered now.
-            let mut st = vec![d.clone()];
-            while let Some(x) = st.pop() {
-                if !reached.insert(x.clone()) {
-                    continue;
-                }
-                if let Some(cs) = calls_of.get(&x) {
-                    st.extend(cs.iter().cloned());
-                }
-            }
-        }
-    }
-    units.sort();
+    loader.set_users(users);
     syntax.sort_by_key(|f| (f.loc.file, f.loc.start));
     Loaded {
         sources,
         loader,
         units,
-        policies,
+        reach,
+        json,
         syntax,
-        hcl,
         explicit,
+    }
+}
+
+/// Units and what each needs, from the local module sources of each directory with `.tf` files:
+/// the directories no other one calls, plus one directory of each cycle of calls that no unit
+/// reaches (so every directory is evaluated). Returns the units, sorted, and for each unit the
+/// directories it reaches (itself first).
+pub fn unit_plan(
+    module_sources: &BTreeMap<PathBuf, Vec<String>>,
+) -> (Vec<PathBuf>, HashMap<PathBuf, Vec<PathBuf>>) {
+    // Resolving a source touches the file system; each (directory, source) once.
+    let mut calls_of: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut called: BTreeSet<PathBuf> = BTreeSet::new();
+    for (dir, srcs) in module_sources {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for src in srcs {
+            if !seen.insert(src) {
+                continue;
+            }
+            if let Ok(c) = std::fs::canonicalize(dir.join(src)) {
+                if c != *dir {
+                    called.insert(c.clone());
+                    calls_of.entry(dir.clone()).or_default().push(c);
+                }
+            }
+        }
+    }
+    let reach_from = |d: &PathBuf| -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut stack = vec![d.clone()];
+        while let Some(x) = stack.pop() {
+            if !seen.insert(x.clone()) {
+                continue;
+            }
+            if let Some(cs) = calls_of.get(&x) {
+                stack.extend(cs.iter().rev().cloned());
+            }
+            out.push(x);
+        }
+        out
+    };
+    let mut units: Vec<PathBuf> = module_sources
+        .keys()
+        .filter(|d| !called.contains(*d))
+        .cloned()
+        .collect();
+    let mut reach: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    let mut reached: BTreeSet<PathBuf> = BTreeSet::new();
+    for u in &units {
+        let r = reach_from(u);
+        reached.extend(r.iter().cloned());
+        reach.insert(u.clone(), r);
+    }
+    // Directories reached only through a cycle of calls: make sure each is evaluated.
+    for d in module_sources.keys() {
+        if !reached.contains(d) {
+            let r = reach_from(d);
+            reached.extend(r.iter().cloned());
+            reach.insert(d.clone(), r);
+            units.push(d.clone());
+        }
+    }
+    units.sort();
+    (units, reach)
+}
+
+/// The local module sources (`./x`, `../x`) of the top-level `module` blocks of a Terraform
+/// text, by a scan of the text (no parse). Comments, strings and heredocs are skipped; a
+/// `source` counts when it is a plain string at the top level of a `module` block. The engine
+/// checks the result against the parse, so a miss costs time, not correctness.
+pub fn scan_module_sources(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if !text.contains("module") {
+        return out;
+    }
+    let mut depth: usize = 0;
+    let mut in_module = false;
+    let mut heredoc: Option<String> = None;
+    let mut in_comment = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if let Some(end) = &heredoc {
+            if trimmed == end {
+                heredoc = None;
+            }
+            continue;
+        }
+        if in_comment {
+            if let Some(p) = line.find("*/") {
+                in_comment = false;
+                depth = scan_braces(&line[p + 2..], depth, &mut in_comment, &mut heredoc);
+            }
+            continue;
+        }
+        if depth == 0 {
+            in_module = false;
+            if let Some(rest) = trimmed.strip_prefix("module") {
+                if rest.starts_with([' ', '\t', '"']) {
+                    in_module = true;
+                }
+            }
+        } else if depth == 1 && in_module {
+            if let Some(rest) = trimmed.strip_prefix("source") {
+                let rest = rest.trim_start();
+                if let Some(rest) = rest.strip_prefix('=') {
+                    let rest = rest.trim_start();
+                    if let Some(rest) = rest.strip_prefix('"') {
+                        if let Some(end) = rest.find('"') {
+                            let src = &rest[..end];
+                            if (src.starts_with("./") || src.starts_with("../"))
+                                && !src.contains("${")
+                            {
+                                out.push(src.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        depth = scan_braces(line, depth, &mut in_comment, &mut heredoc);
+    }
+    out
+}
+
+/// Brace depth after one line, skipping strings and comments; notes a heredoc or block comment
+/// that starts on the line.
+fn scan_braces(
+    line: &str,
+    mut depth: usize,
+    in_comment: &mut bool,
+    heredoc: &mut Option<String>,
+) -> usize {
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => break,
+            b'/' if b.get(i + 1) == Some(&b'/') => break,
+            b'/' if b.get(i + 1) == Some(&b'*') => match line[i + 2..].find("*/") {
+                Some(p) => i += 2 + p + 1,
+                None => {
+                    *in_comment = true;
+                    break;
+                }
+            },
+            b'"' => {
+                // Skip the string (escapes and interpolations included).
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'<' if b.get(i + 1) == Some(&b'<') => {
+                let rest = line[i + 2..].trim_start_matches('-');
+                let marker: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !marker.is_empty() {
+                    *heredoc = Some(marker);
+                    // The rest of the line belongs to the heredoc opener.
+                    return depth;
+                }
+                i += 1;
+            }
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    depth
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_sources_by_scan() {
+        let text = r#"
+# module "commented" { source = "./no" }
+module "a" {
+  source = "./modules/a"
+  x = { source = "./not-top-level" }
+  y = <<EOT
+module "in_heredoc" {
+  source = "./no"
+}
+EOT
+}
+module "b" {
+  version = "1.0"
+  source  = "terraform-aws-modules/vpc/aws"
+}
+/* module "c" {
+  source = "./no" } */
+module "d" {
+  source = "../d"
+}
+resource "x" "y" {
+  source = "./no"
+}
+"#;
+        assert_eq!(scan_module_sources(text), vec!["./modules/a", "../d"]);
+    }
+
+    #[test]
+    fn scan_agrees_with_parse_on_real_files() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/insecure-workspace/main.tf"
+        ))
+        .unwrap();
+        let body = hcl_edit::parser::parse_body(&text).unwrap();
+        assert_eq!(
+            scan_module_sources(&text),
+            crate::eval::local_module_sources(&body)
+        );
     }
 }

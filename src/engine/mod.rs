@@ -75,6 +75,39 @@ pub fn is_implemented(registry: &Registry, code: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A JSON file: SYN001 when it does not parse; a policy document (top-level `Statement`) is
+/// checked as a standalone key policy. `.tf.json`/`.tfvars.json` are checked for syntax only.
+fn check_json(
+    id: crate::source::FileId,
+    kind: discover::FileKind,
+    loaded: &load::Loaded,
+    registry: &Registry,
+    config: &Config,
+    base: &Path,
+    enabled: &(dyn Fn(&str) -> bool + Sync),
+) -> Vec<Finding> {
+    match crate::parse::parse_json(&loaded.sources, id) {
+        crate::parse::Parsed::Failed(f) => vec![*f],
+        crate::parse::Parsed::Json(v) => {
+            let is_policy = kind == discover::FileKind::Json
+                && matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
+            if !is_policy {
+                return vec![];
+            }
+            checks::kms_link::check_standalone(
+                id,
+                &v,
+                registry,
+                config,
+                &loaded.sources,
+                base,
+                enabled,
+            )
+        }
+        crate::parse::Parsed::Hcl(_) => vec![],
+    }
+}
+
 /// Runs policy-lint.
 pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outcome, String> {
     let paths: Vec<PathBuf> = if opts.paths.is_empty() {
@@ -150,64 +183,97 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         }
     };
     let param_cache = stamp::ParamCache::new(registry, config);
-    let (loaded, mut findings) = pool.install(|| {
+    let mut eval_opts = opts.eval.clone();
+    // --var-file paths are relative to the working directory.
+    eval_opts.var_files = eval_opts
+        .var_files
+        .iter()
+        .map(|p| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                cwd.join(p)
+            }
+        })
+        .collect();
+    let (loaded, results, mut findings) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
-        let mut eval_opts = opts.eval.clone();
-        // --var-file paths are relative to the working directory.
-        eval_opts.var_files = eval_opts
-            .var_files
+        // One unit: evaluate, check, then let go of the trees no other unit needs.
+        let check_unit = |dir: &PathBuf| -> Vec<Finding> {
+            let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
+            let params = |code: &str, key: &str| param_cache.get(code, key);
+            let mut ctx = checks::Ctx {
+                unit: &unit,
+                params: &params,
+                enabled: &enabled,
+                out: Vec::new(),
+            };
+            checks::run_unit(&mut ctx);
+            checks::kms_link::check_unit(&mut ctx, registry, config, &loaded.sources, &base);
+            checks::assert::check_unit(&mut ctx, registry);
+            let mut out = ctx.out;
+            out.extend(unit.diags.iter().cloned());
+            drop(unit);
+            if let Some(dirs) = loaded.reach.get(dir) {
+                loaded.loader.release(dirs);
+            }
+            out
+        };
+        let (per_unit, json_findings): (Vec<(PathBuf, Vec<Finding>)>, Vec<Finding>) = rayon::join(
+            || {
+                loaded
+                    .units
+                    .par_iter()
+                    .map(|dir| (dir.clone(), check_unit(dir)))
+                    .collect()
+            },
+            || {
+                loaded
+                    .json
+                    .par_iter()
+                    .flat_map_iter(|(id, kind)| {
+                        check_json(*id, *kind, &loaded, registry, config, &base, &enabled)
+                    })
+                    .collect()
+            },
+        );
+        // Files no unit needed still get their syntax checked and suppressions read.
+        loaded.loader.parse_remaining();
+        let results = loaded.loader.take_results();
+        // The plan came from a scan of the text; the parse has the last word. Units the scan
+        // missed are evaluated now, and units it invented are dropped.
+        let (exact, _) = load::unit_plan(&results.module_sources);
+        let mut findings: Vec<Finding> = Vec::new();
+        for (dir, fs) in per_unit {
+            if exact.binary_search(&dir).is_ok() {
+                findings.extend(fs);
+            }
+        }
+        let missed: Vec<&PathBuf> = exact
             .iter()
-            .map(|p| {
-                if p.is_absolute() {
-                    p.clone()
-                } else {
-                    cwd.join(p)
-                }
-            })
+            .filter(|d| loaded.units.binary_search(d).is_err())
             .collect();
-        let per_unit: Vec<Vec<Finding>> = loaded
-            .units
-            .par_iter()
-            .map(|dir| {
-                let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
-                let params = |code: &str, key: &str| param_cache.get(code, key);
-                let mut ctx = checks::Ctx {
-                    unit: &unit,
-                    params: &params,
-                    enabled: &enabled,
-                    out: Vec::new(),
-                };
-                checks::run_unit(&mut ctx);
-                checks::kms_link::check_unit(&mut ctx, registry, config, &loaded.sources, &base);
-                checks::assert::check_unit(&mut ctx, registry);
-                let mut out = ctx.out;
-                out.extend(unit.diags.iter().cloned());
-                out
-            })
-            .collect();
-        let mut findings: Vec<Finding> = per_unit.into_iter().flatten().collect();
+        findings.extend(
+            missed
+                .par_iter()
+                .flat_map_iter(|d| check_unit(d))
+                .collect::<Vec<_>>(),
+        );
+        findings.extend(json_findings);
         findings.extend(loaded.syntax.iter().cloned());
-        // Standalone policy documents.
-        let policy_findings: Vec<Finding> = loaded
-            .policies
-            .par_iter()
-            .flat_map_iter(|(id, doc)| {
-                checks::kms_link::check_standalone(
-                    *id,
-                    doc,
-                    registry,
-                    config,
-                    &loaded.sources,
-                    &base,
-                    &enabled,
-                )
-            })
-            .collect();
-        findings.extend(policy_findings);
-        (loaded, findings)
+        findings.extend(results.syntax.iter().cloned());
+        (loaded, results, findings)
     });
     let sources = loaded.sources.clone();
-    stamp::stamp(&mut findings, &loaded, registry, config, opts, &base);
+    stamp::stamp(
+        &mut findings,
+        &loaded,
+        &results.suppressions,
+        registry,
+        config,
+        opts,
+        &base,
+    );
     sort_and_dedup(&mut findings, &sources);
     Ok(Outcome {
         findings,

@@ -109,6 +109,7 @@ fn expiry_too_far(config: &Config, s: &suppress::Suppression, today: i64) -> boo
 pub fn stamp(
     findings: &mut Vec<Finding>,
     loaded: &Loaded,
+    suppressions: &[suppress::Suppression],
     registry: &Registry,
     config: &Config,
     opts: &Options,
@@ -117,11 +118,8 @@ pub fn stamp(
     let strict = opts.strict || config.strict;
     // Suppression comments of every HCL file.
     let mut sups: Vec<(suppress::Suppression, bool)> = Vec::new();
-    for h in &loaded.hcl {
-        let f = loaded.sources.get(h.file);
-        for s in suppress::scan_hcl(&f, &h.body) {
-            sups.push((s, false));
-        }
+    for s in suppressions {
+        sups.push((s.clone(), false));
     }
     let today = suppress::today();
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());

@@ -16,7 +16,7 @@ use crate::finding::Finding;
 use crate::parse::ParsedHcl;
 use crate::source::{FileId, Location, SourceMap};
 use crate::value::{Hop, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -57,8 +57,13 @@ pub struct EvalOptions {
     pub workspace: String,
 }
 
-/// Everything evaluation needs from the rest of the run: sources, parsed files, where reading is
-/// allowed.
+/// Everything evaluation needs from the rest of the run: sources, the Terraform files of each
+/// directory, where reading is allowed.
+///
+/// Files are parsed when a unit first needs them, once, and their trees are dropped when the
+/// last unit that needs their directory is done (see [`Loader::set_users`]), so memory follows
+/// the units in flight, not the corpus. The first parse of each file records what outlives the
+/// tree: its SYN001 finding, its suppression comments and its local module sources.
 #[derive(Debug)]
 pub struct Loader {
     pub sources: Arc<SourceMap>,
@@ -66,9 +71,51 @@ pub struct Loader {
     pub roots: Vec<PathBuf>,
     /// Working directory, for display paths.
     pub cwd: PathBuf,
-    parsed: Mutex<HashMap<PathBuf, crate::parse::Parsed>>,
-    /// Terraform files per (canonical) directory, from discovery.
-    dir_files: Mutex<HashMap<PathBuf, Vec<PathBuf>>>,
+    state: Mutex<FileState>,
+}
+
+/// What the loader knows of the Terraform files.
+#[derive(Debug, Default)]
+struct FileState {
+    /// Files read by the pipeline and not necessarily parsed yet.
+    ids: HashMap<PathBuf, FileId>,
+    /// Trees currently held.
+    parsed: HashMap<PathBuf, crate::parse::Parsed>,
+    /// Terraform files (`.tf`, `.tfvars`) per (canonical) directory.
+    dir_files: HashMap<PathBuf, Vec<PathBuf>>,
+    /// Files parsed at least once: their results below are recorded.
+    seen: HashSet<PathBuf>,
+    /// Units that still need each directory. A directory whose count reaches zero has its trees
+    /// dropped; directories without a count are kept.
+    users: HashMap<PathBuf, usize>,
+    syntax: Vec<Finding>,
+    suppressions: Vec<crate::suppress::Suppression>,
+    /// Local module sources (`./x`, `../x`) of each parsed `.tf` file, by directory.
+    module_sources: BTreeMap<PathBuf, Vec<String>>,
+}
+
+/// What the first parse of every file left behind (see [`Loader::take_results`]).
+#[derive(Debug, Default)]
+pub struct ParseResults {
+    pub syntax: Vec<Finding>,
+    pub suppressions: Vec<crate::suppress::Suppression>,
+    /// Directories with at least one `.tf` file that parsed, with the local module sources of
+    /// their `module` blocks.
+    pub module_sources: BTreeMap<PathBuf, Vec<String>>,
+}
+
+/// The local module sources (`./x`, `../x`, as written) of a file's top-level `module` blocks.
+pub fn local_module_sources(body: &hcl_edit::structure::Body) -> Vec<String> {
+    body.get_blocks("module")
+        .filter_map(|b| {
+            b.body
+                .get_attribute("source")?
+                .value
+                .as_str()
+                .map(str::to_string)
+        })
+        .filter(|s| s.starts_with("./") || s.starts_with("../"))
+        .collect()
 }
 
 impl Loader {
@@ -77,21 +124,149 @@ impl Loader {
             sources,
             roots,
             cwd,
-            parsed: Mutex::new(HashMap::new()),
-            dir_files: Mutex::new(HashMap::new()),
+            state: Mutex::new(FileState::default()),
         }
     }
 
-    /// Records a file already parsed by the pipeline.
-    pub fn insert_parsed(&self, path: PathBuf, parsed: crate::parse::Parsed) {
+    fn state(&self) -> std::sync::MutexGuard<'_, FileState> {
+        // A panic elsewhere never leaves the state half-written; keep going with it.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a Terraform file read by the pipeline; it is parsed when first needed.
+    pub fn register(&self, path: PathBuf, id: FileId) {
+        let mut st = self.state();
         if let Some(dir) = path.parent() {
-            let mut d = self.dir_files.lock().unwrap();
-            let list = d.entry(dir.to_path_buf()).or_default();
+            let list = st.dir_files.entry(dir.to_path_buf()).or_default();
             if !list.contains(&path) {
                 list.push(path.clone());
             }
         }
-        self.parsed.lock().unwrap().insert(path, parsed);
+        st.ids.insert(path, id);
+    }
+
+    /// Records a file already parsed (tests, fuzzing); it is kept for the whole run.
+    pub fn insert_parsed(&self, path: PathBuf, parsed: crate::parse::Parsed) {
+        self.record(&path, &parsed);
+        let mut st = self.state();
+        if let Some(dir) = path.parent() {
+            let list = st.dir_files.entry(dir.to_path_buf()).or_default();
+            if !list.contains(&path) {
+                list.push(path.clone());
+            }
+        }
+        st.parsed.insert(path, parsed);
+    }
+
+    /// How many units need each directory; see [`Loader::release`].
+    pub fn set_users(&self, users: HashMap<PathBuf, usize>) {
+        self.state().users = users;
+    }
+
+    /// A unit that needed `dirs` is done: directories no other unit needs drop their trees.
+    pub fn release(&self, dirs: &[PathBuf]) {
+        let mut dropped = Vec::new();
+        {
+            let mut st = self.state();
+            for d in dirs {
+                let Some(n) = st.users.get_mut(d) else {
+                    continue;
+                };
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    let files = st.dir_files.get(d).cloned().unwrap_or_default();
+                    for f in files {
+                        if let Some(p) = st.parsed.remove(&f) {
+                            dropped.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        // Trees are freed here, outside the lock.
+        drop(dropped);
+    }
+
+    /// Records what outlives a file's tree, the first time the file is parsed.
+    fn record(&self, path: &Path, parsed: &crate::parse::Parsed) {
+        let sups = match parsed {
+            crate::parse::Parsed::Hcl(h) => {
+                crate::suppress::scan_hcl(&self.sources.get(h.file), &h.body)
+            }
+            _ => Vec::new(),
+        };
+        let mut st = self.state();
+        if !st.seen.insert(path.to_path_buf()) {
+            return;
+        }
+        match parsed {
+            crate::parse::Parsed::Failed(f) => st.syntax.push((**f).clone()),
+            crate::parse::Parsed::Hcl(h) => {
+                st.suppressions.extend(sups);
+                if path.extension().and_then(|e| e.to_str()) == Some("tf") {
+                    if let Some(dir) = path.parent() {
+                        let srcs = local_module_sources(&h.body);
+                        st.module_sources
+                            .entry(dir.to_path_buf())
+                            .or_default()
+                            .extend(srcs);
+                    }
+                }
+            }
+            crate::parse::Parsed::Json(_) => {}
+        }
+    }
+
+    /// The parsed file: held, or parsed now from its registered text.
+    fn parse_file(&self, path: &Path) -> Option<crate::parse::Parsed> {
+        let id = {
+            let st = self.state();
+            if let Some(p) = st.parsed.get(path) {
+                return Some(p.clone());
+            }
+            *st.ids.get(path)?
+        };
+        // Parsed outside the lock, so units parse in parallel. Two units may race to parse a
+        // shared module; the first result is kept and recorded.
+        let parsed = crate::parse::parse_hcl(&self.sources, id);
+        self.record(path, &parsed);
+        let mut st = self.state();
+        let kept = st.parsed.entry(path.to_path_buf()).or_insert(parsed);
+        Some(kept.clone())
+    }
+
+    /// Parses every registered file no unit needed (for SYN001, suppressions and the call
+    /// graph), in parallel, dropping each tree at once.
+    pub fn parse_remaining(&self) {
+        use rayon::prelude::*;
+        let todo: Vec<(PathBuf, FileId)> = {
+            let st = self.state();
+            let mut v: Vec<(PathBuf, FileId)> = st
+                .ids
+                .iter()
+                .filter(|(p, _)| !st.seen.contains(*p))
+                .map(|(p, id)| (p.clone(), *id))
+                .collect();
+            v.sort();
+            v
+        };
+        todo.par_iter().for_each(|(p, id)| {
+            let parsed = crate::parse::parse_hcl(&self.sources, *id);
+            self.record(p, &parsed);
+        });
+    }
+
+    /// What the parses recorded (call once, after every unit and [`Loader::parse_remaining`]).
+    pub fn take_results(&self) -> ParseResults {
+        let mut st = self.state();
+        // Units finish in any order; results do not depend on it.
+        st.syntax.sort_by_key(|f| (f.loc.file, f.loc.start));
+        st.suppressions.sort_by_key(|s| (s.loc.file, s.loc.start));
+        ParseResults {
+            syntax: std::mem::take(&mut st.syntax),
+            suppressions: std::mem::take(&mut st.suppressions),
+            module_sources: std::mem::take(&mut st.module_sources),
+        }
     }
 
     /// True when `path` (canonical) is inside one of the roots.
@@ -138,8 +313,8 @@ impl Loader {
     /// The parsed Terraform files of a directory (canonical path): those found by discovery, or
     /// read now when the directory is a module source outside the discovered set.
     pub fn module_files(&self, dir: &Path) -> Result<Vec<Arc<ParsedHcl>>, String> {
-        let known = self.dir_files.lock().unwrap().get(dir).cloned();
-        let paths = match known {
+        let known = self.state().dir_files.get(dir).cloned();
+        let mut paths = match known {
             Some(p) => p,
             None => {
                 if !self.allowed(dir) {
@@ -163,46 +338,36 @@ impl Loader {
                 }
                 found.sort();
                 for p in &found {
-                    if !self.parsed.lock().unwrap().contains_key(p) {
-                        let parsed = match std::fs::read(p)
-                            .map_err(|e| (0, e.to_string()))
-                            .and_then(|b| crate::parse::decode_text(&b))
-                        {
-                            Ok(text) => {
-                                let display = crate::source::display_path(p, &self.cwd);
-                                let id = self.sources.add(p.clone(), display, text.into());
-                                crate::parse::parse_hcl(&self.sources, id)
-                            }
-                            Err(_) => continue,
-                        };
-                        self.parsed.lock().unwrap().insert(p.clone(), parsed);
+                    if let Ok(text) = std::fs::read(p)
+                        .map_err(|e| (0, e.to_string()))
+                        .and_then(|b| crate::parse::decode_text(&b))
+                    {
+                        let display = crate::source::display_path(p, &self.cwd);
+                        let id = self.sources.add(p.clone(), display, text.into());
+                        self.register(p.clone(), id);
                     }
                 }
-                self.dir_files
-                    .lock()
-                    .unwrap()
-                    .insert(dir.to_path_buf(), found.clone());
+                // Registered even when empty, so the directory is read once.
+                self.state().dir_files.entry(dir.to_path_buf()).or_default();
                 found
             }
         };
-        let parsed = self.parsed.lock().unwrap();
-        let mut out = Vec::new();
-        let mut paths = paths;
         paths.sort();
+        let mut out = Vec::new();
         for p in paths {
             if p.extension().and_then(|e| e.to_str()) != Some("tf") {
                 continue;
             }
-            if let Some(crate::parse::Parsed::Hcl(h)) = parsed.get(&p) {
-                out.push(h.clone());
+            if let Some(crate::parse::Parsed::Hcl(h)) = self.parse_file(&p) {
+                out.push(h);
             }
         }
         Ok(out)
     }
 
-    /// A parsed file by path, if the pipeline parsed it.
+    /// A parsed file by path (a `.tfvars` of a unit), parsed now if the pipeline read it.
     pub fn parsed(&self, path: &Path) -> Option<crate::parse::Parsed> {
-        self.parsed.lock().unwrap().get(path).cloned()
+        self.parse_file(path)
     }
 }
 
