@@ -365,6 +365,9 @@ resource "x" "y" {
 }
 "#;
         assert_eq!(scan_module_sources(text), vec!["./modules/a", "../d"]);
+        // A comment before the value is beyond the scan; fixtures/eval/module-source-scan-miss
+        // relies on that to prove the engine corrects the plan from the parse.
+        assert!(scan_module_sources("module \"m\" {\n  source = /* c */ \"./m\"\n}\n").is_empty());
     }
 
     #[test]
