@@ -6,6 +6,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+// The same allocator as the policy-lint binary, so the baseline is like for like.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let root = PathBuf::from(std::env::args().nth(1).expect("usage: bare_parse DIR"));
     let t0 = Instant::now();

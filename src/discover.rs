@@ -154,7 +154,11 @@ pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<F
             }
             continue;
         }
-        let walker = ignore::WalkBuilder::new(p)
+        // Walked from its canonical form without following links, every path below is canonical
+        // already (no per-file `canonicalize`, which costs a `readlink` per path component).
+        let root =
+            std::fs::canonicalize(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+        let walker = ignore::WalkBuilder::new(&root)
             .hidden(false)
             .git_ignore(true)
             .git_global(false)
@@ -179,9 +183,7 @@ pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<F
             let Some(kind) = FileKind::of(path) else {
                 continue;
             };
-            let Ok(c) = std::fs::canonicalize(path) else {
-                continue;
-            };
+            let c = path.to_path_buf();
             let rel = crate::source::display_path(&c, base);
             if !filter.accepts(&rel) {
                 continue;

@@ -5,6 +5,12 @@ use policy_lint::cli;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+// policy-lint allocates and frees many small objects (syntax trees, values); mimalloc does that
+// with a fraction of glibc malloc's instructions. The bare-parse baseline of scripts/bench.py
+// uses the same allocator, so the comparison stays like for like.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "policy-lint",

@@ -28,22 +28,29 @@ pub enum Parsed {
 
 /// Decodes bytes as UTF-8 text, refusing binary content. The error message is for SYN001.
 pub fn decode_text(bytes: &[u8]) -> Result<String, (usize, String)> {
-    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+    decode_owned(bytes.to_vec()).map_err(|(off, msg, _)| (off, msg))
+}
+
+/// [`decode_text`] of bytes already owned, without copying them; on failure the bytes come back
+/// with the offset and message.
+pub fn decode_owned(bytes: Vec<u8>) -> Result<String, (usize, String, Vec<u8>)> {
+    if let Some(pos) = memchr::memchr(0, &bytes) {
         return Err((
             pos,
             "file contains NUL bytes: it looks binary, not text".to_string(),
+            bytes,
         ));
     }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
-        Err(e) => Err((
-            e.valid_up_to(),
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        (
+            at,
             format!(
-                "file is not valid UTF-8 (invalid byte at offset {}); Terraform and JSON files must be UTF-8",
-                e.valid_up_to()
+                "file is not valid UTF-8 (invalid byte at offset {at}); Terraform and JSON files must be UTF-8"
             ),
-        )),
-    }
+            e.into_bytes(),
+        )
+    })
 }
 
 /// A SYN001 finding at a byte offset.

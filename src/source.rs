@@ -59,34 +59,41 @@ pub struct SourceFile {
     /// Path shown to users: relative to the working directory where possible, `/`-separated.
     pub display: String,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Built on first use: most files never have a finding.
+    line_starts: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(id: FileId, path: PathBuf, display: String, text: Arc<str>) -> Self {
-        let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i as u32 + 1);
-            }
-        }
         SourceFile {
             id,
             path,
             display,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut starts = vec![0u32];
+            for (i, b) in self.text.bytes().enumerate() {
+                if b == b'\n' {
+                    starts.push(i as u32 + 1);
+                }
+            }
+            starts
+        })
     }
 
     /// 1-based line and character column of a byte offset (clamped to the text).
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = (offset as usize).min(self.text.len());
-        let line_idx = match self.line_starts.binary_search(&(offset as u32)) {
+        let line_idx = match self.line_starts().binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line_idx] as usize;
+        let start = self.line_starts()[line_idx] as usize;
         let mut end = offset;
         while end > start && !self.text.is_char_boundary(end) {
             end -= 1;
@@ -100,11 +107,13 @@ impl SourceFile {
 
     /// Byte offset of the start of 1-based `line`.
     pub fn line_start(&self, line: u32) -> Option<u32> {
-        self.line_starts.get(line.checked_sub(1)? as usize).copied()
+        self.line_starts()
+            .get(line.checked_sub(1)? as usize)
+            .copied()
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.line_starts().len()
     }
 
     /// The text of 1-based `line`, without its line ending.

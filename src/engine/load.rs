@@ -78,7 +78,7 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
         Ok(b) => b,
         Err(_) => return Read::Skip,
     };
-    match parse::decode_text(&bytes) {
+    match parse::decode_owned(bytes) {
         Ok(text) => {
             if f.kind == FileKind::Json && !mentions_statement(&text) {
                 return Read::Skip;
@@ -86,7 +86,7 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
             let id = sources.add(f.path.clone(), display, Arc::from(text));
             Read::Text(id)
         }
-        Err((off, msg)) => {
+        Err((off, msg, bytes)) => {
             if f.kind == FileKind::Json {
                 // A binary or non-UTF-8 .json file is not a policy we were asked about.
                 return Read::Skip;
@@ -139,7 +139,7 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
             },
         }
     }
-    let (units, reach) = unit_plan(&scanned);
+    let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
     let mut users: HashMap<PathBuf, usize> = HashMap::new();
     for dirs in reach.values() {
         for d in dirs {
@@ -165,8 +165,8 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
 /// directories it reaches (itself first).
 pub fn unit_plan(
     module_sources: &BTreeMap<PathBuf, Vec<String>>,
+    canonical: &dyn Fn(&Path) -> Option<PathBuf>,
 ) -> (Vec<PathBuf>, HashMap<PathBuf, Vec<PathBuf>>) {
-    // Resolving a source touches the file system; each (directory, source) once.
     let mut calls_of: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     let mut called: BTreeSet<PathBuf> = BTreeSet::new();
     for (dir, srcs) in module_sources {
@@ -175,7 +175,7 @@ pub fn unit_plan(
             if !seen.insert(src) {
                 continue;
             }
-            if let Ok(c) = std::fs::canonicalize(dir.join(src)) {
+            if let Some(c) = canonical(&dir.join(src)) {
                 if c != *dir {
                     called.insert(c.clone());
                     calls_of.entry(dir.clone()).or_default().push(c);
@@ -229,7 +229,9 @@ pub fn unit_plan(
 /// checks the result against the parse, so a miss costs time, not correctness.
 pub fn scan_module_sources(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if !text.contains("module") {
+    // Most files call no module: without a `module` keyword at the start of a line (where
+    // `terraform fmt` puts top-level blocks) there is nothing to scan for.
+    if !(text.starts_with("module") || text.contains("\nmodule")) {
         return out;
     }
     let mut depth: usize = 0;

@@ -242,7 +242,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         let results = loaded.loader.take_results();
         // The plan came from a scan of the text; the parse has the last word. Units the scan
         // missed are evaluated now, and units it invented are dropped.
-        let (exact, _) = load::unit_plan(&results.module_sources);
+        let (exact, _) = load::unit_plan(&results.module_sources, &|p| loaded.loader.canonical(p));
         let mut findings: Vec<Finding> = Vec::new();
         for (dir, fs) in per_unit {
             if exact.binary_search(&dir).is_ok() {

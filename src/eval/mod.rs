@@ -72,6 +72,8 @@ pub struct Loader {
     /// Working directory, for display paths.
     pub cwd: PathBuf,
     state: Mutex<FileState>,
+    /// `canonicalize` results: module sources resolve the same paths again and again.
+    canon: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 /// What the loader knows of the Terraform files.
@@ -125,7 +127,26 @@ impl Loader {
             roots,
             cwd,
             state: Mutex::new(FileState::default()),
+            canon: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// `std::fs::canonicalize`, remembered for the run.
+    pub fn canonical(&self, path: &Path) -> Option<PathBuf> {
+        if let Some(c) = self
+            .canon
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(path)
+        {
+            return c.clone();
+        }
+        let c = std::fs::canonicalize(path).ok();
+        self.canon
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_path_buf(), c.clone());
+        c
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, FileState> {
@@ -276,8 +297,16 @@ impl Loader {
 
     /// Reads and registers a text file inside the roots; the error says why it was not read.
     pub fn read_text(&self, path: &Path) -> Result<(FileId, Arc<str>), String> {
-        let canon = std::fs::canonicalize(path)
-            .map_err(|e| format!("`{}` cannot be read: {e}", path.display()))?;
+        let canon = match self.canonical(path) {
+            Some(c) => c,
+            None => {
+                let e = std::fs::canonicalize(path).err();
+                return Err(match e {
+                    Some(e) => format!("`{}` cannot be read: {e}", path.display()),
+                    None => format!("`{}` cannot be read", path.display()),
+                });
+            }
+        };
         if !self.allowed(&canon) {
             return Err(format!(
                 "`{}` is outside the scanned tree; policy-lint does not read it",

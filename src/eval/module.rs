@@ -347,7 +347,7 @@ impl<'l> Ev<'l> {
         }
         let parsed = match self
             .loader
-            .parsed(&std::fs::canonicalize(path).unwrap_or_default())
+            .parsed(&self.loader.canonical(path).unwrap_or_default())
         {
             Some(crate::parse::Parsed::Hcl(h)) => h,
             Some(_) => return,
@@ -868,7 +868,7 @@ impl<'l> Ev<'l> {
             });
         }
         let dir = m.def.dir.join(&source);
-        let Ok(dir) = std::fs::canonicalize(&dir) else {
+        let Some(dir) = self.loader.canonical(&dir) else {
             return unknown(Reason::Other(format!(
                 "module source `{source}` of `{call_addr}` does not exist"
             )));
