@@ -224,21 +224,42 @@ pub fn unit_plan(
 }
 
 /// The local module sources (`./x`, `../x`) of the top-level `module` blocks of a Terraform
-/// text, by a scan of the text (no parse). Comments, strings and heredocs are skipped; a
-/// `source` counts when it is a plain string at the top level of a `module` block. The engine
-/// checks the result against the parse, so a miss costs time, not correctness.
+/// text, by a scan of the text (no parse): blocks whose `module` keyword starts a line; inside
+/// them comments, strings and heredocs are skipped, and a `source` counts when it is a plain
+/// string at the top level of the block. The engine checks the result against the parse, so a
+/// miss (an indented or unusually written block) costs time, not correctness.
 pub fn scan_module_sources(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    // Most files call no module: without a `module` keyword at the start of a line (where
-    // `terraform fmt` puts top-level blocks) there is nothing to scan for.
-    if !(text.starts_with("module") || text.contains("\nmodule")) {
-        return out;
+    // Top-level blocks start at the beginning of a line (where `terraform fmt` puts them): only
+    // `module` blocks found that way are scanned, each up to its closing brace.
+    let mut from = 0;
+    loop {
+        let start = if from == 0 && text.starts_with("module") {
+            0
+        } else {
+            match text[from..].find("\nmodule") {
+                Some(p) => from + p + 1,
+                None => break,
+            }
+        };
+        from = start + scan_module_block(&text[start..], &mut out);
+    }
+    out
+}
+
+/// Scans one `module` block at the start of `text` for its `source`; returns the length of
+/// text consumed (at least one byte).
+fn scan_module_block(text: &str, out: &mut Vec<String>) -> usize {
+    let after = &text["module".len()..];
+    if !after.starts_with([' ', '\t', '"']) {
+        return "module".len();
     }
     let mut depth: usize = 0;
-    let mut in_module = false;
     let mut heredoc: Option<String> = None;
     let mut in_comment = false;
-    for line in text.lines() {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        offset += line.len();
         let trimmed = line.trim();
         if let Some(end) = &heredoc {
             if trimmed == end {
@@ -253,34 +274,26 @@ pub fn scan_module_sources(text: &str) -> Vec<String> {
             }
             continue;
         }
-        if depth == 0 {
-            in_module = false;
-            if let Some(rest) = trimmed.strip_prefix("module") {
-                if rest.starts_with([' ', '\t', '"']) {
-                    in_module = true;
-                }
-            }
-        } else if depth == 1 && in_module {
-            if let Some(rest) = trimmed.strip_prefix("source") {
-                let rest = rest.trim_start();
-                if let Some(rest) = rest.strip_prefix('=') {
-                    let rest = rest.trim_start();
-                    if let Some(rest) = rest.strip_prefix('"') {
-                        if let Some(end) = rest.find('"') {
-                            let src = &rest[..end];
-                            if (src.starts_with("./") || src.starts_with("../"))
-                                && !src.contains("${")
-                            {
-                                out.push(src.to_string());
-                            }
-                        }
-                    }
-                }
+        if depth == 1 {
+            if let Some(src) = source_value(trimmed) {
+                out.push(src.to_string());
             }
         }
         depth = scan_braces(line, depth, &mut in_comment, &mut heredoc);
+        if depth == 0 && heredoc.is_none() && !in_comment {
+            break;
+        }
     }
-    out
+    offset.max(1)
+}
+
+/// `source = "./x"` (a local path without interpolation) on a line, or None.
+fn source_value(trimmed: &str) -> Option<&str> {
+    let rest = trimmed.strip_prefix("source")?.trim_start();
+    let rest = rest.strip_prefix('=')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let src = &rest[..rest.find('"')?];
+    ((src.starts_with("./") || src.starts_with("../")) && !src.contains("${")).then_some(src)
 }
 
 /// Brace depth after one line, skipping strings and comments; notes a heredoc or block comment
