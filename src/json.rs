@@ -352,7 +352,7 @@ impl Parser<'_> {
         }
         self.depth -= 1;
         Ok(Value::new(
-            Kind::List(items),
+            Kind::List(items.into()),
             (self.origin)(start..self.pos),
         ))
     }
@@ -402,7 +402,7 @@ impl Parser<'_> {
         }
         self.depth -= 1;
         Ok(Value::new(
-            Kind::Object(map),
+            Kind::Object(map.into()),
             (self.origin)(start..self.pos),
         ))
     }

@@ -165,9 +165,9 @@ pub enum Kind {
     Number(f64),
     String(String),
     /// list, tuple or set
-    List(Vec<Value>),
+    List(Arc<Vec<Value>>),
     /// map or object; keys in lexical order, as Terraform iterates them
-    Object(BTreeMap<String, Value>),
+    Object(Arc<BTreeMap<String, Value>>),
     /// A string some parts of which are unknown: `"arn:${var.p}:iam::414351767826:root"`.
     Partial(Vec<Part>),
     Unknown(Arc<Unknown>),
@@ -196,10 +196,10 @@ impl Value {
         Value::new(Kind::Number(n), Origin::none())
     }
     pub fn list(items: Vec<Value>) -> Self {
-        Value::new(Kind::List(items), Origin::none())
+        Value::new(Kind::List(items.into()), Origin::none())
     }
     pub fn object(map: BTreeMap<String, Value>) -> Self {
-        Value::new(Kind::Object(map), Origin::none())
+        Value::new(Kind::Object(map.into()), Origin::none())
     }
     pub fn unknown(u: Unknown) -> Self {
         Value::new(Kind::Unknown(Arc::new(u)), Origin::none())
@@ -402,14 +402,14 @@ impl Value {
             }
             *budget -= 1;
             let kind = match &v.kind {
-                Kind::List(items) => {
-                    Kind::List(items.iter().map(|i| go(i, loc, label, budget)).collect())
-                }
-                Kind::Object(map) => Kind::Object(
+                Kind::List(items) => Kind::List(Arc::new(
+                    items.iter().map(|i| go(i, loc, label, budget)).collect(),
+                )),
+                Kind::Object(map) => Kind::Object(Arc::new(
                     map.iter()
                         .map(|(k, i)| (k.clone(), go(i, loc, label, budget)))
                         .collect(),
-                ),
+                )),
                 other => other.clone(),
             };
             Value::new(kind, origin)
@@ -454,14 +454,14 @@ impl Value {
             serde_json::Value::Bool(b) => Kind::Bool(*b),
             serde_json::Value::Number(n) => Kind::Number(n.as_f64().unwrap_or(0.0)),
             serde_json::Value::String(s) => Kind::String(s.clone()),
-            serde_json::Value::Array(a) => {
-                Kind::List(a.iter().map(|v| Value::from_json(v, origin)).collect())
-            }
-            serde_json::Value::Object(o) => Kind::Object(
+            serde_json::Value::Array(a) => Kind::List(Arc::new(
+                a.iter().map(|v| Value::from_json(v, origin)).collect(),
+            )),
+            serde_json::Value::Object(o) => Kind::Object(Arc::new(
                 o.iter()
                     .map(|(k, v)| (k.clone(), Value::from_json(v, origin)))
                     .collect(),
-            ),
+            )),
         };
         Value::new(kind, origin.clone())
     }

@@ -34,7 +34,7 @@ fn collect<'a>(v: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
     }
     match &v.kind {
         Kind::List(items) => {
-            for i in items {
+            for i in items.iter() {
                 collect(i, path, out);
             }
         }

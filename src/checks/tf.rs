@@ -20,7 +20,7 @@ pub fn check(ctx: &mut Ctx) {
 fn values_at<'a>(v: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
     match &v.kind {
         Kind::List(items) => {
-            for i in items {
+            for i in items.iter() {
                 values_at(i, path, out);
             }
         }

@@ -970,7 +970,7 @@ impl<'l> super::module::Ev<'l> {
             }
         };
         let mut s = Scope::template(scope.module, id);
-        for (k, v) in vmap {
+        for (k, v) in vmap.iter() {
             s = s.with_var(k, v.clone());
         }
         let mut out = TemplateOut::default();
@@ -1325,7 +1325,7 @@ impl<'l> super::module::Ev<'l> {
                         Kind::Null => Ok(Value::list(vec![]).at(loc)),
                         Kind::List(items) => {
                             let mut out = Vec::with_capacity(items.len());
-                            for it in items {
+                            for it in items.iter() {
                                 out.push(self.apply_ops(it.clone(), rest, scope, loc)?);
                             }
                             Ok(Value::list(out).at(loc))
@@ -1362,10 +1362,11 @@ impl ResourceObj {
         // Encoded as an object whose missing attributes resolve to unknown references: we mark it
         // with a hidden key holding the reference.
         let mut map = match self.body.kind {
-            Kind::Object(m) => m,
+            Kind::Object(m) => Arc::unwrap_or_clone(m),
             _ => BTreeMap::new(),
         };
         map.insert(RES_MARK.to_string(), unknown_ref(self.reference, loc));
+        let map: Arc<BTreeMap<String, Value>> = Arc::new(map);
         Value::new(Kind::Object(map), self.body.origin)
     }
 }
@@ -1533,7 +1534,7 @@ pub fn values_equal(a: &Value, b: &Value) -> Option<bool> {
                 return Some(false);
             }
             let mut all = Some(true);
-            for (p, q) in x.iter().zip(y) {
+            for (p, q) in x.iter().zip(y.iter()) {
                 match values_equal(p, q) {
                     Some(false) => return Some(false),
                     None => all = None,

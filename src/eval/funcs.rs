@@ -240,7 +240,7 @@ impl Cx<'_> {
         self.scalar(Kind::Number(n))
     }
     fn list(&self, items: Vec<Value>) -> Value {
-        self.scalar(Kind::List(items))
+        self.scalar(Kind::List(items.into()))
     }
 
     fn check_len(&self, n: usize) -> R<()> {
@@ -1249,12 +1249,12 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
             Kind::String(_) | Kind::Number(_) | Kind::Bool(_),
         ) => a.to_tf_string() == b.to_tf_string(),
         (Kind::List(x), Kind::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| loose_eq(p, q))
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| loose_eq(p, q))
         }
         (Kind::Object(x), Kind::Object(y)) => {
             x.len() == y.len()
                 && x.iter()
-                    .zip(y)
+                    .zip(y.iter())
                     .all(|((k1, v1), (k2, v2))| k1 == k2 && loose_eq(v1, v2))
         }
         _ => false,
@@ -1284,7 +1284,7 @@ fn merge(cx: &Cx, args: &[Value]) -> R {
             Kind::Null => continue,
             Kind::Unknown(u) => return Err(Fail::Unknown(u.clone())),
             Kind::Object(m) => {
-                for (k, v) in m {
+                for (k, v) in m.iter() {
                     out.insert(k.clone(), v.clone());
                 }
             }
@@ -1296,7 +1296,7 @@ fn merge(cx: &Cx, args: &[Value]) -> R {
             }
         }
     }
-    Ok(cx.scalar(Kind::Object(out)))
+    Ok(cx.scalar(Kind::Object(out.into())))
 }
 
 fn flatten(cx: &Cx, v: &Value) -> R {
@@ -1577,7 +1577,10 @@ fn set_op(cx: &Cx, args: &[Value]) -> R {
 fn tolist(cx: &Cx, v: &Value) -> R {
     match &v.kind {
         Kind::Null => Ok(v.clone()),
-        Kind::List(l) => Ok(Value::new(Kind::List(unify(l.iter())), v.origin.clone())),
+        Kind::List(l) => Ok(Value::new(
+            Kind::List(Arc::new(unify(l.iter()))),
+            v.origin.clone(),
+        )),
         Kind::Unknown(u) => Err(Fail::Unknown(u.clone())),
         _ => Err(cx.bad(
             "v",
@@ -1595,7 +1598,7 @@ fn tomap(cx: &Cx, v: &Value) -> R {
         Kind::Object(m) => {
             let vals = unify(m.values());
             Ok(Value::new(
-                Kind::Object(m.keys().cloned().zip(vals).collect()),
+                Kind::Object(Arc::new(m.keys().cloned().zip(vals).collect())),
                 v.origin.clone(),
             ))
         }
@@ -1800,7 +1803,7 @@ fn zipmap(cx: &Cx, args: &[Value]) -> R {
         let k = cx.str_arg(k, "keys")?;
         out.insert(k, v.clone());
     }
-    Ok(cx.scalar(Kind::Object(out)))
+    Ok(cx.scalar(Kind::Object(out.into())))
 }
 
 fn regex_fn(cx: &Cx, args: &[Value], all: bool) -> R {
@@ -1823,13 +1826,13 @@ fn regex_fn(cx: &Cx, args: &[Value], all: bool) -> R {
         if names.is_empty() {
             grp(0)
         } else if named > 0 {
-            cx.scalar(Kind::Object(
+            cx.scalar(Kind::Object(Arc::new(
                 names
                     .iter()
                     .enumerate()
                     .map(|(i, n)| (n.unwrap_or_default().to_string(), grp(i + 1)))
                     .collect(),
-            ))
+            )))
         } else {
             cx.list((1..=names.len()).map(grp).collect())
         }

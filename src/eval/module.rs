@@ -337,7 +337,7 @@ impl<'l> Ev<'l> {
                 return;
             };
             if let Kind::Object(map) = v.kind {
-                for (k, v) in map {
+                for (k, v) in Arc::unwrap_or_clone(map) {
                     if def.variables.contains_key(&k) {
                         values.insert(k, v);
                     }
@@ -493,10 +493,15 @@ impl<'l> Ev<'l> {
             }
         }
         let v = if v.size() > limits::MAX_VALUE_NODES {
-            Value::unknown_reason(Reason::Limit(format!(
+            let reason = format!(
                 "`local.{name}` is larger than {} elements",
                 limits::MAX_VALUE_NODES
-            )))
+            );
+            self.diag(
+                span_loc(file, attr.key.span()),
+                format!("{reason}; policy-lint does not evaluate it (nor what uses it)"),
+            );
+            Value::unknown_reason(Reason::Limit(reason))
         } else {
             v
         };
@@ -557,7 +562,7 @@ impl<'l> Ev<'l> {
                 Kind::Object(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 Kind::List(items) => {
                     let mut out = Vec::new();
-                    for i in items {
+                    for i in items.iter() {
                         match i.to_tf_string() {
                             Some(s) => out.push((s, i.clone())),
                             None => {
@@ -733,6 +738,7 @@ impl<'l> Ev<'l> {
                 self.unit.borrow_mut().json_docs.insert(key, rendered);
             }
             if let Kind::Object(map) = &mut body.kind {
+                let map = Arc::make_mut(map);
                 map.insert("json".into(), s.clone());
                 map.insert("minified_json".into(), s);
             }
@@ -770,7 +776,7 @@ impl<'l> Ev<'l> {
                 push_block(&mut map, ident, v);
             }
         }
-        Value::new(Kind::Object(map), Origin::none())
+        Value::new(Kind::Object(map.into()), Origin::none())
     }
 
     fn expand_dynamic(&self, b: &Block, scope: &Scope, map: &mut BTreeMap<String, Value>) {
@@ -1173,7 +1179,7 @@ fn push_block(map: &mut BTreeMap<String, Value>, ident: &str, v: Value) {
         Some(Value {
             kind: Kind::List(items),
             ..
-        }) => items.push(v),
+        }) => Arc::make_mut(items).push(v),
         _ => {
             map.insert(ident.to_string(), Value::list(vec![v]));
         }

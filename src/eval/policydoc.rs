@@ -6,6 +6,7 @@
 
 use crate::value::{Kind, Origin, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Renders an evaluated `aws_iam_policy_document` body. `decode` turns the JSON strings of
 /// `source_policy_documents`/`override_policy_documents` into structured policies.
@@ -62,9 +63,9 @@ pub fn render(body: &Value, decode: &dyn Fn(&Value) -> Option<Value>) -> Value {
     }
     map.insert(
         "Statement".to_string(),
-        Value::new(Kind::List(statements), origin.clone()),
+        Value::new(Kind::List(statements.into()), origin.clone()),
     );
-    Value::new(Kind::Object(map), origin)
+    Value::new(Kind::Object(map.into()), origin)
 }
 
 trait BlockList {
@@ -175,19 +176,22 @@ fn render_statement(st: &Value) -> Value {
             // The operator key points at the condition block.
             let entry = cond
                 .entry(test)
-                .or_insert_with(|| Value::new(Kind::Object(BTreeMap::new()), c.origin.clone()));
+                .or_insert_with(|| Value::new(Kind::Object(Default::default()), c.origin.clone()));
             if let Kind::Object(inner) = &mut entry.kind {
-                inner.insert(var, values);
+                Arc::make_mut(inner).insert(var, values);
             }
         }
         if !cond.is_empty() {
             m.insert(
                 "Condition".to_string(),
-                Value::new(Kind::Object(cond), cond_origin.unwrap_or(origin.clone())),
+                Value::new(
+                    Kind::Object(cond.into()),
+                    cond_origin.unwrap_or(origin.clone()),
+                ),
             );
         }
     }
-    Value::new(Kind::Object(m), origin)
+    Value::new(Kind::Object(m.into()), origin)
 }
 
 fn render_principals(list: &[Value], origin: &Origin) -> Option<Value> {
@@ -237,10 +241,10 @@ fn render_principals(list: &[Value], origin: &Origin) -> Option<Value> {
             let v = if v.len() == 1 {
                 v.into_iter().next().unwrap()
             } else {
-                Value::new(Kind::List(v), o.clone())
+                Value::new(Kind::List(v.into()), o.clone())
             };
             (k, v)
         })
         .collect();
-    Some(Value::new(Kind::Object(map), o))
+    Some(Value::new(Kind::Object(Arc::new(map)), o))
 }

@@ -1391,7 +1391,7 @@ fn walk_strings<'a>(v: &'a Value, f: &mut dyn FnMut(&str, &'a Value)) {
         }
         Kind::List(items) => items.iter().for_each(|i| walk_strings(i, f)),
         Kind::Object(map) => {
-            for (k, i) in map {
+            for (k, i) in map.iter() {
                 f(k, v);
                 walk_strings(i, f);
             }

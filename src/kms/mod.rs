@@ -278,7 +278,7 @@ impl<'a> Principals<'a> {
                 value,
             }),
             Kind::Object(map) => {
-                for (k, v) in map {
+                for (k, v) in map.iter() {
                     let ptype = match k.as_str() {
                         "AWS" => PrincipalType::Aws,
                         "Service" => PrincipalType::Service,
@@ -358,10 +358,10 @@ impl<'a> Statement<'a> {
         if let Some(c) = condition {
             match &c.kind {
                 Kind::Object(ops) => {
-                    for (op, block) in ops {
+                    for (op, block) in ops.iter() {
                         match &block.kind {
                             Kind::Object(keys) => {
-                                for (key, v) in keys {
+                                for (key, v) in keys.iter() {
                                     conditions.push(ConditionEntry {
                                         operator: op,
                                         op_value: block,

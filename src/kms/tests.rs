@@ -498,9 +498,13 @@ fn unknown_action_is_eval001_not_a_pass() {
     // Replace the actions by an unknown.
     let mut doc = doc;
     if let Kind::Object(m) = &mut doc.kind {
-        if let Kind::List(sts) = &mut m.get_mut("Statement").unwrap().kind {
-            if let Kind::Object(s) = &mut sts[0].kind {
-                s.insert(
+        if let Kind::List(sts) = &mut std::sync::Arc::make_mut(m)
+            .get_mut("Statement")
+            .unwrap()
+            .kind
+        {
+            if let Kind::Object(s) = &mut std::sync::Arc::make_mut(sts)[0].kind {
+                std::sync::Arc::make_mut(s).insert(
                     "Action".into(),
                     Value::unknown(Unknown::new(Reason::Variable {
                         name: "actions".into(),
