@@ -121,8 +121,18 @@ fn siblings(dir: &Path, base: &Path, filter: &Filter) -> Vec<Found> {
     out
 }
 
-/// Walks `paths`. Errors are for paths that do not exist.
+/// Walks `paths` on one thread. Errors are for paths that do not exist.
 pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<Found>, String> {
+    discover_with(paths, base, filter, 1)
+}
+
+/// Walks `paths` with `threads` threads (0 = one per core); the result does not depend on it.
+pub fn discover_with(
+    paths: &[PathBuf],
+    base: &Path,
+    filter: &Filter,
+    threads: usize,
+) -> Result<Vec<Found>, String> {
     let mut out: Vec<Found> = Vec::new();
     for p in paths {
         let meta =
@@ -174,26 +184,33 @@ pub fn discover(paths: &[PathBuf], base: &Path, filter: &Filter) -> Result<Vec<F
                         ".terraform" | ".git" | "node_modules" | ".terragrunt-cache"
                     ))
             })
-            .build();
-        for entry in walker.flatten() {
-            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-                continue;
-            }
-            let path = entry.path();
-            let Some(kind) = FileKind::of(path) else {
-                continue;
-            };
-            let c = path.to_path_buf();
-            let rel = crate::source::display_path(&c, base);
-            if !filter.accepts(&rel) {
-                continue;
-            }
-            out.push(Found {
-                path: c,
-                kind,
-                explicit: false,
-            });
-        }
+            .threads(threads)
+            .build_parallel();
+        let found = std::sync::Mutex::new(Vec::new());
+        walker.run(|| {
+            let found = &found;
+            Box::new(move |entry| {
+                let Ok(entry) = entry else {
+                    return ignore::WalkState::Continue;
+                };
+                if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                    return ignore::WalkState::Continue;
+                }
+                let path = entry.path();
+                let Some(kind) = FileKind::of(path) else {
+                    return ignore::WalkState::Continue;
+                };
+                if filter.accepts(&crate::source::display_path(path, base)) {
+                    found.lock().unwrap_or_else(|e| e.into_inner()).push(Found {
+                        path: path.to_path_buf(),
+                        kind,
+                        explicit: false,
+                    });
+                }
+                ignore::WalkState::Continue
+            })
+        });
+        out.extend(found.into_inner().unwrap_or_else(|e| e.into_inner()));
     }
     out.sort();
     out.dedup_by(|a, b| {

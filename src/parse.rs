@@ -74,12 +74,32 @@ pub fn syntax_finding(
 /// Scans HCL text for bracket nesting deeper than `max`, skipping strings, heredocs and comments
 /// roughly. Returns the offset where the limit was crossed.
 pub fn find_excessive_nesting(text: &str, max: usize) -> Option<usize> {
+    /// Bytes that can change the state, in code and in strings; the rest is skipped in a tight
+    /// loop (this pass runs over every byte of every file).
+    const fn table(bytes: &[u8]) -> [bool; 256] {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < bytes.len() {
+            t[bytes[i] as usize] = true;
+            i += 1;
+        }
+        t
+    }
+    static IN_CODE: [bool; 256] = table(b"\"#/{[()]}");
+    static IN_STRING: [bool; 256] = table(b"\\\"$%\n");
     let b = text.as_bytes();
     let mut depth: usize = 0;
     let mut i = 0;
     // Template interpolations nest too: `${` counts as an opening brace.
     let mut in_string = false;
     while i < b.len() {
+        let interesting = if in_string { &IN_STRING } else { &IN_CODE };
+        while i < b.len() && !interesting[b[i] as usize] {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
         let c = b[i];
         if in_string {
             match c {

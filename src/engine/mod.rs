@@ -147,7 +147,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or(repo_root.clone());
     let filter = Filter::new(&config.include, &config.exclude)?;
-    let found = discover::discover(&paths, &base, &filter)?;
+    let found = discover::discover_with(&paths, &base, &filter, opts.threads)?;
     // file()/templatefile() may read inside the repository and the given paths.
     let mut roots = vec![repo_root.clone()];
     for p in &paths {
