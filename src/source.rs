@@ -61,6 +61,8 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Built on first use: most files never have a finding.
     line_starts: std::sync::OnceLock<Vec<u32>>,
+    /// The text was let go (see [`SourceMap::release_text`]) and is read again on demand.
+    released: bool,
 }
 
 impl SourceFile {
@@ -71,6 +73,7 @@ impl SourceFile {
             display,
             text,
             line_starts: std::sync::OnceLock::new(),
+            released: false,
         }
     }
 
@@ -129,7 +132,8 @@ impl SourceFile {
     }
 }
 
-/// All files of a run. Append-only and shared between threads.
+/// All files of a run. Append-only and shared between threads. Texts nobody needs any more can
+/// be let go ([`SourceMap::release_text`]); asking for such a file reads it again.
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: RwLock<Vec<Arc<SourceFile>>>,
@@ -158,11 +162,53 @@ impl SourceMap {
     }
 
     pub fn get(&self, id: FileId) -> Arc<SourceFile> {
-        self.files.read().unwrap()[id.0 as usize].clone()
+        let f = self.files.read().unwrap()[id.0 as usize].clone();
+        if f.released {
+            return self.restore(f);
+        }
+        f
     }
 
     pub fn try_get(&self, id: FileId) -> Option<Arc<SourceFile>> {
-        self.files.read().unwrap().get(id.0 as usize).cloned()
+        let f = self.files.read().unwrap().get(id.0 as usize).cloned()?;
+        Some(if f.released { self.restore(f) } else { f })
+    }
+
+    /// Lets go of a file's text (it is read again from disk if asked for later). For files whose
+    /// unit is done and which no finding points into, so memory follows the units in flight.
+    pub fn release_text(&self, id: FileId) {
+        let mut files = self.files.write().unwrap();
+        let Some(f) = files.get_mut(id.0 as usize) else {
+            return;
+        };
+        if f.released || !f.path.is_absolute() {
+            return;
+        }
+        let mut empty = SourceFile::new(f.id, f.path.clone(), f.display.clone(), Arc::from(""));
+        empty.released = true;
+        *f = Arc::new(empty);
+    }
+
+    /// Reads a released file again (an empty text if it can no longer be read).
+    fn restore(&self, f: Arc<SourceFile>) -> Arc<SourceFile> {
+        let text = std::fs::read(&f.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
+        let restored = Arc::new(SourceFile::new(
+            f.id,
+            f.path.clone(),
+            f.display.clone(),
+            Arc::from(text),
+        ));
+        let mut files = self.files.write().unwrap();
+        let slot = &mut files[f.id.0 as usize];
+        if slot.released {
+            *slot = restored.clone();
+            restored
+        } else {
+            slot.clone()
+        }
     }
 
     pub fn lookup(&self, path: &Path) -> Option<FileId> {
@@ -197,6 +243,25 @@ pub fn display_path(path: &Path, base: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn released_texts_are_read_again() {
+        let dir = std::env::temp_dir().join(format!("policy-lint-src-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("main.tf");
+        std::fs::write(&path, "a = 1\nb = 2\n").unwrap();
+        let m = SourceMap::new();
+        let id = m.add(path.clone(), "main.tf".into(), Arc::from("a = 1\nb = 2\n"));
+        m.release_text(id);
+        let f = m.get(id);
+        assert_eq!(&*f.text, "a = 1\nb = 2\n");
+        assert_eq!(f.line_col(6).line, 2);
+        // A file registered under a relative or made-up name keeps its text.
+        let other = m.add(PathBuf::from("<--var x>"), "--var x".into(), Arc::from("v"));
+        m.release_text(other);
+        assert_eq!(&*m.get(other).text, "v");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn line_col_counts_chars() {

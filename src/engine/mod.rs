@@ -214,6 +214,11 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             let mut out = ctx.out;
             out.extend(unit.diags.iter().cloned());
             drop(unit);
+            loaded.loader.keep(out.iter().flat_map(|f| {
+                std::iter::once(f.loc.file)
+                    .chain(f.anchor.map(|a| a.file))
+                    .chain(f.related.iter().map(|r| r.loc.file))
+            }));
             if let Some(dirs) = loaded.reach.get(dir) {
                 loaded.loader.release(dirs);
             }

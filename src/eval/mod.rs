@@ -87,6 +87,8 @@ struct FileState {
     dir_files: HashMap<PathBuf, Vec<PathBuf>>,
     /// Files parsed at least once: their results below are recorded.
     seen: HashSet<PathBuf>,
+    /// Files some finding points into (or with SYN001 or suppressions): their texts are kept.
+    keep: HashSet<FileId>,
     /// Units that still need each directory. A directory whose count reaches zero has its trees
     /// dropped; directories without a count are kept.
     users: HashMap<PathBuf, usize>,
@@ -184,9 +186,16 @@ impl Loader {
         self.state().users = users;
     }
 
-    /// A unit that needed `dirs` is done: directories no other unit needs drop their trees.
+    /// Keeps the texts of these files for the rest of the run (findings point into them).
+    pub fn keep(&self, files: impl IntoIterator<Item = FileId>) {
+        self.state().keep.extend(files);
+    }
+
+    /// A unit that needed `dirs` is done: directories no other unit needs drop their trees, and
+    /// their files' texts unless a finding points into them (see [`SourceMap::release_text`]).
     pub fn release(&self, dirs: &[PathBuf]) {
         let mut dropped = Vec::new();
+        let mut texts = Vec::new();
         {
             let mut st = self.state();
             for d in dirs {
@@ -200,9 +209,18 @@ impl Loader {
                         if let Some(p) = st.parsed.remove(&f) {
                             dropped.push(p);
                         }
+                        match st.ids.get(&f) {
+                            Some(id) if st.seen.contains(&f) && !st.keep.contains(id) => {
+                                texts.push(*id)
+                            }
+                            _ => {}
+                        }
                     }
                 }
             }
+        }
+        for id in texts {
+            self.sources.release_text(id);
         }
         // Trees are freed here, outside the lock.
         drop(dropped);
@@ -221,8 +239,14 @@ impl Loader {
             return;
         }
         match parsed {
-            crate::parse::Parsed::Failed(f) => st.syntax.push((**f).clone()),
+            crate::parse::Parsed::Failed(f) => {
+                st.keep.insert(f.loc.file);
+                st.syntax.push((**f).clone());
+            }
             crate::parse::Parsed::Hcl(h) => {
+                if !sups.is_empty() {
+                    st.keep.insert(h.file);
+                }
                 st.suppressions.extend(sups);
                 if path.extension().and_then(|e| e.to_str()) == Some("tf") {
                     if let Some(dir) = path.parent() {
