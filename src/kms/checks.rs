@@ -1403,6 +1403,10 @@ fn walk_strings<'a>(v: &'a Value, f: &mut dyn FnMut(&str, &'a Value)) {
 fn placeholders(cx: &mut Ctx, doc: &Value) {
     let mut hits: Vec<(String, String, &Value)> = Vec::new();
     walk_strings(doc, &mut |s, v| {
+        // Most strings match no placeholder: one allocation-free test first.
+        if !cx.data.placeholder_set.is_match(s) {
+            return;
+        }
         let first = cx.data.placeholder_set.matches(s).into_iter().next();
         if let Some((_, re)) = first.map(|i| &cx.data.placeholders[i]) {
             let m = re

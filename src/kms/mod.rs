@@ -473,18 +473,41 @@ impl<'a> Policy<'a> {
 /// Longest pattern or action folded on the stack; longer ones use the heap.
 const FOLD_STACK: usize = 128;
 
-/// Calls `f` with `s` case-folded: ASCII lower-cased bytes widened to `char`s on the stack when
-/// `s` is short ASCII (every real action and pattern), `char::to_lowercase` otherwise.
-fn with_folded<R>(s: &str, f: impl FnOnce(&[char]) -> R) -> R {
-    if s.len() <= FOLD_STACK && s.is_ascii() {
-        let mut buf = ['\0'; FOLD_STACK];
-        for (d, b) in buf.iter_mut().zip(s.bytes()) {
-            *d = char::from(b.to_ascii_lowercase());
+/// A case-folded character: ASCII bytes or `char`s.
+trait Folded: Copy + Eq {
+    const STAR: Self;
+    const QUESTION: Self;
+}
+impl Folded for u8 {
+    const STAR: u8 = b'*';
+    const QUESTION: u8 = b'?';
+}
+impl Folded for char {
+    const STAR: char = '*';
+    const QUESTION: char = '?';
+}
+
+/// Runs `ascii` on both strings lower-cased into stack buffers when they are short ASCII (every
+/// real action and pattern), `unicode` on their `char::to_lowercase` forms otherwise.
+fn with_folded2<R>(
+    a: &str,
+    b: &str,
+    ascii: impl FnOnce(&[u8], &[u8]) -> R,
+    unicode: impl FnOnce(&[char], &[char]) -> R,
+) -> R {
+    if a.len() <= FOLD_STACK && b.len() <= FOLD_STACK && a.is_ascii() && b.is_ascii() {
+        let (mut x, mut y) = ([0u8; FOLD_STACK], [0u8; FOLD_STACK]);
+        for (d, c) in x.iter_mut().zip(a.bytes()) {
+            *d = c.to_ascii_lowercase();
         }
-        f(&buf[..s.len()])
+        for (d, c) in y.iter_mut().zip(b.bytes()) {
+            *d = c.to_ascii_lowercase();
+        }
+        ascii(&x[..a.len()], &y[..b.len()])
     } else {
-        let v: Vec<char> = s.chars().flat_map(char::to_lowercase).collect();
-        f(&v)
+        let x: Vec<char> = a.chars().flat_map(char::to_lowercase).collect();
+        let y: Vec<char> = b.chars().flat_map(char::to_lowercase).collect();
+        unicode(&x, &y)
     }
 }
 
@@ -498,22 +521,22 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
         if pattern.is_ascii() && text.is_ascii() {
             return pattern.eq_ignore_ascii_case(text);
         }
-        return with_folded(pattern, |p| with_folded(text, |t| p == t));
+        return with_folded2(pattern, text, |p, t| p == t, |p, t| p == t);
     }
     if pattern == "*" {
         return true;
     }
-    with_folded(pattern, |p| with_folded(text, |t| match_folded(p, t)))
+    with_folded2(pattern, text, match_folded::<u8>, match_folded::<char>)
 }
 
-fn match_folded(p: &[char], t: &[char]) -> bool {
+fn match_folded<T: Folded>(p: &[T], t: &[T]) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let (mut star, mut mark) = (None::<usize>, 0usize);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == T::QUESTION || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == T::STAR {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -525,7 +548,7 @@ fn match_folded(p: &[char], t: &[char]) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == T::STAR {
         pi += 1;
     }
     pi == p.len()
@@ -545,20 +568,27 @@ pub fn glob_covers(general: &str, specific: &str) -> bool {
         // A single action never covers a pattern.
         return false;
     }
-    with_folded(general, |g| with_folded(specific, |s| covers_folded(g, s)))
+    with_folded2(
+        general,
+        specific,
+        covers_folded::<u8>,
+        covers_folded::<char>,
+    )
 }
 
-fn covers_folded(g: &[char], s: &[char]) -> bool {
+fn covers_folded<T: Folded>(g: &[T], s: &[T]) -> bool {
     // next[j]: g[i+1..] covers s[j..]; cur[j]: g[i..] covers s[j..]. One row each.
     let mut next = vec![false; s.len() + 1];
     let mut cur = vec![false; s.len() + 1];
     next[s.len()] = true;
     for i in (0..g.len()).rev() {
         for j in (0..=s.len()).rev() {
-            cur[j] = match g[i] {
-                '*' => next[j] || (j < s.len() && cur[j + 1]),
-                '?' => j < s.len() && s[j] != '*' && next[j + 1],
-                c => j < s.len() && s[j] == c && next[j + 1],
+            cur[j] = if g[i] == T::STAR {
+                next[j] || (j < s.len() && cur[j + 1])
+            } else if g[i] == T::QUESTION {
+                j < s.len() && s[j] != T::STAR && next[j + 1]
+            } else {
+                j < s.len() && s[j] == g[i] && next[j + 1]
             };
         }
         std::mem::swap(&mut next, &mut cur);
