@@ -48,13 +48,5 @@ fuzz_target!(|data: &[u8]| {
         policy_lint::engine::stamp::param(registry, config, code, key).map(std::sync::Arc::new)
     };
     let enabled = |_: &str| true;
-    let mut ctx = checks::Ctx {
-        unit: &unit,
-        params: &params,
-        enabled: &enabled,
-        out: Vec::new(),
-    };
-    checks::run_unit(&mut ctx);
-    checks::kms_link::check_unit(&mut ctx, registry, config, &sources, &dir);
-    checks::assert::check_unit(&mut ctx, registry);
+    let _ = checks::check_all(&unit, &params, &enabled, registry);
 });

@@ -47,13 +47,7 @@ fn key_id(k: &ResourceInstance) -> String {
     k.full_address()
 }
 
-pub fn check_unit(
-    ctx: &mut Ctx,
-    registry: &Registry,
-    _config: &Config,
-    _sources: &SourceMap,
-    _base: &Path,
-) {
+pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
     if !IMPLEMENTED.iter().any(|c| ctx.on(c)) {
         return;
     }

@@ -129,3 +129,25 @@ pub fn run_unit(ctx: &mut Ctx) {
     tf::check(ctx);
     cmk::check(ctx);
 }
+
+/// Every check on an evaluated unit (the Rust checks, the key-policy links, the declarative
+/// rules), followed by the unit's own evaluation findings (EVAL001).
+pub fn check_all(
+    unit: &Unit,
+    params: &ParamFn<'_>,
+    enabled: &(dyn Fn(&str) -> bool + Sync),
+    registry: &crate::registry::Registry,
+) -> Vec<Finding> {
+    let mut ctx = Ctx {
+        unit,
+        params,
+        enabled,
+        out: Vec::new(),
+    };
+    run_unit(&mut ctx);
+    kms_link::check_unit(&mut ctx, registry);
+    assert::check_unit(&mut ctx, registry);
+    let mut out = ctx.out;
+    out.extend(unit.diags.iter().cloned());
+    out
+}

@@ -202,17 +202,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         let check_unit = |dir: &PathBuf| -> Vec<Finding> {
             let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
             let params = |code: &str, key: &str| param_cache.get(code, key);
-            let mut ctx = checks::Ctx {
-                unit: &unit,
-                params: &params,
-                enabled: &enabled,
-                out: Vec::new(),
-            };
-            checks::run_unit(&mut ctx);
-            checks::kms_link::check_unit(&mut ctx, registry, config, &loaded.sources, &base);
-            checks::assert::check_unit(&mut ctx, registry);
-            let mut out = ctx.out;
-            out.extend(unit.diags.iter().cloned());
+            let out = checks::check_all(&unit, &params, &enabled, registry);
             drop(unit);
             loaded.loader.keep(out.iter().flat_map(|f| {
                 std::iter::once(f.loc.file)

@@ -98,6 +98,17 @@ struct FileState {
     module_sources: BTreeMap<PathBuf, Vec<String>>,
 }
 
+impl FileState {
+    fn add_to_dir(&mut self, path: &Path) {
+        if let Some(dir) = path.parent() {
+            let list = self.dir_files.entry(dir.to_path_buf()).or_default();
+            if !list.iter().any(|p| p == path) {
+                list.push(path.to_path_buf());
+            }
+        }
+    }
+}
+
 /// What the first parse of every file left behind (see [`Loader::take_results`]).
 #[derive(Debug, Default)]
 pub struct ParseResults {
@@ -159,12 +170,7 @@ impl Loader {
     /// Records a Terraform file read by the pipeline; it is parsed when first needed.
     pub fn register(&self, path: PathBuf, id: FileId) {
         let mut st = self.state();
-        if let Some(dir) = path.parent() {
-            let list = st.dir_files.entry(dir.to_path_buf()).or_default();
-            if !list.contains(&path) {
-                list.push(path.clone());
-            }
-        }
+        st.add_to_dir(&path);
         st.ids.insert(path, id);
     }
 
@@ -172,12 +178,7 @@ impl Loader {
     pub fn insert_parsed(&self, path: PathBuf, parsed: crate::parse::Parsed) {
         self.record(&path, &parsed);
         let mut st = self.state();
-        if let Some(dir) = path.parent() {
-            let list = st.dir_files.entry(dir.to_path_buf()).or_default();
-            if !list.contains(&path) {
-                list.push(path.clone());
-            }
-        }
+        st.add_to_dir(&path);
         st.parsed.insert(path, parsed);
     }
 
