@@ -197,6 +197,7 @@ pub fn check(req: CheckRequest) -> u8 {
             var_files: req.var_files.clone(),
             env_vars,
             workspace: std::env::var("TF_WORKSPACE").unwrap_or_default(),
+            types: None,
         },
         environment: req.environment.clone(),
         select: req.select.clone(),

@@ -782,3 +782,48 @@ fn suppressing_a_module_call_covers_the_findings_inside_it() {
     );
     assert_eq!(v["summary"]["total"], 0, "{}", stdout(&o));
 }
+
+/// Resource types no built-in rule looks at are evaluated only when referenced; a user rule from
+/// `rules_dirs` that asserts on such a type still sees every instance.
+#[test]
+fn user_rules_see_resource_types_no_built_in_rule_uses() {
+    let d = tempdir();
+    write(d.path(), "policy-lint.toml", "rules_dirs = [\"rules\"]\n");
+    write(
+        d.path(),
+        "rules/ACME001.toml",
+        r#"code = "ACME001"
+name = "bucket-versioning-off"
+severity = "warning"
+category = "storage"
+summary = "An S3 bucket does not turn versioning on"
+
+[assert]
+resource = "aws_s3_bucket_versioning"
+attribute = "versioning_configuration.status"
+equals = "Enabled"
+absent = "fail"
+message = "`{attribute}` is `{value}` on {address}; the organisation requires `{expected}`."
+
+[docs]
+what = "Reports S3 versioning that is not enabled."
+why = "Versions let deleted or overwritten objects be recovered."
+fix = "Set `status = \"Enabled\"`."
+"#,
+    );
+    write(
+        d.path(),
+        "main.tf",
+        "locals {\n  status = \"Suspended\"\n}\n\nresource \"aws_s3_bucket_versioning\" \"logs\" {\n  bucket = \"logs\"\n  versioning_configuration {\n    status = local.status\n  }\n}\n",
+    );
+    let o = policy_lint(d.path(), &["check", ".", "--format", "json"]);
+    let v = json(&o);
+    let hits: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "ACME001")
+        .collect();
+    assert_eq!(hits.len(), 1, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(hits[0]["address"], "aws_s3_bucket_versioning.logs");
+}

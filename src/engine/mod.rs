@@ -196,6 +196,20 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             }
         })
         .collect();
+    // Only resources some rule looks at are evaluated for their own sake: the Databricks and KMS
+    // types of the built-in checks, policy documents, and the types of declarative rules.
+    eval_opts.types = Some(Arc::new(crate::eval::TypeFilter {
+        prefixes: vec!["databricks_".into(), "aws_kms_".into()],
+        names: std::iter::once("aws_iam_policy_document".to_string())
+            .chain(
+                registry
+                    .rules
+                    .iter()
+                    .filter_map(|r| r.assert.as_ref())
+                    .flat_map(|a| a.resource.iter().cloned()),
+            )
+            .collect(),
+    }));
     let (loaded, results, mut findings) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
         // One unit: evaluate, check, then let go of the trees no other unit needs.

@@ -55,6 +55,24 @@ pub struct EvalOptions {
     pub env_vars: Vec<(String, String)>,
     /// `terraform.workspace`
     pub workspace: String,
+    /// Resource and data source types to evaluate whether or not anything refers to them; the
+    /// rest are evaluated only when a value needs them. None: every type.
+    pub types: Option<Arc<TypeFilter>>,
+}
+
+/// The resource types some rule looks at (see [`EvalOptions::types`]).
+#[derive(Debug, Clone, Default)]
+pub struct TypeFilter {
+    /// Type name prefixes (`databricks_`).
+    pub prefixes: Vec<String>,
+    /// Whole type names.
+    pub names: HashSet<String>,
+}
+
+impl TypeFilter {
+    pub fn wants(&self, rtype: &str) -> bool {
+        self.names.contains(rtype) || self.prefixes.iter().any(|p| rtype.starts_with(p.as_str()))
+    }
 }
 
 /// Everything evaluation needs from the rest of the run: sources, the Terraform files of each

@@ -1067,6 +1067,14 @@ impl<'l> Ev<'l> {
     fn collect(&self, m: &Rc<ModuleInst>) {
         let keys: Vec<String> = m.def.resources.keys().cloned().collect();
         for k in keys {
+            // Types no rule looks at are evaluated only if a value refers to them.
+            if let Some(types) = &self.opts.types {
+                let rtype = k.strip_prefix("data.").unwrap_or(&k);
+                let rtype = rtype.split('.').next().unwrap_or(rtype);
+                if !types.wants(rtype) {
+                    continue;
+                }
+            }
             if let Some(Ok(insts)) = self.resource_group(m, &k) {
                 self.unit
                     .borrow_mut()
