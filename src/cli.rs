@@ -359,6 +359,9 @@ pub fn check(req: CheckRequest) -> u8 {
                 .any(|f| f.suppression.is_none() && f.severity >= t)
         })
         .unwrap_or(false);
+    // The process ends after this: the findings, sources and rule pack go back to the OS with it
+    // instead of being freed one allocation at a time (tens of milliseconds on large runs).
+    std::mem::forget((text, findings, outcome.sources, rules, reg));
     u8::from(failing)
 }
 
