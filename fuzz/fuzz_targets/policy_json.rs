@@ -32,7 +32,10 @@ fuzz_target!(|data: &[u8]| {
     let policy = policy_lint::kms::Policy::from_value(&doc);
     let _ = format!("{policy:?}");
     let enabled = |_: &str| true;
+    let params = |code: &str, key: &str| {
+        policy_lint::engine::stamp::param(registry, config, code, key).map(std::sync::Arc::new)
+    };
     let _ = policy_lint::checks::kms_link::check_standalone(
-        id, &doc, registry, config, &sources, &base, &enabled,
+        id, &doc, "key.json", registry, config, &params, &enabled,
     );
 });

@@ -11,10 +11,9 @@ use crate::finding::Finding;
 use crate::kms::checks::{check_policy, names_databricks_with, PolicyTarget};
 use crate::kms::{KmsData, KmsParams};
 use crate::registry::Registry;
-use crate::source::{FileId, Location, SourceMap};
+use crate::source::{FileId, Location};
 use crate::value::{Kind, PathResult, Value};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 pub const IMPLEMENTED: &[&str] = &[
     "KMS001", "KMS002", "KMS003", "KMS004", "KMS005", "KMS006", "KMS007", "KMS008", "KMS009",
@@ -310,26 +309,23 @@ fn arn_placeholders(ctx: &Ctx, data: &KmsData, out: &mut Vec<Finding>) {
     }
 }
 
-/// Checks a standalone policy file.
+/// Checks a standalone policy file; `rel` is its path as `[kms] databricks_key_policies` globs
+/// see it (relative to the configuration's directory).
 pub fn check_standalone(
     id: FileId,
     doc: &Value,
+    rel: &str,
     registry: &Registry,
     config: &Config,
-    sources: &SourceMap,
-    base: &Path,
+    params: &crate::checks::ParamFn<'_>,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Vec<Finding> {
     let Some(data) = kms_data(registry) else {
         return vec![];
     };
-    let params_fn = |code: &str, key: &str| {
-        crate::engine::stamp::param(registry, config, code, key).map(std::sync::Arc::new)
-    };
-    let params = kms_params(&params_fn);
-    let rel = crate::source::display_path(&sources.get(id).path, base);
+    let params = kms_params(params);
     let mut target = PolicyTarget::new(Location::new(id, 0..0));
-    target.databricks_cmk = config.kms.is_databricks_key_policy(&rel);
+    target.databricks_cmk = config.kms.is_databricks_key_policy(rel);
     if target.databricks_cmk && !config.kms.use_cases.is_empty() {
         target.use_cases = Some(config.kms.use_cases.clone());
     }

@@ -107,8 +107,12 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
         .map(|f| {
             let r = read_one(&sources, f, cwd);
             let calls = match (&r, f.kind) {
-                (Read::Text(id), FileKind::Tf | FileKind::Tfvars) => {
-                    let calls = scan_module_sources(&sources.get(*id).text);
+                (Read::Text(id), kind @ (FileKind::Tf | FileKind::Tfvars)) => {
+                    let calls = if kind == FileKind::Tf {
+                        scan_module_sources(&sources.get(*id).text)
+                    } else {
+                        Vec::new()
+                    };
                     // Read again by the unit that parses it: holding every text from here to
                     // there would make memory grow with the corpus.
                     sources.release_text(*id);

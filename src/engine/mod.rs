@@ -75,39 +75,6 @@ pub fn is_implemented(registry: &Registry, code: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A JSON file: SYN001 when it does not parse; a policy document (top-level `Statement`) is
-/// checked as a standalone key policy. `.tf.json`/`.tfvars.json` are checked for syntax only.
-fn check_json(
-    id: crate::source::FileId,
-    kind: discover::FileKind,
-    loaded: &load::Loaded,
-    registry: &Registry,
-    config: &Config,
-    base: &Path,
-    enabled: &(dyn Fn(&str) -> bool + Sync),
-) -> Vec<Finding> {
-    match crate::parse::parse_json(&loaded.sources, id) {
-        crate::parse::Parsed::Failed(f) => vec![*f],
-        crate::parse::Parsed::Json(v) => {
-            let is_policy = kind == discover::FileKind::Json
-                && matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
-            if !is_policy {
-                return vec![];
-            }
-            checks::kms_link::check_standalone(
-                id,
-                &v,
-                registry,
-                config,
-                &loaded.sources,
-                base,
-                enabled,
-            )
-        }
-        crate::parse::Parsed::Hcl(_) => vec![],
-    }
-}
-
 /// Runs policy-lint.
 pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outcome, String> {
     let paths: Vec<PathBuf> = if opts.paths.is_empty() {
@@ -168,21 +135,10 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         .build()
         .map_err(|e| e.to_string())?;
     let cwd = opts.cwd.clone();
-    // Whether each code is on, decided once (checks ask per resource).
-    let on: std::collections::HashSet<String> = registry
-        .rules
-        .iter()
-        .filter(|r| stamp::enabled(registry, config, opts, &r.code))
-        .map(|r| r.code.to_ascii_uppercase())
-        .collect();
-    let enabled = |code: &str| {
-        if code.bytes().all(|b| !b.is_ascii_lowercase()) {
-            on.contains(code)
-        } else {
-            stamp::enabled(registry, config, opts, code)
-        }
-    };
+    let on = stamp::Enabled::new(registry, config, opts);
+    let enabled = |code: &str| on.is_on(code);
     let param_cache = stamp::ParamCache::new(registry, config);
+    let params = |code: &str, key: &str| param_cache.get(code, key);
     let mut eval_opts = opts.eval.clone();
     // --var-file paths are relative to the working directory.
     eval_opts.var_files = eval_opts
@@ -215,7 +171,6 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         // One unit: evaluate, check, then let go of the trees no other unit needs.
         let check_unit = |dir: &PathBuf| -> Vec<Finding> {
             let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
-            let params = |code: &str, key: &str| param_cache.get(code, key);
             let out = checks::check_all(&unit, &params, &enabled, registry);
             drop(unit);
             loaded.loader.keep(out.iter().flat_map(|f| {
@@ -227,6 +182,22 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
                 loaded.loader.release(dirs);
             }
             out
+        };
+        // A JSON file: SYN001 when it does not parse; a policy document (top-level `Statement`)
+        // is checked as a standalone key policy; `.tf.json`/`.tfvars.json` only for syntax.
+        let check_json = |id: crate::source::FileId, kind: discover::FileKind| -> Vec<Finding> {
+            let v = match crate::parse::parse_json(&loaded.sources, id) {
+                crate::parse::Parsed::Failed(f) => return vec![*f],
+                crate::parse::Parsed::Json(v) => v,
+                crate::parse::Parsed::Hcl(_) => return vec![],
+            };
+            let is_policy = kind == discover::FileKind::Json
+                && matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
+            if !is_policy {
+                return vec![];
+            }
+            let rel = crate::source::display_path(&loaded.sources.get(id).path, &base);
+            checks::kms_link::check_standalone(id, &v, &rel, registry, config, &params, &enabled)
         };
         let (per_unit, json_findings): (Vec<(PathBuf, Vec<Finding>)>, Vec<Finding>) = rayon::join(
             || {
@@ -240,9 +211,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
                 loaded
                     .json
                     .par_iter()
-                    .flat_map_iter(|(id, kind)| {
-                        check_json(*id, *kind, &loaded, registry, config, &base, &enabled)
-                    })
+                    .flat_map_iter(|(id, kind)| check_json(*id, *kind))
                     .collect()
             },
         );
@@ -274,15 +243,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         (loaded, results, findings)
     });
     let sources = loaded.sources.clone();
-    stamp::stamp(
-        &mut findings,
-        &loaded,
-        &results.suppressions,
-        registry,
-        config,
-        opts,
-        &base,
-    );
+    stamp::stamp(&mut findings, &loaded, &results.suppressions, &on, &base);
     sort_and_dedup(&mut findings, &sources);
     Ok(Outcome {
         findings,

@@ -36,6 +36,41 @@ pub fn enabled(registry: &Registry, config: &Config, opts: &Options, code: &str)
     level != Some(Level::Off)
 }
 
+/// Which rules run, decided once per rule for the whole run: checks ask per resource and
+/// stamping per finding. Codes come in upper case; anything else (a rule name) is decided by
+/// [`enabled`] on the spot.
+pub struct Enabled<'a> {
+    pub registry: &'a Registry,
+    pub config: &'a Config,
+    pub opts: &'a Options,
+    on: std::collections::HashSet<String>,
+}
+
+impl<'a> Enabled<'a> {
+    pub fn new(registry: &'a Registry, config: &'a Config, opts: &'a Options) -> Self {
+        let on = registry
+            .rules
+            .iter()
+            .filter(|r| enabled(registry, config, opts, &r.code))
+            .map(|r| r.code.to_ascii_uppercase())
+            .collect();
+        Enabled {
+            registry,
+            config,
+            opts,
+            on,
+        }
+    }
+
+    pub fn is_on(&self, code: &str) -> bool {
+        if code.bytes().all(|b| !b.is_ascii_lowercase()) {
+            self.on.contains(code)
+        } else {
+            enabled(self.registry, self.config, self.opts, code)
+        }
+    }
+}
+
 /// A rule parameter: `[rules.CODE]` in config, else the rule's default (tables resolved).
 pub fn param(
     registry: &Registry,
@@ -110,11 +145,10 @@ pub fn stamp(
     findings: &mut Vec<Finding>,
     loaded: &Loaded,
     suppressions: &[suppress::Suppression],
-    registry: &Registry,
-    config: &Config,
-    opts: &Options,
+    on: &Enabled,
     base: &Path,
 ) {
+    let (registry, config, opts) = (on.registry, on.config, on.opts);
     let strict = opts.strict || config.strict;
     // Suppression comments of every HCL file.
     let mut sups: Vec<(suppress::Suppression, bool)> = Vec::new();
@@ -128,14 +162,14 @@ pub fn stamp(
         // EVAL001 follows the rule it stands for.
         if f.code == "EVAL001" {
             if let Some(origin) = eval_origin(&f) {
-                if !enabled(registry, config, opts, origin) {
+                if !on.is_on(origin) {
                     continue;
                 }
             }
-            if !enabled(registry, config, opts, "EVAL001") {
+            if !on.is_on("EVAL001") {
                 continue;
             }
-        } else if !enabled(registry, config, opts, &f.code) {
+        } else if !on.is_on(&f.code) {
             continue;
         }
         let Some(rule) = registry.get(&f.code) else {
@@ -345,7 +379,7 @@ pub fn stamp(
             // Only meaningful when the named rules ran.
             let all_ran = s.codes.iter().all(|c| {
                 code_of(registry, c)
-                    .map(|code| enabled(registry, config, opts, &code))
+                    .map(|code| on.is_on(&code))
                     .unwrap_or(false)
             });
             if all_ran {
@@ -365,7 +399,7 @@ pub fn stamp(
     }
     // Stamp the SUP findings too (they are findings of their own rules).
     for mut f in extra {
-        if !enabled(registry, config, opts, &f.code) {
+        if !on.is_on(&f.code) {
             continue;
         }
         if let Some(rule) = registry.get(&f.code) {
