@@ -281,8 +281,9 @@ impl Loader {
         }
     }
 
-    /// The parsed file: held, or parsed now from its registered text.
-    fn parse_file(&self, path: &Path) -> Option<crate::parse::Parsed> {
+    /// A parsed file by path (a `.tf` of a module, a `.tfvars` of a unit): held, or parsed now
+    /// from the text the pipeline read.
+    pub fn parsed(&self, path: &Path) -> Option<crate::parse::Parsed> {
         let id = {
             let st = self.state();
             if let Some(p) = st.parsed.get(path) {
@@ -374,8 +375,8 @@ impl Loader {
         }
         let bytes = std::fs::read(&canon)
             .map_err(|e| format!("`{}` cannot be read: {e}", path.display()))?;
-        let text = crate::parse::decode_text(&bytes)
-            .map_err(|(_, m)| format!("`{}`: {m}", path.display()))?;
+        let text = crate::parse::decode_owned(bytes)
+            .map_err(|(_, m, _)| format!("`{}`: {m}", path.display()))?;
         let display = crate::source::display_path(&canon, &self.cwd);
         let text: Arc<str> = text.into();
         let id = self.sources.add(canon, display, text.clone());
@@ -410,9 +411,9 @@ impl Loader {
                 }
                 found.sort();
                 for p in &found {
-                    if let Ok(text) = std::fs::read(p)
-                        .map_err(|e| (0, e.to_string()))
-                        .and_then(|b| crate::parse::decode_text(&b))
+                    if let Some(text) = std::fs::read(p)
+                        .ok()
+                        .and_then(|b| crate::parse::decode_owned(b).ok())
                     {
                         let display = crate::source::display_path(p, &self.cwd);
                         let id = self.sources.add(p.clone(), display, text.into());
@@ -430,16 +431,11 @@ impl Loader {
             if p.extension().and_then(|e| e.to_str()) != Some("tf") {
                 continue;
             }
-            if let Some(crate::parse::Parsed::Hcl(h)) = self.parse_file(&p) {
+            if let Some(crate::parse::Parsed::Hcl(h)) = self.parsed(&p) {
                 out.push(h);
             }
         }
         Ok(out)
-    }
-
-    /// A parsed file by path (a `.tfvars` of a unit), parsed now if the pipeline read it.
-    pub fn parsed(&self, path: &Path) -> Option<crate::parse::Parsed> {
-        self.parse_file(path)
     }
 }
 
