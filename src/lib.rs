@@ -15,6 +15,7 @@ pub mod kms;
 pub mod output;
 pub mod parse;
 pub mod registry;
+pub mod skim;
 pub mod source;
 pub mod suppress;
 pub mod value;

@@ -156,6 +156,16 @@ pub fn find_excessive_nesting(text: &str, max: usize) -> Option<usize> {
 
 /// Parses Terraform native syntax (`.tf`, `.tfvars`).
 pub fn parse_hcl(sources: &SourceMap, file: FileId) -> Parsed {
+    parse_hcl_blanked(sources, file, &[])
+}
+
+/// [`parse_hcl`] without trees for the `blanks` (top-level blocks [`crate::skim`] recognized and
+/// found unneeded): they are parsed as whitespace, so every other offset is unchanged.
+pub fn parse_hcl_blanked(
+    sources: &SourceMap,
+    file: FileId,
+    blanks: &[std::ops::Range<usize>],
+) -> Parsed {
     let text = sources.get(file).text.clone();
     if let Some(off) = find_excessive_nesting(&text, MAX_HCL_DEPTH) {
         return Parsed::Failed(Box::new(syntax_finding(
@@ -166,6 +176,13 @@ pub fn parse_hcl(sources: &SourceMap, file: FileId) -> Parsed {
                 "expressions or blocks nested more than {MAX_HCL_DEPTH} levels deep; policy-lint does not evaluate them"
             ),
         )));
+    }
+    if !blanks.is_empty() {
+        // The recognizer vouched for the whole text, so this parses; if it ever did not, the
+        // whole text is parsed below and its error reported.
+        if let Ok(body) = hcl_edit::parser::parse_body(&crate::skim::blank(&text, blanks)) {
+            return Parsed::Hcl(Arc::new(ParsedHcl { file, body }));
+        }
     }
     match hcl_edit::parser::parse_body(&text) {
         Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl { file, body })),

@@ -26,7 +26,7 @@ pub struct Suppression {
     pub covers: Range<usize>,
 }
 
-const MARK: &str = "policy-lint:ignore";
+pub const MARK: &str = "policy-lint:ignore";
 
 /// Finds the suppression comments of an HCL file and what each covers.
 pub fn scan_hcl(file: &SourceFile, body: &Body) -> Vec<Suppression> {

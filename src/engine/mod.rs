@@ -166,8 +166,16 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             )
             .collect(),
     }));
+    // Resource blocks of other types need no tree unless something kept refers to them; TF003
+    // reads the syntax of the types in its nesting table, so those keep theirs too.
+    let mut keep_syntax = (**eval_opts.types.as_ref().expect("set above")).clone();
+    if let Some(serde_json::Value::Object(m)) = params("TF003", "nesting").as_deref() {
+        keep_syntax.names.extend(m.keys().cloned());
+    }
+    let keep_syntax = Arc::new(keep_syntax);
     let (loaded, results, mut findings) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
+        loaded.loader.skip_unwanted(keep_syntax);
         // One unit: evaluate, check, then let go of the trees no other unit needs.
         let check_unit = |dir: &PathBuf| -> Vec<Finding> {
             let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);

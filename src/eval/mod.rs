@@ -92,6 +92,8 @@ pub struct Loader {
     state: Mutex<FileState>,
     /// `canonicalize` results: module sources resolve the same paths again and again.
     canon: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    /// Resource types whose blocks must be parsed into trees; see [`Loader::skip_unwanted`].
+    wanted: std::sync::OnceLock<Arc<TypeFilter>>,
 }
 
 /// What the loader knows of the Terraform files.
@@ -114,6 +116,9 @@ struct FileState {
     suppressions: Vec<crate::suppress::Suppression>,
     /// Local module sources (`./x`, `../x`) of each parsed `.tf` file, by directory.
     module_sources: BTreeMap<PathBuf, Vec<String>>,
+    /// Directories whose blank plan is made, and the ranges to blank in their files.
+    planned: HashSet<PathBuf>,
+    blanks: HashMap<PathBuf, Vec<std::ops::Range<usize>>>,
 }
 
 impl FileState {
@@ -159,7 +164,63 @@ impl Loader {
             cwd,
             state: Mutex::new(FileState::default()),
             canon: Mutex::new(HashMap::new()),
+            wanted: std::sync::OnceLock::new(),
         }
+    }
+
+    /// From now on, `resource` blocks of types `wanted` refuses that nothing else in their module
+    /// refers to are not turned into trees (see [`crate::skim`]): no rule reads them, and they are
+    /// most of the text of a real configuration. Their syntax is still checked.
+    pub fn skip_unwanted(&self, wanted: Arc<TypeFilter>) {
+        let _ = self.wanted.set(wanted);
+    }
+
+    /// The ranges of `path` to blank before parsing: planned once for its whole directory.
+    fn blanks_for(&self, path: &Path) -> Vec<std::ops::Range<usize>> {
+        let Some(wanted) = self.wanted.get() else {
+            return Vec::new();
+        };
+        if path.extension().and_then(|e| e.to_str()) != Some("tf") {
+            return Vec::new();
+        }
+        let Some(dir) = path.parent() else {
+            return Vec::new();
+        };
+        let files: Vec<(PathBuf, FileId)> = {
+            let st = self.state();
+            if st.planned.contains(dir) {
+                return st.blanks.get(path).cloned().unwrap_or_default();
+            }
+            let mut v: Vec<(PathBuf, FileId)> = st
+                .dir_files
+                .get(dir)
+                .into_iter()
+                .flatten()
+                .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("tf"))
+                .filter_map(|p| st.ids.get(p).map(|id| (p.clone(), *id)))
+                .collect();
+            v.sort();
+            v
+        };
+        // Planned outside the lock; two units racing on a directory make the same plan.
+        let texts: Vec<Arc<str>> = files
+            .iter()
+            .map(|(_, id)| self.sources.get(*id).text.clone())
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(|t| &**t).collect();
+        let plan = crate::skim::plan_blanks(&refs, &|t: &str| wanted.wants(t));
+        let mut st = self.state();
+        st.planned.insert(dir.to_path_buf());
+        if let Some(plan) = plan {
+            for ((p, _), (ranges, text)) in files.into_iter().zip(plan.into_iter().zip(&texts)) {
+                // Files with suppression comments are parsed whole, so that what a comment
+                // covers is found among all their blocks.
+                if !ranges.is_empty() && !text.contains(crate::suppress::MARK) {
+                    st.blanks.insert(p, ranges);
+                }
+            }
+        }
+        st.blanks.get(path).cloned().unwrap_or_default()
     }
 
     /// `std::fs::canonicalize`, remembered for the run.
@@ -224,7 +285,9 @@ impl Loader {
                 *n = n.saturating_sub(1);
                 if *n == 0 {
                     let files = st.dir_files.get(d).cloned().unwrap_or_default();
+                    st.planned.remove(d);
                     for f in files {
+                        st.blanks.remove(&f);
                         if let Some(p) = st.parsed.remove(&f) {
                             dropped.push(p);
                         }
@@ -293,11 +356,18 @@ impl Loader {
         };
         // Parsed outside the lock, so units parse in parallel. Two units may race to parse a
         // shared module; the first result is kept and recorded.
-        let parsed = crate::parse::parse_hcl(&self.sources, id);
+        let parsed = self.parse_file(path, id);
         self.record(path, &parsed);
         let mut st = self.state();
         let kept = st.parsed.entry(path.to_path_buf()).or_insert(parsed);
         Some(kept.clone())
+    }
+
+    /// Parses a registered file, without trees for the blocks [`Loader::skip_unwanted`] leaves
+    /// out.
+    fn parse_file(&self, path: &Path, id: FileId) -> crate::parse::Parsed {
+        let blanks = self.blanks_for(path);
+        crate::parse::parse_hcl_blanked(&self.sources, id, &blanks)
     }
 
     /// Parses every registered file no unit needed (for SYN001, suppressions and the call
@@ -316,7 +386,7 @@ impl Loader {
             v
         };
         todo.par_iter().for_each(|(p, id)| {
-            let parsed = crate::parse::parse_hcl(&self.sources, *id);
+            let parsed = self.parse_file(p, *id);
             self.record(p, &parsed);
         });
     }

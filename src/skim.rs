@@ -1,0 +1,1093 @@
+//! A fast recognizer for Terraform native syntax, used to avoid building trees for blocks no rule
+//! reads.
+//!
+//! Most of the text of a real configuration is resources no rule looks at (security groups,
+//! buckets, roles). hcl-edit builds a lossless tree of every byte, which is most of the cost of a
+//! run. [`skim`] walks a file without building anything and returns its top-level items (block
+//! type, labels, byte range) and, per item, the references it makes (`TYPE.NAME`). The loader
+//! (see [`plan_blanks`]) then replaces the resources no rule wants and nothing kept refers to with
+//! spaces before handing the text to hcl-edit, so offsets, lines and everything kept are the same.
+//!
+//! The recognizer is deliberately strict: it accepts a subset of what hcl-edit accepts and gives up
+//! ([`None`]) on anything it is not certain about — directives, provider functions, escapes other
+//! than the common ones, expressions continued across lines, inline `/* */` comments inside
+//! expressions, deep nesting. Giving up only means the file is parsed whole, as before. The one
+//! property that matters is the other direction: **whatever it accepts, hcl-edit accepts**, so a
+//! syntax error is never hidden in a blanked block. The `skim` fuzz target checks exactly that
+//! against hcl-edit.
+
+use std::ops::Range;
+
+/// One top-level structure of a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item<'a> {
+    /// Block type or attribute name.
+    pub ident: &'a str,
+    /// Block labels, as written inside the quotes (attributes have none).
+    pub labels: Vec<&'a str>,
+    pub is_block: bool,
+    /// From the first byte of the identifier to the last byte of the block or expression.
+    pub range: Range<usize>,
+    /// References made inside the item: the root name and the attribute right after it
+    /// (`aws_s3_bucket.logs.id` gives `("aws_s3_bucket", Some("logs"))`).
+    pub refs: Vec<(&'a str, Option<&'a str>)>,
+}
+
+/// The top-level items of an HCL file, or `None` when the recognizer cannot vouch for the file.
+pub fn skim(text: &str) -> Option<Vec<Item<'_>>> {
+    let mut p = P {
+        t: text,
+        s: text.as_bytes(),
+        i: 0,
+        depth: 0,
+        ops: 0,
+        refs: Vec::new(),
+    };
+    p.top().ok()
+}
+
+/// Gave up: the file is parsed whole.
+#[derive(Debug)]
+struct Bail;
+type R<T = ()> = Result<T, Bail>;
+
+/// Deepest nesting the recognizer follows. hcl-edit refuses more than 64 levels and counts at most
+/// one level per level counted here.
+const MAX_DEPTH: u32 = 40;
+/// Binary operators in one attribute value. hcl-edit refuses more than 128 on any path.
+const MAX_OPS: u32 = 100;
+
+struct P<'a> {
+    t: &'a str,
+    s: &'a [u8],
+    i: usize,
+    depth: u32,
+    /// Binary operators in the current root expression.
+    ops: u32,
+    refs: Vec<(&'a str, Option<&'a str>)>,
+}
+
+fn is_id_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+fn is_id_continue(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// Small set of names, for duplicate attribute and object keys.
+#[derive(Default)]
+struct Names<'a>(Vec<&'a str>);
+
+impl<'a> Names<'a> {
+    /// Gives up when the name was there already (hcl-edit refuses a redefined attribute or
+    /// object key; keys that only might be equal give up too).
+    fn insert(&mut self, n: &'a str) -> R {
+        if self.0.len() > 256 {
+            // Big bodies (hundreds of locals) are left to hcl-edit rather than checked quadratically.
+            return Err(Bail);
+        }
+        if self.0.contains(&n) {
+            return Err(Bail);
+        }
+        self.0.push(n);
+        Ok(())
+    }
+}
+
+impl<'a> P<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn at(&self, j: usize) -> Option<u8> {
+        self.s.get(j).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> R {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(Bail)
+        }
+    }
+
+    fn starts(&self, j: usize, pat: &[u8]) -> bool {
+        self.s.get(j..j + pat.len()) == Some(pat)
+    }
+
+    fn deeper(&mut self) -> R {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// Spaces and tabs from `j`; an inline `/* */` comment gives up (hcl-edit allows it in more
+    /// places than this recognizer tracks).
+    fn sp_from(&self, mut j: usize) -> R<usize> {
+        while let Some(c) = self.at(j) {
+            match c {
+                b' ' | b'\t' => j += 1,
+                b'/' if self.at(j + 1) == Some(b'*') => return Err(Bail),
+                _ => break,
+            }
+        }
+        Ok(j)
+    }
+
+    fn sp(&mut self) -> R {
+        self.i = self.sp_from(self.i)?;
+        Ok(())
+    }
+
+    /// The end of a `#` or `//` comment starting at `j`: the offset of its line ending (or of the
+    /// end of the text).
+    fn comment_end(&self, j: usize) -> R<usize> {
+        let end = memchr::memchr(b'\n', &self.s[j..]).map_or(self.s.len(), |k| j + k);
+        // A carriage return is only accepted as part of `\r\n`.
+        if let Some(k) = memchr::memchr(b'\r', &self.s[j..end]) {
+            if j + k + 1 != end {
+                return Err(Bail);
+            }
+        }
+        Ok(if end > j && self.s[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        })
+    }
+
+    /// Whitespace, newlines and comments from `j`.
+    fn ws_from(&self, mut j: usize) -> R<usize> {
+        while let Some(c) = self.at(j) {
+            match c {
+                b' ' | b'\t' | b'\n' => j += 1,
+                b'\r' if self.at(j + 1) == Some(b'\n') => j += 2,
+                b'\r' => return Err(Bail),
+                b'#' => j = self.comment_end(j)?,
+                b'/' if self.at(j + 1) == Some(b'/') => j = self.comment_end(j)?,
+                b'/' if self.at(j + 1) == Some(b'*') => {
+                    let k = memchr::memmem::find(&self.s[j + 2..], b"*/").ok_or(Bail)?;
+                    j = j + 2 + k + 2;
+                }
+                _ => break,
+            }
+        }
+        Ok(j)
+    }
+
+    fn ws(&mut self) -> R {
+        self.i = self.ws_from(self.i)?;
+        Ok(())
+    }
+
+    /// A line ending (`\n` or `\r\n`).
+    fn newline(&mut self) -> R {
+        if self.peek() == Some(b'\r') {
+            self.i += 1;
+        }
+        self.eat(b'\n')
+    }
+
+    /// After a structure: spaces, an optional line comment, then a line ending (or the end of
+    /// the text, at the top level).
+    fn end_of_line(&mut self, top: bool) -> R {
+        self.sp()?;
+        match self.peek() {
+            Some(b'#') => self.i = self.comment_end(self.i)?,
+            Some(b'/') if self.at(self.i + 1) == Some(b'/') => self.i = self.comment_end(self.i)?,
+            _ => {}
+        }
+        match self.peek() {
+            None if top => Ok(()),
+            _ => self.newline(),
+        }
+    }
+
+    fn ident(&mut self) -> R<&'a str> {
+        let start = self.i;
+        if !self.peek().is_some_and(is_id_start) {
+            return Err(Bail);
+        }
+        self.i += 1;
+        while self.peek().is_some_and(is_id_continue) {
+            self.i += 1;
+        }
+        // Non-ASCII letters may continue an identifier in hcl-edit.
+        if self.peek().is_some_and(|c| c >= 0x80) {
+            return Err(Bail);
+        }
+        Ok(&self.t[start..self.i])
+    }
+
+    // ------------------------------------------------------------------ structure
+
+    fn top(&mut self) -> R<Vec<Item<'a>>> {
+        let mut items = Vec::new();
+        let mut names = Names::default();
+        loop {
+            self.ws()?;
+            if self.peek().is_none() {
+                return Ok(items);
+            }
+            let start = self.i;
+            let refs_before = self.refs.len();
+            let (ident, labels, is_block) = self.structure(&mut names)?;
+            let end = self.i;
+            self.end_of_line(true)?;
+            items.push(Item {
+                ident,
+                labels,
+                is_block,
+                range: start..end,
+                refs: self.refs.split_off(refs_before),
+            });
+        }
+    }
+
+    /// A block body after its `{` was consumed, up to and including the `}`.
+    fn body(&mut self) -> R {
+        let mut names = Names::default();
+        loop {
+            self.ws()?;
+            match self.peek() {
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                None => return Err(Bail),
+                _ => {}
+            }
+            self.structure(&mut names)?;
+            self.end_of_line(false)?;
+        }
+    }
+
+    /// An attribute or a block: its name, labels, and whether it is a block.
+    fn structure(&mut self, names: &mut Names<'a>) -> R<(&'a str, Vec<&'a str>, bool)> {
+        let ident = self.ident()?;
+        self.sp()?;
+        match self.peek() {
+            Some(b'=') => {
+                names.insert(ident)?;
+                self.attribute_value()?;
+                Ok((ident, Vec::new(), false))
+            }
+            Some(b'{') => {
+                self.block_body()?;
+                Ok((ident, Vec::new(), true))
+            }
+            Some(c) if c == b'"' || is_id_start(c) => {
+                let mut labels = Vec::new();
+                loop {
+                    match self.peek() {
+                        Some(b'"') => labels.push(self.plain_string()?),
+                        Some(c) if is_id_start(c) => labels.push(self.ident()?),
+                        _ => break,
+                    }
+                    self.sp()?;
+                }
+                self.block_body()?;
+                Ok((ident, labels, true))
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    /// `= expr` of an attribute.
+    fn attribute_value(&mut self) -> R {
+        self.eat(b'=')?;
+        if self.peek() == Some(b'=') {
+            return Err(Bail);
+        }
+        self.sp()?;
+        self.ops = 0;
+        self.expr()
+    }
+
+    fn block_body(&mut self) -> R {
+        self.eat(b'{')?;
+        self.deeper()?;
+        self.sp()?;
+        let multiline = match self.peek() {
+            Some(b'#') => {
+                self.i = self.comment_end(self.i)?;
+                true
+            }
+            Some(b'/') if self.at(self.i + 1) == Some(b'/') => {
+                self.i = self.comment_end(self.i)?;
+                true
+            }
+            Some(b'\n') | Some(b'\r') => true,
+            _ => false,
+        };
+        if multiline {
+            self.newline()?;
+            self.body()?;
+        } else {
+            // One-line block: `{}` or `{ name = expr }`.
+            if self.peek() != Some(b'}') {
+                self.ident()?;
+                self.sp()?;
+                self.attribute_value()?;
+                self.sp()?;
+            }
+            self.eat(b'}')?;
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// A quoted string without interpolations or escapes (block labels, object keys): its
+    /// content.
+    fn plain_string(&mut self) -> R<&'a str> {
+        self.eat(b'"')?;
+        let start = self.i;
+        loop {
+            match self.peek().ok_or(Bail)? {
+                b'"' => break,
+                b'\\' | b'$' | b'%' | b'\n' | b'\r' => return Err(Bail),
+                _ => self.i += 1,
+            }
+        }
+        let s = &self.t[start..self.i];
+        self.i += 1;
+        Ok(s)
+    }
+
+    // ------------------------------------------------------------------ expressions
+
+    /// A full expression: terms joined by binary operators, optionally a conditional. Stops
+    /// right after its last term.
+    fn expr(&mut self) -> R {
+        self.deeper()?;
+        self.term()?;
+        loop {
+            let j = self.sp_from(self.i)?;
+            let c = self.at(j);
+            let c2 = self.at(j + 1);
+            match c {
+                Some(b'?') => {
+                    self.i = self.sp_from(j + 1)?;
+                    self.expr()?;
+                    self.sp()?;
+                    self.eat(b':')?;
+                    self.sp()?;
+                    self.expr()?;
+                    break;
+                }
+                Some(b'=') if c2 == Some(b'=') => self.binary(j + 2)?,
+                Some(b'!') if c2 == Some(b'=') => self.binary(j + 2)?,
+                Some(b'&') if c2 == Some(b'&') => self.binary(j + 2)?,
+                Some(b'|') if c2 == Some(b'|') => self.binary(j + 2)?,
+                Some(b'<' | b'>') if c2 == Some(b'=') => self.binary(j + 2)?,
+                Some(b'<' | b'>' | b'+' | b'-' | b'*' | b'%') => self.binary(j + 1)?,
+                Some(b'/') if c2 != Some(b'/') => self.binary(j + 1)?,
+                Some(b'!' | b'&' | b'|') => return Err(Bail),
+                Some(b'\n' | b'\r' | b'#' | b'/') => {
+                    // The expression ends at the line break unless the next line continues it
+                    // (which hcl-edit allows inside brackets only): give up on that.
+                    let k = self.ws_from(j)?;
+                    if matches!(
+                        self.at(k),
+                        Some(
+                            b'.' | b'['
+                                | b'('
+                                | b'?'
+                                | b'!'
+                                | b'<'
+                                | b'>'
+                                | b'+'
+                                | b'-'
+                                | b'*'
+                                | b'/'
+                                | b'%'
+                                | b'&'
+                                | b'|'
+                                | b'='
+                                | b':'
+                        )
+                    ) {
+                        return Err(Bail);
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// The rest of a binary operation whose operator ends before `j`.
+    fn binary(&mut self, j: usize) -> R {
+        self.ops += 1;
+        if self.ops > MAX_OPS {
+            return Err(Bail);
+        }
+        self.i = self.sp_from(j)?;
+        self.term()
+    }
+
+    /// One term with its traversal (`a.b[0]`, `f(x).y`, `"s"`, `[...]`).
+    fn term(&mut self) -> R {
+        let c = self.peek().ok_or(Bail)?;
+        let mut root: Option<&'a str> = None;
+        match c {
+            b'"' => self.quoted()?,
+            b'[' => self.array()?,
+            b'{' => self.object()?,
+            b'0'..=b'9' => self.number()?,
+            b'<' => self.heredoc()?,
+            b'-' | b'!' => {
+                self.i += 1;
+                self.sp()?;
+                if c == b'-' && self.peek().is_some_and(|d| d.is_ascii_digit()) {
+                    self.number()?;
+                } else {
+                    self.deeper()?;
+                    self.term()?;
+                    self.depth -= 1;
+                }
+            }
+            b'(' => {
+                self.i += 1;
+                self.ws()?;
+                self.expr()?;
+                self.ws()?;
+                self.eat(b')')?;
+            }
+            c if is_id_start(c) => {
+                let name = self.ident()?;
+                let j = self.sp_from(self.i)?;
+                match self.at(j) {
+                    Some(b'(') => {
+                        self.i = j;
+                        self.call_args()?;
+                    }
+                    Some(b':') if self.at(j + 1) == Some(b':') => return Err(Bail),
+                    _ => root = Some(name),
+                }
+            }
+            _ => return Err(Bail),
+        }
+        self.traversal(root)
+    }
+
+    /// Traversal operators after a term; a variable's first attribute is recorded as a
+    /// reference.
+    fn traversal(&mut self, root: Option<&'a str>) -> R {
+        let mut first: Option<&'a str> = None;
+        let mut n = 0usize;
+        loop {
+            let j = self.sp_from(self.i)?;
+            match self.at(j) {
+                Some(b'.') if self.at(j + 1) != Some(b'.') => {
+                    self.i = j + 1;
+                    match self.peek() {
+                        Some(b'*') => self.i += 1,
+                        Some(b'0'..=b'9') => {
+                            let start = self.i;
+                            while self.peek().is_some_and(|d| d.is_ascii_digit()) {
+                                self.i += 1;
+                            }
+                            // A legacy index is `0` or has no leading zero (winnow's
+                            // `dec_uint`).
+                            if self.i - start > 15 || (self.s[start] == b'0' && self.i - start > 1)
+                            {
+                                return Err(Bail);
+                            }
+                        }
+                        Some(d) if is_id_start(d) => {
+                            let a = self.ident()?;
+                            if n == 0 {
+                                first = Some(a);
+                            }
+                        }
+                        _ => return Err(Bail),
+                    }
+                }
+                Some(b'[') => {
+                    self.i = j + 1;
+                    self.ws()?;
+                    if self.peek() == Some(b'*') {
+                        self.i += 1;
+                    } else {
+                        self.expr()?;
+                    }
+                    self.ws()?;
+                    self.eat(b']')?;
+                }
+                _ => break,
+            }
+            n += 1;
+        }
+        if let Some(r) = root {
+            self.refs.push((r, first));
+        }
+        Ok(())
+    }
+
+    fn number(&mut self) -> R {
+        let start = self.i;
+        while self.peek().is_some_and(|d| d.is_ascii_digit()) {
+            self.i += 1;
+        }
+        if self.i - start > 15 {
+            return Err(Bail);
+        }
+        if self.peek() == Some(b'.') {
+            if !self.at(self.i + 1).is_some_and(|d| d.is_ascii_digit()) {
+                return Err(Bail);
+            }
+            self.i += 1;
+            while self.peek().is_some_and(|d| d.is_ascii_digit()) {
+                self.i += 1;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) || self.peek().is_some_and(|c| c >= 0x80) {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    /// `"..."` with `${ expr }` interpolations.
+    fn quoted(&mut self) -> R {
+        self.eat(b'"')?;
+        loop {
+            // Skip the plain run.
+            while let Some(c) = self.peek() {
+                if matches!(c, b'"' | b'\\' | b'$' | b'%' | b'\n' | b'\r') {
+                    break;
+                }
+                self.i += 1;
+            }
+            match self.peek().ok_or(Bail)? {
+                b'"' => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                b'\\' => match self.at(self.i + 1) {
+                    Some(b'n' | b'r' | b't' | b'\\' | b'"') => self.i += 2,
+                    _ => return Err(Bail),
+                },
+                b'$' | b'%' => self.template_marker()?,
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// At a `$` or `%` inside a template: an escaped marker, an interpolation, or a literal.
+    fn template_marker(&mut self) -> R {
+        let c = self.s[self.i];
+        if self.at(self.i + 1) == Some(c) && self.at(self.i + 2) == Some(b'{') {
+            self.i += 3;
+        } else if self.at(self.i + 1) == Some(b'{') {
+            if c == b'%' {
+                // Template directives are left to hcl-edit.
+                return Err(Bail);
+            }
+            self.i += 2;
+            if self.peek() == Some(b'~') {
+                self.i += 1;
+            }
+            self.ws()?;
+            self.expr()?;
+            self.ws()?;
+            if self.peek() == Some(b'~') {
+                self.i += 1;
+            }
+            self.eat(b'}')?;
+        } else {
+            self.i += 1;
+        }
+        Ok(())
+    }
+
+    /// `<<EOF` / `<<-EOF` heredoc with interpolations.
+    fn heredoc(&mut self) -> R {
+        if !self.starts(self.i, b"<<") {
+            return Err(Bail);
+        }
+        self.i += 2;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        let delim = self.ident()?.as_bytes();
+        self.newline()?;
+        // An empty heredoc (delimiter on the first line) is left to hcl-edit.
+        if self.closes(self.i, delim) {
+            return Err(Bail);
+        }
+        loop {
+            while let Some(c) = self.peek() {
+                if matches!(c, b'$' | b'%' | b'\n') {
+                    break;
+                }
+                self.i += 1;
+            }
+            match self.peek().ok_or(Bail)? {
+                b'\n' => {
+                    self.i += 1;
+                    if self.closes(self.i, delim) {
+                        let j = self.sp_from(self.i)?;
+                        self.i = j + delim.len();
+                        return Ok(());
+                    }
+                }
+                _ => self.template_marker()?,
+            }
+        }
+    }
+
+    /// Whether a heredoc delimiter line starts at `j`: spaces, the delimiter, then no identifier
+    /// character.
+    fn closes(&self, j: usize, delim: &[u8]) -> bool {
+        let mut k = j;
+        while matches!(self.at(k), Some(b' ' | b'\t')) {
+            k += 1;
+        }
+        self.starts(k, delim)
+            && !self
+                .at(k + delim.len())
+                .is_some_and(|c| is_id_continue(c) || c >= 0x80)
+    }
+
+    /// Whether a `for` expression starts at the current position (the test hcl-edit uses).
+    fn at_for(&self) -> bool {
+        self.starts(self.i, b"for")
+            && matches!(
+                self.at(self.i + 3),
+                Some(b' ' | b'\t' | b'#' | b'/' | b'\n')
+            )
+    }
+
+    /// `for k, v in coll :` up to and including the colon.
+    fn for_intro(&mut self) -> R {
+        self.i += 3;
+        self.ws()?;
+        self.ident()?;
+        self.ws()?;
+        if self.peek() == Some(b',') {
+            self.i += 1;
+            self.ws()?;
+            self.ident()?;
+            self.ws()?;
+        }
+        if !(self.starts(self.i, b"in")
+            && matches!(self.at(self.i + 2), Some(b' ' | b'\t' | b'\n')))
+        {
+            return Err(Bail);
+        }
+        self.i += 2;
+        self.ws()?;
+        self.expr()?;
+        self.ws()?;
+        self.eat(b':')
+    }
+
+    /// An optional `if cond` of a `for` expression, then whitespace.
+    fn for_cond(&mut self) -> R {
+        if self.starts(self.i, b"if") && matches!(self.at(self.i + 2), Some(b' ' | b'\t' | b'\n')) {
+            self.i += 2;
+            self.ws()?;
+            self.expr()?;
+            self.ws()?;
+        }
+        Ok(())
+    }
+
+    fn array(&mut self) -> R {
+        self.eat(b'[')?;
+        self.ws()?;
+        if self.at_for() {
+            self.for_intro()?;
+            self.ws()?;
+            self.expr()?;
+            self.ws()?;
+            self.for_cond()?;
+            return self.eat(b']');
+        }
+        loop {
+            match self.peek() {
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b',') | None => return Err(Bail),
+                _ => {}
+            }
+            self.expr()?;
+            self.ws()?;
+            match self.peek() {
+                Some(b',') => {
+                    self.i += 1;
+                    self.ws()?;
+                }
+                Some(b']') => {}
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    fn object(&mut self) -> R {
+        self.eat(b'{')?;
+        let j = self.ws_from(self.i)?;
+        let save = self.i;
+        self.i = j;
+        if self.at_for() {
+            self.for_intro()?;
+            self.ws()?;
+            self.expr()?;
+            self.ws()?;
+            if !self.starts(self.i, b"=>") {
+                return Err(Bail);
+            }
+            self.i += 2;
+            self.ws()?;
+            self.expr()?;
+            self.ws()?;
+            if self.starts(self.i, b"...") {
+                self.i += 3;
+                self.ws()?;
+            }
+            self.for_cond()?;
+            return self.eat(b'}');
+        }
+        self.i = save;
+        let mut keys = Names::default();
+        loop {
+            self.ws()?;
+            match self.peek() {
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b'"') => {
+                    let k = self.plain_string()?;
+                    keys.insert(k)?;
+                }
+                Some(c) if is_id_start(c) => {
+                    let k = self.ident()?;
+                    keys.insert(k)?;
+                }
+                _ => return Err(Bail),
+            }
+            self.sp()?;
+            match self.peek() {
+                Some(b'=') if self.at(self.i + 1) != Some(b'=') => self.i += 1,
+                Some(b':') if self.at(self.i + 1) != Some(b':') => self.i += 1,
+                _ => return Err(Bail),
+            }
+            self.sp()?;
+            self.expr()?;
+            self.sp()?;
+            match self.peek() {
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b',') => self.i += 1,
+                Some(b'\n' | b'\r') => self.newline()?,
+                Some(b'#') => {
+                    self.i = self.comment_end(self.i)?;
+                    self.newline()?;
+                }
+                Some(b'/') if self.at(self.i + 1) == Some(b'/') => {
+                    self.i = self.comment_end(self.i)?;
+                    self.newline()?;
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    /// `( args )` of a function call.
+    fn call_args(&mut self) -> R {
+        self.eat(b'(')?;
+        self.ws()?;
+        loop {
+            match self.peek() {
+                Some(b')') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b',' | b'.') | None => return Err(Bail),
+                _ => {}
+            }
+            self.expr()?;
+            self.ws()?;
+            match self.peek() {
+                Some(b',') => {
+                    self.i += 1;
+                    self.ws()?;
+                }
+                Some(b')') => {}
+                Some(b'.') if self.starts(self.i, b"...") => {
+                    self.i += 3;
+                    self.ws()?;
+                    return self.eat(b')');
+                }
+                _ => return Err(Bail),
+            }
+        }
+    }
+}
+
+/// The byte ranges to blank in each of a module's `.tf` files (`texts`, in the same order):
+/// `resource` blocks whose type `wanted` refuses and that nothing kept refers to, directly or
+/// through other such blocks. `None` when some file cannot be skimmed: then every file is parsed
+/// whole, since a reference from it could not be seen.
+pub fn plan_blanks(
+    texts: &[&str],
+    wanted: &dyn Fn(&str) -> bool,
+) -> Option<Vec<Vec<Range<usize>>>> {
+    use std::collections::HashMap;
+    let skims: Vec<Vec<Item>> = texts.iter().map(|t| skim(t)).collect::<Option<_>>()?;
+    // Candidates: (file, item) of resources of unwanted types, by type and by type and name.
+    let mut by_type: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    let mut by_name: HashMap<(&str, &str), Vec<(usize, usize)>> = HashMap::new();
+    let mut candidate = vec![Vec::new(); skims.len()];
+    for (f, items) in skims.iter().enumerate() {
+        candidate[f] = vec![false; items.len()];
+        for (k, it) in items.iter().enumerate() {
+            if it.is_block
+                && it.ident == "resource"
+                && it.labels.len() == 2
+                && !wanted(it.labels[0])
+            {
+                candidate[f][k] = true;
+                by_type.entry(it.labels[0]).or_default().push((f, k));
+                by_name
+                    .entry((it.labels[0], it.labels[1]))
+                    .or_default()
+                    .push((f, k));
+            }
+        }
+    }
+    if by_type.is_empty() {
+        return Some(vec![Vec::new(); skims.len()]);
+    }
+    // Keep what the kept items refer to, transitively.
+    let mut kept = candidate
+        .iter()
+        .map(|c| vec![false; c.len()])
+        .collect::<Vec<_>>();
+    let mut todo: Vec<(usize, usize)> = Vec::new();
+    for (f, cands) in candidate.iter().enumerate() {
+        todo.extend((0..cands.len()).filter(|&k| !cands[k]).map(|k| (f, k)));
+    }
+    while let Some((f, k)) = todo.pop() {
+        for &(root, attr) in &skims[f][k].refs {
+            // `TYPE.NAME...` keeps that resource; `TYPE` used any other way keeps them all.
+            let list = match attr {
+                Some(a) => by_name.get(&(root, a)),
+                None => by_type.get(root),
+            };
+            for &(g, m) in list.into_iter().flatten() {
+                if !kept[g][m] {
+                    kept[g][m] = true;
+                    todo.push((g, m));
+                }
+            }
+        }
+    }
+    Some(
+        skims
+            .iter()
+            .enumerate()
+            .map(|(f, items)| {
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|&(k, _)| candidate[f][k] && !kept[f][k])
+                    .map(|(_, it)| it.range.clone())
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+/// `text` with the bytes of `ranges` turned into spaces (line breaks kept), so that every offset
+/// and line of the rest is unchanged.
+pub fn blank(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut b = text.as_bytes().to_vec();
+    for r in ranges {
+        let mut seg = &mut b[r.clone()];
+        loop {
+            let nl = memchr::memchr(b'\n', seg);
+            let (head, tail) = seg.split_at_mut(nl.unwrap_or(seg.len()));
+            head.fill(b' ');
+            match tail.split_first_mut() {
+                Some((_, rest)) => seg = rest,
+                None => break,
+            }
+        }
+    }
+    // Ranges start and end on ASCII bytes, and everything inside becomes ASCII.
+    String::from_utf8(b).unwrap_or_else(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Accepted, with the same top-level structures as hcl-edit's.
+    fn accepted(text: &str) -> Vec<Item<'_>> {
+        let items = skim(text).unwrap_or_else(|| panic!("skim gave up on:\n{text}"));
+        let body = hcl_edit::parser::parse_body(text).expect("hcl-edit parses it");
+        let spans: Vec<_> = body
+            .iter()
+            .map(|s| hcl_edit::Span::span(s).unwrap())
+            .collect();
+        let ours: Vec<_> = items.iter().map(|i| i.range.clone()).collect();
+        assert_eq!(spans, ours, "{text}");
+        items
+    }
+
+    #[test]
+    fn accepts_everyday_terraform() {
+        let cases = [
+            "",
+            "\n# only a comment\n",
+            "a = 1",
+            "a = 1\r\nb = \"x\"\r\n",
+            "locals {\n  a = 1 # c\n  b = [1, 2, 3,]\n  // c\n  c = { x = 1, \"y\" = 2 }\n}\n",
+            "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"${var.p}-x\"\n  tags   = local.tags\n}\n",
+            "x = var.a != null ? var.a : \"d\"\n",
+            "x = !var.a && (var.b || -1 < 2) ? 1.5 : -2\n",
+            "x = [for k, v in var.m : upper(v) if k != \"a\"]\n",
+            "x = { for k, v in var.m : k => v... if v }\n",
+            "x = aws_s3_bucket.b[*].arn\ny = var.l.0\nz = a.b[\"c\"].d\n",
+            "x = jsonencode({\n  Statement = [{\n    Effect = \"Allow\"\n  }]\n})\n",
+            "x = <<EOF\n{\"a\": \"${var.x}\", \"b\": \"$${y}\"}\nEOF\n",
+            "x = <<-EOT\n    indented\n    EOT\n",
+            "x = \"a\\n\\\"b\\\\\"\n",
+            "x = format(\"%s-%d\", var.a, 1)\n",
+            "x = concat(var.a, var.b...)\n",
+            "b \"l\" { a = 1 }\nc {}\n",
+            "dynamic \"x\" {\n  for_each = var.s\n  content {\n    y = x.value\n  }\n}\n",
+            "x = {\n  a = 1,\n  b = 2 // two\n}\n",
+        ];
+        for c in cases {
+            accepted(c);
+        }
+    }
+
+    #[test]
+    fn gives_up_on_what_hcl_edit_refuses() {
+        let cases = [
+            "a = 1\na = 2\n",         // redefined attribute
+            "a = { x = 1, x = 2 }\n", // redefined key
+            "a = \"\\q\"\n",          // invalid escape
+            "a = 1 b = 2\n",          // two attributes on a line
+            "b {\n  a = 1 }\n",       // closing brace after an attribute
+            "a = \"unterminated\n",
+            "a = <<EOF\nno end\n",
+            "a = [,]\n",
+            "a = f(1,,2)\n",
+            "a = 1e\n",
+            "a = 1.\n",
+            "a = var.\n",
+            "a = (1\n",
+            "a = {\n  x =\n  1\n}\n",
+            "a = 1 +\n",
+            "}\n",
+            "resource \"x\" \"${y}\" {}\n",
+            "a = 1\rb = 2\n",
+            "a = local.032469\n", // found by the skim fuzz target: a legacy index has no leading zero
+        ];
+        for c in cases {
+            assert!(
+                hcl_edit::parser::parse_body(c).is_err(),
+                "hcl-edit accepts {c:?}"
+            );
+            assert!(skim(c).is_none(), "skim accepted {c:?}");
+        }
+    }
+
+    #[test]
+    fn gives_up_on_what_it_does_not_track() {
+        // Valid HCL, left to hcl-edit: directives, provider functions, continued lines, inline
+        // comments in expressions, unicode escapes and identifiers, exponents.
+        let cases = [
+            "a = \"%{ if x }y%{ endif }\"\n",
+            "a = provider::aws::arn_parse(x)\n",
+            "a = (\n  1\n  + 2\n)\n",
+            "a = 1 /* c */ + 2\n",
+            "a = \"\\u00e9\"\n",
+            "a = 1e5\n",
+            "é = 1\n",
+        ];
+        for c in cases {
+            assert!(
+                hcl_edit::parser::parse_body(c).is_ok(),
+                "hcl-edit refuses {c:?}"
+            );
+            assert!(skim(c).is_none(), "skim accepted {c:?}");
+        }
+    }
+
+    #[test]
+    fn records_references() {
+        let items = accepted(
+            "resource \"a_b\" \"c\" {\n  x = \"${aws_s3_bucket.logs.id}\"\n  y = [for r in aws_iam_role.all : r]\n  z = upper(local.n)\n}\n",
+        );
+        assert_eq!(items[0].ident, "resource");
+        assert_eq!(items[0].labels, vec!["a_b", "c"]);
+        assert_eq!(
+            items[0].refs,
+            vec![
+                ("aws_s3_bucket", Some("logs")),
+                ("aws_iam_role", Some("all")),
+                ("r", None),
+                ("local", Some("n")),
+            ]
+        );
+    }
+
+    fn wanted(t: &str) -> bool {
+        t.starts_with("aws_kms_")
+    }
+
+    #[test]
+    fn blanks_unreferenced_unwanted_resources_only() {
+        let main = "resource \"aws_kms_key\" \"k\" {\n  policy = data.aws_iam_policy_document.p.json\n  description = aws_iam_role.r.name\n}\n\
+resource \"aws_iam_role\" \"r\" {\n  name = aws_s3_bucket.b.bucket\n}\n\
+resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n\
+resource \"aws_s3_bucket\" \"unused\" {\n  bucket = \"y\"\n}\n\
+resource \"aws_security_group\" \"sg\" {\n  name = \"z\"\n}\n";
+        let other = "output \"o\" {\n  value = aws_security_group.sg.id\n}\n";
+        let plan = plan_blanks(&[main, other], &wanted).unwrap();
+        let blanked: Vec<&str> = plan[0].iter().map(|r| &main[r.clone()]).collect();
+        // The role is kept by the key, the bucket by the role, the group by the other file.
+        assert_eq!(blanked.len(), 1);
+        assert!(blanked[0].contains("\"unused\""));
+        assert!(plan[1].is_empty());
+        let text = blank(main, &plan[0]);
+        assert_eq!(text.len(), main.len());
+        assert_eq!(text.matches('\n').count(), main.matches('\n').count());
+        assert!(!text.contains("unused"));
+        assert!(hcl_edit::parser::parse_body(&text).is_ok());
+    }
+
+    #[test]
+    fn a_bare_type_reference_keeps_every_resource_of_the_type() {
+        let main = "resource \"aws_s3_bucket\" \"a\" {}\nresource \"aws_s3_bucket\" \"b\" {}\noutput \"o\" {\n  value = aws_s3_bucket\n}\n";
+        assert_eq!(
+            plan_blanks(&[main], &wanted).unwrap(),
+            vec![Vec::<Range<usize>>::new()]
+        );
+    }
+
+    #[test]
+    fn nothing_is_blanked_when_a_file_cannot_be_skimmed() {
+        let main = "resource \"aws_s3_bucket\" \"a\" {}\n";
+        let odd = "output \"o\" {\n  value = \"%{ if true }${aws_s3_bucket.a.id}%{ endif }\"\n}\n";
+        assert!(plan_blanks(&[main], &wanted).unwrap()[0].len() == 1);
+        assert!(plan_blanks(&[main, odd], &wanted).is_none());
+    }
+}
