@@ -708,3 +708,69 @@ pub fn describe_loc(sources: &SourceMap, loc: Location) -> String {
     let lc = f.line_col(loc.start);
     format!("{}:{}:{}", f.display, lc.line, lc.col)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Resource types of the top-level blocks the loader parsed for `main.tf`.
+    fn parsed_types(files: &[(&str, &str)], wanted: Option<TypeFilter>) -> Vec<String> {
+        let sources = Arc::new(SourceMap::new());
+        let loader = Loader::new(sources.clone(), Vec::new(), PathBuf::from("/"));
+        if let Some(w) = wanted {
+            loader.skip_unwanted(Arc::new(w));
+        }
+        let dir = PathBuf::from("/nonexistent-policy-lint-test/m");
+        for (name, text) in files {
+            let path = dir.join(name);
+            let id = sources.add(path.clone(), name.to_string(), Arc::from(*text));
+            loader.register(path, id);
+        }
+        let Some(crate::parse::Parsed::Hcl(h)) = loader.parsed(&dir.join("main.tf")) else {
+            panic!("main.tf parses");
+        };
+        h.body
+            .get_blocks("resource")
+            .map(|b| format!("{}.{}", b.labels[0].as_str(), b.labels[1].as_str()))
+            .collect()
+    }
+
+    fn kms_only() -> Option<TypeFilter> {
+        Some(TypeFilter {
+            prefixes: vec!["aws_kms_".into()],
+            names: HashSet::new(),
+        })
+    }
+
+    const MAIN: &str = "resource \"aws_kms_key\" \"k\" {\n  description = \"k\"\n}\n\nresource \"aws_s3_bucket\" \"used\" {\n  bucket = \"a\"\n}\n\nresource \"aws_s3_bucket\" \"unused\" {\n  bucket = \"b\"\n}\n";
+
+    #[test]
+    fn unwanted_unreferenced_resources_get_no_tree() {
+        let all = [
+            "aws_kms_key.k",
+            "aws_s3_bucket.used",
+            "aws_s3_bucket.unused",
+        ];
+        assert_eq!(parsed_types(&[("main.tf", MAIN)], None), all);
+        // Nothing refers to the buckets.
+        assert_eq!(
+            parsed_types(&[("main.tf", MAIN)], kms_only()),
+            ["aws_kms_key.k"]
+        );
+        // Another file of the module refers to one of them.
+        let out = "output \"b\" {\n  value = aws_s3_bucket.used.arn\n}\n";
+        assert_eq!(
+            parsed_types(&[("main.tf", MAIN), ("outputs.tf", out)], kms_only()),
+            ["aws_kms_key.k", "aws_s3_bucket.used"]
+        );
+        // A file of the module the recognizer cannot vouch for: nothing is left out.
+        let odd = "output \"b\" {\n  value = \"%{ if true }x%{ endif }\"\n}\n";
+        assert_eq!(
+            parsed_types(&[("main.tf", MAIN), ("odd.tf", odd)], kms_only()),
+            all
+        );
+        // A file with a suppression comment is parsed whole.
+        let sup = format!("# policy-lint:ignore KMS001 reason=\"test\"\n{MAIN}");
+        assert_eq!(parsed_types(&[("main.tf", &sup)], kms_only()), all);
+    }
+}
