@@ -1,4 +1,5 @@
-//! bytes -> a Terraform file in memory -> parse -> evaluate the unit -> run the Rust checks.
+//! bytes -> a Terraform file in memory -> parse (as the engine does: unneeded resources blanked,
+//! see policy_lint::skim) -> evaluate the unit -> run the Rust checks.
 //!
 //! Nothing is written to disk: the file is registered in a SourceMap under a path that does not
 //! exist, and the Loader's roots are empty, so file(), templatefile() and module sources are
@@ -8,7 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use policy_lint::checks;
 use policy_lint::config::Config;
-use policy_lint::eval::{evaluate_unit, EvalOptions, Loader};
+use policy_lint::eval::{evaluate_unit, EvalOptions, Loader, TypeFilter};
 use policy_lint::parse::{self, Parsed};
 use policy_lint::registry::Registry;
 use policy_lint::source::SourceMap;
@@ -30,20 +31,27 @@ fuzz_target!(|data: &[u8]| {
     let sources = Arc::new(SourceMap::new());
     let dir = PathBuf::from("/nonexistent-policy-lint-fuzz/root");
     let path = dir.join("main.tf");
-    let parsed = match parse::decode_text(data) {
-        Ok(text) => {
-            let id = sources.add(path.clone(), "main.tf".into(), Arc::from(text));
-            parse::parse_hcl(&sources, id)
-        }
-        Err(_) => return,
+    let Ok(text) = parse::decode_text(data) else {
+        return;
     };
-    let is_hcl = matches!(parsed, Parsed::Hcl(_));
+    let id = sources.add(path.clone(), "main.tf".into(), Arc::from(text));
+    // As the engine runs it: resources no rule reads and nothing refers to get no tree
+    // (policy_lint::skim), and only the wanted types are evaluated eagerly.
+    let wanted = Arc::new(TypeFilter {
+        prefixes: vec!["databricks_".into(), "aws_kms_".into()],
+        names: ["aws_iam_policy_document".to_string()].into_iter().collect(),
+    });
     let loader = Loader::new(sources.clone(), vec![], dir.clone());
-    loader.insert_parsed(path, parsed);
-    if !is_hcl {
+    loader.skip_unwanted(wanted.clone());
+    loader.register(path.clone(), id);
+    if !matches!(loader.parsed(&path), Some(Parsed::Hcl(_))) {
         return;
     }
-    let unit = evaluate_unit(&loader, &EvalOptions::default(), &dir);
+    let opts = EvalOptions {
+        types: Some(wanted),
+        ..EvalOptions::default()
+    };
+    let unit = evaluate_unit(&loader, &opts, &dir);
     let params = |code: &str, key: &str| {
         policy_lint::engine::stamp::param(registry, config, code, key).map(std::sync::Arc::new)
     };
