@@ -619,7 +619,7 @@ impl<'a> P<'a> {
         let delim = self.ident()?.as_bytes();
         self.newline()?;
         // An empty heredoc (delimiter on the first line) is left to hcl-edit.
-        if self.closes(self.i, delim) {
+        if self.closes(self.i, delim)? {
             return Err(Bail);
         }
         loop {
@@ -632,7 +632,7 @@ impl<'a> P<'a> {
             match self.peek().ok_or(Bail)? {
                 b'\n' => {
                     self.i += 1;
-                    if self.closes(self.i, delim) {
+                    if self.closes(self.i, delim)? {
                         let j = self.sp_from(self.i)?;
                         self.i = j + delim.len();
                         return Ok(());
@@ -644,16 +644,22 @@ impl<'a> P<'a> {
     }
 
     /// Whether a heredoc delimiter line starts at `j`: spaces, the delimiter, then no identifier
-    /// character.
-    fn closes(&self, j: usize, delim: &[u8]) -> bool {
+    /// character. A delimiter followed by a non-ASCII character gives up: whether hcl-edit reads
+    /// it as closing the heredoc depends on Unicode identifier tables (`EOFé` continues the line,
+    /// `EOF→` closes the heredoc and then fails), which this recognizer does not carry.
+    fn closes(&self, j: usize, delim: &[u8]) -> Result<bool, Bail> {
         let mut k = j;
         while matches!(self.at(k), Some(b' ' | b'\t')) {
             k += 1;
         }
-        self.starts(k, delim)
-            && !self
-                .at(k + delim.len())
-                .is_some_and(|c| is_id_continue(c) || c >= 0x80)
+        if !self.starts(k, delim) {
+            return Ok(false);
+        }
+        match self.at(k + delim.len()) {
+            Some(c) if c >= 0x80 => Err(Bail),
+            Some(c) => Ok(!is_id_continue(c)),
+            None => Ok(true),
+        }
     }
 
     /// Whether a `for` expression starts at the current position (the test hcl-edit uses).
@@ -999,6 +1005,12 @@ mod tests {
             "resource \"x\" \"${y}\" {}\n",
             "a = 1\rb = 2\n",
             "a = local.032469\n", // found by the skim fuzz target: a legacy index has no leading zero
+            // Found by review: a delimiter line ending in a non-identifier, non-ASCII character
+            // closes the heredoc for hcl-edit, which then fails on the character.
+            "a = <<E\n\nE→\nE\n",
+            "x = <<EOF\na\nEOF→\nEOF\n",
+            "x = <<EOF\na\nEOF\u{a0}\nEOF\n",
+            "x = <<EOF\na\nEOF\u{feff}\nEOF\n",
         ];
         gives_up(&cases, false);
     }
@@ -1015,6 +1027,7 @@ mod tests {
             "a = \"\\u00e9\"\n",
             "a = 1e5\n",
             "é = 1\n",
+            "x = <<EOF\na\nEOFé\nEOF\n", // a non-ASCII character after a delimiter
         ];
         gives_up(&cases, true);
     }
