@@ -568,6 +568,13 @@ pub fn glob_covers(general: &str, specific: &str) -> bool {
         // A single action never covers a pattern.
         return false;
     }
+    // The common shape, `prefix*`: covering is the specific pattern starting with the prefix.
+    if let Some(prefix) = general.strip_suffix('*') {
+        if !has_wildcard(prefix) && prefix.is_ascii() && specific.is_ascii() {
+            return specific.len() >= prefix.len()
+                && specific.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes());
+        }
+    }
     with_folded2(
         general,
         specific,
@@ -577,9 +584,18 @@ pub fn glob_covers(general: &str, specific: &str) -> bool {
 }
 
 fn covers_folded<T: Folded>(g: &[T], s: &[T]) -> bool {
-    // next[j]: g[i+1..] covers s[j..]; cur[j]: g[i..] covers s[j..]. One row each.
-    let mut next = vec![false; s.len() + 1];
-    let mut cur = vec![false; s.len() + 1];
+    // next[j]: g[i+1..] covers s[j..]; cur[j]: g[i..] covers s[j..]. One row each, on the stack
+    // for every real pattern.
+    let n = s.len() + 1;
+    let mut stack = [false; 2 * (FOLD_STACK + 1)];
+    let mut heap = Vec::new();
+    let rows: &mut [bool] = if 2 * n <= stack.len() {
+        &mut stack[..2 * n]
+    } else {
+        heap.resize(2 * n, false);
+        &mut heap
+    };
+    let (mut next, mut cur) = rows.split_at_mut(n);
     next[s.len()] = true;
     for i in (0..g.len()).rev() {
         for j in (0..=s.len()).rev() {
