@@ -843,15 +843,50 @@ impl<'a> P<'a> {
     }
 }
 
+/// Whether `text` may hold a `resource` block of a type `wanted` refuses: a line starting with
+/// `resource` and a label. A quick scan that lets [`plan_blanks`] skip skimming modules with
+/// nothing to blank; a block it misses (unusual layout) is only parsed whole, never lost.
+fn may_have_unwanted_resource(text: &str, wanted: &dyn Fn(&str) -> bool) -> bool {
+    let b = text.as_bytes();
+    memchr::memmem::find_iter(b, b"resource").any(|i| {
+        let line = b[..i]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |n| n + 1);
+        if !b[line..i].iter().all(|&c| matches!(c, b' ' | b'\t')) {
+            return false;
+        }
+        let rest = text[i + "resource".len()..].trim_start_matches([' ', '\t']);
+        let label = match rest.strip_prefix('"') {
+            Some(r) => r.split('"').next().unwrap_or(""),
+            None => {
+                let end = rest
+                    .bytes()
+                    .position(|c| !is_id_continue(c))
+                    .unwrap_or(rest.len());
+                if end == 0 || rest.as_bytes()[0].is_ascii_digit() {
+                    return false;
+                }
+                &rest[..end]
+            }
+        };
+        !label.is_empty() && !wanted(label)
+    })
+}
+
 /// The byte ranges to blank in each of a module's `.tf` files (`texts`, in the same order):
 /// `resource` blocks whose type `wanted` refuses and that nothing kept refers to, directly or
 /// through other such blocks. `None` when some file cannot be skimmed: then every file is parsed
-/// whole, since a reference from it could not be seen.
+/// whole, since a reference from it could not be seen. Modules where no line starts a resource of
+/// an unwanted type are not skimmed at all.
 pub fn plan_blanks(
     texts: &[&str],
     wanted: &dyn Fn(&str) -> bool,
 ) -> Option<Vec<Vec<Range<usize>>>> {
     use std::collections::HashMap;
+    if !texts.iter().any(|t| may_have_unwanted_resource(t, wanted)) {
+        return Some(vec![Vec::new(); texts.len()]);
+    }
     let skims: Vec<Vec<Item>> = texts.iter().map(|t| skim(t)).collect::<Option<_>>()?;
     // Candidates: (file, item) of resources of unwanted types, by type and by type and name.
     let mut by_type: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
@@ -1102,5 +1137,33 @@ resource \"aws_security_group\" \"sg\" {\n  name = \"z\"\n}\n";
         let odd = "output \"o\" {\n  value = \"%{ if true }${aws_s3_bucket.a.id}%{ endif }\"\n}\n";
         assert!(plan_blanks(&[main], &wanted).unwrap()[0].len() == 1);
         assert!(plan_blanks(&[main, odd], &wanted).is_none());
+    }
+
+    #[test]
+    fn modules_with_nothing_to_blank_are_not_skimmed() {
+        let yes = [
+            "resource \"aws_s3_bucket\" \"a\" {}\n",
+            "locals {}\n  \tresource   \"aws_s3_bucket\" \"a\" {}\n",
+            "resource aws_s3_bucket a {}\n",
+        ];
+        for t in yes {
+            assert!(may_have_unwanted_resource(t, &wanted), "{t:?}");
+        }
+        let no = [
+            "resource \"aws_kms_key\" \"k\" {}\n",
+            "# resource \"aws_s3_bucket\" \"a\" {}\n",
+            "a = \"resource\"\nresource\n",
+            "resource 1 {}\n",
+            "",
+        ];
+        for t in no {
+            assert!(!may_have_unwanted_resource(t, &wanted), "{t:?}");
+        }
+        // Nothing to blank: not even an unskimmable file is looked at.
+        let odd = "output \"o\" {\n  value = \"%{ if true }x%{ endif }\"\n}\n";
+        assert_eq!(
+            plan_blanks(&[no[0], odd], &wanted).unwrap(),
+            vec![Vec::<Range<usize>>::new(); 2]
+        );
     }
 }
