@@ -1,10 +1,14 @@
 //! Embeds every file under `rules/` into the binary: `$OUT_DIR/embedded_rules.rs` defines
 //! `pub static EMBEDDED: &[(&str, &str)]`, (path relative to `rules/` with `/` separators, contents),
-//! sorted by path so the output is deterministic.
+//! sorted by path so the output is deterministic, and `pub static EMBEDDED_JSON`, the same for the
+//! `.toml` files converted to JSON here, once, so that start-up reads JSON instead of parsing TOML
+//! (a file that is not valid TOML is left out and reported, with its line, when it is loaded).
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+include!("src/toml_json.rs");
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = fs::read_dir(dir)
@@ -56,6 +60,30 @@ fn main() {
             f,
             "    ({rel:?}, include_str!({:?})),",
             path.display().to_string()
+        )
+        .unwrap();
+    }
+    writeln!(f, "];").unwrap();
+
+    writeln!(
+        f,
+        "/// The `.toml` files of `EMBEDDED` as JSON (those that parse), sorted by path."
+    )
+    .unwrap();
+    writeln!(f, "pub static EMBEDDED_JSON: &[(&str, &str)] = &[").unwrap();
+    for (rel, path) in items.iter().filter(|(rel, _)| rel.ends_with(".toml")) {
+        let text =
+            fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        let Ok(table) = toml::from_str::<toml::Table>(&text) else {
+            continue;
+        };
+        let json = serde_json::to_string(&toml_value_to_json(toml::Value::Table(table)))
+            .expect("JSON values serialize");
+        let name = format!("{}.json", rel.replace('/', "__"));
+        fs::write(out_dir.join(&name), json).expect("write converted rule file");
+        writeln!(
+            f,
+            "    ({rel:?}, include_str!(concat!(env!(\"OUT_DIR\"), \"/{name}\"))),"
         )
         .unwrap();
     }

@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 pub mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 }
-pub use embedded::EMBEDDED;
+pub use embedded::{EMBEDDED, EMBEDDED_JSON};
 
 /// Base of the per-rule documentation links.
 pub const DOCS_BASE: &str = "https://github.com/policy-lint/policy-lint/blob/main/docs/rules.md";
@@ -386,23 +386,7 @@ pub(crate) fn toml_to_json(text: &str) -> Result<Value, Issue> {
     Ok(toml_value_to_json(toml::Value::Table(table)))
 }
 
-fn toml_value_to_json(v: toml::Value) -> Value {
-    match v {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => Value::from(i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(f)
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_value_to_json).collect()),
-        toml::Value::Table(t) => Value::Object(
-            t.into_iter()
-                .map(|(k, v)| (k, toml_value_to_json(v)))
-                .collect(),
-        ),
-    }
-}
+include!("toml_json.rs");
 
 /// A step of a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -772,6 +756,37 @@ fn embedded_file(rel: &str) -> &'static str {
         .unwrap_or_else(|| panic!("rules/{rel} is not embedded"))
 }
 
+/// A rule or table file as JSON: built-in files were converted when the binary was built.
+fn file_json(rel: &str, shown: &str, text: &str, builtin: bool) -> Result<Value, RegistryError> {
+    let converted = if builtin {
+        EMBEDDED_JSON
+            .binary_search_by(|(p, _)| (*p).cmp(rel))
+            .ok()
+            .and_then(|i| serde_json::from_str(EMBEDDED_JSON[i].1).ok())
+    } else {
+        None
+    };
+    match converted {
+        Some(json) => Ok(json),
+        None => toml_to_json(text).map_err(|i| RegistryError::single(shown, Some(text), i)),
+    }
+}
+
+/// Schema issues of a user's file. Built-in files are not validated at every start; the test
+/// `builtin_files_match_their_schemas` validates each of them.
+fn validate(
+    builtin: bool,
+    json: &Value,
+    text: &str,
+    pick: impl Fn(&'static Schemas) -> (&'static jsonschema::Validator, &'static Value),
+) -> Vec<Issue> {
+    if builtin {
+        return Vec::new();
+    }
+    let (validator, schema) = pick(schemas());
+    schema_issues(validator, schema, json, text)
+}
+
 fn schemas() -> &'static Schemas {
     static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
     SCHEMAS.get_or_init(|| {
@@ -871,16 +886,14 @@ impl Registry {
         files: &[(String, String, String)],
         builtin: bool,
     ) -> Result<(), RegistryError> {
-        let s = schemas();
         let mut new_rules: Vec<(RuleDef, String)> = Vec::new();
         // Tables first, so that rules can refer to tables of the same directory.
         for (rel, shown, text) in files
             .iter()
             .filter(|(rel, _, _)| matches!(kind_of(rel), FileKind::Table))
         {
-            let json =
-                toml_to_json(text).map_err(|i| RegistryError::single(shown, Some(text), i))?;
-            let issues = schema_issues(&s.table_validator, &s.table, &json, text);
+            let json = file_json(rel, shown, text, builtin)?;
+            let issues = validate(builtin, &json, text, |s| (&s.table_validator, &s.table));
             if !issues.is_empty() {
                 return Err(RegistryError::new(
                     shown.clone(),
@@ -917,9 +930,8 @@ impl Registry {
             .iter()
             .filter(|(rel, _, _)| matches!(kind_of(rel), FileKind::Rule))
         {
-            let json =
-                toml_to_json(text).map_err(|i| RegistryError::single(shown, Some(text), i))?;
-            let issues = schema_issues(&s.rule_validator, &s.rule, &json, text);
+            let json = file_json(rel, shown, text, builtin)?;
+            let issues = validate(builtin, &json, text, |s| (&s.rule_validator, &s.rule));
             if !issues.is_empty() {
                 return Err(RegistryError::new(
                     shown.clone(),
@@ -1571,6 +1583,39 @@ mod tests {
             .rules
             .iter()
             .all(|r| r.builtin && r.source_path.starts_with("rules/")));
+    }
+
+    #[test]
+    fn builtin_files_match_their_schemas() {
+        let s = schemas();
+        let mut checked = 0;
+        for (rel, text) in EMBEDDED {
+            let (validator, schema) = match kind_of(rel) {
+                FileKind::Rule => (&s.rule_validator, &s.rule),
+                FileKind::Table => (&s.table_validator, &s.table),
+                FileKind::Skip => continue,
+            };
+            let json = toml_to_json(text).unwrap_or_else(|i| panic!("rules/{rel}: {i:?}"));
+            let issues = schema_issues(validator, schema, &json, text);
+            assert!(issues.is_empty(), "rules/{rel}: {issues:?}");
+            checked += 1;
+        }
+        assert!(checked >= 46, "only {checked} files");
+    }
+
+    #[test]
+    fn builtin_files_converted_at_build_time_match_the_run_time_conversion() {
+        let tomls: Vec<&(&str, &str)> = EMBEDDED
+            .iter()
+            .filter(|(p, _)| p.ends_with(".toml"))
+            .collect();
+        assert_eq!(tomls.len(), EMBEDDED_JSON.len());
+        for ((rel, text), (jrel, json)) in tomls.into_iter().zip(EMBEDDED_JSON) {
+            assert_eq!(rel, jrel);
+            let built: Value = serde_json::from_str(json).unwrap();
+            assert_eq!(built, toml_to_json(text).unwrap(), "rules/{rel}");
+        }
+        assert!(EMBEDDED_JSON.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]
