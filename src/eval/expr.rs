@@ -282,7 +282,7 @@ fn literal_segments(
     let mut start = 0usize; // in lit
     for line in lit.split_inclusive('\n') {
         let end = start + line.len();
-        match region.get(pos..).and_then(|r| r.find(line)) {
+        match region.get(pos..).and_then(|r| find_line(r, line)) {
             Some(i) if !line.is_empty() => {
                 let abs = span.start + pos + i;
                 out.push((start, end, Location::new(file, abs..abs + line.len()), true));
@@ -293,6 +293,19 @@ fn literal_segments(
         start = end;
     }
     out
+}
+
+/// `r.find(line)`, without building a searcher when `line` starts right after the indentation
+/// of `r` (every line of a heredoc). A line that does not start with a space or tab cannot occur
+/// inside that indentation, so the first occurrence is the one after it.
+fn find_line(r: &str, line: &str) -> Option<usize> {
+    if !line.starts_with([' ', '\t']) {
+        let indent = r.len() - r.trim_start_matches([' ', '\t']).len();
+        if r[indent..].starts_with(line) {
+            return Some(indent);
+        }
+    }
+    r.find(line)
 }
 
 impl<'l> super::module::Ev<'l> {
@@ -1560,5 +1573,34 @@ pub fn values_equal(a: &Value, b: &Value) -> Option<bool> {
             all
         }
         _ => Some(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_line;
+
+    #[test]
+    fn find_line_is_find() {
+        let pieces = [
+            "", " ", "\t", "  ", "a", "ab", "\n", " a", "a\n", "b a\n", "\t\n",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for t in &texts {
+                for p in pieces {
+                    next.push(format!("{t}{p}"));
+                }
+            }
+            texts = next;
+        }
+        texts.sort();
+        texts.dedup();
+        for r in &texts {
+            for line in pieces.iter().filter(|p| !p.is_empty()) {
+                assert_eq!(find_line(r, line), r.find(line), "{r:?} {line:?}");
+            }
+        }
     }
 }
