@@ -61,7 +61,11 @@ pub fn syntax_finding(
     message: String,
 ) -> Finding {
     let f = sources.get(file);
-    let offset = offset.min(f.text.len());
+    let mut offset = offset.min(f.text.len());
+    // hcl-edit may point inside a multi-byte character (found by fuzzing: `_ eé`); start at it.
+    while !f.text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     // Highlight one character (or nothing at end of file).
     let end = f.text[offset..]
         .chars()
@@ -187,17 +191,20 @@ pub fn parse_hcl_blanked(
     match hcl_edit::parser::parse_body(&text) {
         Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl { file, body })),
         Err(e) => {
-            let loc = e.location();
             let msg = e.message().trim().replace('\n', "; ");
+            // Line and column in characters, as in the rendered snippet and JSON errors
+            // (hcl-edit counts bytes).
+            let offset = e.location().offset();
+            let lc = sources
+                .get(file)
+                .line_col(offset.min(u32::MAX as usize) as u32);
             Parsed::Failed(Box::new(syntax_finding(
                 sources,
                 file,
-                loc.offset(),
+                offset,
                 format!(
                     "Terraform syntax error at line {}, column {}: {}",
-                    loc.line(),
-                    loc.column(),
-                    msg
+                    lc.line, lc.col, msg
                 ),
             )))
         }

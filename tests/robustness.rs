@@ -783,3 +783,44 @@ fn output_is_identical_across_thread_counts_and_runs() {
         }
     }
 }
+
+/// Found by the `hcl_eval` fuzz target: hcl-edit can report a syntax error at an offset inside a
+/// multi-byte character (`_ eé` → offset 4, inside `é`), and taking the highlighted character
+/// there panicked.
+#[test]
+fn syntax_errors_next_to_multi_byte_characters() {
+    let d = tmp();
+    let cases: [(&str, &str); 6] = [
+        ("fuzz.tf", "_ eé"),
+        ("fuzz2.tf", "_ é"),
+        ("arrow.tf", "locals {\n  a → 1\n}\n"),
+        ("emoji.tf", "resource \"aws_kms_key\" \"k\" {\n  x 🔑\n}\n"),
+        ("vars.tfvars", "a eé"),
+        ("policy.json", "{\"Statement\": [é]}"),
+    ];
+    for (name, text) in cases {
+        write(d.path(), name, text);
+    }
+    let o = run(d.path());
+    for (name, _) in cases.iter().filter(|(n, _)| !n.ends_with(".json")) {
+        assert!(has(&o, "SYN001", name), "{name}: {}", show(&o));
+    }
+    // Columns count characters, like the rendered snippet: `é` starts column 4.
+    assert!(
+        findings(&o).iter().any(|(c, file, m)| c == "SYN001"
+            && file.ends_with("fuzz.tf")
+            && m.contains("line 1, column 4:")),
+        "{}",
+        show(&o)
+    );
+    for f in &o.findings {
+        let text = &o.sources.get(f.loc.file).text;
+        assert!(
+            text.is_char_boundary(f.loc.start as usize)
+                && text.is_char_boundary(f.loc.end as usize),
+            "{}: {:?}",
+            f.code,
+            f.loc
+        );
+    }
+}
