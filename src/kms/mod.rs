@@ -526,26 +526,14 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     if pattern == "*" {
         return true;
     }
-    if pattern.is_ascii() && text.is_ascii() {
-        // Every real action: compared in place, case-insensitively, without folded copies.
-        return match_folded(pattern.as_bytes(), text.as_bytes(), |a: u8, b: u8| {
-            a.eq_ignore_ascii_case(&b)
-        });
-    }
-    with_folded2(
-        pattern,
-        text,
-        |p, t| match_folded(p, t, |a: u8, b| a == b),
-        |p, t| match_folded(p, t, |a: char, b| a == b),
-    )
+    with_folded2(pattern, text, match_folded::<u8>, match_folded::<char>)
 }
 
-/// IAM wildcard match of `p` against `t`, characters compared with `same`.
-fn match_folded<T: Folded>(p: &[T], t: &[T], same: impl Fn(T, T) -> bool) -> bool {
+fn match_folded<T: Folded>(p: &[T], t: &[T]) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     let (mut star, mut mark) = (None::<usize>, 0usize);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == T::QUESTION || same(p[pi], t[ti])) {
+        if pi < p.len() && (p[pi] == T::QUESTION || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
         } else if pi < p.len() && p[pi] == T::STAR {
