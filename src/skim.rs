@@ -859,16 +859,14 @@ fn may_have_unwanted_resource(text: &str, wanted: &dyn Fn(&str) -> bool) -> bool
         let rest = text[i + "resource".len()..].trim_start_matches([' ', '\t']);
         let label = match rest.strip_prefix('"') {
             Some(r) => r.split('"').next().unwrap_or(""),
-            None => {
+            None if rest.bytes().next().is_some_and(is_id_start) => {
                 let end = rest
                     .bytes()
                     .position(|c| !is_id_continue(c))
                     .unwrap_or(rest.len());
-                if end == 0 || rest.as_bytes()[0].is_ascii_digit() {
-                    return false;
-                }
                 &rest[..end]
             }
+            None => return false,
         };
         !label.is_empty() && !wanted(label)
     })
