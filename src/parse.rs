@@ -192,23 +192,26 @@ pub fn parse_hcl_blanked(
         Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl { file, body })),
         Err(e) => {
             let msg = e.message().trim().replace('\n', "; ");
-            // Line and column in characters, as in the rendered snippet and JSON errors
-            // (hcl-edit counts bytes).
-            let offset = e.location().offset();
-            let lc = sources
-                .get(file)
-                .line_col(offset.min(u32::MAX as usize) as u32);
-            Parsed::Failed(Box::new(syntax_finding(
-                sources,
-                file,
-                offset,
-                format!(
-                    "Terraform syntax error at line {}, column {}: {}",
-                    lc.line, lc.col, msg
-                ),
-            )))
+            parse_error(sources, file, e.location().offset(), "Terraform", &msg)
         }
     }
+}
+
+/// SYN001 for a parser's error at a byte offset, its line and column given in characters, as in
+/// the rendered snippet (hcl-edit counts columns in bytes).
+fn parse_error(sources: &SourceMap, file: FileId, offset: usize, what: &str, msg: &str) -> Parsed {
+    let lc = sources
+        .get(file)
+        .line_col(offset.min(u32::MAX as usize) as u32);
+    Parsed::Failed(Box::new(syntax_finding(
+        sources,
+        file,
+        offset,
+        format!(
+            "{what} syntax error at line {}, column {}: {msg}",
+            lc.line, lc.col
+        ),
+    )))
 }
 
 /// Parses a JSON file into a value with spans.
@@ -216,19 +219,7 @@ pub fn parse_json(sources: &SourceMap, file: FileId) -> Parsed {
     let text = sources.get(file).text.clone();
     match crate::json::parse_file(&text, file) {
         Ok(v) => Parsed::Json(Arc::new(v)),
-        Err(e) => {
-            let f = sources.get(file);
-            let lc = f.line_col(e.offset as u32);
-            Parsed::Failed(Box::new(syntax_finding(
-                sources,
-                file,
-                e.offset,
-                format!(
-                    "JSON syntax error at line {}, column {}: {}",
-                    lc.line, lc.col, e.message
-                ),
-            )))
-        }
+        Err(e) => parse_error(sources, file, e.offset, "JSON", &e.message),
     }
 }
 
