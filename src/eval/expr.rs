@@ -67,6 +67,19 @@ impl<'a> Scope<'a> {
             each: None,
         }
     }
+    /// The scope of one instance of a block with `count`/`for_each`.
+    pub fn instance(
+        m: &'a ModuleInst,
+        file: FileId,
+        count: Option<Value>,
+        each: Option<(Value, Value)>,
+    ) -> Self {
+        Scope {
+            count,
+            each,
+            ..Scope::module(m, file)
+        }
+    }
     pub fn template(m: &'a ModuleInst, file: FileId) -> Self {
         Scope {
             restricted: true,
@@ -1225,27 +1238,52 @@ impl<'l> super::module::Ev<'l> {
         } else {
             format!("{}.{key}", m.addr)
         };
-        let group = match self.resource_group(m, key) {
-            None => {
-                return Err(EvalError::new(
-                    loc,
-                    format!("reference to undeclared resource `{key}`"),
-                ))
+        // A computed attribute (`arn`, `id`...) needs the resource's instances, not its
+        // arguments: Terraform knows it only after apply, whatever the arguments are.
+        let group: Vec<(Option<String>, Option<Value>)> = if self.needs_arguments(m, key, ops) {
+            match self.resource_group(m, key) {
+                None => {
+                    return Err(EvalError::new(
+                        loc,
+                        format!("reference to undeclared resource `{key}`"),
+                    ))
+                }
+                Some(Err(u)) => {
+                    return Ok(Value::unknown(Unknown {
+                        loc: Some(loc),
+                        ..(*u).clone()
+                    })
+                    .at(loc))
+                }
+                Some(Ok(g)) => g
+                    .iter()
+                    .map(|i| (i.key.clone(), Some(i.body.clone())))
+                    .collect(),
             }
-            Some(Err(u)) => {
-                return Ok(Value::unknown(Unknown {
-                    loc: Some(loc),
-                    ..(*u).clone()
-                })
-                .at(loc))
+        } else {
+            match self.resource_expansion(m, key).as_deref() {
+                None => {
+                    return Err(EvalError::new(
+                        loc,
+                        format!("reference to undeclared resource `{key}`"),
+                    ))
+                }
+                Some(super::module::Expansion::Single)
+                | Some(super::module::Expansion::Unknown(_)) => vec![(None, None)],
+                Some(super::module::Expansion::Count(n)) => {
+                    (0..*n).map(|i| (Some(i.to_string()), None)).collect()
+                }
+                Some(super::module::Expansion::ForEach(items)) => items
+                    .iter()
+                    .map(|(k, _)| (Some(format!("{k:?}")), None))
+                    .collect(),
             }
-            Some(Ok(g)) => g,
         };
-        let as_value = |inst: Option<&super::ResourceInstance>, ikey: Option<String>| -> Value {
+        let as_value = |body: Option<&Value>, ikey: Option<String>| -> Value {
             // The object of a resource instance: known arguments, and every other attribute
             // unknown-after-apply with a reference back to the resource.
-            let body = inst
-                .map(|i| i.body.clone())
+            let body = body
+                .cloned()
                 .unwrap_or_else(|| Value::object(BTreeMap::new()));
             let r = ResourceRef {
                 address: address.clone(),
@@ -1254,10 +1292,10 @@ impl<'l> super::module::Ev<'l> {
             };
             ResourceObj { body, reference: r }.into_value(loc)
         };
-        let keyed = group.iter().any(|i| i.key.is_some());
+        let keyed = group.iter().any(|(k, _)| k.is_some());
         if !keyed {
-            let inst = group.first();
-            let v = as_value(inst, None);
+            let body = group.first().and_then(|(_, b)| b.as_ref());
+            let v = as_value(body, None);
             return self.apply_ops(v, ops, scope, loc);
         }
         // count / for_each: the next operator selects an instance, or the whole collection.
@@ -1284,10 +1322,10 @@ impl<'l> super::module::Ev<'l> {
         match want {
             Some(want) => match group
                 .iter()
-                .find(|i| i.key.as_deref() == Some(want.as_str()))
+                .find(|(k, _)| k.as_deref() == Some(want.as_str()))
             {
-                Some(inst) => {
-                    let v = as_value(Some(inst), Some(want));
+                Some((_, body)) => {
+                    let v = as_value(body.as_ref(), Some(want));
                     self.apply_ops(v, &ops[1..], scope, loc)
                 }
                 None => Err(EvalError::new(
@@ -1296,25 +1334,69 @@ impl<'l> super::module::Ev<'l> {
                 )),
             },
             None => {
-                let is_count = group.iter().all(|i| {
-                    i.key
-                        .as_deref()
-                        .map(|k| !k.starts_with('"'))
-                        .unwrap_or(false)
-                });
+                let is_count = group
+                    .iter()
+                    .all(|(k, _)| k.as_deref().map(|k| !k.starts_with('"')).unwrap_or(false));
                 let items: Vec<(String, Value)> = group
                     .iter()
-                    .map(|i| {
-                        let k = i.key.clone().unwrap_or_default();
+                    .map(|(key, body)| {
+                        let k = key.clone().unwrap_or_default();
                         (
                             k.trim_matches('"').to_string(),
-                            as_value(Some(i), i.key.clone()),
+                            as_value(body.as_ref(), key.clone()),
                         )
                     })
                     .collect();
                 self.apply_ops(keyed_collection(items, is_count).at(loc), ops, scope, loc)
             }
         }
+    }
+
+    /// Whether a reference to resource `key` followed by `ops` reads the resource's arguments:
+    /// the whole object, or an attribute (or nested block) written in its body. A computed
+    /// attribute needs only the instances.
+    fn needs_arguments(
+        &self,
+        m: &ModuleInst,
+        key: &str,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+    ) -> bool {
+        let Some((_, r)) = m.def.resources.get(key) else {
+            return true;
+        };
+        let Some(block) = m.def.block(*r) else {
+            return true;
+        };
+        // Skip one instance selector; the next operator names the attribute.
+        let mut it = ops.iter().map(|o| o.value());
+        let mut op = it.next();
+        if matches!(
+            op,
+            Some(TraversalOperator::Index(_)) | Some(TraversalOperator::LegacyIndex(_))
+        ) {
+            op = it.next();
+        }
+        let Some(TraversalOperator::GetAttr(a)) = op else {
+            return true;
+        };
+        let a = a.as_str();
+        // Attributes policy-lint computes from the arguments (a policy document's JSON).
+        if key.starts_with("data.aws_iam_policy_document.") && matches!(a, "json" | "minified_json")
+        {
+            return true;
+        }
+        block
+            .body
+            .iter()
+            .any(|s| match (s.as_attribute(), s.as_block()) {
+                (Some(attr), _) => attr.key.as_str() == a,
+                (_, Some(b)) => {
+                    b.ident.as_str() == a
+                        || (b.ident.as_str() == "dynamic"
+                            && b.labels.first().map(|l| l.as_str()) == Some(a))
+                }
+                _ => false,
+            })
     }
 
     /// Applies attribute access, indexing and splats to a value.

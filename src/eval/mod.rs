@@ -9,6 +9,7 @@
 
 pub mod expr;
 pub mod funcs;
+pub(crate) mod graph;
 pub mod module;
 pub mod policydoc;
 

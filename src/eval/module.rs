@@ -2,6 +2,7 @@
 //! detection, and the unit that collects every resource instance.
 
 use super::expr::{EvalError, Scope};
+use super::graph::{Cycle, Graph, NodeKey, NodeKind, Slot};
 use super::{limits, EvalOptions, Loader, Mode, ResourceInstance, Unit};
 use crate::finding::Finding;
 use crate::parse::ParsedHcl;
@@ -12,7 +13,7 @@ use hcl_edit::Span;
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 /// Where an item sits: file index in the module, structure index in its body, and for locals
@@ -103,11 +104,6 @@ impl ModuleDef {
     }
 }
 
-pub(crate) enum Slot<T> {
-    InProgress,
-    Done(T),
-}
-
 /// One instance of a module (the root, or one call instance).
 pub(crate) struct ModuleInst {
     pub def: Rc<ModuleDef>,
@@ -116,16 +112,42 @@ pub(crate) struct ModuleInst {
     pub chain: Vec<Hop>,
     pub depth: usize,
     /// Values for variables: module arguments, or for the root the tfvars/CLI/env values.
-    pub inputs: HashMap<String, Value>,
+    pub inputs: Inputs,
     /// `path.module` as Terraform gives it (relative to the root module directory).
     pub path_module: String,
     /// Directories of the modules on the call stack, for recursion detection.
     pub stack: Vec<PathBuf>,
+    /// This instance, for the module calls it makes (their arguments are evaluated here, later).
+    me: Weak<ModuleInst>,
     pub locals: RefCell<HashMap<String, Slot<Value>>>,
-    pub vars: RefCell<HashMap<String, Value>>,
-    pub resources: RefCell<HashMap<String, Slot<Rc<Vec<ResourceInstance>>>>>,
+    pub vars: RefCell<HashMap<String, Slot<Value>>>,
+    pub resources: RefCell<HashMap<String, Slot<ResourceGroup>>>,
+    pub expansions: RefCell<HashMap<String, Slot<Rc<Expansion>>>>,
     pub calls: RefCell<HashMap<String, Slot<Rc<CallResult>>>>,
     pub outputs: RefCell<HashMap<String, Slot<Value>>>,
+}
+
+/// A resource's instances, or the unknown that stopped their evaluation (a cycle).
+pub(crate) type ResourceGroup = Result<Rc<Vec<ResourceInstance>>, Arc<Unknown>>;
+
+/// Where a module instance's variables get their values.
+pub(crate) enum Inputs {
+    /// The root module: tfvars, command line and environment values.
+    Values(HashMap<String, Value>),
+    /// A module call instance: each argument is evaluated in the caller's scope when the
+    /// variable is first read, as Terraform evaluates each module input as a node of its own.
+    Call(CallSite),
+}
+
+/// A module call instance's arguments, evaluated on demand.
+pub(crate) struct CallSite {
+    pub parent: Weak<ModuleInst>,
+    /// The `module` block in the caller's definition.
+    pub block: ItemRef,
+    pub call_addr: String,
+    /// `count.index` and `each` of this instance.
+    pub count: Option<Value>,
+    pub each: Option<(Value, Value)>,
 }
 
 /// What a module call expanded to.
@@ -137,6 +159,7 @@ pub(crate) enum CallResult {
 }
 
 /// How a `count`/`for_each` expanded.
+#[derive(Clone)]
 pub(crate) enum Expansion {
     Single,
     Count(usize),
@@ -155,6 +178,7 @@ pub(crate) struct Ev<'l> {
     module_instances: Cell<usize>,
     pub root_dir: PathBuf,
     defs: RefCell<HashMap<PathBuf, Rc<ModuleDef>>>,
+    graph: Graph,
 }
 
 /// Evaluates the root module in `dir` (canonical) with the modules it calls.
@@ -171,20 +195,21 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         module_instances: Cell::new(0),
         root_dir: dir.to_path_buf(),
         defs: RefCell::new(HashMap::new()),
+        graph: Graph::default(),
     };
     let Some(def) = ev.def_for(dir) else {
         return ev.unit.into_inner();
     };
     let inputs = ev.root_inputs(&def);
-    let root = Rc::new(ModuleInst::new(
+    let root = ModuleInst::new(
         def,
         String::new(),
         vec![],
         0,
-        inputs,
+        Inputs::Values(inputs),
         ".".to_string(),
         vec![dir.to_path_buf()],
-    ));
+    );
     ev.collect(&root);
     ev.aws_providers(&root);
     let mut unit = ev.unit.into_inner();
@@ -376,9 +401,6 @@ impl<'l> Ev<'l> {
 
     /// `var.NAME` in module `m`.
     pub fn var(&self, m: &ModuleInst, name: &str, at: Location) -> Result<Value, EvalError> {
-        if let Some(v) = m.vars.borrow().get(name) {
-            return Ok(at_reference(v.clone(), at, name));
-        }
         let Some(r) = m.def.variables.get(name).copied() else {
             return Err(EvalError::new(
                 at,
@@ -387,79 +409,137 @@ impl<'l> Ev<'l> {
         };
         let block = m.def.block(r).expect("variable block");
         let decl_loc = span_loc(m.def.file_id(r), block.ident.span());
-        let v = if let Some(v) = m.inputs.get(name) {
-            v.clone()
-        } else if let Some(d) = block.body.get_attribute("default") {
-            let scope = Scope::module(m, m.def.file_id(r));
-            match self.eval(&d.value, &scope) {
-                Ok(v) => v,
-                Err(e) => e.into_bare_unknown(),
-            }
-        } else {
-            let reason = if m.addr.is_empty() {
-                Reason::Variable {
-                    name: name.to_string(),
+        let v = self.graph.node(
+            &m.vars,
+            m.node(NodeKind::Var, name),
+            || m.label(&format!("var.{name}")),
+            Some(decl_loc),
+            |c| self.cyclic(c, decl_loc),
+            || self.var_value(m, name, r, decl_loc),
+        );
+        Ok(at_reference(v, at, name))
+    }
+
+    /// The value of variable `name` (declared by `r`): its input, else its default.
+    fn var_value(&self, m: &ModuleInst, name: &str, r: ItemRef, decl_loc: Location) -> Value {
+        let block = m.def.block(r).expect("variable block");
+        let default = || {
+            block.body.get_attribute("default").map(|d| {
+                match self.eval(&d.value, &Scope::module(m, m.def.file_id(r))) {
+                    Ok(v) => v,
+                    Err(e) => e.into_bare_unknown(),
                 }
-            } else {
-                Reason::Other(format!(
-                    "input `{name}` of `{}` is not set by the module call and has no default",
-                    m.addr
-                ))
-            };
-            Value::unknown(Unknown {
-                reason,
-                loc: Some(decl_loc),
-                reference: None,
             })
-            .at(decl_loc)
+        };
+        let input = match &m.inputs {
+            Inputs::Values(values) => values.get(name).cloned(),
+            Inputs::Call(site) => self.call_argument(site, name),
+        };
+        let v = match input {
+            Some(v) => v,
+            None => match default() {
+                Some(v) => v,
+                None => {
+                    let reason = if m.addr.is_empty() {
+                        Reason::Variable {
+                            name: name.to_string(),
+                        }
+                    } else {
+                        Reason::Other(format!(
+                            "input `{name}` of `{}` is not set by the module call and has no default",
+                            m.addr
+                        ))
+                    };
+                    Value::unknown(Unknown {
+                        reason,
+                        loc: Some(decl_loc),
+                        reference: None,
+                    })
+                    .at(decl_loc)
+                }
+            },
         };
         // `nullable = false` turns a null into the default; otherwise null stays null.
-        let v = if v.is_null() {
-            let nullable = block
-                .body
-                .get_attribute("nullable")
-                .map(|a| a.value.as_bool() != Some(false))
-                .unwrap_or(true);
-            if !nullable {
-                match block.body.get_attribute("default") {
-                    Some(d) => self.eval(&d.value, &Scope::module(m, m.def.file_id(r)))?,
-                    None => v,
-                }
-            } else {
-                v
-            }
+        let nullable = block
+            .body
+            .get_attribute("nullable")
+            .map(|a| a.value.as_bool() != Some(false))
+            .unwrap_or(true);
+        let v = if v.is_null() && !nullable {
+            default().unwrap_or(v)
         } else {
             v
         };
-        let v = v.with_hop(decl_loc, &format!("variable `{name}`"));
-        m.vars.borrow_mut().insert(name.to_string(), v.clone());
-        Ok(at_reference(v, at, name))
+        v.with_hop(decl_loc, &format!("variable `{name}`"))
+    }
+
+    /// Argument `name` of a module call instance, evaluated in the caller's scope.
+    fn call_argument(&self, site: &CallSite, name: &str) -> Option<Value> {
+        let parent = site.parent.upgrade()?;
+        let block = parent.def.block(site.block)?;
+        let a = block.body.get_attribute(name)?;
+        let file = parent.def.file_id(site.block);
+        let scope = Scope::instance(&parent, file, site.count.clone(), site.each.clone());
+        let v = match self.eval(&a.value, &scope) {
+            Ok(v) => v,
+            Err(e) => e.into_bare_unknown(),
+        };
+        Some(v.with_hop(
+            span_loc(file, a.span()),
+            &format!("passed to `{}` as `{name}`", site.call_addr),
+        ))
+    }
+
+    /// The unknown of a node met while it is being evaluated; the cycle is reported at the
+    /// definition of each node on it (once).
+    fn cycle_unknown(&self, c: Cycle, at: Location) -> Unknown {
+        for (loc, label) in c.report {
+            self.diag(
+                loc,
+                format!(
+                    "`{label}` cannot be evaluated: it is part of a dependency cycle ({}); Terraform rejects the configuration",
+                    c.path
+                ),
+            );
+        }
+        Unknown {
+            reason: Reason::Cycle(c.path),
+            loc: Some(at),
+            reference: None,
+        }
+    }
+
+    fn cyclic(&self, c: Cycle, at: Location) -> Value {
+        Value::unknown(self.cycle_unknown(c, at)).at(at)
     }
 
     // ---------------------------------------------------------------- locals
 
     pub fn local(&self, m: &ModuleInst, name: &str, at: Location) -> Result<Value, EvalError> {
-        match m.locals.borrow().get(name) {
-            Some(Slot::Done(v)) => return Ok(v.with_hop(at, &format!("via `local.{name}`"))),
-            Some(Slot::InProgress) => {
-                return Ok(Value::unknown(Unknown {
-                    reason: Reason::Cycle(format!("`local.{name}` depends on itself")),
-                    loc: Some(at),
-                    reference: None,
-                })
-                .at(at))
-            }
-            None => {}
-        }
         let Some(r) = m.def.locals.get(name).copied() else {
             return Err(EvalError::new(
                 at,
                 format!("reference to undeclared local value `local.{name}`"),
             ));
         };
-        m.locals
-            .borrow_mut()
-            .insert(name.to_string(), Slot::InProgress);
+        let attr = m.def.local_attr(r).expect("local attribute");
+        let file = m.def.file_id(r);
+        let key_loc = span_loc(file, attr.key.span());
+        let v = self.graph.node(
+            &m.locals,
+            m.node(NodeKind::Local, name),
+            || m.label(&format!("local.{name}")),
+            Some(key_loc),
+            |c| self.cyclic(c, at),
+            || self.local_value(m, name, r),
+        );
+        if matches!(v.as_unknown().map(|u| &u.reason), Some(Reason::Cycle(_))) {
+            return Ok(at_reference(v, at, &format!("local.{name}")));
+        }
+        Ok(v.with_hop(at, &format!("via `local.{name}`")))
+    }
+
+    fn local_value(&self, m: &ModuleInst, name: &str, r: ItemRef) -> Value {
         let attr = m.def.local_attr(r).expect("local attribute");
         let file = m.def.file_id(r);
         let scope = Scope::module(m, file);
@@ -467,18 +547,6 @@ impl<'l> Ev<'l> {
             Ok(v) => v,
             Err(e) => e.into_unknown(),
         };
-        if let Some(u) = v.as_unknown() {
-            if let Reason::Cycle(_) = u.reason {
-                let key_loc = span_loc(file, attr.key.span());
-                self.diag(
-                    key_loc,
-                    format!(
-                        "`local.{name}` cannot be evaluated: it is part of a dependency cycle ({}); Terraform rejects the configuration",
-                        u.reason
-                    ),
-                );
-            }
-        }
         // A limit hit inside this local's own expression is reported here, once (values that
         // merely carry it on are not reported again).
         if let Some(u) = v.first_unknown() {
@@ -492,7 +560,7 @@ impl<'l> Ev<'l> {
                 }
             }
         }
-        let v = if v.size() > limits::MAX_VALUE_NODES {
+        if v.size() > limits::MAX_VALUE_NODES {
             let reason = format!(
                 "`local.{name}` is larger than {} elements",
                 limits::MAX_VALUE_NODES
@@ -504,11 +572,7 @@ impl<'l> Ev<'l> {
             Value::unknown_reason(Reason::Limit(reason))
         } else {
             v
-        };
-        m.locals
-            .borrow_mut()
-            .insert(name.to_string(), Slot::Done(v.clone()));
-        Ok(v.with_hop(at, &format!("via `local.{name}`")))
+        }
     }
 
     // ---------------------------------------------------------------- instances
@@ -617,36 +681,55 @@ impl<'l> Ev<'l> {
     }
 
     /// Evaluates all instances of a resource or data source (`type.name` or `data.type.name`).
-    pub fn resource_group(
+    pub fn resource_group(&self, m: &ModuleInst, key: &str) -> Option<ResourceGroup> {
+        let (mode, r) = *m.def.resources.get(key)?;
+        let loc = resource_header(m, r);
+        Some(self.graph.node(
+            &m.resources,
+            m.node(NodeKind::Resource, key),
+            || m.label(key),
+            Some(loc),
+            |c| Err(Arc::new(self.cycle_unknown(c, loc))),
+            || Ok(self.resource_instances(m, mode, r)),
+        ))
+    }
+
+    /// How a resource's `count`/`for_each` expands: what a reference to one of its computed
+    /// attributes needs (not its arguments).
+    pub fn resource_expansion(&self, m: &ModuleInst, key: &str) -> Option<Rc<Expansion>> {
+        let (_, r) = *m.def.resources.get(key)?;
+        let loc = resource_header(m, r);
+        let block = m.def.block(r).expect("resource block");
+        Some(self.graph.node(
+            &m.expansions,
+            m.node(NodeKind::Expansion, key),
+            || m.label(&format!("{key} (count/for_each)")),
+            Some(loc),
+            |c| Rc::new(Expansion::Unknown(Arc::new(self.cycle_unknown(c, loc)))),
+            || {
+                let scope = Scope::module(m, m.def.file_id(r));
+                Rc::new(self.expand(&block.body, &scope).unwrap_or_else(|e| {
+                    Expansion::Unknown(Arc::new(Unknown {
+                        reason: Reason::Other(e.message),
+                        loc: Some(e.loc),
+                        reference: None,
+                    }))
+                }))
+            },
+        ))
+    }
+
+    fn resource_instances(
         &self,
         m: &ModuleInst,
-        key: &str,
-    ) -> Option<Result<Rc<Vec<ResourceInstance>>, Arc<Unknown>>> {
-        match m.resources.borrow().get(key) {
-            Some(Slot::Done(v)) => return Some(Ok(v.clone())),
-            Some(Slot::InProgress) => {
-                return Some(Err(Arc::new(Unknown::new(Reason::Cycle(format!(
-                    "`{key}` refers to itself"
-                ))))))
-            }
-            None => {}
-        }
-        let (mode, r) = *m.def.resources.get(key)?;
-        m.resources
-            .borrow_mut()
-            .insert(key.to_string(), Slot::InProgress);
+        mode: Mode,
+        r: ItemRef,
+    ) -> Rc<Vec<ResourceInstance>> {
         let block = m.def.block(r).expect("resource block");
         let file = m.def.file_id(r);
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
         let (rtype, name) = (labels[0].to_string(), labels[1].to_string());
-        let header_end = block
-            .labels
-            .last()
-            .and_then(|l| l.span())
-            .map(|s| s.end)
-            .unwrap_or(0);
-        let header_start = block.ident.span().map(|s| s.start).unwrap_or(0);
-        let loc = Location::new(file, header_start..header_end.max(header_start));
+        let loc = resource_header(m, r);
         let block_loc = span_loc(file, block.span());
         let local_addr = if mode == Mode::Data {
             format!("data.{rtype}.{name}")
@@ -654,18 +737,14 @@ impl<'l> Ev<'l> {
             format!("{rtype}.{name}")
         };
         let address = if m.addr.is_empty() {
-            local_addr
+            local_addr.clone()
         } else {
             format!("{}.{local_addr}", m.addr)
         };
         let scope = Scope::module(m, file);
-        let expansion = self.expand(&block.body, &scope).unwrap_or_else(|e| {
-            Expansion::Unknown(Arc::new(Unknown {
-                reason: Reason::Other(e.message),
-                loc: Some(e.loc),
-                reference: None,
-            }))
-        });
+        let expansion = self
+            .resource_expansion(m, &local_addr)
+            .expect("declared resource");
         let mut out = Vec::new();
         let mut make = |key: Option<String>, scope: &Scope, unknown: Option<Arc<Unknown>>| {
             let mut body = self.eval_body(&block.body, scope, true);
@@ -690,33 +769,29 @@ impl<'l> Ev<'l> {
                     .map(|a| a.value.to_string().trim().to_string()),
             });
         };
-        match expansion {
+        match &*expansion {
             Expansion::Single => make(None, &scope, None),
             Expansion::Count(n) => {
-                for i in 0..n {
+                for i in 0..*n {
                     let s = scope.with_count(Value::number(i as f64));
                     make(Some(i.to_string()), &s, None);
                 }
             }
             Expansion::ForEach(items) => {
                 for (k, v) in items {
-                    let s = scope.with_each(Value::string(k.clone()), v);
+                    let s = scope.with_each(Value::string(k.clone()), v.clone());
                     make(Some(format!("{k:?}")), &s, None);
                 }
             }
             Expansion::Unknown(u) => {
-                let uv = Value::unknown((*u).clone());
+                let uv = Value::unknown((**u).clone());
                 let s = scope
                     .with_count(uv.clone())
                     .with_each_owned(uv.clone(), uv.clone());
-                make(None, &s, Some(u));
+                make(None, &s, Some(u.clone()));
             }
         }
-        let rc = Rc::new(out);
-        m.resources
-            .borrow_mut()
-            .insert(key.to_string(), Slot::Done(rc.clone()));
-        Some(Ok(rc))
+        Rc::new(out)
     }
 
     fn render_policy_document(&self, mut body: Value) -> Value {
@@ -827,25 +902,22 @@ impl<'l> Ev<'l> {
     // ---------------------------------------------------------------- module calls
 
     pub fn call(&self, m: &ModuleInst, name: &str) -> Option<Rc<CallResult>> {
-        match m.calls.borrow().get(name) {
-            Some(Slot::Done(v)) => return Some(v.clone()),
-            Some(Slot::InProgress) => {
-                return Some(Rc::new(CallResult::Unknown(Arc::new(Unknown::new(
-                    Reason::Cycle(format!("`module.{name}` depends on itself")),
-                )))))
-            }
-            None => {}
-        }
         let r = *m.def.modules.get(name)?;
-        m.calls
-            .borrow_mut()
-            .insert(name.to_string(), Slot::InProgress);
-        let result = self.call_inner(m, name, r);
-        let rc = Rc::new(result);
-        m.calls
-            .borrow_mut()
-            .insert(name.to_string(), Slot::Done(rc.clone()));
-        Some(rc)
+        let loc = m
+            .def
+            .block(r)
+            .map(|b| span_loc(m.def.file_id(r), b.ident.span()));
+        Some(self.graph.node(
+            &m.calls,
+            m.node(NodeKind::Call, name),
+            || m.label(&format!("module.{name}")),
+            loc,
+            |c| {
+                let at = loc.unwrap_or(Location::new(m.def.file_id(r), 0..0));
+                Rc::new(CallResult::Unknown(Arc::new(self.cycle_unknown(c, at))))
+            },
+            || Rc::new(self.call_inner(m, name, r)),
+        ))
     }
 
     fn call_inner(&self, m: &ModuleInst, name: &str, r: ItemRef) -> CallResult {
@@ -910,26 +982,7 @@ impl<'l> Ev<'l> {
                 rel
             }
         };
-        let make = |key: Option<Value>, scope: &Scope| -> Rc<ModuleInst> {
-            let mut inputs = HashMap::new();
-            for a in block.body.attributes() {
-                let k = a.key.as_str();
-                if matches!(
-                    k,
-                    "source" | "version" | "count" | "for_each" | "providers" | "depends_on"
-                ) {
-                    continue;
-                }
-                let v = match self.eval(&a.value, scope) {
-                    Ok(v) => v,
-                    Err(e) => e.into_bare_unknown(),
-                };
-                let arg_loc = span_loc(file, a.span());
-                inputs.insert(
-                    k.to_string(),
-                    v.with_hop(arg_loc, &format!("passed to `{call_addr}` as `{k}`")),
-                );
-            }
+        let make = |key: Option<Value>, count: Option<Value>, each: Option<(Value, Value)>| {
             let addr = match &key {
                 None => call_addr.clone(),
                 Some(k) => match &k.kind {
@@ -947,7 +1000,14 @@ impl<'l> Ev<'l> {
             });
             let mut stack = m.stack.clone();
             stack.push(dir.clone());
-            Rc::new(ModuleInst::new(
+            let inputs = Inputs::Call(CallSite {
+                parent: m.me.clone(),
+                block: r,
+                call_addr: call_addr.clone(),
+                count,
+                each,
+            });
+            ModuleInst::new(
                 def.clone(),
                 addr,
                 chain,
@@ -955,7 +1015,7 @@ impl<'l> Ev<'l> {
                 inputs,
                 path_module.clone(),
                 stack,
-            ))
+            )
         };
         // Calls fan out multiplicatively (each instance of a module calls its modules again):
         // without a budget for the whole unit, 16 levels of `for_each` are billions of instances.
@@ -977,28 +1037,26 @@ impl<'l> Ev<'l> {
         }
         self.module_instances.set(total);
         let instances = match expansion {
-            Expansion::Single => vec![(None, make(None, &scope))],
+            Expansion::Single => vec![(None, make(None, None, None))],
             Expansion::Count(n) => (0..n)
                 .map(|i| {
                     let k = Value::number(i as f64);
-                    let s = scope.with_count(k.clone());
-                    (Some(k.clone()), make(Some(k), &s))
+                    (Some(k.clone()), make(Some(k.clone()), Some(k), None))
                 })
                 .collect(),
             Expansion::ForEach(items) => items
                 .into_iter()
                 .map(|(k, v)| {
                     let kv = Value::string(k);
-                    let s = scope.with_each(kv.clone(), v);
-                    (Some(kv.clone()), make(Some(kv), &s))
+                    (
+                        Some(kv.clone()),
+                        make(Some(kv.clone()), None, Some((kv, v))),
+                    )
                 })
                 .collect(),
             Expansion::Unknown(u) => {
                 let uv = Value::unknown((*u).clone());
-                let s = scope
-                    .with_count(uv.clone())
-                    .with_each_owned(uv.clone(), uv.clone());
-                vec![(None, make(None, &s))]
+                vec![(None, make(None, Some(uv.clone()), Some((uv.clone(), uv))))]
             }
         };
         CallResult::Local(instances)
@@ -1006,16 +1064,6 @@ impl<'l> Ev<'l> {
 
     /// `module.NAME.OUTPUT` of one module instance.
     pub fn output(&self, child: &ModuleInst, name: &str, at: Location) -> Value {
-        match child.outputs.borrow().get(name) {
-            Some(Slot::Done(v)) => return v.clone(),
-            Some(Slot::InProgress) => {
-                return Value::unknown_reason(Reason::Cycle(format!(
-                    "output `{name}` of `{}` depends on itself",
-                    child.addr
-                )))
-            }
-            None => {}
-        }
         let Some(r) = child.def.outputs.get(name).copied() else {
             return Value::unknown(Unknown {
                 reason: Reason::Other(format!("`{}` has no output `{name}`", child.addr)),
@@ -1023,28 +1071,29 @@ impl<'l> Ev<'l> {
                 reference: None,
             });
         };
-        child
-            .outputs
-            .borrow_mut()
-            .insert(name.to_string(), Slot::InProgress);
         let block = child.def.block(r).expect("output block");
         let file = child.def.file_id(r);
-        let v = match block.body.get_attribute("value") {
-            Some(a) => match self.eval(&a.value, &Scope::module(child, file)) {
-                Ok(v) => v,
-                Err(e) => e.into_bare_unknown(),
+        let decl = span_loc(file, block.ident.span());
+        self.graph.node(
+            &child.outputs,
+            child.node(NodeKind::Output, name),
+            || child.label(&format!("output.{name}")),
+            Some(decl),
+            |c| self.cyclic(c, at),
+            || {
+                let v = match block.body.get_attribute("value") {
+                    Some(a) => match self.eval(&a.value, &Scope::module(child, file)) {
+                        Ok(v) => v,
+                        Err(e) => e.into_bare_unknown(),
+                    },
+                    None => Value::null(),
+                };
+                v.with_hop(
+                    span_loc(file, block.span()),
+                    &format!("output `{name}` of `{}`", child.addr),
+                )
             },
-            None => Value::null(),
-        };
-        let v = v.with_hop(
-            span_loc(file, block.span()),
-            &format!("output `{name}` of `{}`", child.addr),
-        );
-        child
-            .outputs
-            .borrow_mut()
-            .insert(name.to_string(), Slot::Done(v.clone()));
-        v
+        )
     }
 
     /// All outputs of a module instance as an object (for `module.NAME` used as a value).
@@ -1125,14 +1174,15 @@ impl Ev<'_> {
 }
 
 impl ModuleInst {
-    /// A module instance with no inputs, for evaluating tfvars and CLI values.
-    pub fn bare(def: Rc<ModuleDef>) -> ModuleInst {
+    /// A module instance with no inputs, for evaluating tfvars and CLI values (which may not
+    /// refer to variables, locals, resources or modules).
+    pub fn bare(def: Rc<ModuleDef>) -> Rc<ModuleInst> {
         ModuleInst::new(
             def,
             String::new(),
             vec![],
             0,
-            HashMap::new(),
+            Inputs::Values(HashMap::new()),
             ".".into(),
             vec![],
         )
@@ -1143,11 +1193,11 @@ impl ModuleInst {
         addr: String,
         chain: Vec<Hop>,
         depth: usize,
-        inputs: HashMap<String, Value>,
+        inputs: Inputs,
         path_module: String,
         stack: Vec<PathBuf>,
-    ) -> ModuleInst {
-        ModuleInst {
+    ) -> Rc<ModuleInst> {
+        Rc::new_cyclic(|me| ModuleInst {
             def,
             addr,
             chain,
@@ -1155,26 +1205,65 @@ impl ModuleInst {
             inputs,
             path_module,
             stack,
+            me: me.clone(),
             locals: RefCell::new(HashMap::new()),
             vars: RefCell::new(HashMap::new()),
             resources: RefCell::new(HashMap::new()),
+            expansions: RefCell::new(HashMap::new()),
             calls: RefCell::new(HashMap::new()),
             outputs: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// The graph node `name` of kind `kind` in this instance.
+    fn node(&self, kind: NodeKind, name: &str) -> NodeKey {
+        NodeKey {
+            inst: self as *const ModuleInst as usize,
+            kind,
+            name: name.to_string(),
+        }
+    }
+
+    /// `what` as addressed from the root (`module.a.local.x`).
+    fn label(&self, what: &str) -> String {
+        if self.addr.is_empty() {
+            what.to_string()
+        } else {
+            format!("{}.{what}", self.addr)
         }
     }
 }
 
-/// `var.NAME` read at `at`. A variable without any value is reported where it is used (the
-/// expression a rule could not decide), with its declaration as a hop.
+/// The location of a resource block's header (`resource "type" "name"`).
+fn resource_header(m: &ModuleInst, r: ItemRef) -> Location {
+    let block = m.def.block(r).expect("resource block");
+    let file = m.def.file_id(r);
+    let end = block
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .map(|s| s.end)
+        .unwrap_or(0);
+    let start = block.ident.span().map(|s| s.start).unwrap_or(0);
+    Location::new(file, start..end.max(start))
+}
+
+/// `var.NAME` (or a local) read at `at`. A variable without any value, or a node on a dependency
+/// cycle, is reported where it is used (the expression a rule could not decide), with the place
+/// it was evaluated as a hop.
 fn at_reference(v: Value, at: Location, name: &str) -> Value {
     if let Kind::Unknown(u) = &v.kind {
-        if matches!(u.reason, Reason::Variable { .. }) {
+        if matches!(u.reason, Reason::Variable { .. } | Reason::Cycle(_)) {
             let mut u2 = (**u).clone();
             let decl = u2.loc;
             u2.loc = Some(at);
             let mut out = Value::unknown(u2).at(at);
             if let Some(d) = decl {
-                out = out.with_hop(d, &format!("variable `{name}` is declared here"));
+                let what = match u.reason {
+                    Reason::Cycle(_) => format!("`{name}` is evaluated here"),
+                    _ => format!("variable `{name}` is declared here"),
+                };
+                out = out.with_hop(d, &what);
             }
             return out;
         }
