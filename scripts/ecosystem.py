@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import csv
 import json
 import os
 import subprocess
@@ -133,26 +132,31 @@ def keyed(repo: str, findings: list[dict]) -> dict[tuple, dict]:
 
 
 def read_triage(path: Path) -> dict[tuple, dict]:
+    """Rows of the triage (tab-separated, header first; `#` lines are comments)."""
     rows = {}
     if not path.exists():
         return rows
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-            key = (row["repo"], row["path"], int(row["line"]), row["code"], int(row["n"]))
-            rows[key] = row
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for no, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != len(COLUMNS):
+            raise SystemExit(f"{path}:{no}: expected {len(COLUMNS)} tab-separated fields")
+        row = dict(zip(COLUMNS, fields))
+        rows[(row["repo"], row["path"], int(row["line"]), row["code"], int(row["n"]))] = row
     return rows
 
 
 def append_triage(path: Path, new: list[tuple[tuple, dict]]) -> None:
-    exists = path.exists()
-    with path.open("a", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\",
-                       lineterminator="\n")
-        if not exists:
-            w.writerow(COLUMNS)
+    """Append untriaged findings with verdict `?` and their message as the reason to fill in."""
+    with path.open("a", encoding="utf-8") as fh:
+        if path.stat().st_size == 0:
+            fh.write("\t".join(COLUMNS) + "\n")
         for key, f in new:
-            msg = " ".join(f["message"].replace("\t", " ").split())
-            w.writerow([*key[:4], key[4], f["severity"], "?", "message: " + msg])
+            msg = " ".join(f["message"].split())
+            fields = [*map(str, key), f["severity"], "?", "message: " + msg]
+            fh.write("\t".join(fields) + "\n")
 
 
 def precision(tp: int, fp: int) -> float | None:
