@@ -192,7 +192,7 @@ def main() -> int:
     if args.only:
         wanted = set(args.only.split(","))
         corpus = [r for r in corpus if r["name"] in wanted]
-    root, cache, binary = Path(args.corpus), Path(args.cache), Path(args.bin)
+    root, cache, binary = Path(args.corpus), Path(args.cache), Path(args.bin).resolve()
     present = [(r, snapshot(root, r["name"])) for r in corpus]
     missing = [r["name"] for r, g in present if g is None]
     present = [(r, g) for r, g in present if g is not None]
