@@ -40,6 +40,23 @@ const CONFIG_SCHEMA: &str = r##"{
       "type": "object",
       "additionalProperties": { "$ref": "#/$defs/globs" }
     },
+    "non_production": { "type": "array", "items": { "type": "string", "minLength": 1 } },
+    "roots": {
+      "type": "array",
+      "items": {
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["path", "var_files"],
+        "properties": {
+          "path": { "type": "string", "minLength": 1 },
+          "var_files": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": { "type": "array", "items": { "type": "string", "minLength": 1 } }
+          }
+        }
+      }
+    },
     "overrides": {
       "type": "array",
       "items": {
@@ -148,6 +165,19 @@ impl KmsConfig {
     }
 }
 
+/// Environments that relax production rules when no `non_production` list is configured.
+pub const DEFAULT_NON_PRODUCTION: &[&str] = &["dev", "development", "test", "staging", "sandbox"];
+
+/// One `[[roots]]` entry: a root module evaluated once per environment with that environment's
+/// var files (as `terraform plan -var-file=...` per environment).
+#[derive(Debug, Clone, Default)]
+pub struct RootConfig {
+    /// The root directory as written (relative to the configuration file's directory).
+    pub path: String,
+    /// Environment name -> var files (relative to the root directory), in file order.
+    pub var_files: Vec<(String, Vec<String>)>,
+}
+
 /// The configuration. `Config::default()` is what applies without a file.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -162,6 +192,10 @@ pub struct Config {
     pub rules: Vec<(String, RuleConfig)>,
     /// `[environments]` in file order: name -> globs. First match wins.
     pub environments: Vec<(String, Vec<String>)>,
+    /// `non_production`, lower case; `None` = [`DEFAULT_NON_PRODUCTION`].
+    pub non_production: Option<Vec<String>>,
+    /// `[[roots]]` in file order.
+    pub roots: Vec<RootConfig>,
     pub overrides: Vec<Override>,
     pub kms: KmsConfig,
     pub require_reason: bool,
@@ -173,6 +207,18 @@ pub struct Config {
     exclude_set: GlobSet,
     env_sets: Vec<GlobSet>,
     text: Option<String>,
+}
+
+/// A directory path as written, normalised: `/` separators, no `./` prefix, no trailing `/`,
+/// `.` for the base directory itself.
+pub fn norm_dir(p: &str) -> String {
+    let p = norm(p);
+    let p = p.trim_end_matches('/');
+    if p.is_empty() {
+        ".".to_string()
+    } else {
+        p.to_string()
+    }
 }
 
 fn norm(p: &str) -> String {
@@ -313,6 +359,30 @@ impl Config {
                 )?;
                 cfg.environments.push((name.clone(), globs));
                 cfg.env_sets.push(set);
+            }
+        }
+        if let Some(list) = json.get("non_production").and_then(Value::as_array) {
+            cfg.non_production = Some(
+                list.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_lowercase)
+                    .collect(),
+            );
+        }
+        if let Some(toml::Value::Array(roots)) = table.get("roots") {
+            for (i, r) in roots.iter().enumerate() {
+                let jv = &json["roots"][i];
+                let mut var_files = Vec::new();
+                if let Some(toml::Value::Table(envs)) = r.get("var_files") {
+                    for (name, _) in envs {
+                        let files = strings(jv.pointer(&format!("/var_files/{}", escape(name))));
+                        var_files.push((name.clone(), files));
+                    }
+                }
+                cfg.roots.push(RootConfig {
+                    path: norm_dir(jv["path"].as_str().unwrap_or(".")),
+                    var_files,
+                });
             }
         }
         if let Some(toml::Value::Array(ovs)) = table.get("overrides") {
@@ -507,6 +577,62 @@ impl Config {
             .find(|(_, set)| set.is_match(&p))
             .map(|((name, _), _)| name.clone())
             .unwrap_or_else(|| "production".to_string())
+    }
+
+    /// Environment of a root module (its directory relative to the project root, `.` for the
+    /// project root itself, and the names of the files directly in it): the first
+    /// `[environments]` entry with a glob that matches the directory or one of those files, else
+    /// `production`.
+    pub fn environment_of_root(&self, rel_dir: &str, files: &[String]) -> String {
+        let dir = norm_dir(rel_dir);
+        let paths: Vec<String> = std::iter::once(dir.clone())
+            .chain(files.iter().map(|f| {
+                if dir == "." {
+                    f.clone()
+                } else {
+                    format!("{dir}/{f}")
+                }
+            }))
+            .collect();
+        self.environments
+            .iter()
+            .zip(&self.env_sets)
+            .find(|(_, set)| paths.iter().any(|p| set.is_match(p)))
+            .map(|((name, _), _)| name.clone())
+            .unwrap_or_else(|| "production".to_string())
+    }
+
+    /// Whether production rules and production severities apply in `environment`: every
+    /// environment is production unless `non_production` (or its default list) names it,
+    /// compared case-insensitively.
+    pub fn is_production(&self, environment: &str) -> bool {
+        let env = environment.to_lowercase();
+        match &self.non_production {
+            Some(list) => !list.contains(&env),
+            None => !DEFAULT_NON_PRODUCTION.contains(&env.as_str()),
+        }
+    }
+
+    /// Whether the configuration names `environment` (`production`, an `[environments]` key, a
+    /// `non_production` entry or a `[[roots]]` environment), case-insensitively.
+    pub fn declares(&self, environment: &str) -> bool {
+        let same = |e: &str| e.eq_ignore_ascii_case(environment);
+        same("production")
+            || self.environments.iter().any(|(n, _)| same(n))
+            || match &self.non_production {
+                Some(list) => list.iter().any(|e| same(e)),
+                None => DEFAULT_NON_PRODUCTION.iter().any(|e| same(e)),
+            }
+            || self
+                .roots
+                .iter()
+                .any(|r| r.var_files.iter().any(|(n, _)| same(n)))
+    }
+
+    /// The `[[roots]]` entry of a root directory (relative to the project root).
+    pub fn root(&self, rel_dir: &str) -> Option<&RootConfig> {
+        let dir = norm_dir(rel_dir);
+        self.roots.iter().find(|r| r.path == dir)
     }
 
     /// Configured severity (`None` = the rule's default) and parameter overrides of a rule for a

@@ -79,6 +79,20 @@ pub struct Finding {
     /// Attribute path inside the resource (`egress.network_access.restriction_mode`).
     pub attr_path: Option<String>,
     pub suppression: Option<Suppression>,
+    /// The environment of the root module whose evaluation produced the finding (None: the
+    /// environment of its file, for findings no root produced: standalone JSON, syntax).
+    pub environment: Option<String>,
+    /// The root modules (directories relative to the project root) whose evaluation produced the
+    /// finding, with their environments: one finding in a module shared by several roots
+    /// names them all.
+    pub roots: Vec<RootRef>,
+}
+
+/// A root module that produced a finding, and the environment it was evaluated in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RootRef {
+    pub path: String,
+    pub environment: String,
 }
 
 impl Finding {
@@ -97,6 +111,8 @@ impl Finding {
             address: None,
             attr_path: None,
             suppression: None,
+            environment: None,
+            roots: Vec::new(),
         }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -147,14 +163,33 @@ impl Finding {
 }
 
 /// Sorts findings deterministically and removes duplicates (same code, location and message).
+/// Duplicates from several roots (a module shared by a dev and a production root) become one
+/// finding that names every root and takes the highest severity among them.
 pub fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
     let mut keyed: Vec<_> = findings
         .drain(..)
         .map(|f| (f.sort_key(sources), f))
         .collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    keyed.dedup_by(|a, b| a.0 == b.0);
-    findings.extend(keyed.into_iter().map(|(_, f)| f));
+    let mut out: Vec<(_, Finding)> = Vec::with_capacity(keyed.len());
+    for (k, f) in keyed {
+        match out.last_mut() {
+            Some((lk, last)) if *lk == k => {
+                let mut roots = std::mem::take(&mut last.roots);
+                roots.extend(f.roots.iter().cloned());
+                if f.severity > last.severity {
+                    *last = f;
+                }
+                last.roots = roots;
+            }
+            _ => out.push((k, f)),
+        }
+    }
+    findings.extend(out.into_iter().map(|(_, mut f)| {
+        f.roots.sort();
+        f.roots.dedup();
+        f
+    }));
 }
 
 /// Counts by severity (unsuppressed findings only).

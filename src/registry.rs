@@ -79,14 +79,24 @@ pub struct RuleDef {
 
 impl RuleDef {
     /// Does the rule apply in this environment?
-    pub fn applies_in(&self, environment: &str) -> bool {
-        self.environments.is_empty() || self.environments.iter().any(|e| e == environment)
+    /// Whether the rule runs in `environment` (`production`: whether production rules apply
+    /// there). A rule restricted to `production` runs in every production environment; other
+    /// names are compared case-insensitively.
+    pub fn applies_in(&self, environment: &str, production: bool) -> bool {
+        self.environments.is_empty()
+            || self.environments.iter().any(|e| {
+                if e == "production" {
+                    production
+                } else {
+                    e.eq_ignore_ascii_case(environment)
+                }
+            })
     }
 
-    /// Default severity in this environment (before configuration).
-    pub fn severity_in(&self, environment: &str) -> Severity {
-        match (environment, self.production_severity) {
-            ("production", Some(s)) => s,
+    /// Default severity in an environment (before configuration).
+    pub fn severity_in(&self, production: bool) -> Severity {
+        match (production, self.production_severity) {
+            (true, Some(s)) => s,
             _ => self.severity,
         }
     }

@@ -827,3 +827,60 @@ fix = "Set `status = \"Enabled\"`."
     assert_eq!(hits.len(), 1, "{}{}", stdout(&o), stderr(&o));
     assert_eq!(hits[0]["address"], "aws_s3_bucket_versioning.logs");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Environments per root
+// ---------------------------------------------------------------------------------------------
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(path)
+}
+
+#[test]
+fn a_shared_module_finding_names_its_roots_in_json_sarif_and_pretty() {
+    let dir = fixture("env/shared-module-per-root");
+    let v = json(&policy_lint(&dir, &["check", ".", "--format", "json"]));
+    let by_code = |code: &str| -> Vec<serde_json::Value> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code)
+            .cloned()
+            .collect()
+    };
+    // The module's DRY_RUN default matters only for the production root.
+    let net001 = by_code("NET001");
+    assert_eq!(net001.len(), 1);
+    assert_eq!(
+        net001[0]["roots"],
+        serde_json::json!([{ "path": "envs/prod", "environment": "production" }])
+    );
+    assert_eq!(net001[0]["environment"], "production");
+    // The unbound workspace: one finding for three roots, at the production severity.
+    let net007 = by_code("NET007");
+    assert_eq!(net007.len(), 1);
+    assert_eq!(net007[0]["severity"], "error");
+    let roots: Vec<&str> = net007[0]["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(roots, ["envs/dev", "envs/prod", "envs/staging"]);
+
+    let sarif = json(&policy_lint(&dir, &["check", ".", "--format", "sarif"]));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let r = results.iter().find(|r| r["ruleId"] == "NET007").unwrap();
+    assert_eq!(r["properties"]["roots"].as_array().unwrap().len(), 3);
+
+    let pretty = stdout(&policy_lint(&dir, &["check", ".", "--color", "never"]));
+    assert!(
+        pretty.contains(
+            "from root modules envs/dev (dev), envs/prod (production), envs/staging (staging)"
+        ),
+        "{pretty}"
+    );
+}

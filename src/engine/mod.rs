@@ -2,6 +2,7 @@
 //! with rule metadata, configured severities, environments and suppressions.
 
 pub mod load;
+pub mod roots;
 pub mod stamp;
 
 use crate::checks;
@@ -176,11 +177,30 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
     let (loaded, results, mut findings) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
         loaded.loader.skip_unwanted(keep_syntax);
-        // One unit: evaluate, check, then let go of the trees no other unit needs.
+        // One unit: evaluate and check it once per environment it is deployed in (each
+        // finding names its root and environment), then let go of the trees no other unit needs.
         let check_unit = |dir: &PathBuf| -> Vec<Finding> {
-            let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
-            let out = checks::check_all(&unit, &params, &enabled, registry);
-            drop(unit);
+            let mut out = Vec::new();
+            for e in roots::evaluations(dir, &base, config, opts, &eval_opts.var_files) {
+                let eval_opts = EvalOptions {
+                    var_files: e.var_files,
+                    ..eval_opts.clone()
+                };
+                let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
+                let root = crate::finding::RootRef {
+                    path: e.root,
+                    environment: e.environment,
+                };
+                out.extend(
+                    checks::check_all(&unit, &params, &enabled, registry)
+                        .into_iter()
+                        .map(|mut f| {
+                            f.environment = Some(root.environment.clone());
+                            f.roots = vec![root.clone()];
+                            f
+                        }),
+                );
+            }
             loaded.loader.keep(out.iter().flat_map(|f| {
                 std::iter::once(f.loc.file)
                     .chain(f.anchor.map(|a| a.file))

@@ -140,6 +140,15 @@ fn expiry_too_far(config: &Config, s: &suppress::Suppression, today: i64) -> boo
     }
 }
 
+/// The environment a finding is judged in: the one of the root whose evaluation produced it
+/// (which already honours `--environment`), else `--environment`, else its file's.
+fn environment_of(f: &Finding, opts: &Options, config: &Config, rel_path: &str) -> String {
+    f.environment
+        .clone()
+        .or_else(|| opts.environment.clone())
+        .unwrap_or_else(|| config.environment_of(rel_path))
+}
+
 /// Applies metadata, severity, environments, suppressions; drops what does not apply.
 pub fn stamp(
     findings: &mut Vec<Finding>,
@@ -178,15 +187,16 @@ pub fn stamp(
         };
         let where_ = f.anchor.unwrap_or(f.loc);
         let rel_path = rel(loaded, where_, base);
-        let env = opts
-            .environment
-            .clone()
-            .unwrap_or_else(|| config.environment_of(&rel_path));
-        if !rule.applies_in(&env) {
+        let env = environment_of(&f, opts, config, &rel_path);
+        let production = config.is_production(&env);
+        if !rule.applies_in(&env, production) {
             continue;
         }
         let origin_env_ok = match (f.code.as_str(), eval_origin(&f)) {
-            ("EVAL001", Some(o)) => registry.get(o).map(|r| r.applies_in(&env)).unwrap_or(true),
+            ("EVAL001", Some(o)) => registry
+                .get(o)
+                .map(|r| r.applies_in(&env, production))
+                .unwrap_or(true),
             _ => true,
         };
         if !origin_env_ok {
@@ -194,7 +204,7 @@ pub fn stamp(
         }
         f.name = rule.name.clone();
         f.doc_url = crate::registry::doc_url(&rule.code);
-        let default = rule.severity_in(&env);
+        let default = rule.severity_in(production);
         // A check may lower the severity of one case (a duplicate destination is a warning).
         let mut sev = if f.severity < Severity::Error {
             f.severity.min(default)
@@ -404,16 +414,13 @@ pub fn stamp(
         }
         if let Some(rule) = registry.get(&f.code) {
             let rel_path = rel(loaded, f.loc, base);
-            let env = opts
-                .environment
-                .clone()
-                .unwrap_or_else(|| config.environment_of(&rel_path));
+            let env = environment_of(&f, opts, config, &rel_path);
             f.name = rule.name.clone();
             f.doc_url = crate::registry::doc_url(&rule.code);
             f.severity = match config.rule_setting(&f.code, &rel_path).0 {
                 Some(Level::Off) => continue,
                 Some(Level::On(s)) => s,
-                None => rule.severity_in(&env),
+                None => rule.severity_in(config.is_production(&env)),
             };
         }
         out.push(f);

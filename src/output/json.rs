@@ -45,6 +45,12 @@ struct JsonFinding<'a> {
     suppressed: bool,
     suppression: Option<JsonSuppression<'a>>,
     fingerprint: String,
+    /// The environment the finding was judged in (its root's), when a root produced it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    environment: Option<&'a str>,
+    /// The root modules whose evaluation produced it.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    roots: &'a [crate::finding::RootRef],
 }
 
 #[derive(Serialize)]
@@ -128,6 +134,8 @@ fn finding<'a>(r: &Report, f: &'a Finding) -> JsonFinding<'a> {
             justification: &s.justification,
         }),
         fingerprint,
+        environment: f.environment.as_deref(),
+        roots: &f.roots,
     }
 }
 

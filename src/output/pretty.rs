@@ -87,6 +87,18 @@ fn diagnostic(r: &Report, f: &Finding) -> (FindingDiagnostic, Vec<String>) {
             ));
         }
     }
+    if f.roots.len() > 1 || f.roots.iter().any(|r| r.environment != "production") {
+        let roots: Vec<String> = f
+            .roots
+            .iter()
+            .map(|r| format!("{} ({})", r.path, r.environment))
+            .collect();
+        notes.push(format!(
+            "  = note: from root module{} {}",
+            if roots.len() > 1 { "s" } else { "" },
+            roots.join(", ")
+        ));
+    }
     let code = if f.name.is_empty() {
         f.code.clone()
     } else {

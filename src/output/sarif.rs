@@ -122,6 +122,15 @@ struct SarifResult<'a> {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<SarifSuppression<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties<'a>>,
+}
+
+/// The root modules (and their environments) whose evaluation produced a result.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    environment: Option<&'a str>,
+    roots: &'a [crate::finding::RootRef],
 }
 
 #[derive(Serialize)]
@@ -309,6 +318,10 @@ fn result<'a>(r: &Report<'a>, f: &'a Finding) -> SarifResult<'a> {
                 justification: &s.justification,
             })
             .collect(),
+        properties: (!f.roots.is_empty()).then_some(ResultProperties {
+            environment: f.environment.as_deref(),
+            roots: &f.roots,
+        }),
     }
 }
 
