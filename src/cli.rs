@@ -294,13 +294,16 @@ pub fn check(req: CheckRequest) -> u8 {
     }
     let mut summary = Summary::of(&findings);
     summary.baselined = baselined;
+    summary.files = outcome.files_checked;
+    summary.skipped = outcome.skipped.clone();
+    summary.notices = outcome.notices.clone();
     let rules = descriptors(&reg);
     let category = req.sarif_category.clone().or(config.sarif_category.clone());
     let report = Report {
         findings: &findings,
         sources: &outcome.sources,
         rules: &rules,
-        summary,
+        summary: &summary,
         repo_root: &outcome.repo_root,
         tool_version: env!("CARGO_PKG_VERSION"),
         sarif_category: category.as_deref(),

@@ -23,12 +23,16 @@ pub enum FileKind {
     /// A template named on the command line (`*.tftpl`): not parsed on its own; its findings are
     /// reported when a module renders it with `templatefile()`.
     Template,
+    /// `terragrunt.hcl`: not evaluated, listed as skipped.
+    Terragrunt,
 }
 
 impl FileKind {
     pub fn of(path: &Path) -> Option<FileKind> {
         let name = path.file_name()?.to_str()?;
-        if name.ends_with(".tf.json") {
+        if name == "terragrunt.hcl" {
+            Some(FileKind::Terragrunt)
+        } else if name.ends_with(".tf.json") {
             Some(FileKind::TfJson)
         } else if name.ends_with(".tfvars.json") {
             Some(FileKind::TfvarsJson)

@@ -192,14 +192,29 @@ pub fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
     }));
 }
 
-/// Counts by severity (unsuppressed findings only).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Something the run did not check, and why (a registry module before `terraform init`, a
+/// Terragrunt configuration, a path with nothing to check).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Skipped {
+    /// Relative to the repository root (`path:line` for a module call).
+    pub path: String,
+    pub reason: String,
+}
+
+/// The run summary every format renders: counts by severity (unsuppressed findings only), the
+/// number of files checked, what was skipped and notices about the run itself.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub error: usize,
     pub warning: usize,
     pub note: usize,
     pub suppressed: usize,
     pub baselined: usize,
+    /// Files read and checked.
+    pub files: usize,
+    pub skipped: Vec<Skipped>,
+    /// About the run (an `--environment` no configuration declares).
+    pub notices: Vec<String>,
 }
 
 impl Summary {

@@ -884,3 +884,91 @@ fn a_shared_module_finding_names_its_roots_in_json_sarif_and_pretty() {
         "{pretty}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// What was checked: files, skipped, notices
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn the_summary_says_what_was_checked_and_skipped_in_every_format() {
+    let d = tempdir();
+    write(
+        d.path(),
+        "main.tf",
+        &format!(
+            "module \"vpc\" {{\n  source  = \"terraform-aws-modules/vpc/aws\"\n  version = \"5.0.0\"\n}}\n\n{GOOD_TF}"
+        ),
+    );
+    write(d.path(), "live/terragrunt.hcl", "terraform {}\n");
+    std::fs::create_dir(d.path().join("empty")).unwrap();
+    let args = ["check", ".", "empty", "--environment", "prod"];
+
+    let v = json(&policy_lint(
+        d.path(),
+        &[&args[..], &["--format", "json"]].concat(),
+    ));
+    assert_eq!(v["summary"]["files"], 1);
+    let skipped = v["summary"]["skipped"].as_array().unwrap();
+    let paths: Vec<&str> = skipped
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["empty", "live", "main.tf:1"], "{skipped:?}");
+    assert!(skipped[2]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("`module.vpc` from `terraform-aws-modules/vpc/aws` not evaluated"));
+    let notices = v["summary"]["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0]
+        .as_str()
+        .unwrap()
+        .contains("`prod` is not declared"));
+
+    let sarif = json(&policy_lint(
+        d.path(),
+        &[&args[..], &["--format", "sarif"]].concat(),
+    ));
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(notes.len(), 4);
+    assert!(notes[2]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("skipped main.tf:1: `module.vpc`"));
+    assert_eq!(notes[3]["level"], "warning");
+
+    let o = policy_lint(d.path(), &[&args[..], &["--color", "never"]].concat());
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.contains("No findings in 1 file."), "{out}");
+    assert!(out.contains("Skipped 3: empty (nothing to check"), "{out}");
+    assert!(
+        out.contains("Note: --environment `prod` is not declared"),
+        "{out}"
+    );
+
+    // --strict: every skipped module call is an EVAL001 error at its module block.
+    let v = json(&policy_lint(
+        d.path(),
+        &["check", ".", "--strict", "--format", "json"],
+    ));
+    assert_eq!(
+        findings(&v),
+        [("EVAL001".to_string(), "main.tf".to_string(), 1, false)]
+    );
+    assert_eq!(v["findings"][0]["severity"], "error");
+}
+
+#[test]
+fn an_empty_directory_checks_0_files_and_exits_0() {
+    let d = tempdir();
+    let o = policy_lint(d.path(), &["check", "--color", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stdout(&o).starts_with("No findings in 0 files."),
+        "{}",
+        stdout(&o)
+    );
+}

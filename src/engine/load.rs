@@ -51,7 +51,7 @@ enum Read {
 }
 
 fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
-    if f.kind == FileKind::Template {
+    if matches!(f.kind, FileKind::Template | FileKind::Terragrunt) {
         return Read::Skip;
     }
     let display = crate::source::display_path(&f.path, cwd);
@@ -145,7 +145,7 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
                     }
                 }
                 FileKind::Json | FileKind::TfJson | FileKind::TfvarsJson => json.push((id, f.kind)),
-                FileKind::Template => {}
+                FileKind::Template | FileKind::Terragrunt => {}
             },
         }
     }

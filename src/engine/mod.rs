@@ -43,6 +43,10 @@ pub struct Outcome {
     /// Directory config globs are relative to.
     pub base: PathBuf,
     pub files_checked: usize,
+    /// What was not checked, and why.
+    pub skipped: Vec<crate::finding::Skipped>,
+    /// About the run itself (an undeclared `--environment`).
+    pub notices: Vec<String>,
 }
 
 /// The nearest directory at or above `start` that contains `.git`.
@@ -74,6 +78,56 @@ pub fn is_implemented(registry: &Registry, code: &str) -> bool {
         .get(code)
         .map(|r| r.assert.is_some())
         .unwrap_or(false)
+}
+
+/// Why a registry or git module call is not evaluated.
+const REMOTE_MODULE: &str =
+    "registry and git modules are read from `.terraform/modules` after `terraform init`";
+
+/// What the run did not check: module calls not evaluated, Terragrunt configurations, and given
+/// paths in which there is nothing to check. Sorted, without duplicates.
+fn skipped_of(
+    paths: &[PathBuf],
+    found: &[discover::Found],
+    calls: Vec<(crate::source::Location, String)>,
+    sources: &crate::source::SourceMap,
+    repo_root: &Path,
+) -> Vec<crate::finding::Skipped> {
+    use crate::finding::Skipped;
+    let rel = |p: &Path| crate::source::display_path(p, repo_root).replace('\\', "/");
+    let mut out: Vec<Skipped> = calls
+        .into_iter()
+        .map(|(loc, reason)| {
+            let file = sources.get(loc.file);
+            Skipped {
+                path: format!("{}:{}", rel(&file.path), file.line_col(loc.start).line),
+                reason,
+            }
+        })
+        .collect();
+    for f in found
+        .iter()
+        .filter(|f| f.kind == discover::FileKind::Terragrunt)
+    {
+        out.push(Skipped {
+            path: rel(f.path.parent().unwrap_or(&f.path)),
+            reason: "Terragrunt configuration (terragrunt.hcl): policy-lint evaluates the Terraform modules it deploys, not Terragrunt".into(),
+        });
+    }
+    for p in paths {
+        let Ok(c) = std::fs::canonicalize(p) else {
+            continue;
+        };
+        if !found.iter().any(|f| f.path.starts_with(&c)) {
+            out.push(Skipped {
+                path: rel(&c),
+                reason: "nothing to check: no Terraform, tfvars or JSON files".into(),
+            });
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Runs policy-lint.
@@ -174,6 +228,9 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         keep_syntax.names.extend(m.keys().cloned());
     }
     let keep_syntax = Arc::new(keep_syntax);
+    let strict = opts.strict || config.strict;
+    let skipped_calls: std::sync::Mutex<Vec<(crate::source::Location, String)>> =
+        std::sync::Mutex::new(Vec::new());
     let (loaded, results, mut findings) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
         loaded.loader.skip_unwanted(keep_syntax);
@@ -181,12 +238,18 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         // finding names its root and environment), then let go of the trees no other unit needs.
         let check_unit = |dir: &PathBuf| -> Vec<Finding> {
             let mut out = Vec::new();
+            let mut remote = Vec::new();
             for e in roots::evaluations(dir, &base, config, opts, &eval_opts.var_files) {
                 let eval_opts = EvalOptions {
                     var_files: e.var_files,
                     ..eval_opts.clone()
                 };
                 let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
+                for c in &unit.remote_calls {
+                    if !remote.contains(c) {
+                        remote.push(c.clone());
+                    }
+                }
                 let root = crate::finding::RootRef {
                     path: e.root,
                     environment: e.environment,
@@ -208,6 +271,20 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             }));
             if let Some(dirs) = loaded.reach.get(dir) {
                 loaded.loader.release(dirs);
+            }
+            for (addr, source, loc) in remote {
+                if strict {
+                    out.push(Finding::new(
+                        "EVAL001",
+                        loc,
+                        format!("`{addr}` (source `{source}`) is not evaluated: {REMOTE_MODULE}; its resources are not checked"),
+                    ));
+                }
+                loaded.loader.keep([loc.file]);
+                skipped_calls
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((loc, format!("`{addr}` from `{source}` not evaluated: {REMOTE_MODULE}")));
             }
             out
         };
@@ -273,11 +350,33 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
     let sources = loaded.sources.clone();
     stamp::stamp(&mut findings, &loaded, &results.suppressions, &on, &base);
     sort_and_dedup(&mut findings, &sources);
+    let skipped = skipped_of(
+        &paths,
+        &found,
+        skipped_calls
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner()),
+        &sources,
+        &repo_root,
+    );
+    let mut notices = Vec::new();
+    if let Some(e) = &opts.environment {
+        if !config.declares(e) {
+            notices.push(format!(
+                "--environment `{e}` is not declared in the configuration (production, [environments], non_production or [[roots]]): it is treated as production"
+            ));
+        }
+    }
     Ok(Outcome {
         findings,
         sources,
         repo_root,
         base,
-        files_checked: found.len(),
+        files_checked: found
+            .iter()
+            .filter(|f| f.kind != discover::FileKind::Terragrunt)
+            .count(),
+        skipped,
+        notices,
     })
 }

@@ -616,6 +616,8 @@ pub struct Unit {
     pub files: Vec<Arc<ParsedHcl>>,
     /// Module call blocks: address and block location.
     pub module_calls: Vec<(String, Location)>,
+    /// Module calls not evaluated (registry and git sources): address, source, block location.
+    pub remote_calls: Vec<(String, String, Location)>,
     /// Structured values behind JSON strings made by `jsonencode` or policy documents, keyed by
     /// the string's placeholder text, so findings point at the HCL that wrote each element.
     pub json_docs: HashMap<String, Value>,

@@ -940,6 +940,21 @@ impl<'l> Ev<'l> {
             .unwrap_or_default();
         let unknown = |reason: Reason| CallResult::Unknown(Arc::new(Unknown::new(reason)));
         if !(source.starts_with("./") || source.starts_with("../")) {
+            let mut unit = self.unit.borrow_mut();
+            if !unit.remote_calls.iter().any(|(a, _, _)| *a == call_addr) {
+                let header = block
+                    .labels
+                    .last()
+                    .and_then(|l| l.span())
+                    .map(|l| l.end)
+                    .unwrap_or(block_loc.end as usize);
+                unit.remote_calls.push((
+                    call_addr.clone(),
+                    source.clone(),
+                    Location::new(file, block_loc.start as usize..header),
+                ));
+            }
+            drop(unit);
             return unknown(Reason::RemoteModule {
                 call: call_addr,
                 source,

@@ -13,7 +13,7 @@ struct JsonReport<'a> {
     version: u32,
     tool: Tool<'a>,
     findings: Vec<JsonFinding<'a>>,
-    summary: JsonSummary,
+    summary: JsonSummary<'a>,
 }
 
 #[derive(Serialize)]
@@ -68,13 +68,18 @@ struct JsonSuppression<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonSummary {
+struct JsonSummary<'a> {
     error: usize,
     warning: usize,
     note: usize,
     suppressed: usize,
     baselined: usize,
     total: usize,
+    /// Files read and checked.
+    files: usize,
+    /// What was not checked, and why.
+    skipped: &'a [crate::finding::Skipped],
+    notices: &'a [String],
 }
 
 pub(crate) fn suppression_kind(kind: SuppressionKind) -> &'static str {
@@ -141,7 +146,7 @@ fn finding<'a>(r: &Report, f: &'a Finding) -> JsonFinding<'a> {
 
 /// Renders every finding (suppressed ones flagged) as pretty-printed JSON, ending in a newline.
 pub fn render_json(r: &Report) -> String {
-    let s = &r.summary;
+    let s = r.summary;
     let report = JsonReport {
         version: JSON_FORMAT_VERSION,
         tool: Tool {
@@ -158,6 +163,9 @@ pub fn render_json(r: &Report) -> String {
             warning: s.warning,
             note: s.note,
             suppressed: s.suppressed,
+            files: s.files,
+            skipped: &s.skipped,
+            notices: &s.notices,
             baselined: s.baselined,
             total: s.total(),
         },

@@ -47,7 +47,7 @@ pub struct Report<'a> {
     pub sources: &'a SourceMap,
     /// Every rule, for SARIF `tool.driver.rules`.
     pub rules: &'a [RuleDescriptor],
-    pub summary: Summary,
+    pub summary: &'a Summary,
     /// Canonical git top level (or the scanned root). `SourceFile::path` is canonical too.
     pub repo_root: &'a Path,
     pub tool_version: &'a str,
@@ -123,15 +123,17 @@ pub fn fingerprint(f: &Finding, rel_path: &str, sources: &SourceMap) -> String {
     format!("{:016x}", fnv1a64(key.as_bytes()))
 }
 
-/// `3 errors, 1 warning, 0 notes (2 suppressed, 1 baselined)` or `No findings.`
-pub fn summary_line(s: &Summary) -> String {
-    fn plural(n: usize, word: &str) -> String {
-        if n == 1 {
-            format!("{n} {word}")
-        } else {
-            format!("{n} {word}s")
-        }
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
     }
+}
+
+/// `3 errors, 1 warning, 0 notes in 12 files (2 suppressed, 1 baselined)` or
+/// `No findings in 12 files.`
+pub fn summary_line(s: &Summary) -> String {
     let mut extra = Vec::new();
     if s.suppressed > 0 {
         extra.push(format!("{} suppressed", s.suppressed));
@@ -144,21 +146,34 @@ pub fn summary_line(s: &Summary) -> String {
     } else {
         format!(" ({})", extra.join(", "))
     };
+    let files = plural(s.files, "file");
     if s.total() == 0 {
-        if extra.is_empty() {
-            "No findings.".to_string()
-        } else {
-            format!("No findings{extra}.")
-        }
+        format!("No findings in {files}{extra}.")
     } else {
         format!(
-            "{}, {}, {}{}",
+            "{}, {}, {} in {files}{extra}",
             plural(s.error, "error"),
             plural(s.warning, "warning"),
             plural(s.note, "note"),
-            extra
         )
     }
+}
+
+/// The lines after the summary line: what was skipped (one line) and notices about the run.
+pub fn summary_details(s: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    if !s.skipped.is_empty() {
+        let items: Vec<String> = s
+            .skipped
+            .iter()
+            .map(|k| format!("{} ({})", k.path, k.reason))
+            .collect();
+        out.push(format!("Skipped {}: {}", s.skipped.len(), items.join("; ")));
+    }
+    for n in &s.notices {
+        out.push(format!("Note: {n}"));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -181,30 +196,58 @@ mod tests {
         let s = Summary {
             error: 3,
             warning: 1,
-            note: 0,
             suppressed: 2,
-            baselined: 0,
+            files: 12,
+            ..Summary::default()
         };
         assert_eq!(
             summary_line(&s),
-            "3 errors, 1 warning, 0 notes (2 suppressed)"
+            "3 errors, 1 warning, 0 notes in 12 files (2 suppressed)"
         );
-        assert_eq!(summary_line(&Summary::default()), "No findings.");
+        assert_eq!(summary_line(&Summary::default()), "No findings in 0 files.");
         let s = Summary {
             note: 1,
             suppressed: 1,
             baselined: 4,
+            files: 1,
             ..Summary::default()
         };
         assert_eq!(
             summary_line(&s),
-            "0 errors, 0 warnings, 1 note (1 suppressed, 4 baselined)"
+            "0 errors, 0 warnings, 1 note in 1 file (1 suppressed, 4 baselined)"
         );
         let s = Summary {
             suppressed: 2,
+            files: 3,
             ..Summary::default()
         };
-        assert_eq!(summary_line(&s), "No findings (2 suppressed).");
+        assert_eq!(summary_line(&s), "No findings in 3 files (2 suppressed).");
+    }
+
+    #[test]
+    fn summary_details_list_skipped_and_notices() {
+        let s = Summary {
+            skipped: vec![
+                crate::finding::Skipped {
+                    path: "main.tf:3".into(),
+                    reason: "registry module".into(),
+                },
+                crate::finding::Skipped {
+                    path: "live".into(),
+                    reason: "Terragrunt".into(),
+                },
+            ],
+            notices: vec!["environment `prod` is not declared".into()],
+            ..Summary::default()
+        };
+        assert_eq!(
+            summary_details(&s),
+            [
+                "Skipped 2: main.tf:3 (registry module); live (Terragrunt)",
+                "Note: environment `prod` is not declared"
+            ]
+        );
+        assert!(summary_details(&Summary::default()).is_empty());
     }
 
     #[test]

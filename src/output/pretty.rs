@@ -1,6 +1,6 @@
 //! Human-readable output through miette's graphical report handler.
 
-use super::{span_line_cols, summary_line, Report};
+use super::{span_line_cols, summary_details, summary_line, Report};
 use crate::finding::{Finding, Severity};
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
@@ -155,8 +155,12 @@ pub fn render_pretty(r: &Report, color: bool) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&summary_line(&r.summary));
+    out.push_str(&summary_line(r.summary));
     out.push('\n');
+    for l in summary_details(r.summary) {
+        out.push_str(&l);
+        out.push('\n');
+    }
     out
 }
 
@@ -174,7 +178,7 @@ mod tests {
             !out.contains("NET002"),
             "suppressed findings are not printed"
         );
-        assert!(out.ends_with("1 error, 1 warning, 1 note (1 suppressed)\n"));
+        assert!(out.ends_with("1 error, 1 warning, 1 note in 3 files (1 suppressed)\n"));
         assert_eq!(out, render_pretty(&t.report(), false));
         insta::assert_snapshot!(out);
     }
@@ -192,7 +196,8 @@ mod tests {
         let t = testdata::sample();
         let mut r = t.report();
         r.findings = &[];
-        r.summary = crate::finding::Summary::default();
-        assert_eq!(render_pretty(&r, false), "No findings.\n");
+        let summary = crate::finding::Summary::default();
+        r.summary = &summary;
+        assert_eq!(render_pretty(&r, false), "No findings in 0 files.\n");
     }
 }

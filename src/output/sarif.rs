@@ -39,6 +39,27 @@ struct Run<'a> {
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    invocations: Vec<Invocation>,
+}
+
+/// The run's invocation: what was skipped and notices, as tool execution notifications.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: OwnedText,
+}
+
+#[derive(Serialize)]
+struct OwnedText {
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -352,6 +373,24 @@ pub fn render_sarif(r: &Report) -> String {
             )]),
             column_kind: "unicodeCodePoints",
             results: r.findings.iter().map(|f| result(r, f)).collect(),
+            invocations: vec![Invocation {
+                execution_successful: true,
+                tool_execution_notifications: r
+                    .summary
+                    .skipped
+                    .iter()
+                    .map(|k| Notification {
+                        level: "note",
+                        message: OwnedText {
+                            text: format!("skipped {}: {}", k.path, k.reason),
+                        },
+                    })
+                    .chain(r.summary.notices.iter().map(|n| Notification {
+                        level: "warning",
+                        message: OwnedText { text: n.clone() },
+                    }))
+                    .collect(),
+            }],
         }],
     };
     let mut out = serde_json::to_string_pretty(&log).expect("SARIF output serializes");

@@ -65,6 +65,7 @@ pub struct Sample {
     pub findings: Vec<Finding>,
     pub rules: Vec<RuleDescriptor>,
     pub root: PathBuf,
+    pub summary: Summary,
 }
 
 impl Sample {
@@ -73,7 +74,7 @@ impl Sample {
             findings: &self.findings,
             sources: &self.sources,
             rules: &self.rules,
-            summary: Summary::of(&self.findings),
+            summary: &self.summary,
             repo_root: &self.root,
             tool_version: "0.1.0",
             sarif_category: None,
@@ -233,10 +234,15 @@ pub fn sample_with_prefix(prefix: &str) -> Sample {
         },
     ];
     crate::finding::sort_and_dedup(&mut findings, &sources);
+    let summary = Summary {
+        files: 3,
+        ..Summary::of(&findings)
+    };
     Sample {
         sources,
         findings,
         rules,
         root,
+        summary,
     }
 }
