@@ -21,13 +21,33 @@ pub const GRANT: &str = "aws_kms_grant";
 /// A grant whose grantee may be the Databricks principal: the grant and its grantee value.
 pub type MaybeGrant<'a> = (&'a ResourceInstance, &'a Value);
 
-/// The grants of a unit, by key (`full_address` of the `aws_kms_key`).
+/// The grants of a unit whose grantee is, or may be, a Databricks principal, by key
+/// (`full_address` of the `aws_kms_key`).
 #[derive(Default)]
 pub struct GrantLinks<'a> {
-    /// Grants to a Databricks principal.
-    pub databricks: BTreeMap<String, Vec<DatabricksGrant>>,
-    /// Grants whose grantee is not known and may be a Databricks principal.
-    pub maybe: BTreeMap<String, Vec<MaybeGrant<'a>>>,
+    pub by_key: BTreeMap<String, Vec<(MaybeGrant<'a>, DatabricksGrant)>>,
+}
+
+impl<'a> GrantLinks<'a> {
+    /// Whether a grant to a Databricks principal names the key.
+    pub fn granted(&self, key: &str) -> bool {
+        self.of(key).any(|(_, g)| g.to_databricks == Tri::Yes)
+    }
+
+    /// The grants on the key whose grantee is, or may be, a Databricks principal.
+    pub fn of<'s>(
+        &'s self,
+        key: &str,
+    ) -> impl Iterator<Item = &'s (MaybeGrant<'a>, DatabricksGrant)> + 's {
+        self.by_key.get(key).into_iter().flatten()
+    }
+
+    /// The grants on the key whose grantee may be a Databricks principal, not known to be one.
+    pub fn maybe<'s>(&'s self, key: &str) -> impl Iterator<Item = MaybeGrant<'a>> + 's {
+        self.of(key)
+            .filter(|(_, g)| g.to_databricks == Tri::Unknown)
+            .map(|(m, _)| *m)
+    }
 }
 
 /// Reads every `aws_kms_grant` of the unit.
@@ -44,30 +64,26 @@ pub fn links<'a>(unit: &'a Unit, data: &KmsData, params: &KmsParams) -> GrantLin
         let Some(grantee) = g.attr("grantee_principal") else {
             continue;
         };
-        match grantee_is_databricks(grantee, data, params) {
-            Tri::No => {}
-            Tri::Yes => {
-                let grant = DatabricksGrant {
-                    operations: g.attr("operations").cloned().unwrap_or_else(Value::null),
-                    constraints: match g.body.path(&["constraints"]) {
-                        PathResult::Found(v) | PathResult::Unknown(v) => Some(v.clone()),
-                        PathResult::Absent { .. } => None,
-                    },
-                    loc: g.loc,
-                    address: g.full_address(),
-                };
-                for k in keys {
-                    out.databricks
-                        .entry(k.full_address())
-                        .or_default()
-                        .push(grant.clone());
-                }
-            }
-            Tri::Unknown => {
-                for k in keys {
-                    out.maybe.entry(k.full_address()).or_default().push((g, grantee));
-                }
-            }
+        let to_databricks = grantee_is_databricks(grantee, data, params);
+        if to_databricks == Tri::No {
+            continue;
+        }
+        let grant = DatabricksGrant {
+            grantee: grantee.clone(),
+            to_databricks,
+            operations: g.attr("operations").cloned().unwrap_or_else(Value::null),
+            constraints: match g.body.path(&["constraints"]) {
+                PathResult::Found(v) | PathResult::Unknown(v) => Some(v.clone()),
+                PathResult::Absent { .. } => None,
+            },
+            loc: g.loc,
+            address: g.full_address(),
+        };
+        for k in keys {
+            out.by_key
+                .entry(k.full_address())
+                .or_default()
+                .push(((g, grantee), grant.clone()));
         }
     }
     out

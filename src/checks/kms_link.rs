@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::eval::ResourceInstance;
 use crate::finding::Finding;
 use crate::kms::checks::{check_policy, names_databricks_with, PolicyTarget};
-use crate::kms::{KmsData, KmsParams};
+use crate::kms::{KmsData, KmsParams, Tri};
 use crate::registry::Registry;
 use crate::source::{FileId, Location};
 use crate::value::{Kind, PathResult, Value};
@@ -112,7 +112,7 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
     for k in unit.of_type("aws_kms_key") {
         let id = key_id(k);
         let linked = cmk.get(&id);
-        let granted = grants.databricks.get(&id);
+        let granted = grants.granted(&id);
         let (holder, attr_v) = match separate.get(&id) {
             Some(p) => (*p, p.attr("policy")),
             None => (k, k.attr("policy")),
@@ -124,26 +124,40 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
             .and_then(|d| d.as_ref())
             .map(|(d, _)| names_databricks_with(d, data, &params))
             .unwrap_or(false);
-        let is_cmk = linked.is_some() || names || granted.is_some();
-        // The CMK-only rules that would report this key if it were a Databricks CMK; asked only
-        // when that depends on a grantee that is not known.
-        let maybe = grants.maybe.get(&id).filter(|_| !is_cmk);
+        let is_cmk = linked.is_some() || names || granted;
+        // Grants whose grantee is not known: if the key is a Databricks CMK only through one of
+        // them, the CMK-only rules that would report it if it were cannot decide.
+        let maybe: Vec<kms_grants::MaybeGrant> = if is_cmk {
+            vec![]
+        } else {
+            grants.maybe(&id).collect()
+        };
         let mut would_report: Vec<String> = Vec::new();
         if let Some(Some((d, double))) = &doc {
             let mut target = PolicyTarget::new(attr_v.and_then(|v| v.loc()).unwrap_or(holder.loc));
-            target.databricks_cmk = linked.is_some() || granted.is_some();
+            target.databricks_cmk = linked.is_some() || granted;
             target.use_cases = linked.map(|l| l.0.clone()).filter(|u| !u.is_empty());
             target.address = Some(holder.full_address());
             target.double_encoded = *double;
-            target.databricks_grants = granted.cloned().unwrap_or_default();
+            target.databricks_grants = grants.of(&id).map(|(_, g)| g.clone()).collect();
             let mut fs = Vec::new();
             check_policy(d, &target, data, &params, ctx.enabled, &mut fs);
             out.extend(fs.into_iter().map(|f| decorate(f, holder)));
-            if maybe.is_some() && ctx.on("KMS003") {
+            if !maybe.is_empty() && ctx.on("KMS003") {
+                // As if one unknown grantee were the Databricks principal (one at a time: a grant
+                // only adds permissions, so if any could leave KMS003 failing, it cannot decide).
                 target.databricks_cmk = true;
-                let mut fs = Vec::new();
-                check_policy(d, &target, data, &params, &|c| c == "KMS003", &mut fs);
-                if fs.iter().any(|f| f.code == "KMS003") {
+                let all = std::mem::take(&mut target.databricks_grants);
+                let enabled = |c: &str| c == "KMS003" || c == "EVAL001";
+                let undecided = (0..all.len()).any(|i| {
+                    let mut g = all[i].clone();
+                    g.to_databricks = Tri::Yes;
+                    target.databricks_grants = vec![g];
+                    let mut fs = Vec::new();
+                    check_policy(d, &target, data, &params, &enabled, &mut fs);
+                    !fs.is_empty()
+                });
+                if undecided {
                     would_report.push("KMS003".to_string());
                 }
             }
@@ -161,7 +175,7 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
         }
         if is_cmk {
             out.extend(resource_checks(ctx, k).into_iter().map(|(_, f)| f));
-        } else if let Some(maybe) = maybe {
+        } else if !maybe.is_empty() {
             // A finding, or an EVAL001 on the key's own attribute: either way undecided.
             for (code, _) in resource_checks(ctx, k) {
                 if !would_report.iter().any(|c| *c == code) {
@@ -170,7 +184,7 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
             }
             if ctx.on("EVAL001") && !would_report.is_empty() {
                 would_report.sort();
-                for g in maybe {
+                for g in &maybe {
                     out.push(kms_grants::undecided(k, *g, &would_report));
                 }
             }

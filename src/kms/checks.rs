@@ -34,14 +34,18 @@ pub struct PolicyTarget {
     /// True for a policy that is a JSON string instead of an object after one decode (double
     /// jsonencode) — the caller detects that.
     pub double_encoded: bool,
-    /// `aws_kms_grant`s on the key whose grantee is the Databricks principal: the operations they
-    /// give count for KMS003 like Allow statements.
+    /// `aws_kms_grant`s on the key whose grantee is, or may be, the Databricks principal: the
+    /// operations they give count for KMS003 like Allow statements.
     pub databricks_grants: Vec<DatabricksGrant>,
 }
 
-/// An `aws_kms_grant` that gives the Databricks principal operations on the key.
+/// An `aws_kms_grant` on the key that gives, or may give, the Databricks principal operations.
 #[derive(Debug, Clone)]
 pub struct DatabricksGrant {
+    /// Its `grantee_principal`.
+    pub grantee: Value,
+    /// Whether the grantee is a Databricks principal (`Unknown` when it is not known statically).
+    pub to_databricks: Tri,
     /// Its `operations` (operation names without the `kms:` prefix, such as `Decrypt`).
     pub operations: Value,
     /// Its `constraints` block(s), if any.
@@ -62,16 +66,23 @@ impl DatabricksGrant {
         }
     }
 
-    /// The parts of the grant that are not known (operations, constraints).
-    pub fn unknowns(&self) -> Vec<&Value> {
-        let mut out: Vec<&Value> = self
-            .operations
-            .as_items()
-            .into_iter()
-            .filter(|v| !v.is_known())
-            .collect();
+    /// The parts of the grant that are not known (grantee, operations, constraints), each with
+    /// what it is.
+    pub fn unknowns(&self) -> Vec<(&Value, String)> {
+        let mut out = Vec::new();
+        if self.to_databricks == Tri::Unknown {
+            out.push((
+                &self.grantee,
+                format!("`grantee_principal` of `{}`", self.address),
+            ));
+        }
+        for v in self.operations.as_items() {
+            if !v.is_known() {
+                out.push((v, format!("`operations` of `{}`", self.address)));
+            }
+        }
         if let Some(c) = self.constraints.as_ref().filter(|c| c.is_unknown()) {
-            out.push(c);
+            out.push((c, format!("`constraints` of `{}`", self.address)));
         }
         out
     }

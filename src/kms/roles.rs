@@ -45,7 +45,9 @@ pub fn is_account_root_form(v: &Value) -> bool {
 /// Whether the statement names an IAM role or user that is neither a Databricks principal nor a
 /// whole account (the cross-account role of the EBS statement, say), and the first such value.
 /// `Unknown` when a principal is not known and could turn out to be one.
-pub fn names_role<'a>(classes: &[(&'a PrincipalRef<'a>, PrincipalClass)]) -> (Tri, Option<&'a Value>) {
+pub fn names_role<'a>(
+    classes: &[(&'a PrincipalRef<'a>, PrincipalClass)],
+) -> (Tri, Option<&'a Value>) {
     if let Some(v) = classes.iter().find_map(|(p, c)| {
         (p.ptype == PrincipalType::Aws && *c == PrincipalClass::Other).then_some(p.value)
     }) {
@@ -144,9 +146,12 @@ mod tests {
         .into_iter()
         .collect();
         let doc = Value::object(
-            [("Statement".to_string(), Value::list(vec![Value::object(stmt)]))]
-                .into_iter()
-                .collect(),
+            [(
+                "Statement".to_string(),
+                Value::list(vec![Value::object(stmt)]),
+            )]
+            .into_iter()
+            .collect(),
         );
         let p = Policy::from_value(&doc);
         assert_eq!(administers(&p.statements[0], &admin()), Tri::Unknown);
@@ -161,6 +166,9 @@ mod tests {
             .with_hop(Location::new(FileId(0), 5..9), "variable `cmk_admin_arn`")
             .with_hop(Location::new(FileId(0), 10..20), "via `local.admin`");
         assert_eq!(null_input(&v).as_deref(), Some("variable `cmk_admin_arn`"));
-        assert_eq!(null_input(&Value::null().with_origin(Origin::at(loc))), None);
+        assert_eq!(
+            null_input(&Value::null().with_origin(Origin::at(loc))),
+            None
+        );
     }
 }

@@ -972,6 +972,8 @@ fn null_principal_is_an_unknown_input_never_a_principal_called_null() {
 
 fn grant(operations: &[&str], constraints: Option<Value>) -> checks::DatabricksGrant {
     checks::DatabricksGrant {
+        grantee: Value::string("arn:aws:iam::414351767826:root"),
+        to_databricks: Tri::Yes,
         operations: Value::list(operations.iter().map(|o| Value::string(*o)).collect()),
         constraints,
         loc: Location::new(FileId(0), 0..1),
@@ -982,7 +984,11 @@ fn grant(operations: &[&str], constraints: Option<Value>) -> checks::DatabricksG
 #[test]
 fn grants_to_databricks_count_for_missing_statement() {
     let sources = SourceMap::new();
-    let admin = stmt(r#"{"AWS": "arn:aws:iam::111122223333:root"}"#, r#""kms:*""#, "");
+    let admin = stmt(
+        r#"{"AWS": "arn:aws:iam::111122223333:root"}"#,
+        r#""kms:*""#,
+        "",
+    );
     let (doc, id) = parse(&sources, "p.json", &admin);
     let with = |grants: Vec<checks::DatabricksGrant>, use_cases: &[&str]| PolicyTarget {
         databricks_cmk: true,
@@ -992,7 +998,10 @@ fn grants_to_databricks_count_for_missing_statement() {
     };
     let p = KmsParams::default();
     // The grant gives what managed services need.
-    let t = with(vec![grant(&["Encrypt", "Decrypt"], None)], &["MANAGED_SERVICES"]);
+    let t = with(
+        vec![grant(&["Encrypt", "Decrypt"], None)],
+        &["MANAGED_SERVICES"],
+    );
     assert_eq!(run_value(&doc, &t, &p).count("KMS003"), 0);
     // Only Decrypt: Encrypt is missing, and the message says grants were looked at.
     let t = with(vec![grant(&["Decrypt"], None)], &["MANAGED_SERVICES"]);
@@ -1007,7 +1016,9 @@ fn grants_to_databricks_count_for_missing_statement() {
         f[0].message
     );
     assert!(
-        f[0].related.iter().any(|r| r.label.contains("aws_kms_grant.g")),
+        f[0].related
+            .iter()
+            .any(|r| r.label.contains("aws_kms_grant.g")),
         "{:?}",
         f[0].related
     );
@@ -1057,7 +1068,29 @@ fn grants_to_databricks_count_for_missing_statement() {
     assert_eq!(r.count("KMS003"), 0);
     let e = r.of("EVAL001");
     assert_eq!(e.len(), 1, "{:#?}", r.findings);
-    assert!(e[0].message.contains("KMS003") && e[0].message.contains("grant"));
+    assert!(
+        e[0].message.contains("KMS003")
+            && e[0].message.contains("`operations` of `aws_kms_grant.g`"),
+        "{}",
+        e[0].message
+    );
+    // A grant whose grantee is not known may be what gives Databricks the actions: EVAL001 on it.
+    let mut g = grant(&["Encrypt", "Decrypt"], None);
+    g.to_databricks = Tri::Unknown;
+    g.grantee = Value::unknown(Unknown::new(Reason::Variable {
+        name: "grantee".into(),
+    }))
+    .with_origin(Origin::at(Location::new(FileId(0), 11..15)));
+    let r = run_value(&doc, &with(vec![g], &["MANAGED_SERVICES"]), &p);
+    assert_eq!(r.count("KMS003"), 0);
+    let e = r.of("EVAL001");
+    assert_eq!(e.len(), 1, "{:#?}", r.findings);
+    assert!(
+        e[0].message
+            .contains("`grantee_principal` of `aws_kms_grant.g`"),
+        "{}",
+        e[0].message
+    );
 }
 
 #[test]
@@ -1071,7 +1104,14 @@ fn missing_grants_statement_is_the_organisations_rule() {
     assert_eq!(f.len(), 1);
     let m = &f[0].message;
     assert!(m.contains("require_grants_statement"), "{m}");
-    assert!(m.contains("Databricks' documented key policy for workspace storage"), "{m}");
+    assert!(
+        m.contains("Databricks' documented key policy for workspace storage"),
+        "{m}"
+    );
     assert!(!m.contains("fail"), "{m}");
-    assert!(f[0].help.as_deref().unwrap_or("").contains("require_grants_statement = false"));
+    assert!(f[0]
+        .help
+        .as_deref()
+        .unwrap_or("")
+        .contains("require_grants_statement = false"));
 }

@@ -91,4 +91,3 @@ pub(super) fn ebs_grant(cx: &mut Ctx, info: &StmtInfo) {
         }
     }
 }
-

@@ -32,16 +32,21 @@ enum Source {
     GrantsStatement,
 }
 
-/// Whether `operations` of a grant include `required` (operation names have no `kms:` prefix).
-/// A grant with `constraints` (encryption context) allows only matching requests: it is not
-/// counted.
+/// Whether a grant gives the Databricks principal `required`: its grantee is the Databricks
+/// principal and its `operations` include the action (operation names have no `kms:` prefix). A
+/// grant with `constraints` (encryption context) allows only matching requests: it is not counted.
 fn grant_gives(g: &DatabricksGrant, required: &str) -> Tri {
-    let ops = Tri::any(g.operations.as_items().into_iter().map(|op| match &op.kind {
-        Kind::String(o) => Tri::from_bool(glob_covers(&format!("kms:{o}"), required)),
-        Kind::Unknown(_) | Kind::Partial(_) => Tri::Unknown,
-        _ => Tri::No,
-    }));
-    g.constrained().not().and(ops)
+    let ops = Tri::any(
+        g.operations
+            .as_items()
+            .into_iter()
+            .map(|op| match &op.kind {
+                Kind::String(o) => Tri::from_bool(glob_covers(&format!("kms:{o}"), required)),
+                Kind::Unknown(_) | Kind::Partial(_) => Tri::Unknown,
+                _ => Tri::No,
+            }),
+    );
+    g.to_databricks.and(g.constrained().not()).and(ops)
 }
 
 /// Whether the Databricks principal is allowed `required` (by what `source` says counts). A
@@ -102,11 +107,11 @@ fn infer_use_cases(cx: &Ctx, infos: &[StmtInfo]) -> Vec<String> {
             && storage_only
                 .iter()
                 .any(|a| covers_action(i.stmt, a) == Tri::Yes || stmt_covers(i.stmt, a) == Tri::Yes)
-    }) || cx.target.databricks_grants.iter().any(|g| {
-        storage_only
-            .iter()
-            .any(|a| grant_gives(g, a) == Tri::Yes)
-    });
+    }) || cx
+        .target
+        .databricks_grants
+        .iter()
+        .any(|g| storage_only.iter().any(|a| grant_gives(g, a) == Tri::Yes));
     if storage {
         vec![USE_CASE_STORAGE.to_string()]
     } else {
@@ -217,14 +222,8 @@ pub(super) fn missing_statement(cx: &mut Ctx, policy: &Policy, infos: &[StmtInfo
             }
             let grants = cx.target.databricks_grants.clone();
             for g in &grants {
-                let vals = g.unknowns();
-                if !vals.is_empty() {
-                    cx.unknowns(
-                        "KMS003",
-                        &vals,
-                        None,
-                        "a grant to the Databricks principal",
-                    );
+                for (v, what) in g.unknowns() {
+                    cx.unknown("KMS003", v, None, &what);
                     any = true;
                 }
             }
@@ -237,7 +236,12 @@ pub(super) fn missing_statement(cx: &mut Ctx, policy: &Policy, infos: &[StmtInfo
         return;
     }
     let principal = expected_principal(cx, policy, infos);
-    let uc_text = if inferred {
+    let uc_text = if inferred && !cx.target.databricks_grants.is_empty() {
+        format!(
+            "{} (inferred from the statements and grants)",
+            use_cases.join(", ")
+        )
+    } else if inferred {
         format!("{} (inferred from the statements)", use_cases.join(", "))
     } else {
         use_cases.join(", ")
@@ -307,8 +311,13 @@ pub(super) fn missing_statement(cx: &mut Ctx, policy: &Policy, infos: &[StmtInfo
         }
     }
     for g in &cx.target.databricks_grants {
-        f = f.with_related(g.loc, format!("`{}` gives the Databricks principal operations on the key", g.address));
+        let label = match g.to_databricks {
+            Tri::Yes => "gives the Databricks principal operations on the key",
+            _ => {
+                "may give the Databricks principal operations on the key (its grantee is not known)"
+            }
+        };
+        f = f.with_related(g.loc, format!("`{}` {label}", g.address));
     }
     cx.push(f);
 }
-
