@@ -162,7 +162,28 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
                 }
             }
         }
-        if linked.is_some() && attr_v.is_none() && ctx.on("KMS003") {
+        if linked.is_some()
+            && attr_v.is_none()
+            && ctx.on("KMS003")
+            && grants.of(&id).next().is_some()
+        {
+            // No policy, but grants on the key: the default policy gives Databricks nothing, and
+            // what the grants give decides (an empty policy checked with them).
+            let mut target = PolicyTarget::new(k.loc);
+            target.databricks_cmk = true;
+            target.use_cases = linked.map(|l| l.0.clone()).filter(|u| !u.is_empty());
+            target.address = Some(k.full_address());
+            target.databricks_grants = grants.of(&id).map(|(_, g)| g.clone()).collect();
+            let empty = Value::object(
+                [("Statement".to_string(), Value::list(vec![]))]
+                    .into_iter()
+                    .collect(),
+            );
+            let enabled = |c: &str| (c == "KMS003" || c == "EVAL001") && (ctx.enabled)(c);
+            let mut fs = Vec::new();
+            check_policy(&empty, &target, data, &params, &enabled, &mut fs);
+            out.extend(fs.into_iter().map(|f| decorate(f.with_path("policy"), k)));
+        } else if linked.is_some() && attr_v.is_none() && ctx.on("KMS003") {
             let mut f = at_value("KMS003", k, "policy", None, format!(
                 "`{}` is used as a Databricks customer-managed key but has no key policy: the default policy gives access only to the account's root, so Databricks cannot use the key",
                 k.full_address()

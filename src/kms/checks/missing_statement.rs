@@ -130,6 +130,14 @@ fn expected_principal(cx: &Ctx, policy: &Policy, infos: &[StmtInfo]) -> String {
             }
         }
     }
+    // The grantee of a grant to the Databricks principal.
+    for g in &cx.target.databricks_grants {
+        if g.to_databricks == Tri::Yes {
+            if let PrincipalClass::Databricks(e) = classify_aws(&g.grantee, cx.data, 0) {
+                return format!("`{}`", cx.data.principals[e].arn);
+            }
+        }
+    }
     // The partition of some ARN in the policy, if any.
     let mut partition = None;
     walk_strings(policy.doc, &mut |s, _| {
