@@ -972,3 +972,41 @@ fn an_empty_directory_checks_0_files_and_exits_0() {
         stdout(&o)
     );
 }
+
+#[test]
+fn a_null_key_administrator_is_named_as_an_input_never_as_a_principal() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = policy_lint(
+        root,
+        &[
+            "check",
+            "fixtures/kms/admin-principal-null",
+            "--format",
+            "json",
+        ],
+    );
+    let v = json(&o);
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(!messages.is_empty());
+    for m in &messages {
+        assert!(!m.contains("`null`"), "{m}");
+    }
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("the principal is null") && m.contains("variable `cmk_admin_arn`")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("output `admin_arn` of `module.admins`")),
+        "{messages:#?}"
+    );
+    assert!(!codes(&v).iter().any(|c| c == "KMS004"));
+}

@@ -1,15 +1,17 @@
 //! Key policies in context: which `aws_kms_key` is a Databricks CMK (followed from
-//! `databricks_mws_customer_managed_keys.aws_key_info.key_arn` through aliases and modules), which
-//! policy applies to it (`policy`, or an `aws_kms_key_policy`), its use cases, and the resource
-//! checks KMS009/KMS010. The policy rules themselves are in [`crate::kms`].
+//! `databricks_mws_customer_managed_keys.aws_key_info.key_arn` through aliases and modules, or
+//! named by an `aws_kms_grant` to the Databricks principal: [`super::kms_grants`]), which policy
+//! applies to it (`policy`, or an `aws_kms_key_policy`), its use cases, and the resource checks
+//! KMS009/KMS010. The policy rules themselves are in [`crate::kms`].
 
 use super::cmk::{keys_of, KEYCONF};
+use super::kms_grants;
 use super::{at_value, unresolved, Ctx};
 use crate::config::Config;
 use crate::eval::ResourceInstance;
 use crate::finding::Finding;
 use crate::kms::checks::{check_policy, names_databricks_with, PolicyTarget};
-use crate::kms::{KmsData, KmsParams};
+use crate::kms::{KmsData, KmsParams, Tri};
 use crate::registry::Registry;
 use crate::source::{FileId, Location};
 use crate::value::{Kind, PathResult, Value};
@@ -38,6 +40,13 @@ fn kms_params(params: &crate::checks::ParamFn<'_>) -> KmsParams {
         require_grants_statement: params("KMS003", "require_grants_statement")
             .and_then(|v| v.as_bool())
             .unwrap_or(d.require_grants_statement),
+        administrator_actions: params("KMS004", "administrator_actions").and_then(|v| {
+            v.as_array().map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+        }),
     }
 }
 
@@ -96,11 +105,14 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
             separate.insert(key_id(k), p);
         }
     }
+    // Keys granted to the Databricks principal (or perhaps: the grantee is not known).
+    let grants = kms_grants::links(unit, data, &params);
     let mut out = Vec::new();
     arn_placeholders(ctx, data, &mut out);
     for k in unit.of_type("aws_kms_key") {
         let id = key_id(k);
         let linked = cmk.get(&id);
+        let granted = grants.granted(&id);
         let (holder, attr_v) = match separate.get(&id) {
             Some(p) => (*p, p.attr("policy")),
             None => (k, k.attr("policy")),
@@ -112,18 +124,66 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
             .and_then(|d| d.as_ref())
             .map(|(d, _)| names_databricks_with(d, data, &params))
             .unwrap_or(false);
-        let is_cmk = linked.is_some() || names;
+        let is_cmk = linked.is_some() || names || granted;
+        // Grants whose grantee is not known: if the key is a Databricks CMK only through one of
+        // them, the CMK-only rules that would report it if it were cannot decide.
+        let maybe: Vec<kms_grants::MaybeGrant> = if is_cmk {
+            vec![]
+        } else {
+            grants.maybe(&id).collect()
+        };
+        let mut would_report: Vec<String> = Vec::new();
         if let Some(Some((d, double))) = &doc {
             let mut target = PolicyTarget::new(attr_v.and_then(|v| v.loc()).unwrap_or(holder.loc));
-            target.databricks_cmk = linked.is_some();
+            target.databricks_cmk = linked.is_some() || granted;
             target.use_cases = linked.map(|l| l.0.clone()).filter(|u| !u.is_empty());
             target.address = Some(holder.full_address());
             target.double_encoded = *double;
+            target.databricks_grants = grants.of(&id).map(|(_, g)| g.clone()).collect();
             let mut fs = Vec::new();
             check_policy(d, &target, data, &params, ctx.enabled, &mut fs);
             out.extend(fs.into_iter().map(|f| decorate(f, holder)));
+            if !maybe.is_empty() && ctx.on("KMS003") {
+                // As if one unknown grantee were the Databricks principal (one at a time: a grant
+                // only adds permissions, so if any could leave KMS003 failing, it cannot decide).
+                target.databricks_cmk = true;
+                let all = std::mem::take(&mut target.databricks_grants);
+                let enabled = |c: &str| c == "KMS003" || c == "EVAL001";
+                let undecided = (0..all.len()).any(|i| {
+                    let mut g = all[i].clone();
+                    g.to_databricks = Tri::Yes;
+                    target.databricks_grants = vec![g];
+                    let mut fs = Vec::new();
+                    check_policy(d, &target, data, &params, &enabled, &mut fs);
+                    !fs.is_empty()
+                });
+                if undecided {
+                    would_report.push("KMS003".to_string());
+                }
+            }
         }
-        if linked.is_some() && attr_v.is_none() && ctx.on("KMS003") {
+        if linked.is_some()
+            && attr_v.is_none()
+            && ctx.on("KMS003")
+            && grants.of(&id).next().is_some()
+        {
+            // No policy, but grants on the key: the default policy gives Databricks nothing, and
+            // what the grants give decides (an empty policy checked with them).
+            let mut target = PolicyTarget::new(k.loc);
+            target.databricks_cmk = true;
+            target.use_cases = linked.map(|l| l.0.clone()).filter(|u| !u.is_empty());
+            target.address = Some(k.full_address());
+            target.databricks_grants = grants.of(&id).map(|(_, g)| g.clone()).collect();
+            let empty = Value::object(
+                [("Statement".to_string(), Value::list(vec![]))]
+                    .into_iter()
+                    .collect(),
+            );
+            let enabled = |c: &str| (c == "KMS003" || c == "EVAL001") && (ctx.enabled)(c);
+            let mut fs = Vec::new();
+            check_policy(&empty, &target, data, &params, &enabled, &mut fs);
+            out.extend(fs.into_iter().map(|f| decorate(f.with_path("policy"), k)));
+        } else if linked.is_some() && attr_v.is_none() && ctx.on("KMS003") {
             let mut f = at_value("KMS003", k, "policy", None, format!(
                 "`{}` is used as a Databricks customer-managed key but has no key policy: the default policy gives access only to the account's root, so Databricks cannot use the key",
                 k.full_address()
@@ -135,7 +195,20 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
             out.push(f);
         }
         if is_cmk {
-            resource_checks(ctx, k, &mut out);
+            out.extend(resource_checks(ctx, k).into_iter().map(|(_, f)| f));
+        } else if !maybe.is_empty() {
+            // A finding, or an EVAL001 on the key's own attribute: either way undecided.
+            for (code, _) in resource_checks(ctx, k) {
+                if !would_report.iter().any(|c| *c == code) {
+                    would_report.push(code.to_string());
+                }
+            }
+            if ctx.on("EVAL001") && !would_report.is_empty() {
+                would_report.sort();
+                for g in &maybe {
+                    out.push(kms_grants::undecided(k, *g, &would_report));
+                }
+            }
         }
     }
     for p in orphan_policies {
@@ -214,26 +287,33 @@ fn decode(
     }
 }
 
-/// KMS009 and KMS010 on a key that is a Databricks CMK.
-fn resource_checks(ctx: &Ctx, k: &ResourceInstance, out: &mut Vec<Finding>) {
+/// KMS009 and KMS010 on a key that is a Databricks CMK: each finding (or EVAL001) with the rule
+/// it is about.
+fn resource_checks(ctx: &Ctx, k: &ResourceInstance) -> Vec<(&'static str, Finding)> {
+    let mut out = Vec::new();
     if ctx.on("KMS009") {
         match k.attr("enable_key_rotation") {
             Some(v) if v.as_bool() == Some(true) || v.as_str() == Some("true") => {}
-            Some(v) if !v.is_known() => out.push(unresolved("KMS009", k, "enable_key_rotation", v)),
-            Some(v) => out.push(
+            Some(v) if !v.is_known() => out.push((
+                "KMS009",
+                unresolved("KMS009", k, "enable_key_rotation", v),
+            )),
+            Some(v) => out.push((
+                "KMS009",
                 at_value("KMS009", k, "enable_key_rotation", Some(v), format!(
                     "`{}` is a Databricks customer-managed key with automatic rotation turned off",
                     k.full_address()
                 ))
                 .with_help("set `enable_key_rotation = true`"),
-            ),
-            None => out.push(
+            )),
+            None => out.push((
+                "KMS009",
                 at_value("KMS009", k, "enable_key_rotation", None, format!(
                     "`{}` is a Databricks customer-managed key without `enable_key_rotation = true`: AWS does not rotate its key material (rotation is off by default)",
                     k.full_address()
                 ))
                 .with_help("add `enable_key_rotation = true`"),
-            ),
+            )),
         }
     }
     if ctx.on("KMS010") {
@@ -251,7 +331,7 @@ fn resource_checks(ctx: &Ctx, k: &ResourceInstance, out: &mut Vec<Finding>) {
                 Some(s) => wrong.push((attr, want, s.to_string(), v)),
                 None => {
                     if !v.is_known() {
-                        out.push(unresolved("KMS010", k, attr, v));
+                        out.push(("KMS010", unresolved("KMS010", k, attr, v)));
                     }
                 }
             }
@@ -277,9 +357,10 @@ fn resource_checks(ctx: &Ctx, k: &ResourceInstance, out: &mut Vec<Finding>) {
                     f = f.with_related(l, "also here");
                 }
             }
-            out.push(f);
+            out.push(("KMS010", f));
         }
     }
+    out
 }
 
 /// KMS011 on ARNs and aliases of key configurations (placeholders from the documentation).

@@ -3,6 +3,7 @@
 
 pub mod assert;
 pub mod cmk;
+pub mod kms_grants;
 pub mod kms_link;
 pub mod net;
 pub mod tf;

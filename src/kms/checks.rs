@@ -1,9 +1,13 @@
 //! The key policy rules: KMS001–KMS008 and KMS011 (KMS009/KMS010 check `aws_kms_key` attributes
-//! and live with the resource rules).
+//! and live with the resource rules). KMS003 and KMS004 have their own modules
+//! ([`missing_statement`], [`ebs_grant`]); what a statement is for is judged in [`super::roles`].
 //!
 //! Every verdict is tri-state: when it depends on a value that is not known statically, the check
 //! reports `EVAL001` at that value (naming why it is unknown and which rules could not decide)
 //! instead of passing or failing. `EVAL001`s at the same element are merged into one finding.
+
+mod ebs_grant;
+mod missing_statement;
 
 use super::*;
 use crate::finding::{Finding, Severity};
@@ -30,6 +34,58 @@ pub struct PolicyTarget {
     /// True for a policy that is a JSON string instead of an object after one decode (double
     /// jsonencode) — the caller detects that.
     pub double_encoded: bool,
+    /// `aws_kms_grant`s on the key whose grantee is, or may be, the Databricks principal: the
+    /// operations they give count for KMS003 like Allow statements.
+    pub databricks_grants: Vec<DatabricksGrant>,
+}
+
+/// An `aws_kms_grant` on the key that gives, or may give, the Databricks principal operations.
+#[derive(Debug, Clone)]
+pub struct DatabricksGrant {
+    /// Its `grantee_principal`.
+    pub grantee: Value,
+    /// Whether the grantee is a Databricks principal (`Unknown` when it is not known statically).
+    pub to_databricks: Tri,
+    /// Its `operations` (operation names without the `kms:` prefix, such as `Decrypt`).
+    pub operations: Value,
+    /// Its `constraints` block(s), if any.
+    pub constraints: Option<Value>,
+    /// Where the grant is declared, and its address.
+    pub loc: Location,
+    pub address: String,
+}
+
+impl DatabricksGrant {
+    /// Whether the grant has encryption-context constraints (then it allows only some requests).
+    pub fn constrained(&self) -> Tri {
+        match self.constraints.as_ref().map(|c| &c.kind) {
+            None | Some(Kind::Null) => Tri::No,
+            Some(Kind::List(items)) if items.is_empty() => Tri::No,
+            Some(Kind::Unknown(_)) => Tri::Unknown,
+            Some(_) => Tri::Yes,
+        }
+    }
+
+    /// The parts of the grant that are not known (grantee, operations, constraints), each with
+    /// what it is.
+    pub fn unknowns(&self) -> Vec<(&Value, String)> {
+        let mut out = Vec::new();
+        if self.to_databricks == Tri::Unknown {
+            out.push((
+                &self.grantee,
+                format!("`grantee_principal` of `{}`", self.address),
+            ));
+        }
+        for v in self.operations.as_items() {
+            if !v.is_known() {
+                out.push((v, format!("`operations` of `{}`", self.address)));
+            }
+        }
+        if let Some(c) = self.constraints.as_ref().filter(|c| c.is_unknown()) {
+            out.push((c, format!("`constraints` of `{}`", self.address)));
+        }
+        out
+    }
 }
 
 impl PolicyTarget {
@@ -41,6 +97,7 @@ impl PolicyTarget {
             anchor,
             address: None,
             double_encoded: false,
+            databricks_grants: Vec::new(),
         }
     }
 }
@@ -112,7 +169,7 @@ pub fn check_policy(
             grant_without_condition(&mut cx, info);
         }
         if cx.on("KMS004") {
-            ebs_grant(&mut cx, info);
+            ebs_grant::ebs_grant(&mut cx, info);
         }
         if cx.on("KMS005") {
             excessive(&mut cx, info);
@@ -135,7 +192,7 @@ pub fn check_policy(
                 })
             });
         if is_cmk {
-            missing_statement(&mut cx, &policy, &infos);
+            missing_statement::missing_statement(&mut cx, &policy, &infos);
         }
     }
     cx.flush(out);
@@ -152,6 +209,8 @@ struct Eval {
     reason: String,
     unknown_loc: Option<Location>,
     codes: Vec<String>,
+    /// The value is null (an input given no value), not unknown.
+    null: bool,
 }
 
 struct Ctx<'t> {
@@ -213,6 +272,26 @@ impl Ctx<'_> {
             }
             return;
         }
+        if v.is_null() {
+            // A null where a value is needed: the input it comes from was given no value.
+            let reason = match roles::null_input(v) {
+                Some(input) => format!(
+                    "it comes from {input}, which is null; the verdict depends on the value that input is given"
+                ),
+                None => "it is written as null in the policy".to_string(),
+            };
+            self.evals.push(Eval {
+                loc,
+                origin: v.origin.clone(),
+                what: what.to_string(),
+                reason,
+                // The finding is where the null was written; the chain shows how it got here.
+                unknown_loc: None,
+                codes: vec![code.to_string()],
+                null: true,
+            });
+            return;
+        }
         let u = v.first_unknown();
         let reason = u
             .map(|u| u.reason.to_string())
@@ -224,6 +303,7 @@ impl Ctx<'_> {
             reason,
             unknown_loc: u.and_then(|u| u.loc),
             codes: vec![code.to_string()],
+            null: false,
         });
     }
 
@@ -235,11 +315,16 @@ impl Ctx<'_> {
 
     fn flush(mut self, out: &mut Vec<Finding>) {
         for e in std::mem::take(&mut self.evals) {
+            let state = if e.null {
+                "is null"
+            } else {
+                "is not known statically"
+            };
             let mut f = Finding::new(
                 "EVAL001",
                 e.loc,
                 format!(
-                    "{} cannot be checked: {} is not known statically: {}",
+                    "{} cannot be checked: {} {state}: {}",
                     e.codes.join(", "),
                     e.what,
                     e.reason
@@ -569,359 +654,6 @@ fn grant_without_condition(cx: &mut Ctx, info: &StmtInfo) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// KMS003
-// ---------------------------------------------------------------------------------------------
-
-/// Whether the statement's actions cover the (possibly wildcard) `required` action.
-fn stmt_covers(stmt: &Statement, required: &str) -> Tri {
-    if let Some(a) = stmt.action {
-        Tri::any(a.as_items().into_iter().map(|v| match &v.kind {
-            Kind::String(s) => Tri::from_bool(glob_covers(s, required)),
-            _ => action_matches(v, required),
-        }))
-    } else if let Some(na) = stmt.not_action {
-        action_list_matches(na, required).not()
-    } else {
-        Tri::No
-    }
-}
-
-/// Whether the Databricks principal is allowed `required` by some statement (with the grants
-/// condition when `with_grant_condition`). A wildcard action also counts when every concrete
-/// action of the allowed-actions table it stands for is granted.
-fn db_allowed(cx: &Ctx, infos: &[StmtInfo], required: &str, with_grant_condition: bool) -> Tri {
-    let one = |action: &str| {
-        Tri::any(infos.iter().map(|i| {
-            let mut t = i
-                .stmt
-                .is_allow()
-                .and(i.databricks().0)
-                .and(stmt_covers(i.stmt, action));
-            if with_grant_condition {
-                t = t.and(grant_is_for_aws_resource(i.stmt));
-            }
-            t
-        }))
-    };
-    let direct = one(required);
-    if direct != Tri::No || !required.contains(['*', '?']) {
-        return direct;
-    }
-    let expansions: Vec<&String> = cx
-        .data
-        .allowed_actions
-        .iter()
-        .filter(|a| !a.contains(['*', '?']) && glob_match(required, a))
-        .collect();
-    if expansions.is_empty() {
-        return direct;
-    }
-    Tri::all(expansions.into_iter().map(|a| one(a)))
-}
-
-fn infer_use_cases(cx: &Ctx, infos: &[StmtInfo]) -> Vec<String> {
-    let ms = cx.data.actions_for(USE_CASE_MANAGED_SERVICES);
-    let storage_only: Vec<&String> = cx
-        .data
-        .actions_for(USE_CASE_STORAGE)
-        .iter()
-        .chain(cx.data.actions_for(USE_CASE_GRANTS))
-        .filter(|a| !ms.iter().any(|m| m.eq_ignore_ascii_case(a)))
-        .collect();
-    let storage = infos.iter().any(|i| {
-        i.stmt.is_allow() == Tri::Yes
-            && i.databricks().0 == Tri::Yes
-            && storage_only
-                .iter()
-                .any(|a| covers_action(i.stmt, a) == Tri::Yes || stmt_covers(i.stmt, a) == Tri::Yes)
-    });
-    if storage {
-        vec![USE_CASE_STORAGE.to_string()]
-    } else {
-        vec![USE_CASE_MANAGED_SERVICES.to_string()]
-    }
-}
-
-fn expected_principal(cx: &Ctx, policy: &Policy, infos: &[StmtInfo]) -> String {
-    for i in infos {
-        for (_, c) in &i.classes {
-            match c {
-                PrincipalClass::Databricks(e) | PrincipalClass::NearMiss { expected: e, .. } => {
-                    return format!("`{}`", cx.data.principals[*e].arn);
-                }
-                _ => {}
-            }
-        }
-    }
-    // The partition of some ARN in the policy, if any.
-    let mut partition = None;
-    walk_strings(policy.doc, &mut |s, _| {
-        if partition.is_none() {
-            if let Some(rest) = s.strip_prefix("arn:") {
-                partition = rest.split(':').next().map(str::to_string);
-            }
-        }
-    });
-    let of: Vec<String> = cx
-        .data
-        .principals
-        .iter()
-        .filter(|p| partition.as_deref().is_none_or(|x| x == p.partition))
-        .map(|p| format!("`{}` ({})", p.arn, p.name))
-        .collect();
-    if of.is_empty() {
-        cx.data
-            .principals
-            .iter()
-            .map(|p| format!("`{}` ({})", p.arn, p.name))
-            .collect::<Vec<_>>()
-            .join(" or ")
-    } else {
-        of.join(" or ")
-    }
-}
-
-fn missing_statement(cx: &mut Ctx, policy: &Policy, infos: &[StmtInfo]) {
-    let (use_cases, inferred) = match &cx.target.use_cases {
-        Some(u) => (u.clone(), false),
-        None => (infer_use_cases(cx, infos), true),
-    };
-    let mut required: Vec<String> = Vec::new();
-    for uc in &use_cases {
-        for a in cx.data.actions_for(uc) {
-            if !required.iter().any(|r| r.eq_ignore_ascii_case(a)) {
-                required.push(a.clone());
-            }
-        }
-    }
-    let storage = use_cases.iter().any(|u| u == USE_CASE_STORAGE);
-    let grants_needed = storage && cx.params.require_grants_statement;
-
-    let mut missing = Vec::new();
-    let mut unknown = false;
-    for a in &required {
-        match db_allowed(cx, infos, a, false) {
-            Tri::No => missing.push(a.clone()),
-            Tri::Unknown => unknown = true,
-            Tri::Yes => {}
-        }
-    }
-    let mut missing_grants = Vec::new();
-    let mut grants_without_condition = false;
-    if grants_needed {
-        for a in grant_actions(cx.data) {
-            match db_allowed(cx, infos, a, true) {
-                Tri::No => {
-                    missing_grants.push(a.clone());
-                    if db_allowed(cx, infos, a, false) == Tri::Yes {
-                        grants_without_condition = true;
-                    }
-                }
-                Tri::Unknown => unknown = true,
-                Tri::Yes => {}
-            }
-        }
-    }
-    let where_ = policy.statement.or(Some(policy.doc));
-    if missing.is_empty() && missing_grants.is_empty() {
-        if unknown {
-            let mut any = false;
-            for i in infos {
-                if i.stmt.is_allow() == Tri::No {
-                    continue;
-                }
-                let parts = [
-                    (Tri::Unknown, i.effect_unknowns(), "the Effect"),
-                    (Tri::Unknown, i.unknown_principals(true), "the principal"),
-                    (Tri::Unknown, i.action_unknowns(), "the action"),
-                    (Tri::Unknown, i.condition_unknowns(), "the condition"),
-                ];
-                for (_, vals, what) in &parts {
-                    if !vals.is_empty() {
-                        cx.unknowns("KMS003", vals, Some(i.stmt), what);
-                        any = true;
-                    }
-                }
-            }
-            if !any {
-                if let Some(w) = where_ {
-                    cx.unknown("KMS003", w, None, "a statement");
-                }
-            }
-        }
-        return;
-    }
-    let principal = expected_principal(cx, policy, infos);
-    let mut parts = Vec::new();
-    if !missing.is_empty() {
-        parts.push(format!("no Allow gives it {}", list(&missing)));
-    }
-    if !missing_grants.is_empty() {
-        if grants_without_condition {
-            parts.push(format!(
-                "the grants statement ({}) lacks {GRANT_CONDITION}",
-                list(&missing_grants)
-            ));
-        } else {
-            parts.push(format!(
-                "the grants statement is missing: {} with {GRANT_CONDITION}",
-                list(&missing_grants)
-            ));
-        }
-    }
-    let uc_text = if inferred {
-        format!("{} (inferred from the statements)", use_cases.join(", "))
-    } else {
-        use_cases.join(", ")
-    };
-    let mut help_parts = Vec::new();
-    if !missing.is_empty() {
-        help_parts.push(format!(
-            "an Allow statement for {principal} with \"Action\": [{}]",
-            missing
-                .iter()
-                .map(|a| format!("\"{a}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !missing_grants.is_empty() {
-        help_parts.push(format!(
-            "an Allow statement for {principal} with \"Action\": [{}] and {GRANT_CONDITION}",
-            missing_grants
-                .iter()
-                .map(|a| format!("\"{a}\""))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    let mut f = cx.finding(
-        "KMS003",
-        where_,
-        None,
-        format!(
-            "Databricks CMK for {uc_text}: the policy does not let the Databricks principal {principal} do what the key needs: {}; workspace creation or use of the key will fail",
-            parts.join("; ")
-        ),
-        format!("Add {}.", help_parts.join(", and ")),
-    );
-    for i in infos {
-        if i.databricks().0 == Tri::Yes {
-            if let Some(l) = i.stmt.value.loc() {
-                f = f.with_related(l, "statement for the Databricks principal");
-            }
-        }
-    }
-    cx.push(f);
-}
-
-// ---------------------------------------------------------------------------------------------
-// KMS004
-// ---------------------------------------------------------------------------------------------
-
-/// `arn:...:root` whose `:root` end is known (the account may be unknown): a whole account, never
-/// a role, whatever the unknown parts turn out to be.
-fn is_account_root_form(v: &Value) -> bool {
-    match &v.kind {
-        Kind::Partial(parts) => {
-            matches!(parts.last(), Some(crate::value::Part::Lit(s)) if s.ends_with(":root"))
-                && matches!(parts.first(), Some(crate::value::Part::Lit(s)) if s.starts_with("arn:"))
-        }
-        _ => false,
-    }
-}
-
-fn ebs_grant(cx: &mut Ctx, info: &StmtInfo) {
-    let s = info.stmt;
-    let allow = s.is_allow();
-    let role_value = info.classes.iter().find_map(|(p, c)| {
-        (p.ptype == PrincipalType::Aws && *c == PrincipalClass::Other).then_some(p.value)
-    });
-    let role =
-        if role_value.is_some() {
-            Tri::Yes
-        } else if info.classes.iter().any(|(p, c)| {
-            matches!(c, PrincipalClass::Unknown { .. }) && !is_account_root_form(p.value)
-        }) {
-            Tri::Unknown
-        } else {
-            Tri::No
-        };
-    let create = covers_action(s, "kms:CreateGrant");
-    let limited = via_service_limited(s).or(grant_is_for_aws_resource(s));
-    match allow.and(role).and(create).and(limited.not()) {
-        Tri::No => {}
-        Tri::Unknown => info.report_unknowns(
-            cx,
-            "KMS004",
-            &[
-                (allow, info.effect_unknowns(), "the Effect"),
-                (
-                    role,
-                    info.unknown_principals(false)
-                        .into_iter()
-                        .filter(|v| !is_account_root_form(v))
-                        .collect(),
-                    "the principal",
-                ),
-                (create, info.action_unknowns(), "the action"),
-                (limited, info.condition_unknowns(), "the condition"),
-            ],
-        ),
-        Tri::Yes => {
-            let principal = role_value.map(show).unwrap_or_default();
-            let via = s
-                .conditions
-                .iter()
-                .find(|c| c.key_lc == "kms:viaservice" || c.key_lc == "kms:grantisforawsresource");
-            let (loc_value, detail): (Option<&Value>, String) = match via {
-                Some(c) if c.operator.starts_with("ForAllValues:") => (
-                    Some(c.op_value),
-                    format!(
-                        "`{}` on an Allow is true when the key is absent, so it limits nothing; use `ForAnyValue:StringLike` or `StringLike`",
-                        c.operator
-                    ),
-                ),
-                Some(c) if c.operator.ends_with("IfExists") => (
-                    Some(c.op_value),
-                    format!("`{}` is true when the key is absent, so it limits nothing", c.operator),
-                ),
-                Some(c) => (
-                    Some(c.op_value),
-                    format!("its `{}` condition on `{}` does not limit the call to an AWS service", c.operator, c.key),
-                ),
-                None => (
-                    s.condition.or(Some(s.value)),
-                    "it has no kms:ViaService or kms:GrantIsForAWSResource condition".to_string(),
-                ),
-            };
-            let through = covering(s, "kms:CreateGrant");
-            let through = if through.is_empty()
-                || through
-                    .iter()
-                    .any(|t| t.eq_ignore_ascii_case("kms:CreateGrant"))
-            {
-                String::new()
-            } else {
-                format!(" (through `{}`)", through.join("`, `"))
-            };
-            let f = cx.finding(
-                "KMS004",
-                loc_value,
-                Some(s),
-                format!(
-                    "{} allows `{principal}` kms:CreateGrant{through} without limiting it to grants made through EC2: {detail}; the role could grant the key to anyone; add \"Condition\": {{\"ForAnyValue:StringLike\": {{\"kms:ViaService\": \"ec2.*.amazonaws.com\"}}}}",
-                    info.sid()
-                ),
-                "Limit the EBS statement with \"Condition\": {\"ForAnyValue:StringLike\": {\"kms:ViaService\": \"ec2.*.amazonaws.com\"}} \
-                 (or {\"Bool\": {\"kms:GrantIsForAWSResource\": \"true\"}}).",
-            );
-            cx.push(f);
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // KMS005
 // ---------------------------------------------------------------------------------------------
 
@@ -1023,7 +755,8 @@ fn excessive(cx: &mut Ctx, info: &StmtInfo) {
 
 fn could_be_wildcard(v: &Value) -> bool {
     match &v.kind {
-        Kind::Unknown(_) => true,
+        // A null principal is an input without a value: it could be given "*".
+        Kind::Unknown(_) | Kind::Null => true,
         Kind::Partial(parts) => parts.iter().all(|p| {
             matches!(p, crate::value::Part::Unknown(_))
                 || matches!(p, crate::value::Part::Lit(s) if s.is_empty() || s == "*")

@@ -8,6 +8,7 @@
 //! instead of guessing.
 
 pub mod checks;
+pub mod roles;
 
 pub use checks::{check_policy, names_databricks, names_databricks_with, PolicyTarget};
 
@@ -102,6 +103,8 @@ pub struct KmsData {
     pub placeholder_set: regex::RegexSet,
     /// `kms-restricting-condition-keys`, as written.
     pub restricting_keys: Vec<String>,
+    /// `kms-administrator-actions`: an Allow covering one of these is a key-administrator statement.
+    pub administrator_actions: Vec<String>,
 }
 
 fn table(
@@ -195,6 +198,12 @@ impl KmsData {
         let t = table(get, "kms-restricting-condition-keys")?;
         let restricting_keys = string_list(&t, "kms-restricting-condition-keys", "values")?;
 
+        let t = table(get, "kms-administrator-actions")?;
+        let administrator_actions = string_list(&t, "kms-administrator-actions", "values")?;
+        if administrator_actions.is_empty() {
+            return Err("data table `kms-administrator-actions` has no values".into());
+        }
+
         Ok(KmsData {
             principals,
             use_case_actions,
@@ -202,6 +211,7 @@ impl KmsData {
             placeholders,
             placeholder_set,
             restricting_keys,
+            administrator_actions,
         })
     }
 
@@ -221,6 +231,8 @@ pub struct KmsParams {
     pub max_edit_distance: usize,
     /// KMS003 `require_grants_statement`.
     pub require_grants_statement: bool,
+    /// KMS004 `administrator_actions`; None: the `kms-administrator-actions` table.
+    pub administrator_actions: Option<Vec<String>>,
 }
 
 impl Default for KmsParams {
@@ -228,7 +240,18 @@ impl Default for KmsParams {
         KmsParams {
             max_edit_distance: 2,
             require_grants_statement: true,
+            administrator_actions: None,
         }
+    }
+}
+
+impl KmsParams {
+    /// The actions that make an Allow a key-administrator statement (KMS004's parameter, else the
+    /// data table).
+    pub fn administrator_actions<'a>(&'a self, data: &'a KmsData) -> &'a [String] {
+        self.administrator_actions
+            .as_deref()
+            .unwrap_or(&data.administrator_actions)
     }
 }
 
@@ -286,7 +309,10 @@ impl<'a> Principals<'a> {
                         "CanonicalUser" => PrincipalType::CanonicalUser,
                         _ => PrincipalType::Other,
                     };
-                    for item in v.as_items() {
+                    // `"AWS": null` names a principal that is null (an input without a value),
+                    // not no principal: keep it so that the checks can say so.
+                    let items = if v.is_null() { vec![v] } else { v.as_items() };
+                    for item in items {
                         entries.push(PrincipalRef { ptype, value: item });
                     }
                 }
@@ -747,7 +773,8 @@ pub fn classify_aws(v: &Value, data: &KmsData, max_edit_distance: usize) -> Prin
         return PrincipalClass::Account("the deploying account (aws_caller_identity)".to_string());
     }
     let text = match &v.kind {
-        Kind::Unknown(_) => {
+        // A null principal is an input that was given no value: it could become anything.
+        Kind::Unknown(_) | Kind::Null => {
             return PrincipalClass::Unknown {
                 maybe_databricks: true,
             }

@@ -806,7 +806,7 @@ fn missing_statement_lists_exactly_what_is_missing() {
         "{}",
         f[0].message
     );
-    assert!(!f[0].message.contains("no Allow gives it"));
+    assert!(!f[0].message.contains("no Allow statement gives"));
     let no_grants = KmsParams {
         require_grants_statement: false,
         ..KmsParams::default()
@@ -895,4 +895,223 @@ fn findings_point_at_the_element() {
         f.loc.start,
         text.find("\"arn:aws:iam::414351767862").unwrap() as u32
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statement roles, null principals, grants (KMS003, KMS004)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn administrator_statements_are_not_ebs_statements() {
+    const ADMIN_ROLE: &str = r#"{"AWS": "arn:aws:iam::111122223333:role/kms-admin"}"#;
+    for (actions, n) in [
+        (r#""kms:*""#, 0),
+        (r#""*""#, 0),
+        (r#"["kms:Create*", "kms:Put*", "kms:Describe*"]"#, 0),
+        (r#"["kms:Create*", "kms:ScheduleKeyDeletion"]"#, 0),
+        (r#"["kms:putkeypolicy", "kms:CreateGrant"]"#, 0),
+        // No administrator action: an EBS-like statement, reported.
+        (r#"["kms:Create*", "kms:Describe*"]"#, 1),
+        (EBS_ACTIONS, 1),
+    ] {
+        let r = run_json(&stmt(ADMIN_ROLE, actions, ""));
+        assert_eq!(r.count("KMS004"), n, "{actions}");
+        assert_eq!(r.count("EVAL001"), 0, "{actions}");
+    }
+    // The parameter replaces the table: with no administrator actions, kms:* is reported again.
+    let none = KmsParams {
+        administrator_actions: Some(vec![]),
+        ..KmsParams::default()
+    };
+    let sources = SourceMap::new();
+    let (doc, id) = parse(&sources, "p.json", &stmt(ADMIN_ROLE, r#""kms:*""#, ""));
+    let r = run_value(&doc, &target(id), &none);
+    assert_eq!(r.count("KMS004"), 1);
+    assert!(r.of("KMS004")[0].message.contains("(through `kms:*`)"));
+}
+
+#[test]
+fn null_principal_is_an_unknown_input_never_a_principal_called_null() {
+    let file = FileId(0);
+    let principal = Value::null()
+        .with_origin(Origin::at(Location::new(file, 20..24)))
+        .with_hop(Location::new(file, 30..40), "variable `cmk_admin_arn`")
+        .with_hop(Location::new(file, 41..50), "via `var.cmk_admin_arn`");
+    for actions in [&["kms:*"][..], &["kms:Decrypt", "kms:CreateGrant"][..]] {
+        let (_s, doc, id) = doc_with_principal(principal.clone(), actions, None);
+        let r = run_value(&doc, &target(id), &KmsParams::default());
+        for f in &r.findings {
+            assert!(!f.message.contains("`null`"), "{}", f.message);
+        }
+        let e = r.of("EVAL001");
+        assert_eq!(e.len(), 1, "{actions:?}: {:#?}", r.findings);
+        assert_eq!(e[0].loc, Location::new(file, 20..24));
+        assert!(
+            e[0].message.contains("the principal is null")
+                && e[0].message.contains("variable `cmk_admin_arn`"),
+            "{}",
+            e[0].message
+        );
+        // kms:* makes it an administrator statement: KMS004 is not among the undecided rules;
+        // without administrator actions, whether it is the EBS role is undecided.
+        assert_eq!(
+            e[0].message.contains("KMS004"),
+            actions.len() == 2,
+            "{}",
+            e[0].message
+        );
+        assert_eq!(r.count("KMS004"), 0);
+    }
+    // `"AWS": null` written in a policy file.
+    let r = run_json(&stmt(r#"{"AWS": null}"#, r#""kms:*""#, ""));
+    let e = r.of("EVAL001");
+    assert_eq!(e.len(), 1, "{:#?}", r.findings);
+    assert!(e[0].message.contains("written as null"), "{}", e[0].message);
+    assert_eq!(r.count("KMS004"), 0);
+}
+
+fn grant(operations: &[&str], constraints: Option<Value>) -> checks::DatabricksGrant {
+    checks::DatabricksGrant {
+        grantee: Value::string("arn:aws:iam::414351767826:root"),
+        to_databricks: Tri::Yes,
+        operations: Value::list(operations.iter().map(|o| Value::string(*o)).collect()),
+        constraints,
+        loc: Location::new(FileId(0), 0..1),
+        address: "aws_kms_grant.g".into(),
+    }
+}
+
+#[test]
+fn grants_to_databricks_count_for_missing_statement() {
+    let sources = SourceMap::new();
+    let admin = stmt(
+        r#"{"AWS": "arn:aws:iam::111122223333:root"}"#,
+        r#""kms:*""#,
+        "",
+    );
+    let (doc, id) = parse(&sources, "p.json", &admin);
+    let with = |grants: Vec<checks::DatabricksGrant>, use_cases: &[&str]| PolicyTarget {
+        databricks_cmk: true,
+        use_cases: Some(use_cases.iter().map(|u| u.to_string()).collect()),
+        databricks_grants: grants,
+        ..target(id)
+    };
+    let p = KmsParams::default();
+    // The grant gives what managed services need.
+    let t = with(
+        vec![grant(&["Encrypt", "Decrypt"], None)],
+        &["MANAGED_SERVICES"],
+    );
+    assert_eq!(run_value(&doc, &t, &p).count("KMS003"), 0);
+    // Only Decrypt: Encrypt is missing, and the message says grants were looked at.
+    let t = with(vec![grant(&["Decrypt"], None)], &["MANAGED_SERVICES"]);
+    let r = run_value(&doc, &t, &p);
+    let f = r.of("KMS003");
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].message.contains("nor an unconstrained grant gives")
+            && f[0].message.contains("kms:Encrypt")
+            && !f[0].message.contains("kms:Decrypt"),
+        "{}",
+        f[0].message
+    );
+    assert!(
+        f[0].related
+            .iter()
+            .any(|r| r.label.contains("aws_kms_grant.g")),
+        "{:?}",
+        f[0].related
+    );
+    // Storage: the expansions of the documented wildcards count; the grants statement is a
+    // statement of the policy, which a grant cannot stand for.
+    let t = with(
+        vec![grant(
+            &[
+                "Encrypt",
+                "Decrypt",
+                "ReEncryptFrom",
+                "ReEncryptTo",
+                "GenerateDataKey",
+                "GenerateDataKeyWithoutPlaintext",
+                "DescribeKey",
+                "CreateGrant",
+                "ListGrants",
+                "RevokeGrant",
+            ],
+            None,
+        )],
+        &["STORAGE"],
+    );
+    let r = run_value(&doc, &t, &p);
+    let f = r.of("KMS003");
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert!(
+        f[0].message.contains("there is no grants statement")
+            && !f[0].message.contains("documents as required"),
+        "{}",
+        f[0].message
+    );
+    // A constrained grant does not count.
+    let constrained = Value::list(vec![Value::object(Default::default())]);
+    let t = with(
+        vec![grant(&["Encrypt", "Decrypt"], Some(constrained))],
+        &["MANAGED_SERVICES"],
+    );
+    assert_eq!(run_value(&doc, &t, &p).count("KMS003"), 1);
+    // Unknown operations: EVAL001, not a pass.
+    let mut g = grant(&[], None);
+    g.operations = Value::unknown(Unknown::new(Reason::Variable {
+        name: "operations".into(),
+    }))
+    .with_origin(Origin::at(Location::new(FileId(0), 5..9)));
+    let r = run_value(&doc, &with(vec![g], &["MANAGED_SERVICES"]), &p);
+    assert_eq!(r.count("KMS003"), 0);
+    let e = r.of("EVAL001");
+    assert_eq!(e.len(), 1, "{:#?}", r.findings);
+    assert!(
+        e[0].message.contains("KMS003")
+            && e[0].message.contains("`operations` of `aws_kms_grant.g`"),
+        "{}",
+        e[0].message
+    );
+    // A grant whose grantee is not known may be what gives Databricks the actions: EVAL001 on it.
+    let mut g = grant(&["Encrypt", "Decrypt"], None);
+    g.to_databricks = Tri::Unknown;
+    g.grantee = Value::unknown(Unknown::new(Reason::Variable {
+        name: "grantee".into(),
+    }))
+    .with_origin(Origin::at(Location::new(FileId(0), 11..15)));
+    let r = run_value(&doc, &with(vec![g], &["MANAGED_SERVICES"]), &p);
+    assert_eq!(r.count("KMS003"), 0);
+    let e = r.of("EVAL001");
+    assert_eq!(e.len(), 1, "{:#?}", r.findings);
+    assert!(
+        e[0].message
+            .contains("`grantee_principal` of `aws_kms_grant.g`"),
+        "{}",
+        e[0].message
+    );
+}
+
+#[test]
+fn missing_grants_statement_is_the_organisations_rule() {
+    let r = run_json(&stmt(
+        DB,
+        r#"["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]"#,
+        "",
+    ));
+    let f = r.of("KMS003");
+    assert_eq!(f.len(), 1);
+    let m = &f[0].message;
+    assert!(m.contains("require_grants_statement"), "{m}");
+    assert!(
+        m.contains("Databricks' documented key policy for workspace storage"),
+        "{m}"
+    );
+    assert!(!m.contains("fail"), "{m}");
+    assert!(f[0]
+        .help
+        .as_deref()
+        .unwrap_or("")
+        .contains("require_grants_statement = false"));
 }
