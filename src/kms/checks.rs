@@ -275,6 +275,9 @@ impl Ctx<'_> {
         if v.is_null() {
             // A null where a value is needed: the input it comes from was given no value.
             let reason = match roles::null_input(v) {
+                Some(input) if input.starts_with("`local.") => format!(
+                    "it comes from {input}, which is null with the inputs given; the verdict depends on the inputs that decide it"
+                ),
                 Some(input) => format!(
                     "it comes from {input}, which is null; the verdict depends on the value that input is given"
                 ),

@@ -73,14 +73,21 @@ pub fn unknown_role_principals<'a, 'b>(
 }
 
 /// The input a null value comes from, named as its value chain names it (`variable
-/// `cmk_admin_arn``, `output `admin_arn` of `module.iam``): the first variable or module output it
-/// went through. None when the null was written where it is used.
+/// `cmk_admin_arn``, `output `admin_arn` of `module.iam``, `` `local.admin` ``): the first
+/// variable, module output or local it went through. None when the null was written where it is
+/// used.
 pub fn null_input(v: &Value) -> Option<String> {
-    v.origin
-        .hops()
-        .iter()
-        .find(|h| h.label.starts_with("variable `") || h.label.starts_with("output `"))
-        .map(|h| h.label.clone())
+    v.origin.hops().iter().find_map(|h| {
+        if h.label.starts_with("variable `") || h.label.starts_with("output `") {
+            Some(h.label.clone())
+        } else {
+            // `via `local.x``: a local whose expression gave null.
+            h.label
+                .strip_prefix("via ")
+                .filter(|l| l.starts_with("`local."))
+                .map(str::to_string)
+        }
+    })
 }
 
 #[cfg(test)]
