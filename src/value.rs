@@ -74,6 +74,13 @@ pub struct ResourceRef {
     pub attr: String,
 }
 
+impl ResourceRef {
+    /// Whether the reference is to a data source (read at plan time, not created).
+    pub fn is_data_source(&self) -> bool {
+        self.address.starts_with("data.") || self.address.contains(".data.")
+    }
+}
+
 impl fmt::Display for ResourceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.address)?;
@@ -100,6 +107,9 @@ pub enum Reason {
     RemoteModule { call: String, source: String },
     /// A cycle between locals/variables.
     Cycle(String),
+    /// `data.aws_caller_identity.X.account_id`: the customer account that runs Terraform, whose
+    /// number only its credentials tell; never `*`, never a Databricks account.
+    CallerAccount(ResourceRef),
     /// An evaluation limit was reached (depth, size, iterations).
     Limit(String),
     /// `file()`/`templatefile()` could not or would not read a file.
@@ -115,6 +125,10 @@ impl fmt::Display for Reason {
                 f,
                 "`var.{name}` has no default and no value was given; set it in terraform.tfvars, with --var-file, --var {name}=... or TF_VAR_{name}"
             ),
+            Reason::AfterApply(r) if r.is_data_source() => write!(
+                f,
+                "`{r}` is read from the provider when Terraform plans; policy-lint does not read it"
+            ),
             Reason::AfterApply(r) => write!(f, "`{r}` is known only after apply"),
             Reason::Function(name) => {
                 write!(f, "function `{name}` is not modelled by policy-lint")
@@ -124,6 +138,10 @@ impl fmt::Display for Reason {
                 "module `{call}` comes from `{source}`, which policy-lint does not fetch"
             ),
             Reason::Cycle(what) => write!(f, "dependency cycle: {what}"),
+            Reason::CallerAccount(r) => write!(
+                f,
+                "`{r}` is the number of the AWS account whose credentials run Terraform; set the AWS provider's `allowed_account_ids` to that one account to give it"
+            ),
             Reason::Limit(what) => write!(f, "evaluation limit reached: {what}"),
             Reason::File(what) => write!(f, "{what}"),
             Reason::Other(what) => write!(f, "{what}"),
@@ -200,6 +218,23 @@ impl Value {
     }
     pub fn object(map: BTreeMap<String, Value>) -> Self {
         Value::new(Kind::Object(map.into()), Origin::none())
+    }
+    /// A string from literal and unknown parts: adjacent literals merged, a plain string when
+    /// every part is known.
+    pub fn from_parts(parts: Vec<Part>) -> Self {
+        let mut out: Vec<Part> = Vec::with_capacity(parts.len());
+        for p in parts {
+            match (out.last_mut(), p) {
+                (Some(Part::Lit(a)), Part::Lit(b)) => a.push_str(&b),
+                (_, p) => out.push(p),
+            }
+        }
+        let kind = match out.as_slice() {
+            [] => Kind::String(String::new()),
+            [Part::Lit(s)] => Kind::String(s.clone()),
+            _ => Kind::Partial(out),
+        };
+        Value::new(kind, Origin::none())
     }
     pub fn unknown(u: Unknown) -> Self {
         Value::new(Kind::Unknown(Arc::new(u)), Origin::none())

@@ -1292,11 +1292,32 @@ impl<'l> super::module::Ev<'l> {
             };
             ResourceObj { body, reference: r }.into_value(loc)
         };
+        // One instance followed by `ops`: an attribute Terraform knows at plan time (a data
+        // source's, an IAM role's ARN) is that value; others come from the arguments or are
+        // unknown after apply.
+        let instance = |body: Option<&Value>,
+                        ikey: Option<String>,
+                        ops: &[hcl_edit::Decorated<TraversalOperator>]|
+         -> Result<Value, EvalError> {
+            if let Some(TraversalOperator::GetAttr(a)) = ops.first().map(|o| o.value()) {
+                let written = body.and_then(|b| b.get(a.as_str())).is_some();
+                if !written {
+                    let at = Location::new(
+                        scope.file,
+                        loc.start as usize
+                            ..ops[0].span().map(|s| s.end).unwrap_or(loc.end as usize),
+                    );
+                    if let Some(v) = self.plan_time_attr(m, key, ikey.as_deref(), a.as_str(), at) {
+                        return self.apply_ops(v, &ops[1..], scope, loc);
+                    }
+                }
+            }
+            self.apply_ops(as_value(body, ikey), ops, scope, loc)
+        };
         let keyed = group.iter().any(|(k, _)| k.is_some());
         if !keyed {
             let body = group.first().and_then(|(_, b)| b.as_ref());
-            let v = as_value(body, None);
-            return self.apply_ops(v, ops, scope, loc);
+            return instance(body, None, ops);
         }
         // count / for_each: the next operator selects an instance, or the whole collection.
         let want: Option<String> = match ops.first().map(|o| o.value()) {
@@ -1324,10 +1345,7 @@ impl<'l> super::module::Ev<'l> {
                 .iter()
                 .find(|(k, _)| k.as_deref() == Some(want.as_str()))
             {
-                Some((_, body)) => {
-                    let v = as_value(body.as_ref(), Some(want));
-                    self.apply_ops(v, &ops[1..], scope, loc)
-                }
+                Some((_, body)) => instance(body.as_ref(), Some(want), &ops[1..]),
                 None => Err(EvalError::new(
                     loc,
                     format!("`{address}` has no instance [{want}]"),

@@ -10,6 +10,7 @@
 pub mod expr;
 pub mod funcs;
 pub(crate) mod graph;
+mod known;
 pub mod module;
 pub mod policydoc;
 

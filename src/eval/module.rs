@@ -1240,12 +1240,60 @@ impl ModuleInst {
     }
 
     /// `what` as addressed from the root (`module.a.local.x`).
-    fn label(&self, what: &str) -> String {
+    pub(crate) fn label(&self, what: &str) -> String {
         if self.addr.is_empty() {
             what.to_string()
         } else {
             format!("{}.{what}", self.addr)
         }
+    }
+}
+
+impl ModuleInst {
+    /// The module instance and provider alias that provide this instance's AWS provider `alias`
+    /// (None: the default provider): the call's `providers` map (`{ aws = aws.west }`,
+    /// `{ "aws.x" = aws }`), else, for the default provider, the caller's default provider
+    /// (implicit inheritance). None for the root module.
+    pub(crate) fn caller_provider(
+        &self,
+        alias: Option<&str>,
+    ) -> Option<(Rc<ModuleInst>, Option<String>)> {
+        let Inputs::Call(site) = &self.inputs else {
+            return None;
+        };
+        let parent = site.parent.upgrade()?;
+        let block = parent.def.block(site.block)?;
+        let wanted = match alias {
+            None => "aws".to_string(),
+            Some(a) => format!("aws.{a}"),
+        };
+        if let Some(p) = block.body.get_attribute("providers") {
+            if let hcl_edit::expr::Expression::Object(obj) = &p.value {
+                for (k, v) in obj.iter() {
+                    let key = match k {
+                        hcl_edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                        hcl_edit::expr::ObjectKey::Expression(e) => e
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| e.to_string().trim().to_string()),
+                    };
+                    if key != wanted {
+                        continue;
+                    }
+                    let target = v.expr().to_string();
+                    let target = target.trim();
+                    return match target {
+                        "aws" => Some((parent.clone(), None)),
+                        t => t
+                            .strip_prefix("aws.")
+                            .map(|a| (parent.clone(), Some(a.trim().to_string()))),
+                    };
+                }
+            }
+            // A `providers` map without this provider passes nothing for it.
+            return None;
+        }
+        alias.is_none().then(|| (parent.clone(), None))
     }
 }
 

@@ -780,6 +780,16 @@ pub fn classify_aws(v: &Value, data: &KmsData, max_edit_distance: usize) -> Prin
             }
         }
         Kind::Number(_) => v.to_tf_string(),
+        Kind::Partial(parts) => Some(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Part::Lit(s) => s.as_str(),
+                    Part::Unknown(u) if is_caller_account(u) => CALLER,
+                    Part::Unknown(_) => MARK,
+                })
+                .collect(),
+        ),
         _ => text_with_marker(v, MARK),
     };
     let Some(text) = text else {
@@ -803,7 +813,17 @@ pub fn classify_aws(v: &Value, data: &KmsData, max_edit_distance: usize) -> Prin
             return unknown_or_other(text, true);
         }
         let (partition, service, account, resource) = (fields[1], fields[2], fields[4], fields[5]);
-        if account.contains(MARK) {
+        if account == CALLER {
+            // An IAM principal of the account that deploys the configuration (a role created
+            // here, `arn:aws:iam::${data.aws_caller_identity.x.account_id}:role/...`): the
+            // customer's own account, never a Databricks account.
+            return if resource == "root" {
+                PrincipalClass::Account("the deploying account (aws_caller_identity)".to_string())
+            } else {
+                PrincipalClass::Other
+            };
+        }
+        if account.contains(MARK) || account.contains(CALLER) {
             return PrincipalClass::Unknown {
                 maybe_databricks: true,
             };
@@ -832,10 +852,7 @@ pub fn classify_aws(v: &Value, data: &KmsData, max_edit_distance: usize) -> Prin
 /// True when every unknown part of `v` is the `account_id` of `data.aws_caller_identity`.
 fn is_own_account(v: &Value) -> bool {
     fn caller(u: &crate::value::Unknown) -> bool {
-        u.reference
-            .as_ref()
-            .map(|r| r.address.contains("data.aws_caller_identity.") && r.attr == "account_id")
-            .unwrap_or(false)
+        is_caller_account(u)
     }
     match &v.kind {
         Kind::Unknown(u) => caller(u),
@@ -854,6 +871,19 @@ fn is_own_account(v: &Value) -> bool {
         _ => false,
     }
 }
+
+/// Whether an unknown is the account that deploys the configuration
+/// (`data.aws_caller_identity.X.account_id`).
+fn is_caller_account(u: &crate::value::Unknown) -> bool {
+    matches!(u.reason, crate::value::Reason::CallerAccount(_))
+        || u.reference
+            .as_ref()
+            .map(|r| r.address.contains("data.aws_caller_identity.") && r.attr == "account_id")
+            .unwrap_or(false)
+}
+
+/// Marks the deploying account's unknown number in [`classify_aws`] texts.
+const CALLER: &str = "\u{1}";
 
 fn unknown_or_other(text: &str, maybe_databricks: bool) -> PrincipalClass {
     if text.contains(MARK) {
