@@ -145,6 +145,11 @@ impl Finding {
     /// Adds the hops of a value's origin as related locations.
     pub fn with_origin_chain(mut self, origin: &crate::value::Origin) -> Self {
         for h in origin.hops() {
+            // A value given on the command line or in the environment is located at its
+            // variable's declaration; the message says where it came from.
+            if h.label.starts_with(crate::eval::GIVEN_BY) && !self.message.contains(&h.label) {
+                self.message = format!("{} ({})", self.message, h.label);
+            }
             self = self.with_related(h.loc, h.label.clone());
         }
         self

@@ -219,6 +219,36 @@ impl Value {
     pub fn object(map: BTreeMap<String, Value>) -> Self {
         Value::new(Kind::Object(map.into()), Origin::none())
     }
+    /// This value with every location in `file` (its own, its elements', their hops') moved to
+    /// `to`: for values written outside any file of the repository (`--var`, `TF_VAR_`), which
+    /// findings then place at the variable's declaration.
+    pub fn relocated(&self, file: crate::source::FileId, to: Location) -> Value {
+        let origin = match &self.origin.0 {
+            None => Origin::none(),
+            Some(d) => {
+                let mv = |l: Location| if l.file == file { to } else { l };
+                let mut d2 = (**d).clone();
+                d2.loc = mv(d2.loc);
+                for h in &mut d2.hops {
+                    h.loc = mv(h.loc);
+                }
+                Origin(Some(Arc::new(d2)))
+            }
+        };
+        let kind = match &self.kind {
+            Kind::List(items) => Kind::List(Arc::new(
+                items.iter().map(|i| i.relocated(file, to)).collect(),
+            )),
+            Kind::Object(map) => Kind::Object(Arc::new(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), v.relocated(file, to)))
+                    .collect(),
+            )),
+            k => k.clone(),
+        };
+        Value::new(kind, origin)
+    }
+
     /// A string from literal and unknown parts: adjacent literals merged, a plain string when
     /// every part is known.
     pub fn from_parts(parts: Vec<Part>) -> Self {

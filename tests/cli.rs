@@ -1010,3 +1010,35 @@ fn a_null_key_administrator_is_named_as_an_input_never_as_a_principal() {
     );
     assert!(!codes(&v).iter().any(|c| c == "KMS004"));
 }
+
+#[test]
+fn values_from_tf_var_are_located_at_the_variable_declaration() {
+    let dir = fixture("eval/var-from-env");
+    let o = Command::new(env!("CARGO_BIN_EXE_policy-lint"))
+        .args(["check", ".", "--format", "sarif"])
+        .current_dir(&dir)
+        .env("TF_VAR_databricks_aws_account", "414351767862")
+        .output()
+        .expect("run policy-lint");
+    let text = stdout(&o);
+    assert!(
+        !text.contains("<TF_VAR"),
+        "SARIF points at a file that does not exist:\n{text}"
+    );
+    let sarif = json(&o);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let r = results
+        .iter()
+        .find(|r| r["ruleId"] == "KMS001")
+        .expect("KMS001");
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "fixtures/eval/var-from-env/main.tf"
+    );
+    assert_eq!(loc["region"]["startLine"], 1);
+    assert!(r["message"]["text"]
+        .as_str()
+        .unwrap()
+        .ends_with("(value given by `TF_VAR_databricks_aws_account`)"));
+}

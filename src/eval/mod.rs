@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-pub use module::evaluate_unit;
+pub use module::{evaluate_unit, GIVEN_BY};
 
 /// Limits that keep evaluation small and finite on any input.
 pub mod limits {

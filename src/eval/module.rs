@@ -130,6 +130,9 @@ pub(crate) struct ModuleInst {
 /// A resource's instances, or the unknown that stopped their evaluation (a cycle).
 pub(crate) type ResourceGroup = Result<Rc<Vec<ResourceInstance>>, Arc<Unknown>>;
 
+/// The start of the hop label of a value given outside the configuration (`--var`, `TF_VAR_`).
+pub const GIVEN_BY: &str = "value given by ";
+
 /// Where a module instance's variables get their values.
 pub(crate) enum Inputs {
     /// The root module: tfvars, command line and environment values.
@@ -310,13 +313,18 @@ impl<'l> Ev<'l> {
     }
 
     /// A `--var`/`TF_VAR_` value: a string, or an HCL expression for variables of complex type.
-    /// The value is registered as a small source of its own so findings can point at it.
+    /// It is written in no file of the repository, so it is located at the variable's
+    /// declaration, with a hop that names where it was given (findings name it in their message).
     fn cli_value(&self, def: &ModuleDef, name: &str, raw: &str, origin: &str) -> Value {
         let id = self.loader.sources.add(
             PathBuf::from(format!("<{origin}>")),
             origin.to_string(),
             Arc::from(raw),
         );
+        let decl = def.variables.get(name).and_then(|r| {
+            def.block(*r)
+                .map(|b| span_loc(def.file_id(*r), b.ident.span()))
+        });
         let complex = def
             .variables
             .get(name)
@@ -328,14 +336,20 @@ impl<'l> Ev<'l> {
                 t != "string" && t != "any"
             })
             .unwrap_or(false);
-        if complex {
-            if let Ok(expr) = hcl_edit::parser::parse_expr(raw) {
-                if let Some(v) = self.literal_only(&expr, id) {
-                    return v;
-                }
-            }
+        let parsed = if complex {
+            hcl_edit::parser::parse_expr(raw)
+                .ok()
+                .and_then(|expr| self.literal_only(&expr, id))
+        } else {
+            None
+        };
+        let v = parsed.unwrap_or_else(|| Value::string(raw).at(Location::new(id, 0..raw.len())));
+        match decl {
+            Some(d) => v
+                .relocated(id, d)
+                .with_hop(d, &format!("{GIVEN_BY}`{origin}`")),
+            None => v,
         }
-        Value::string(raw).at(Location::new(id, 0..raw.len()))
     }
 
     /// Evaluates an expression that needs no scope (tfvars, CLI values).
