@@ -86,6 +86,10 @@ pub struct Finding {
     /// finding, with their environments: one finding in a module shared by several roots
     /// names them all.
     pub roots: Vec<RootRef>,
+    /// For EVAL001: the rules the unknown value keeps from deciding. The message is written
+    /// without them; stamping keeps the rules that run and names them at its start, so one
+    /// unknown expression gives one EVAL001 however many rules it blocks.
+    pub blocks: Vec<String>,
 }
 
 /// A root module that produced a finding, and the environment it was evaluated in.
@@ -113,6 +117,7 @@ impl Finding {
             suppression: None,
             environment: None,
             roots: Vec::new(),
+            blocks: Vec::new(),
         }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -125,6 +130,19 @@ impl Finding {
                 loc,
                 label: label.into(),
             });
+        }
+        self
+    }
+    /// An EVAL001 that keeps `codes` from deciding (see [`Finding::blocks`]).
+    pub fn blocking(mut self, codes: &[String]) -> Self {
+        self.blocks = codes.to_vec();
+        self
+    }
+    /// The finding as reported: an EVAL001 names the rules it blocks at the start of its
+    /// message (`KMS001, KMS006 cannot be checked: ...`).
+    pub fn name_blocked(mut self) -> Self {
+        if !self.blocks.is_empty() {
+            self.message = format!("{} {}", self.blocks.join(", "), self.message);
         }
         self
     }
@@ -165,6 +183,43 @@ impl Finding {
             self.message.clone(),
         )
     }
+}
+
+/// One EVAL001 per unknown expression: EVAL001 findings at the same place with the same message
+/// become one that blocks every rule any of them blocked (their related locations joined).
+pub fn merge_unresolved(findings: &mut Vec<Finding>) {
+    let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
+    let mut index: std::collections::HashMap<(Location, String), usize> =
+        std::collections::HashMap::new();
+    for f in findings.drain(..) {
+        if f.code != "EVAL001" || f.blocks.is_empty() {
+            merged.push(f);
+            continue;
+        }
+        match index.get(&(f.loc, f.message.clone())) {
+            Some(&i) => {
+                let m = &mut merged[i];
+                for c in f.blocks {
+                    if !m.blocks.contains(&c) {
+                        m.blocks.push(c);
+                    }
+                }
+                for r in f.related {
+                    if !m.related.contains(&r) {
+                        m.related.push(r);
+                    }
+                }
+            }
+            None => {
+                index.insert((f.loc, f.message.clone()), merged.len());
+                merged.push(f);
+            }
+        }
+    }
+    for f in &mut merged {
+        f.blocks.sort();
+    }
+    *findings = merged;
 }
 
 /// Sorts findings deterministically and removes duplicates (same code, location and message).

@@ -1042,3 +1042,63 @@ fn values_from_tf_var_are_located_at_the_variable_declaration() {
         .unwrap()
         .ends_with("(value given by `TF_VAR_databricks_aws_account`)"));
 }
+
+#[test]
+fn one_eval001_per_unknown_expression_filtered_rule_by_rule() {
+    let d = tempdir();
+    write(
+        d.path(),
+        "main.tf",
+        r#"variable "region" {
+  type = string
+}
+
+resource "databricks_mws_customer_managed_keys" "k" {
+  account_id = "00000000-0000-0000-0000-000000000000"
+  aws_key_info {
+    key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  }
+  use_cases = ["STORAGE", "MANAGED_SERVICES"]
+}
+
+resource "databricks_mws_workspaces" "w" {
+  account_id                               = "00000000-0000-0000-0000-000000000000"
+  workspace_name                           = "w"
+  aws_region                               = var.region
+  storage_customer_managed_key_id          = databricks_mws_customer_managed_keys.k.customer_managed_key_id
+  managed_services_customer_managed_key_id = databricks_mws_customer_managed_keys.k.customer_managed_key_id
+}
+
+resource "databricks_workspace_network_option" "w" {
+  workspace_id      = databricks_mws_workspaces.w.workspace_id
+  network_policy_id = "restricted-egress"
+}
+"#,
+    );
+    let messages = |extra: &[&str]| -> Vec<String> {
+        let v = json(&policy_lint(
+            d.path(),
+            &[&["check", ".", "--format", "json"][..], extra].concat(),
+        ));
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == "EVAL001")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = messages(&[]);
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(
+        all[0].starts_with("CMK001, REG001, REG002 cannot check `aws_region`"),
+        "{all:?}"
+    );
+    let some = messages(&["--ignore", "REG001,REG002"]);
+    assert_eq!(some.len(), 1, "{some:?}");
+    assert!(
+        some[0].starts_with("CMK001 cannot check `aws_region`"),
+        "{some:?}"
+    );
+    assert!(messages(&["--ignore", "CMK001,REG001,REG002"]).is_empty());
+}

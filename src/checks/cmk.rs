@@ -61,6 +61,12 @@ fn use_cases(c: &ResourceInstance) -> Option<Vec<String>> {
     )
 }
 
+/// A value that may turn out null: unknown, and not a reference to a resource attribute (which
+/// exists once the resource does); `cond ? key.id : null` with an unknown condition is one.
+fn may_be_null(v: &Value) -> bool {
+    matches!(v.kind, Kind::Unknown(_)) && v.reference().is_none()
+}
+
 /// REG001 on one region attribute.
 fn supported_region(
     ctx: &mut Ctx,
@@ -150,12 +156,29 @@ pub fn check(ctx: &mut Ctx) {
         if let Some(rv) = region_v {
             supported_region(ctx, w, "aws_region", rv, &supported);
         }
-        let serverless = w
-            .attr("compute_mode")
+        let compute_mode = w.attr("compute_mode").filter(|v| !v.is_null());
+        let serverless = compute_mode
             .and_then(|v| v.as_str())
             .map(|s| s.eq_ignore_ascii_case("SERVERLESS"))
             .unwrap_or(false);
+        // Whether the workspace is serverless is not known.
+        let mode_unknown = compute_mode.filter(|v| !v.is_known());
         // REG003
+        if ctx.on("REG003") && !serverless_unsupported.is_empty() {
+            match (&region, region_v) {
+                // A serverless workspace in an unknown region, or a workspace of unknown compute
+                // mode in a region without serverless: undecided.
+                (None, Some(rv)) if serverless && !rv.is_known() => {
+                    ctx.push(unresolved("REG003", w, "aws_region", rv))
+                }
+                (Some(r), _) if serverless_unsupported.contains(r) => {
+                    if let Some(m) = mode_unknown {
+                        ctx.push(unresolved("REG003", w, "compute_mode", m));
+                    }
+                }
+                _ => {}
+            }
+        }
         if serverless {
             if let Some(r) = &region {
                 if serverless_unsupported.contains(r) && ctx.on("REG003") {
@@ -178,6 +201,22 @@ pub fn check(ctx: &mut Ctx) {
             .or_else(|| w.attr("customer_managed_key_id").filter(|v| !v.is_null()));
         // CMK003
         if ctx.on("CMK003") {
+            // `cond ? key : null` with an unknown condition: the key may be missing.
+            for (attr, v) in [
+                ("managed_services_customer_managed_key_id", managed),
+                ("storage_customer_managed_key_id", storage),
+            ] {
+                if let Some(v) = v.filter(|v| may_be_null(v)) {
+                    if attr.starts_with("managed") || !serverless {
+                        ctx.push(unresolved("CMK003", w, attr, v));
+                    }
+                }
+            }
+            if storage.is_none() {
+                if let Some(m) = mode_unknown {
+                    ctx.push(unresolved("CMK003", w, "compute_mode", m));
+                }
+            }
             if managed.is_none() {
                 ctx.push(
                     at_value("CMK003", w, "managed_services_customer_managed_key_id", None, format!(
@@ -187,7 +226,7 @@ pub fn check(ctx: &mut Ctx) {
                     .with_help("create a `databricks_mws_customer_managed_keys` with `use_cases = [\"MANAGED_SERVICES\"]` and set `managed_services_customer_managed_key_id` to its `customer_managed_key_id`"),
                 );
             }
-            if storage.is_none() && !serverless {
+            if storage.is_none() && !serverless && mode_unknown.is_none() {
                 ctx.push(
                     at_value("CMK003", w, "storage_customer_managed_key_id", None, format!(
                         "workspace `{}` has no `storage_customer_managed_key_id`: its root storage and cluster volumes are not encrypted with your key",
@@ -197,14 +236,40 @@ pub fn check(ctx: &mut Ctx) {
                 );
             }
         }
-        // REG002
-        if let Some(r) = &region {
+        // REG002: undecided when the region, or whether a key is used, is not known.
+        if ctx.on("REG002") && !excluded.is_empty() {
+            let uses_key = storage.is_some() || managed.is_some();
+            let certain_key = [storage, managed]
+                .iter()
+                .any(|v| v.map(|v| !may_be_null(v)).unwrap_or(false));
+            match (&region, region_v) {
+                (None, Some(rv)) if uses_key && !rv.is_known() => {
+                    ctx.push(unresolved("REG002", w, "aws_region", rv))
+                }
+                (Some(r), _) if excluded.contains(r) && uses_key && !certain_key => {
+                    let (attr, v) = match storage {
+                        Some(v) => ("storage_customer_managed_key_id", v),
+                        None => (
+                            "managed_services_customer_managed_key_id",
+                            managed.expect("uses a key"),
+                        ),
+                    };
+                    ctx.push(unresolved("REG002", w, attr, v));
+                }
+                _ => {}
+            }
+        }
+        if let Some(r) = &region.as_ref().filter(|_| {
+            [storage, managed]
+                .iter()
+                .any(|v| v.map(|v| !may_be_null(v)).unwrap_or(false))
+        }) {
             if excluded.contains(r) && (storage.is_some() || managed.is_some()) && ctx.on("REG002")
             {
                 let v = storage.or(managed);
                 ctx.push(
                     at_value("REG002", w, "aws_region", region_v, format!(
-                        "workspace `{}` in `{r}` uses a customer-managed key, but the organisation excludes CMKs in {} ([rules.REG002] cmk_excluded_regions)",
+                        "workspace `{}` in `{r}` uses a customer-managed key, and `{r}` is listed in REG002's `cmk_excluded_regions` ({})",
                         w.full_address(),
                         excluded.join(", ")
                     ))

@@ -138,12 +138,12 @@ pub fn undecided(key: &ResourceInstance, grant: MaybeGrant, codes: &[String]) ->
         "EVAL001",
         loc,
         format!(
-            "{} cannot be checked on `{}`: it is a Databricks customer-managed key if `grantee_principal` of `{}` is the Databricks principal, and that value is not known: {why}",
-            codes.join(", "),
+            "cannot be checked on `{}`: it is a Databricks customer-managed key if `grantee_principal` of `{}` is the Databricks principal, and that value is not known: {why}",
             key.full_address(),
             g.full_address()
         ),
     )
+    .blocking(codes)
     .with_anchor(g.loc)
     .with_address(key.full_address())
     .with_path("grantee_principal")

@@ -91,10 +91,11 @@ pub fn unresolved(code: &str, inst: &ResourceInstance, path: &str, v: &Value) ->
         "EVAL001",
         loc,
         format!(
-            "{code} cannot check `{path}` of `{}`: {reason}",
+            "cannot check `{path}` of `{}`: {reason}",
             inst.full_address()
         ),
     )
+    .blocking(&[code.to_string()])
     .with_anchor(inst.loc)
     .with_address(inst.full_address())
     .with_path(path)

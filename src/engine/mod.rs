@@ -254,8 +254,10 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
                     path: e.root,
                     environment: e.environment,
                 };
+                let mut found = checks::check_all(&unit, &params, &enabled, registry);
+                crate::finding::merge_unresolved(&mut found);
                 out.extend(
-                    checks::check_all(&unit, &params, &enabled, registry)
+                    found
                         .into_iter()
                         .map(|mut f| {
                             f.environment = Some(root.environment.clone());

@@ -170,7 +170,12 @@ pub fn stamp(
     for mut f in findings.drain(..) {
         // EVAL001 follows the rule it stands for.
         if f.code == "EVAL001" {
-            if let Some(origin) = eval_origin(&f) {
+            if !f.blocks.is_empty() {
+                f.blocks.retain(|c| on.is_on(c));
+                if f.blocks.is_empty() {
+                    continue;
+                }
+            } else if let Some(origin) = eval_origin(&f) {
                 if !on.is_on(origin) {
                     continue;
                 }
@@ -192,8 +197,21 @@ pub fn stamp(
         if !rule.applies_in(&env, production) {
             continue;
         }
+        // An EVAL001 stands for the rules it blocks: those that run in this environment.
+        if f.code == "EVAL001" && !f.blocks.is_empty() {
+            f.blocks.retain(|c| {
+                registry
+                    .get(c)
+                    .map(|r| r.applies_in(&env, production))
+                    .unwrap_or(true)
+            });
+            if f.blocks.is_empty() {
+                continue;
+            }
+            f = f.name_blocked();
+        }
         let origin_env_ok = match (f.code.as_str(), eval_origin(&f)) {
-            ("EVAL001", Some(o)) => registry
+            ("EVAL001", Some(o)) if f.blocks.is_empty() => registry
                 .get(o)
                 .map(|r| r.applies_in(&env, production))
                 .unwrap_or(true),

@@ -326,13 +326,9 @@ impl Ctx<'_> {
             let mut f = Finding::new(
                 "EVAL001",
                 e.loc,
-                format!(
-                    "{} cannot be checked: {} {state}: {}",
-                    e.codes.join(", "),
-                    e.what,
-                    e.reason
-                ),
+                format!("cannot be checked: {} {state}: {}", e.what, e.reason),
             )
+            .blocking(&e.codes)
             .with_help(
                 "Give the missing input a value (a variable default, tfvars, --var-file or \
                  TF_VAR_...) so that the key policy can be checked; with --strict this is an error.",

@@ -43,7 +43,9 @@ impl Run {
 fn run_value(doc: &Value, target: &PolicyTarget, params: &KmsParams) -> Run {
     let mut out = Vec::new();
     check_policy(doc, target, &data(), params, &|_| true, &mut out);
-    Run { findings: out }
+    Run {
+        findings: out.into_iter().map(Finding::name_blocked).collect(),
+    }
 }
 
 fn parse(sources: &SourceMap, name: &str, text: &str) -> (Value, FileId) {
