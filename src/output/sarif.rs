@@ -1,7 +1,7 @@
 //! SARIF 2.1.0 output (one run), as consumed by GitHub code scanning.
 
 use super::json::suppression_kind;
-use super::{fingerprint, rel_path_of, span_line_cols, Report, RuleDescriptor, TOOL_NAME};
+use super::{rel_path_of, span_line_cols, Report, RuleDescriptor, TOOL_NAME};
 use crate::finding::Finding;
 use crate::source::Location;
 use serde::Serialize;
@@ -12,8 +12,10 @@ pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const SARIF_VERSION: &str = "2.1.0";
 /// Base id every artifact URI below the repository root is relative to.
 pub const SRCROOT: &str = "%SRCROOT%";
-/// Key of policy-lint's fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "policyLint/v1";
+/// Key of policy-lint's fingerprint in `partialFingerprints`: the scheme's version
+/// ([`super::FINGERPRINT_VERSION`]) is part of it, so code scanning never compares fingerprints
+/// of two schemes.
+pub const FINGERPRINT_KEY: &str = "policyLint/v2";
 /// `automationDetails.id` when no category is given.
 pub const DEFAULT_CATEGORY: &str = "policy-lint/";
 /// `tool.driver.informationUri`: the package's repository or homepage, if Cargo.toml names one.
@@ -302,8 +304,7 @@ fn rule(d: &RuleDescriptor) -> Rule<'_> {
 }
 
 fn result<'a>(r: &Report<'a>, f: &'a Finding) -> SarifResult<'a> {
-    let (physical_location, path) = physical(r, &f.loc);
-    let fp = fingerprint(f, &path, r.sources);
+    let (physical_location, _) = physical(r, &f.loc);
     SarifResult {
         rule_id: &f.code,
         rule_index: r.rules.iter().position(|d| d.code == f.code),
@@ -330,7 +331,7 @@ fn result<'a>(r: &Report<'a>, f: &'a Finding) -> SarifResult<'a> {
                 message: Text { text: &rel.label },
             })
             .collect(),
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fp)]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.clone())]),
         suppressions: f
             .suppression
             .iter()
@@ -569,6 +570,14 @@ mod tests {
         assert!(seen.contains(&"policies/key%20policy.json".to_string()));
         assert!(seen.contains(&"infra/main.tf".to_string()));
         assert!(seen.contains(&"../shared/policy.json".to_string()));
+    }
+
+    #[test]
+    fn fingerprint_key_names_the_scheme_version() {
+        assert_eq!(
+            FINGERPRINT_KEY,
+            format!("policyLint/v{}", super::super::FINGERPRINT_VERSION)
+        );
     }
 
     #[test]
