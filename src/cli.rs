@@ -273,6 +273,7 @@ pub fn check(req: CheckRequest) -> u8 {
         }
     };
     let mut findings = outcome.findings;
+    let on = engine::stamp::Enabled::new(&reg, &config, &opts);
     // Write a baseline.
     if let Some(path) = &req.write_baseline {
         let base = baseline::of(&findings, &outcome.sources, &outcome.repo_root);
@@ -294,7 +295,6 @@ pub fn check(req: CheckRequest) -> u8 {
     if let Some((base, regenerate)) = base {
         // An entry of a rule that did not run (deselected, turned off) is not stale; an EVAL001
         // stands for the rules named at the start of its message.
-        let on = engine::stamp::Enabled::new(&reg, &config, &opts);
         let ran = |e: &baseline::Entry| {
             if e.code != "EVAL001" {
                 return on.is_on(&e.code);
@@ -320,6 +320,12 @@ pub fn check(req: CheckRequest) -> u8 {
     summary.files = outcome.files_checked;
     summary.skipped = outcome.skipped.clone();
     summary.notices = outcome.notices.clone();
+    summary.not_run = reg
+        .rules
+        .iter()
+        .filter(|r| !on.is_on(&r.code))
+        .map(|r| r.code.clone())
+        .collect();
     let rules = descriptors(&reg);
     let category = req.sarif_category.clone().or(config.sarif_category.clone());
     let report = Report {

@@ -238,6 +238,10 @@ pub struct Summary {
     pub skipped: Vec<Skipped>,
     /// About the run (an `--environment` no configuration declares).
     pub notices: Vec<String>,
+    /// Codes of the rules that did not run (deselected with `--select`/`--ignore`, or off in
+    /// the configuration): SARIF says so, so that a baseline applied to the log does not call
+    /// their entries stale.
+    pub not_run: Vec<String>,
 }
 
 impl Summary {

@@ -41,16 +41,37 @@ struct Run<'a> {
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
-    invocations: Vec<Invocation>,
+    invocations: Vec<Invocation<'a>>,
 }
 
 /// The run's invocation: what was skipped and notices, as tool execution notifications.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Invocation {
+struct Invocation<'a> {
     execution_successful: bool,
+    /// Rules that did not run: `{"enabled": false}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rule_configuration_overrides: Vec<ConfigurationOverride<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct ConfigurationOverride<'a> {
+    descriptor: DescriptorReference<'a>,
+    configuration: Enabled,
+}
+
+#[derive(Serialize)]
+struct DescriptorReference<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Enabled {
+    enabled: bool,
 }
 
 #[derive(Serialize)]
@@ -376,6 +397,18 @@ pub fn render_sarif(r: &Report) -> String {
             results: r.findings.iter().map(|f| result(r, f)).collect(),
             invocations: vec![Invocation {
                 execution_successful: true,
+                rule_configuration_overrides: r
+                    .summary
+                    .not_run
+                    .iter()
+                    .map(|code| ConfigurationOverride {
+                        descriptor: DescriptorReference {
+                            id: code,
+                            index: r.rules.iter().position(|d| d.code == *code),
+                        },
+                        configuration: Enabled { enabled: false },
+                    })
+                    .collect(),
                 tool_execution_notifications: r
                     .summary
                     .skipped
@@ -448,7 +481,13 @@ mod tests {
         let t = testdata::sample();
         let mut categorized = t.report();
         categorized.sarif_category = Some("policy-lint/prod");
-        for report in [t.report(), categorized] {
+        let not_run = crate::finding::Summary {
+            not_run: vec!["KMS004".into(), "NET002".into()],
+            ..t.summary.clone()
+        };
+        let mut deselected = t.report();
+        deselected.summary = &not_run;
+        for report in [t.report(), categorized, deselected] {
             let v: Value = serde_json::from_str(&render_sarif(&report)).unwrap();
             let errors: Vec<String> = validator
                 .iter_errors(&v)
@@ -570,6 +609,28 @@ mod tests {
         assert!(seen.contains(&"policies/key%20policy.json".to_string()));
         assert!(seen.contains(&"infra/main.tf".to_string()));
         assert!(seen.contains(&"../shared/policy.json".to_string()));
+    }
+
+    #[test]
+    fn rules_that_did_not_run_are_disabled_in_the_invocation() {
+        let t = testdata::sample();
+        let v = sarif_value(&t);
+        assert!(v["runs"][0]["invocations"][0]
+            .get("ruleConfigurationOverrides")
+            .is_none());
+        let summary = crate::finding::Summary {
+            not_run: vec!["NET002".into()],
+            ..t.summary.clone()
+        };
+        let mut r = t.report();
+        r.summary = &summary;
+        let v: Value = serde_json::from_str(&render_sarif(&r)).unwrap();
+        let o = &v["runs"][0]["invocations"][0]["ruleConfigurationOverrides"];
+        assert_eq!(o.as_array().unwrap().len(), 1);
+        assert_eq!(o[0]["descriptor"]["id"], "NET002");
+        let index = o[0]["descriptor"]["index"].as_u64().unwrap() as usize;
+        assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][index]["id"], "NET002");
+        assert_eq!(o[0]["configuration"]["enabled"], false);
     }
 
     #[test]
