@@ -116,7 +116,9 @@ pub fn apply(findings: &mut Vec<Finding>, base: Baseline, ran: &dyn Fn(&Entry) -
         .flatten()
         .filter(|e| ran(e))
         .collect();
-    stale.sort_by(|a, b| (&a.file, &a.code, &a.fingerprint).cmp(&(&b.file, &b.code, &b.fingerprint)));
+    stale.sort_by(|a, b| {
+        (&a.file, &a.code, &a.fingerprint).cmp(&(&b.file, &b.code, &b.fingerprint))
+    });
     Applied { baselined, stale }
 }
 
@@ -150,10 +152,19 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("has version 1"), "{e}");
-        assert!(e.contains("`policy-lint baseline . --output b.json`"), "{e}");
+        assert!(
+            e.contains("`policy-lint baseline . --output b.json`"),
+            "{e}"
+        );
         let e = parse(r#"{"version": 3, "findings": []}"#, "b.json", "x").unwrap_err();
         assert!(e.contains("newer policy-lint"), "{e}");
-        for bad in ["[1, 2]", "{}", r#"{"version": "2"}"#, r#"{"version": 2}"#, "nope"] {
+        for bad in [
+            "[1, 2]",
+            "{}",
+            r#"{"version": "2"}"#,
+            r#"{"version": 2}"#,
+            "nope",
+        ] {
             let e = parse(bad, "b.json", "x").unwrap_err();
             assert!(e.contains("is not a policy-lint baseline"), "{bad}: {e}");
         }
@@ -192,7 +203,9 @@ mod tests {
         assert_eq!(a.baselined, 1);
         // bb is new, the suppressed finding stays (and uses up its entry).
         assert_eq!(
-            fs.iter().map(|f| f.fingerprint.as_str()).collect::<Vec<_>>(),
+            fs.iter()
+                .map(|f| f.fingerprint.as_str())
+                .collect::<Vec<_>>(),
             ["bb", "cc"]
         );
         // The second `aa` is stale; KMS001 did not run, so its entry is not.

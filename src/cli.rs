@@ -132,8 +132,7 @@ fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, String> {
 /// A word of a command line, quoted for a POSIX shell when it needs to be.
 fn shell_word(w: &str) -> String {
     if !w.is_empty()
-        && w
-            .chars()
+        && w.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
     {
         w.to_string()

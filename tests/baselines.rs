@@ -55,7 +55,11 @@ fn read_json(path: &Path) -> serde_json::Value {
 fn egress(destinations: &[&str]) -> String {
     let items: String = destinations
         .iter()
-        .map(|d| format!("        {{ destination = \"{d}\", internet_destination_type = \"DNS_NAME\" }},\n"))
+        .map(|d| {
+            format!(
+                "        {{ destination = \"{d}\", internet_destination_type = \"DNS_NAME\" }},\n"
+            )
+        })
         .collect();
     format!(
         r#"resource "databricks_account_network_policy" "p" {{
@@ -114,7 +118,11 @@ fn check_json(dir: &Path, extra: &[&str]) -> Output {
 #[test]
 fn a_baselined_destination_replaced_by_another_is_reported() {
     let d = tempdir();
-    write(d.path(), "main.tf", &egress(&["*.pythonhosted.org", "pypi.org"]));
+    write(
+        d.path(),
+        "main.tf",
+        &egress(&["*.pythonhosted.org", "pypi.org"]),
+    );
     let o = policy_lint(d.path(), &["baseline", ".", "--output", "b.json"]);
     assert_eq!(code(&o), 0, "{}", out(&o));
     let base = read_json(&d.path().join("b.json"));
@@ -143,13 +151,21 @@ fn a_baselined_destination_replaced_by_another_is_reported() {
         .unwrap()
         .contains("*.attacker-controlled.example"));
     // The old entry is stale (its value is gone).
-    assert!(stderr(&o).contains("1 baseline entry no longer match"), "{}", out(&o));
+    assert!(
+        stderr(&o).contains("1 baseline entry no longer match"),
+        "{}",
+        out(&o)
+    );
 
     // Both: the baselined one stays hidden whatever its position, the new one is reported.
     write(
         d.path(),
         "main.tf",
-        &egress(&["pypi.org", "*.attacker-controlled.example", "*.PythonHosted.org"]),
+        &egress(&[
+            "pypi.org",
+            "*.attacker-controlled.example",
+            "*.PythonHosted.org",
+        ]),
     );
     let o = check_json(d.path(), &["--baseline", "b.json"]);
     assert_eq!(code(&o), 1, "{}", out(&o));
@@ -247,7 +263,9 @@ fn a_version_1_baseline_is_refused_with_the_command_that_regenerates_it() {
     // The command it names works, and the new baseline is accepted.
     let o = policy_lint(
         d.path(),
-        &["baseline", ".", "--select", "NET003", "--output", "old.json"],
+        &[
+            "baseline", ".", "--select", "NET003", "--output", "old.json",
+        ],
     );
     assert_eq!(code(&o), 0, "{}", out(&o));
     let o = policy_lint(
@@ -271,7 +289,10 @@ fn entries_of_rules_that_did_not_run_are_not_stale() {
         .iter()
         .map(|e| e["code"].as_str().unwrap())
         .collect();
-    assert!(codes.contains(&"KMS001") && codes.contains(&"NET003"), "{codes:?}");
+    assert!(
+        codes.contains(&"KMS001") && codes.contains(&"NET003"),
+        "{codes:?}"
+    );
 
     // Only NET003 runs: the KMS entries are neither matched nor stale.
     let o = check_json(d.path(), &["--select", "NET003", "--baseline", "b.json"]);
@@ -279,7 +300,10 @@ fn entries_of_rules_that_did_not_run_are_not_stale() {
     assert_eq!(json(&o)["summary"]["baselined"], 1);
     assert!(!stderr(&o).contains("no longer match"), "{}", out(&o));
     // The same with --ignore, and with the rules turned off in the configuration.
-    let o = check_json(d.path(), &["--ignore", "KMS001,KMS003", "--baseline", "b.json"]);
+    let o = check_json(
+        d.path(),
+        &["--ignore", "KMS001,KMS003", "--baseline", "b.json"],
+    );
     assert_eq!(code(&o), 0, "{}", out(&o));
     assert!(!stderr(&o).contains("no longer match"), "{}", out(&o));
     write(
@@ -311,10 +335,16 @@ fn a_merged_eval001_keeps_its_fingerprint_whichever_rules_run() {
             "fixtures/kms/admin-principal-null",
             "EVAL001,KMS001,KMS002,KMS005,KMS006",
         ),
-        ("fixtures/kms/grant-grantee-unknown", "EVAL001,KMS003,KMS009"),
+        (
+            "fixtures/kms/grant-grantee-unknown",
+            "EVAL001,KMS003,KMS009",
+        ),
     ] {
         let eval001 = |select: &str| {
-            let o = policy_lint(root, &["check", case, "--format", "json", "--select", select]);
+            let o = policy_lint(
+                root,
+                &["check", case, "--format", "json", "--select", select],
+            );
             let v = json(&o);
             let mut x: Vec<(u64, String, String)> = v["findings"]
                 .as_array()
@@ -334,7 +364,9 @@ fn a_merged_eval001_keeps_its_fingerprint_whichever_rules_run() {
         };
         let merged = eval001(all);
         assert!(
-            merged.iter().any(|(_, _, m)| m.split(" cannot").next().unwrap().contains(", ")),
+            merged
+                .iter()
+                .any(|(_, _, m)| m.split(" cannot").next().unwrap().contains(", ")),
             "{case}: no merged EVAL001 in {merged:?}"
         );
         let first = all.split(',').nth(1).unwrap();

@@ -300,7 +300,9 @@ fn sarif_is_json_with_one_run() {
     assert_eq!(uri["uri"], "main.tf");
     assert_eq!(uri["uriBaseId"], "%SRCROOT%");
     assert!(results[0]["partialFingerprints"]["policyLint/v2"].is_string());
-    assert!(results[0]["partialFingerprints"].get("policyLint/v1").is_none());
+    assert!(results[0]["partialFingerprints"]
+        .get("policyLint/v1")
+        .is_none());
     let rules = runs[0]["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), 34);
     let net002 = rules.iter().find(|r| r["id"] == "NET002").unwrap();

@@ -441,19 +441,42 @@ fn action_scripts_end_to_end() {
         .current_dir(gh.path())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    let (c, out, err) = report(&[("BASELINE", "kms.json"), ("SARIF_FILE", "out/selected.sarif")]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (c, out, err) = report(&[
+        ("BASELINE", "kms.json"),
+        ("SARIF_FILE", "out/selected.sarif"),
+    ]);
     assert_eq!(c, 0, "{out}{err}");
     assert!(!out.contains("no longer match"), "{out}");
     let o = Command::new(env!("CARGO_BIN_EXE_policy-lint"))
-        .args(["check", "infra", "--format", "sarif", "--output", "out/all.sarif"])
+        .args([
+            "check",
+            "infra",
+            "--format",
+            "sarif",
+            "--output",
+            "out/all.sarif",
+        ])
         .current_dir(gh.path())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let (c, out, err) = report(&[("BASELINE", "kms.json"), ("SARIF_FILE", "out/all.sarif")]);
     assert_eq!(c, 0, "{out}{err}");
-    assert!(out.contains("1 baseline entry of kms.json no longer match"), "{out}");
+    assert!(
+        out.contains("1 baseline entry of kms.json no longer match"),
+        "{out}"
+    );
 
     // A configuration error: the run step fails with 2 and says so.
     std::fs::write(gh.file("policy-lint.toml"), "stirct = true\n").unwrap();

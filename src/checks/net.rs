@@ -319,7 +319,13 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
 
 /// A finding about destination `d`: host and bucket names compare in lower case, so the
 /// lower-cased value identifies it (the list index would change when entries are reordered).
-fn at_destination(code: &str, p: &ResourceInstance, path: &str, d: &Value, message: String) -> Finding {
+fn at_destination(
+    code: &str,
+    p: &ResourceInstance,
+    path: &str,
+    d: &Value,
+    message: String,
+) -> Finding {
     let mut f = at_value(code, p, path, Some(d), message);
     f.subject = d.subject(&|s: &str| s.to_ascii_lowercase());
     f

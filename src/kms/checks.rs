@@ -266,7 +266,12 @@ impl Ctx<'_> {
 
     /// The fingerprint subject of a finding about `v` in `stmt` at `loc`: the statement's
     /// identity and the element's normalised value, whichever are known.
-    fn subject(&self, v: Option<&Value>, stmt: Option<&Statement>, loc: Location) -> Option<String> {
+    fn subject(
+        &self,
+        v: Option<&Value>,
+        stmt: Option<&Statement>,
+        loc: Location,
+    ) -> Option<String> {
         let statement = match stmt {
             Some(s) => Some(statement_identity(s)),
             None => self.statement_at(loc).map(str::to_string),

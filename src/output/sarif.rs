@@ -629,7 +629,10 @@ mod tests {
         assert_eq!(o.as_array().unwrap().len(), 1);
         assert_eq!(o[0]["descriptor"]["id"], "NET002");
         let index = o[0]["descriptor"]["index"].as_u64().unwrap() as usize;
-        assert_eq!(v["runs"][0]["tool"]["driver"]["rules"][index]["id"], "NET002");
+        assert_eq!(
+            v["runs"][0]["tool"]["driver"]["rules"][index]["id"],
+            "NET002"
+        );
         assert_eq!(o[0]["configuration"]["enabled"], false);
     }
 
