@@ -243,8 +243,13 @@ pub fn check(req: CheckRequest) -> u8 {
         strict: req.strict,
         threads: req.threads,
     };
-    // Read the baseline before the run: a file that cannot be used stops here.
-    let base = match &req.baseline {
+    // Read the baseline before the run: a file that cannot be used stops here (`baseline`,
+    // which writes one, ignores it).
+    let base = match req
+        .baseline
+        .as_ref()
+        .filter(|_| req.write_baseline.is_none())
+    {
         Some(path) => {
             let text = match std::fs::read_to_string(path) {
                 Ok(t) => t,
