@@ -22,12 +22,16 @@ that no input can be interpreted by the shell:
   SUMMARY         true | false (default true)
   FORMAT          pretty | sarif | none (default pretty)
   CLI_EXIT_CODE   policy-lint's exit code, to cross-check the verdict (optional)
+  PATHS  CONFIG  ENVIRONMENT  VAR_FILES
+                  the run's inputs, to name the command that regenerates a baseline (optional)
 
 Only the Python standard library is used.
 """
 
 import json
 import os
+import re
+import shlex
 import sys
 from urllib.parse import unquote
 
@@ -77,30 +81,119 @@ def location(result):
     return (uri, sl, sc, region.get("endLine", sl), region.get("endColumn", sc))
 
 
+# The fingerprint scheme: the SARIF key and the baseline files' `version` (policy-lint's
+# output::FINGERPRINT_VERSION).
+FINGERPRINT_VERSION = 2
+FINGERPRINT_KEY = f"policyLint/v{FINGERPRINT_VERSION}"
+CODE = re.compile(r"^[A-Z]{3}[0-9]{3}$")
+
+
 def fingerprint(result):
-    return (result.get("partialFingerprints") or {}).get("policyLint/v1")
+    return (result.get("partialFingerprints") or {}).get(FINGERPRINT_KEY)
 
 
-def apply_baseline(results, path):
-    """Removes the results a baseline accepts; returns (kept, baselined count, stale entries)."""
+def regenerate_command(baseline):
+    """The `policy-lint baseline` command for this action's inputs, writing to `baseline`."""
+    words = ["policy-lint", "baseline"]
+    words += (os.environ.get("PATHS", "") or ".").split() or ["."]
+    if os.environ.get("CONFIG", "").strip():
+        words += ["--config", os.environ["CONFIG"].strip()]
+    if os.environ.get("ENVIRONMENT", "").strip():
+        words += ["--environment", os.environ["ENVIRONMENT"].strip()]
+    for f in os.environ.get("VAR_FILES", "").split():
+        words += ["--var-file", f]
+    words += ["--output", baseline]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def eval_origins(message):
+    """The rules an EVAL001 stands for: the codes its message starts with."""
+    out = []
+    for word in message.split():
+        more = word.endswith(",")
+        code = word[:-1] if more else word
+        if not CODE.match(code):
+            break
+        out.append(code)
+        if not more:
+            break
+    return out
+
+
+def load_baseline(path):
     with open(path, encoding="utf-8") as f:
         base = json.load(f)
     if not isinstance(base, dict) or not isinstance(base.get("findings"), list):
         raise ValueError("not a policy-lint baseline (no `findings` list)")
+    version = base.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ValueError("not a policy-lint baseline (no numeric `version`)")
+    if version < FINGERPRINT_VERSION:
+        raise ValueError(
+            f"it has version {version}: it holds version {version} fingerprints, and this policy-lint "
+            f"computes version {FINGERPRINT_VERSION} fingerprints (they include the offending value, so that "
+            f"a baseline never hides a different one), which cannot be derived from the old ones. Regenerate "
+            f"it from a reviewed run: `{regenerate_command(path)}` (it records every current finding: review "
+            f"the new file before committing it)"
+        )
+    if version > FINGERPRINT_VERSION:
+        raise ValueError(
+            f"it has version {version}, written by a newer policy-lint; this one reads version "
+            f"{FINGERPRINT_VERSION}: use a newer version of the action"
+        )
+    return base
+
+
+def apply_baseline(results, path, not_run=frozenset()):
+    """Removes the results a baseline accepts; returns (kept, baselined count, stale entries).
+
+    Like `policy-lint check --baseline`: each entry accepts one unsuppressed result; a suppressed
+    result is kept but uses up its entry (it still exists); an entry left over is stale only if
+    its rule ran (`not_run`: the codes SARIF says were disabled in this run)."""
+    base = load_baseline(path)
     remaining = {}
     for e in base["findings"]:
         fp = e.get("fingerprint")
-        remaining[fp] = remaining.get(fp, 0) + 1
+        remaining.setdefault(fp, []).append(e)
+
+    def take(fp):
+        if fp is not None and remaining.get(fp):
+            remaining[fp].pop()
+            return True
+        return False
+
     kept, baselined = [], 0
     for r in results:
         fp = fingerprint(r)
-        if not r.get("suppressions") and fp is not None and remaining.get(fp, 0) > 0:
-            remaining[fp] -= 1
+        if r.get("suppressions"):
+            take(fp)
+            kept.append(r)
+        elif take(fp):
             baselined += 1
         else:
             kept.append(r)
-    stale = sum(remaining.values())
+
+    def ran(e):
+        code = e.get("code", "")
+        if code != "EVAL001":
+            return code not in not_run
+        origins = eval_origins(e.get("message", ""))
+        return "EVAL001" not in not_run and (not origins or any(c not in not_run for c in origins))
+
+    stale = sum(1 for entries in remaining.values() for e in entries if ran(e))
     return kept, baselined, stale
+
+
+def rules_not_run(run):
+    """Codes of the rules the run's invocation says were disabled."""
+    out = set()
+    for inv in run.get("invocations") or []:
+        for o in inv.get("ruleConfigurationOverrides") or []:
+            if (o.get("configuration") or {}).get("enabled") is False:
+                rid = (o.get("descriptor") or {}).get("id")
+                if rid:
+                    out.add(rid)
+    return frozenset(out)
 
 
 def main():
@@ -129,7 +222,7 @@ def main():
     baselined = stale = 0
     if baseline:
         try:
-            results, baselined, stale = apply_baseline(results, baseline)
+            results, baselined, stale = apply_baseline(results, baseline, rules_not_run(run))
         except (OSError, ValueError) as e:
             print(f"::error::cannot use baseline `{baseline}`: {e}")
             return 2
@@ -140,7 +233,8 @@ def main():
         if stale:
             print(
                 f"::notice::{stale} baseline entr{'y' if stale == 1 else 'ies'} of {baseline} no longer "
-                f"match any finding (fixed or moved); regenerate it with `policy-lint baseline --output {baseline}` so it only shrinks"
+                f"match any finding (fixed or changed); once this run passes, regenerate it with "
+                f"`{regenerate_command(baseline)}` so it only shrinks"
             )
 
     active = [r for r in results if not r.get("suppressions")]

@@ -1,9 +1,10 @@
 //! What the `policy-lint` subcommands do (the argument parsing is in main.rs).
 
+use crate::baseline;
 use crate::config::Config;
 use crate::engine::{self, Options};
 use crate::eval::EvalOptions;
-use crate::finding::{Finding, Severity, Summary};
+use crate::finding::{Severity, Summary};
 use crate::output::{self, Report, RuleDescriptor};
 use crate::registry::{self, Registry};
 use std::collections::BTreeSet;
@@ -128,19 +129,56 @@ fn parse_vars(vars: &[String]) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// A baseline file: the fingerprints of accepted findings.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Baseline {
-    version: u32,
-    findings: Vec<BaselineEntry>,
+/// A word of a command line, quoted for a POSIX shell when it needs to be.
+fn shell_word(w: &str) -> String {
+    if !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
+    {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
 }
 
-#[derive(serde::Serialize, serde::Deserialize, Clone)]
-struct BaselineEntry {
-    fingerprint: String,
-    code: String,
-    file: String,
-    message: String,
+/// The `policy-lint baseline` command that records what this `check` reports (same paths and
+/// the options that decide the findings) into `out`.
+fn baseline_command(req: &CheckRequest, out: &Path) -> String {
+    let mut words: Vec<String> = vec!["policy-lint".into(), "baseline".into()];
+    let paths = if req.paths.is_empty() {
+        vec![".".to_string()]
+    } else {
+        req.paths.iter().map(|p| p.display().to_string()).collect()
+    };
+    words.extend(paths);
+    let mut opt = |name: &str, value: String| {
+        words.push(name.into());
+        words.push(value);
+    };
+    if let Some(c) = &req.config {
+        opt("--config", c.display().to_string());
+    }
+    if let Some(e) = &req.environment {
+        opt("--environment", e.clone());
+    }
+    for v in &req.vars {
+        opt("--var", v.clone());
+    }
+    for f in &req.var_files {
+        opt("--var-file", f.display().to_string());
+    }
+    if !req.select.is_empty() {
+        opt("--select", req.select.join(","));
+    }
+    if !req.ignore.is_empty() {
+        opt("--ignore", req.ignore.join(","));
+    }
+    opt("--output", out.display().to_string());
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn check(req: CheckRequest) -> u8 {
@@ -205,6 +243,32 @@ pub fn check(req: CheckRequest) -> u8 {
         strict: req.strict,
         threads: req.threads,
     };
+    // Read the baseline before the run: a file that cannot be used stops here (`baseline`,
+    // which writes one, ignores it).
+    let base = match req
+        .baseline
+        .as_ref()
+        .filter(|_| req.write_baseline.is_none())
+    {
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: cannot read baseline `{}`: {e}", path.display());
+                    return 2;
+                }
+            };
+            let regenerate = baseline_command(&req, path);
+            match baseline::parse(&text, &path.display().to_string(), &regenerate) {
+                Ok(b) => Some((b, regenerate)),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            }
+        }
+        None => None,
+    };
     let outcome = match engine::run(&opts, &config, &reg) {
         Ok(o) => o,
         Err(e) => {
@@ -213,29 +277,12 @@ pub fn check(req: CheckRequest) -> u8 {
         }
     };
     let mut findings = outcome.findings;
-    let rel_of = |f: &Finding| output::relative_path(&outcome.sources, &f.loc, &outcome.repo_root);
+    let on = engine::stamp::Enabled::new(&reg, &config, &opts);
     // Write a baseline.
     if let Some(path) = &req.write_baseline {
-        let entries: Vec<BaselineEntry> = findings
-            .iter()
-            .filter(|f| f.suppression.is_none())
-            .map(|f| {
-                let rel = rel_of(f);
-                BaselineEntry {
-                    fingerprint: output::fingerprint(f, &rel, &outcome.sources),
-                    code: f.code.clone(),
-                    file: rel,
-                    message: f.message.clone(),
-                }
-            })
-            .collect();
-        let n = entries.len();
-        let text = serde_json::to_string_pretty(&Baseline {
-            version: 1,
-            findings: entries,
-        })
-        .unwrap_or_default();
-        if let Err(e) = std::fs::write(path, text + "\n") {
+        let base = baseline::of(&findings, &outcome.sources, &outcome.repo_root);
+        let n = base.findings.len();
+        if let Err(e) = std::fs::write(path, baseline::render(&base)) {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             return 2;
         }
@@ -249,46 +296,26 @@ pub fn check(req: CheckRequest) -> u8 {
     }
     // Apply a baseline.
     let mut baselined = 0usize;
-    if let Some(path) = &req.baseline {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: cannot read baseline `{}`: {e}", path.display());
-                return 2;
+    if let Some((base, regenerate)) = base {
+        // An entry of a rule that did not run (deselected, turned off) is not stale; an EVAL001
+        // stands for the rules named at the start of its message.
+        let ran = |e: &baseline::Entry| {
+            if e.code != "EVAL001" {
+                return on.is_on(&e.code);
             }
+            let origins = engine::stamp::eval_origins(&e.message);
+            on.is_on("EVAL001") && (origins.is_empty() || origins.iter().any(|c| on.is_on(c)))
         };
-        let base: Baseline = match serde_json::from_str(&text) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!(
-                    "error: baseline `{}` is not a policy-lint baseline: {e}",
-                    path.display()
-                );
-                return 2;
-            }
-        };
-        let mut remaining: Vec<BaselineEntry> = base.findings.clone();
-        findings.retain(|f| {
-            if f.suppression.is_some() {
-                return true;
-            }
-            let fp = output::fingerprint(f, &rel_of(f), &outcome.sources);
-            if let Some(i) = remaining.iter().position(|e| e.fingerprint == fp) {
-                remaining.swap_remove(i);
-                baselined += 1;
-                false
-            } else {
-                true
-            }
-        });
-        if !remaining.is_empty() && !req.quiet {
-            let files: BTreeSet<&str> = remaining.iter().map(|e| e.file.as_str()).collect();
+        let applied = baseline::apply(&mut findings, base, &ran);
+        baselined = applied.baselined;
+        let stale = applied.stale;
+        if !stale.is_empty() && !req.quiet {
+            let files: BTreeSet<&str> = stale.iter().map(|e| e.file.as_str()).collect();
             eprintln!(
-                "policy-lint: {} baseline entr{} no longer match any finding (fixed or moved) in {}; regenerate the baseline with `policy-lint baseline --output {}` so it only shrinks",
-                remaining.len(),
-                if remaining.len() == 1 { "y" } else { "ies" },
+                "policy-lint: {} baseline entr{} no longer match any finding (fixed or changed) in {}; once this run passes, regenerate the baseline with `{regenerate}` so it only shrinks",
+                stale.len(),
+                if stale.len() == 1 { "y" } else { "ies" },
                 files.into_iter().collect::<Vec<_>>().join(", "),
-                path.display()
             );
         }
     }
@@ -297,6 +324,12 @@ pub fn check(req: CheckRequest) -> u8 {
     summary.files = outcome.files_checked;
     summary.skipped = outcome.skipped.clone();
     summary.notices = outcome.notices.clone();
+    summary.not_run = reg
+        .rules
+        .iter()
+        .filter(|r| !on.is_on(&r.code))
+        .map(|r| r.code.clone())
+        .collect();
     let rules = descriptors(&reg);
     let category = req.sarif_category.clone().or(config.sarif_category.clone());
     let report = Report {

@@ -78,6 +78,14 @@ pub struct Finding {
     pub address: Option<String>,
     /// Attribute path inside the resource (`egress.network_access.restriction_mode`).
     pub attr_path: Option<String>,
+    /// What this finding is about within its attribute, for its fingerprint: the normalised
+    /// offending value (`str:*.pythonhosted.org`), with the identity of the policy statement
+    /// that holds it (its `Sid`, else its index). None: the fingerprint uses the text the
+    /// finding points at instead. Never shown.
+    pub subject: Option<String>,
+    /// Stable identity across runs (16 hex digits), set once the run's findings are final
+    /// ([`crate::output::assign_fingerprints`]); empty before.
+    pub fingerprint: String,
     pub suppression: Option<Suppression>,
     /// The environment of the root module whose evaluation produced the finding (None: the
     /// environment of its file, for findings no root produced: standalone JSON, syntax).
@@ -114,6 +122,8 @@ impl Finding {
             doc_url: String::new(),
             address: None,
             attr_path: None,
+            subject: None,
+            fingerprint: String::new(),
             suppression: None,
             environment: None,
             roots: Vec::new(),
@@ -158,6 +168,19 @@ impl Finding {
     }
     pub fn with_path(mut self, path: impl Into<String>) -> Self {
         self.attr_path = Some(path.into());
+        self
+    }
+    /// Sets what the finding is about within its attribute (see [`Finding::subject`]).
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+    /// The offending value is `v`: its normalised text identifies the finding (lists and
+    /// objects do not, see [`Value::subject`](crate::value::Value::subject)).
+    pub fn with_value(mut self, v: &crate::value::Value) -> Self {
+        if let Some(s) = v.subject(&str::to_string) {
+            self.subject = Some(s);
+        }
         self
     }
     /// Adds the hops of a value's origin as related locations.
@@ -275,6 +298,10 @@ pub struct Summary {
     pub skipped: Vec<Skipped>,
     /// About the run (an `--environment` no configuration declares).
     pub notices: Vec<String>,
+    /// Codes of the rules that did not run (deselected with `--select`/`--ignore`, or off in
+    /// the configuration): SARIF says so, so that a baseline applied to the log does not call
+    /// their entries stale.
+    pub not_run: Vec<String>,
 }
 
 impl Summary {

@@ -169,6 +169,23 @@ impl Unknown {
     }
 }
 
+impl Reason {
+    /// What is unknown, without the advice around it (`var.region`, `aws_kms_key.k.arn`,
+    /// `module.net`): the identity of an unknown value in fingerprints.
+    pub fn identity(&self) -> String {
+        match self {
+            Reason::Variable { name } => format!("var.{name}"),
+            Reason::AfterApply(r) => r.to_string(),
+            Reason::Function(name) => format!("{name}()"),
+            Reason::RemoteModule { call, .. } => format!("module.{call}"),
+            Reason::Cycle(what)
+            | Reason::Limit(what)
+            | Reason::File(what)
+            | Reason::Other(what) => what.clone(),
+        }
+    }
+}
+
 /// A part of a partially known string.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
@@ -371,6 +388,32 @@ impl Value {
             Kind::Bool(b) => Some(b.to_string()),
             Kind::Number(n) => Some(format_number(*n)),
             _ => None,
+        }
+    }
+
+    /// The value as it identifies a finding (its fingerprint): `str:` and the string, a number,
+    /// `true`/`false`, `null`; a partly known string with `${...}` around what each unknown part
+    /// is; `unknown:` and what is unknown. `norm` is applied to the literal text (a check that
+    /// compares host names case-insensitively lower-cases them). None for lists and objects,
+    /// whose text would change with every unrelated edit inside them.
+    pub fn subject(&self, norm: &dyn Fn(&str) -> String) -> Option<String> {
+        match &self.kind {
+            Kind::Null => Some("null".into()),
+            Kind::Bool(b) => Some(b.to_string()),
+            Kind::Number(n) => Some(format!("num:{}", format_number(*n))),
+            Kind::String(s) => Some(format!("str:{}", norm(s))),
+            Kind::Partial(parts) => Some(format!(
+                "str:{}",
+                parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Lit(s) => norm(s),
+                        Part::Unknown(u) => format!("${{{}}}", u.reason.identity()),
+                    })
+                    .collect::<String>()
+            )),
+            Kind::Unknown(u) => Some(format!("unknown:{}", u.reason.identity())),
+            Kind::List(_) | Kind::Object(_) => None,
         }
     }
 

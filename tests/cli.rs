@@ -299,7 +299,10 @@ fn sarif_is_json_with_one_run() {
     let uri = &results[0]["locations"][0]["physicalLocation"]["artifactLocation"];
     assert_eq!(uri["uri"], "main.tf");
     assert_eq!(uri["uriBaseId"], "%SRCROOT%");
-    assert!(results[0]["partialFingerprints"]["policyLint/v1"].is_string());
+    assert!(results[0]["partialFingerprints"]["policyLint/v2"].is_string());
+    assert!(results[0]["partialFingerprints"]
+        .get("policyLint/v1")
+        .is_none());
     let rules = runs[0]["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), 34);
     let net002 = rules.iter().find(|r| r["id"] == "NET002").unwrap();
@@ -414,7 +417,7 @@ fn baseline_round_trip_survives_inserted_lines() {
     let base: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(d.path().join("baseline.json")).unwrap())
             .unwrap();
-    assert_eq!(base["version"], 1);
+    assert_eq!(base["version"], 2);
     assert_eq!(base["findings"].as_array().unwrap().len(), 1);
     assert_eq!(base["findings"][0]["code"], "NET002");
 

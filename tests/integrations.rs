@@ -420,6 +420,64 @@ fn action_scripts_end_to_end() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["summary"]["baselined"], 1);
 
+    // An old (version 1) baseline: refused, naming the command that regenerates it.
+    std::fs::write(gh.file("old.json"), r#"{"version": 1, "findings": []}"#).unwrap();
+    let (c, out, err) = report(&[("BASELINE", "old.json"), ("PATHS", "infra")]);
+    assert_eq!(c, 2, "{out}{err}");
+    assert!(out.contains("has version 1"), "{out}");
+    assert!(
+        out.contains("`policy-lint baseline infra --output old.json`"),
+        "{out}"
+    );
+
+    // An entry of a rule that did not run is not stale; one of a rule that ran is.
+    let kms = r#"{"version": 2, "findings": [
+        {"fingerprint": "0000000000000000", "code": "KMS001", "file": "infra/main.tf", "message": "m"}
+    ]}"#;
+    std::fs::write(gh.file("kms.json"), kms).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_policy-lint"))
+        .args(["check", "infra", "--select", "NET002", "--format", "sarif"])
+        .args(["--output", "out/selected.sarif"])
+        .current_dir(gh.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (c, out, err) = report(&[
+        ("BASELINE", "kms.json"),
+        ("SARIF_FILE", "out/selected.sarif"),
+    ]);
+    assert_eq!(c, 0, "{out}{err}");
+    assert!(!out.contains("no longer match"), "{out}");
+    let o = Command::new(env!("CARGO_BIN_EXE_policy-lint"))
+        .args([
+            "check",
+            "infra",
+            "--format",
+            "sarif",
+            "--output",
+            "out/all.sarif",
+        ])
+        .current_dir(gh.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let (c, out, err) = report(&[("BASELINE", "kms.json"), ("SARIF_FILE", "out/all.sarif")]);
+    assert_eq!(c, 0, "{out}{err}");
+    assert!(
+        out.contains("1 baseline entry of kms.json no longer match"),
+        "{out}"
+    );
+
     // A configuration error: the run step fails with 2 and says so.
     std::fs::write(gh.file("policy-lint.toml"), "stirct = true\n").unwrap();
     let (c, out, err) = gh.step(

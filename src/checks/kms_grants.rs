@@ -147,6 +147,12 @@ pub fn undecided(key: &ResourceInstance, grant: MaybeGrant, codes: &[String]) ->
     .with_anchor(g.loc)
     .with_address(key.full_address())
     .with_path("grantee_principal")
+    // The grant and its grantee identify it, not the rules that could not decide.
+    .with_subject(format!(
+        "grant:{}\u{1f}{}",
+        g.full_address(),
+        grantee.subject(&str::to_string).unwrap_or_default()
+    ))
     .with_origin_chain(&grantee.origin)
     .with_related(key.loc, "the key")
     .with_help(

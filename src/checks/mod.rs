@@ -72,7 +72,7 @@ pub fn at_value(
         f = f.with_path(path);
     }
     if let Some(v) = v {
-        f = f.with_origin_chain(&v.origin);
+        f = f.with_origin_chain(&v.origin).with_value(v);
     }
     for h in &inst.call_chain {
         f = f.with_related(h.loc, h.label.clone());
@@ -106,7 +106,14 @@ pub fn unresolved(code: &str, inst: &ResourceInstance, path: &str, v: &Value) ->
     if let Some(l) = v.loc() {
         f = f.with_related(l, "the value in question");
     }
-    f
+    // Identified by what is unknown, never by the rule that could not decide: the same unknown
+    // value keeps its fingerprint whichever rules run.
+    match v.first_unknown() {
+        Some(u) if v.subject(&str::to_string).is_none() => {
+            f.with_subject(format!("unknown:{}", u.reason.identity()))
+        }
+        _ => f.with_value(v),
+    }
 }
 
 /// An attribute path of a resource body.

@@ -236,11 +236,11 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                 }
                 if let Some((_, first)) = seen.iter().find(|(x, _)| *x == lower) {
                     if ctx.on("NET004") {
-                        let mut f = at_value(
+                        let mut f = at_destination(
                             "NET004",
                             p,
                             &dpath,
-                            Some(d),
+                            d,
                             format!(
                             "destination `{s}` is listed twice in `allowed_internet_destinations`"
                         ),
@@ -260,7 +260,7 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                     && !approved.iter().any(|g| g.is_match(&lower))
                 {
                     ctx.push(
-                        at_value("NET009", p, &dpath, Some(d), format!(
+                        at_destination("NET009", p, &dpath, d, format!(
                             "destination `{s}` is not on the approved list ([rules.NET009] approved in policy-lint.toml)"
                         ))
                         .with_help("remove it, or have it approved and added to the list"),
@@ -306,7 +306,7 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                     && !approved.iter().any(|g| g.is_match(s.to_ascii_lowercase()))
                 {
                     ctx.push(
-                        at_value("NET009", p, &bpath, Some(b), format!(
+                        at_destination("NET009", p, &bpath, b, format!(
                             "storage destination bucket `{s}` is not on the approved list ([rules.NET009] approved in policy-lint.toml)"
                         ))
                         .with_help("remove it, or have it approved and added to the list"),
@@ -317,8 +317,22 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
     }
 }
 
+/// A finding about destination `d`: host and bucket names compare in lower case, so the
+/// lower-cased value identifies it (the list index would change when entries are reordered).
+fn at_destination(
+    code: &str,
+    p: &ResourceInstance,
+    path: &str,
+    d: &Value,
+    message: String,
+) -> Finding {
+    let mut f = at_value(code, p, path, Some(d), message);
+    f.subject = d.subject(&|s: &str| s.to_ascii_lowercase());
+    f
+}
+
 fn wildcard(p: &ResourceInstance, path: &str, v: &Value, s: &str, why: &str) -> Finding {
-    at_value("NET003", p, path, Some(v), format!(
+    at_destination("NET003", p, path, v, format!(
         "allowed destination `{s}` {why}; serverless compute could reach far more hosts than intended"
     ))
     .with_help("list each host name that is needed exactly, e.g. `pypi.org`, `files.pythonhosted.org`")
@@ -326,7 +340,7 @@ fn wildcard(p: &ResourceInstance, path: &str, v: &Value, s: &str, why: &str) -> 
 
 fn malformed(p: &ResourceInstance, path: &str, v: &Value, s: &str, why: &str) -> Finding {
     let suggestion = bare_host(s);
-    let mut f = at_value("NET004", p, path, Some(v), format!(
+    let mut f = at_destination("NET004", p, path, v, format!(
         "destination `{s}` is not a bare host name: {why}; the egress filter matches host names only, so this entry does not allow what it seems to"
     ));
     if let Some(h) = suggestion.filter(|h| h != s) {

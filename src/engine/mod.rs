@@ -352,6 +352,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
     let sources = loaded.sources.clone();
     stamp::stamp(&mut findings, &loaded, &results.suppressions, &on, &base);
     sort_and_dedup(&mut findings, &sources);
+    crate::output::assign_fingerprints(&mut findings, &sources, &repo_root);
     let skipped = skipped_of(
         &paths,
         &found,

@@ -125,6 +125,31 @@ fn eval_origin(f: &Finding) -> Option<&str> {
     .then_some(c)
 }
 
+/// The rules an EVAL001 stands for: the codes its message starts with (`KMS001, KMS002 cannot
+/// be checked: ...`, `NET003 cannot check ...`); empty for an EVAL001 of evaluation itself.
+pub fn eval_origins(message: &str) -> Vec<&str> {
+    let is_code = |c: &str| {
+        c.len() == 6
+            && c.chars().take(3).all(|x| x.is_ascii_uppercase())
+            && c[3..].chars().all(|x| x.is_ascii_digit())
+    };
+    let mut out = Vec::new();
+    for word in message.split_whitespace() {
+        let (code, more) = match word.strip_suffix(',') {
+            Some(c) => (c, true),
+            None => (word, false),
+        };
+        if !is_code(code) {
+            break;
+        }
+        out.push(code);
+        if !more {
+            break;
+        }
+    }
+    out
+}
+
 fn rel(loaded: &Loaded, loc: Location, base: &Path) -> String {
     let f = loaded.sources.get(loc.file);
     crate::source::display_path(&f.path, base)

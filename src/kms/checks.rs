@@ -130,6 +130,7 @@ pub fn check_policy(
     enabled: &dyn Fn(&str) -> bool,
     out: &mut Vec<Finding>,
 ) {
+    let policy = Policy::from_value(doc);
     let mut cx = Ctx {
         target,
         data,
@@ -137,8 +138,12 @@ pub fn check_policy(
         enabled,
         out: Vec::new(),
         evals: Vec::new(),
+        statements: policy
+            .statements
+            .iter()
+            .filter_map(|s| Some((s.value.loc()?, statement_identity(s))))
+            .collect(),
     };
-    let policy = Policy::from_value(doc);
     let infos: Vec<StmtInfo> = policy
         .statements
         .iter()
@@ -211,6 +216,20 @@ struct Eval {
     codes: Vec<String>,
     /// The value is null (an input given no value), not unknown.
     null: bool,
+    /// For the fingerprint: the statement and the value at `loc`, never the rules.
+    subject: Option<String>,
+}
+
+/// How a statement is identified in fingerprints: its `Sid`, else its index.
+fn statement_identity(s: &Statement) -> String {
+    match s
+        .sid
+        .filter(|v| v.as_str() != Some(""))
+        .and_then(|v| v.subject(&str::to_string))
+    {
+        Some(sid) => format!("statement:sid={sid}"),
+        None => format!("statement:#{}", s.index),
+    }
 }
 
 struct Ctx<'t> {
@@ -220,6 +239,8 @@ struct Ctx<'t> {
     enabled: &'t dyn Fn(&str) -> bool,
     out: Vec<Finding>,
     evals: Vec<Eval>,
+    /// Where each statement is written, and its identity (see [`statement_identity`]).
+    statements: Vec<(Location, String)>,
 }
 
 impl Ctx<'_> {
@@ -234,6 +255,34 @@ impl Ctx<'_> {
             .unwrap_or(self.target.anchor)
     }
 
+    /// The identity of the first statement written around `loc` (a statement that a
+    /// `dynamic` block or a `for` expression repeats has one location for all its copies).
+    fn statement_at(&self, loc: Location) -> Option<&str> {
+        self.statements
+            .iter()
+            .find(|(l, _)| l.file == loc.file && l.start <= loc.start && loc.end <= l.end)
+            .map(|(_, id)| id.as_str())
+    }
+
+    /// The fingerprint subject of a finding about `v` in `stmt` at `loc`: the statement's
+    /// identity and the element's normalised value, whichever are known.
+    fn subject(
+        &self,
+        v: Option<&Value>,
+        stmt: Option<&Statement>,
+        loc: Location,
+    ) -> Option<String> {
+        let statement = match stmt {
+            Some(s) => Some(statement_identity(s)),
+            None => self.statement_at(loc).map(str::to_string),
+        };
+        let value = v.and_then(|v| v.subject(&str::to_string));
+        match (statement, value) {
+            (Some(s), Some(v)) => Some(format!("{s}\u{1f}{v}")),
+            (s, v) => s.or(v),
+        }
+    }
+
     fn finding(
         &self,
         code: &str,
@@ -242,9 +291,11 @@ impl Ctx<'_> {
         message: String,
         help: impl Into<String>,
     ) -> Finding {
-        let mut f = Finding::new(code, self.at(v, stmt), message)
+        let loc = self.at(v, stmt);
+        let mut f = Finding::new(code, loc, message)
             .with_help(help)
             .with_anchor(self.target.anchor);
+        f.subject = self.subject(v, stmt, loc);
         if let Some(v) = v {
             f = f.with_origin_chain(&v.origin);
         } else if let Some(s) = stmt {
@@ -272,6 +323,9 @@ impl Ctx<'_> {
             }
             return;
         }
+        // Decided by `loc` alone (the statement around it, the value written there), so that
+        // the merged finding is the same whichever rules reported it first.
+        let subject = self.subject(v.loc().filter(|l| *l == loc).map(|_| v), None, loc);
         if v.is_null() {
             // A null where a value is needed: the input it comes from was given no value.
             let reason = match roles::null_input(v) {
@@ -292,6 +346,7 @@ impl Ctx<'_> {
                 unknown_loc: None,
                 codes: vec![code.to_string()],
                 null: true,
+                subject,
             });
             return;
         }
@@ -307,6 +362,7 @@ impl Ctx<'_> {
             unknown_loc: u.and_then(|u| u.loc),
             codes: vec![code.to_string()],
             null: false,
+            subject,
         });
     }
 
@@ -335,6 +391,7 @@ impl Ctx<'_> {
             )
             .with_anchor(self.target.anchor)
             .with_origin_chain(&e.origin);
+            f.subject = e.subject;
             if let Some(l) = e.unknown_loc {
                 f = f.with_related(l, "the unknown value comes from here");
             }

@@ -1,6 +1,6 @@
 //! Machine-readable JSON output. The schema is documented in `docs/json-output.md`.
 
-use super::{fingerprint, rel_path_of, span_line_cols, Report, TOOL_NAME};
+use super::{rel_path_of, span_line_cols, Report, TOOL_NAME};
 use crate::finding::{Finding, SuppressionKind};
 use crate::source::Location;
 use serde::Serialize;
@@ -44,7 +44,7 @@ struct JsonFinding<'a> {
     related: Vec<JsonRelated<'a>>,
     suppressed: bool,
     suppression: Option<JsonSuppression<'a>>,
-    fingerprint: String,
+    fingerprint: &'a str,
     /// The environment the finding was judged in (its root's), when a root produced it.
     #[serde(skip_serializing_if = "Option::is_none")]
     environment: Option<&'a str>,
@@ -107,7 +107,6 @@ fn span(r: &Report, loc: &Location) -> (String, Position, Position) {
 
 fn finding<'a>(r: &Report, f: &'a Finding) -> JsonFinding<'a> {
     let (file, start, end) = span(r, &f.loc);
-    let fingerprint = fingerprint(f, &file, r.sources);
     JsonFinding {
         code: &f.code,
         name: &f.name,
@@ -138,7 +137,7 @@ fn finding<'a>(r: &Report, f: &'a Finding) -> JsonFinding<'a> {
             kind: suppression_kind(s.kind),
             justification: &s.justification,
         }),
-        fingerprint,
+        fingerprint: &f.fingerprint,
         environment: f.environment.as_deref(),
         roots: &f.roots,
     }
@@ -153,7 +152,7 @@ pub fn render_json(r: &Report) -> String {
             name: TOOL_NAME,
             version: r.tool_version,
         },
-        // Locations and fingerprints of thousands of findings: computed in parallel, in order.
+        // Locations of thousands of findings: computed in parallel, in order.
         findings: {
             use rayon::prelude::*;
             r.findings.par_iter().map(|f| finding(r, f)).collect()

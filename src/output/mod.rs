@@ -4,11 +4,13 @@
 //! deterministic: the same report renders to the same bytes, independent of the current
 //! directory, the terminal or the environment.
 
+mod fingerprint;
 mod github;
 mod json;
 mod pretty;
 mod sarif;
 
+pub use fingerprint::{assign as assign_fingerprints, fingerprint, VERSION as FINGERPRINT_VERSION};
 pub use github::render_github;
 pub use json::render_json;
 pub use pretty::render_pretty;
@@ -82,47 +84,6 @@ pub(crate) fn span_line_cols(sources: &SourceMap, loc: &Location) -> (LineCol, L
     (file.line_col(loc.start), file.line_col(loc.end))
 }
 
-/// 64-bit FNV-1a.
-pub(crate) fn fnv1a64(bytes: &[u8]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h = OFFSET;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(PRIME);
-    }
-    h
-}
-
-/// Stable identity of a finding across runs, as 16 lowercase hex digits (FNV-1a 64 of the code,
-/// the path relative to the repository root, the resource address and the attribute path).
-/// Findings without a resource address use the trimmed text of the finding's first source line
-/// instead of the address, so the fingerprint survives lines being inserted above it.
-///
-/// Used for SARIF `partialFingerprints` (`policyLint/v1`), JSON output and baselines.
-pub fn fingerprint(f: &Finding, rel_path: &str, sources: &SourceMap) -> String {
-    let mut key = String::new();
-    key.push_str(&f.code);
-    key.push('\0');
-    key.push_str(rel_path);
-    key.push('\0');
-    match &f.address {
-        Some(address) => {
-            key.push_str("address:");
-            key.push_str(address);
-        }
-        None => {
-            let file = sources.get(f.loc.file);
-            let line = file.line_col(f.loc.start).line;
-            key.push_str("line:");
-            key.push_str(file.line_text(line).trim());
-        }
-    }
-    key.push('\0');
-    key.push_str(f.attr_path.as_deref().unwrap_or(""));
-    format!("{:016x}", fnv1a64(key.as_bytes()))
-}
-
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
@@ -183,13 +144,6 @@ pub(crate) mod testdata;
 mod tests {
     use super::*;
     use crate::finding::Summary;
-
-    #[test]
-    fn fnv1a_known_values() {
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
-    }
 
     #[test]
     fn summary_lines() {
@@ -268,33 +222,5 @@ mod tests {
             rel_path_of(&t.sources, &outside.loc, r.repo_root),
             ("../shared/policy.json".to_string(), false)
         );
-    }
-
-    #[test]
-    fn fingerprint_stable_when_line_moves() {
-        let t = testdata::sample();
-        let moved = testdata::sample_with_prefix("# a comment\n\n# another\n");
-        assert_eq!(t.findings.len(), moved.findings.len());
-        for (a, b) in t.findings.iter().zip(moved.findings.iter()) {
-            assert_ne!(
-                span_line_cols(&t.sources, &a.loc).0.line,
-                span_line_cols(&moved.sources, &b.loc).0.line,
-            );
-            let pa = relative_path(&t.sources, &a.loc, &t.root);
-            let pb = relative_path(&moved.sources, &b.loc, &moved.root);
-            assert_eq!(
-                fingerprint(a, &pa, &t.sources),
-                fingerprint(b, &pb, &moved.sources)
-            );
-        }
-        // distinct findings have distinct fingerprints
-        let mut all: Vec<String> = t
-            .findings
-            .iter()
-            .map(|f| fingerprint(f, &relative_path(&t.sources, &f.loc, &t.root), &t.sources))
-            .collect();
-        all.sort();
-        all.dedup();
-        assert_eq!(all.len(), t.findings.len());
     }
 }

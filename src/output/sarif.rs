@@ -1,7 +1,7 @@
 //! SARIF 2.1.0 output (one run), as consumed by GitHub code scanning.
 
 use super::json::suppression_kind;
-use super::{fingerprint, rel_path_of, span_line_cols, Report, RuleDescriptor, TOOL_NAME};
+use super::{rel_path_of, span_line_cols, Report, RuleDescriptor, TOOL_NAME};
 use crate::finding::Finding;
 use crate::source::Location;
 use serde::Serialize;
@@ -12,8 +12,10 @@ pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const SARIF_VERSION: &str = "2.1.0";
 /// Base id every artifact URI below the repository root is relative to.
 pub const SRCROOT: &str = "%SRCROOT%";
-/// Key of policy-lint's fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "policyLint/v1";
+/// Key of policy-lint's fingerprint in `partialFingerprints`: the scheme's version
+/// ([`super::FINGERPRINT_VERSION`]) is part of it, so code scanning never compares fingerprints
+/// of two schemes.
+pub const FINGERPRINT_KEY: &str = "policyLint/v2";
 /// `automationDetails.id` when no category is given.
 pub const DEFAULT_CATEGORY: &str = "policy-lint/";
 /// `tool.driver.informationUri`: the package's repository or homepage, if Cargo.toml names one.
@@ -39,16 +41,37 @@ struct Run<'a> {
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
-    invocations: Vec<Invocation>,
+    invocations: Vec<Invocation<'a>>,
 }
 
 /// The run's invocation: what was skipped and notices, as tool execution notifications.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Invocation {
+struct Invocation<'a> {
     execution_successful: bool,
+    /// Rules that did not run: `{"enabled": false}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rule_configuration_overrides: Vec<ConfigurationOverride<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct ConfigurationOverride<'a> {
+    descriptor: DescriptorReference<'a>,
+    configuration: Enabled,
+}
+
+#[derive(Serialize)]
+struct DescriptorReference<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Enabled {
+    enabled: bool,
 }
 
 #[derive(Serialize)]
@@ -302,8 +325,7 @@ fn rule(d: &RuleDescriptor) -> Rule<'_> {
 }
 
 fn result<'a>(r: &Report<'a>, f: &'a Finding) -> SarifResult<'a> {
-    let (physical_location, path) = physical(r, &f.loc);
-    let fp = fingerprint(f, &path, r.sources);
+    let (physical_location, _) = physical(r, &f.loc);
     SarifResult {
         rule_id: &f.code,
         rule_index: r.rules.iter().position(|d| d.code == f.code),
@@ -330,7 +352,7 @@ fn result<'a>(r: &Report<'a>, f: &'a Finding) -> SarifResult<'a> {
                 message: Text { text: &rel.label },
             })
             .collect(),
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fp)]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.clone())]),
         suppressions: f
             .suppression
             .iter()
@@ -375,6 +397,18 @@ pub fn render_sarif(r: &Report) -> String {
             results: r.findings.iter().map(|f| result(r, f)).collect(),
             invocations: vec![Invocation {
                 execution_successful: true,
+                rule_configuration_overrides: r
+                    .summary
+                    .not_run
+                    .iter()
+                    .map(|code| ConfigurationOverride {
+                        descriptor: DescriptorReference {
+                            id: code,
+                            index: r.rules.iter().position(|d| d.code == *code),
+                        },
+                        configuration: Enabled { enabled: false },
+                    })
+                    .collect(),
                 tool_execution_notifications: r
                     .summary
                     .skipped
@@ -447,7 +481,13 @@ mod tests {
         let t = testdata::sample();
         let mut categorized = t.report();
         categorized.sarif_category = Some("policy-lint/prod");
-        for report in [t.report(), categorized] {
+        let not_run = crate::finding::Summary {
+            not_run: vec!["KMS004".into(), "NET002".into()],
+            ..t.summary.clone()
+        };
+        let mut deselected = t.report();
+        deselected.summary = &not_run;
+        for report in [t.report(), categorized, deselected] {
             let v: Value = serde_json::from_str(&render_sarif(&report)).unwrap();
             let errors: Vec<String> = validator
                 .iter_errors(&v)
@@ -569,6 +609,39 @@ mod tests {
         assert!(seen.contains(&"policies/key%20policy.json".to_string()));
         assert!(seen.contains(&"infra/main.tf".to_string()));
         assert!(seen.contains(&"../shared/policy.json".to_string()));
+    }
+
+    #[test]
+    fn rules_that_did_not_run_are_disabled_in_the_invocation() {
+        let t = testdata::sample();
+        let v = sarif_value(&t);
+        assert!(v["runs"][0]["invocations"][0]
+            .get("ruleConfigurationOverrides")
+            .is_none());
+        let summary = crate::finding::Summary {
+            not_run: vec!["NET002".into()],
+            ..t.summary.clone()
+        };
+        let mut r = t.report();
+        r.summary = &summary;
+        let v: Value = serde_json::from_str(&render_sarif(&r)).unwrap();
+        let o = &v["runs"][0]["invocations"][0]["ruleConfigurationOverrides"];
+        assert_eq!(o.as_array().unwrap().len(), 1);
+        assert_eq!(o[0]["descriptor"]["id"], "NET002");
+        let index = o[0]["descriptor"]["index"].as_u64().unwrap() as usize;
+        assert_eq!(
+            v["runs"][0]["tool"]["driver"]["rules"][index]["id"],
+            "NET002"
+        );
+        assert_eq!(o[0]["configuration"]["enabled"], false);
+    }
+
+    #[test]
+    fn fingerprint_key_names_the_scheme_version() {
+        assert_eq!(
+            FINGERPRINT_KEY,
+            format!("policyLint/v{}", super::super::FINGERPRINT_VERSION)
+        );
     }
 
     #[test]

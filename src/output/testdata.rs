@@ -234,6 +234,7 @@ pub fn sample_with_prefix(prefix: &str) -> Sample {
         },
     ];
     crate::finding::sort_and_dedup(&mut findings, &sources);
+    super::assign_fingerprints(&mut findings, &sources, &root);
     let summary = Summary {
         files: 3,
         ..Summary::of(&findings)
