@@ -175,7 +175,7 @@ impl Reason {
     pub fn identity(&self) -> String {
         match self {
             Reason::Variable { name } => format!("var.{name}"),
-            Reason::AfterApply(r) => r.to_string(),
+            Reason::AfterApply(r) | Reason::CallerAccount(r) => r.to_string(),
             Reason::Function(name) => format!("{name}()"),
             Reason::RemoteModule { call, .. } => format!("module.{call}"),
             Reason::Cycle(what)
