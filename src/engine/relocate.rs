@@ -30,7 +30,7 @@ impl Installed {
                 .then_with(|| a.package.cmp(&b.package))
                 .then_with(|| a.call.cmp(&b.call))
         });
-        modules.dedup_by(|a, b| a.package == b.package);
+        modules.dedup_by(|a, b| a.package == b.package && a.call == b.call);
         Installed { modules }
     }
 
@@ -38,19 +38,46 @@ impl Installed {
         self.modules.is_empty()
     }
 
-    /// The installed module `loc` is in, if any.
-    pub fn containing(&self, sources: &SourceMap, loc: Location) -> Option<&Vendored> {
+    /// The installed module `loc` is in, if any. A package reached through several repository
+    /// calls (one directory shared by several manifest entries) is taken with the call among
+    /// `chain` (the `module` blocks a finding's resource sits in), else with the first.
+    pub fn containing(
+        &self,
+        sources: &SourceMap,
+        loc: Location,
+        chain: &[Location],
+    ) -> Option<&Vendored> {
         if self.modules.is_empty() {
             return None;
         }
         let f = sources.get(loc.file);
-        self.modules.iter().find(|m| f.path.starts_with(&m.package))
+        let mut found = self
+            .modules
+            .iter()
+            .filter(|m| f.path.starts_with(&m.package));
+        let first = found.next()?;
+        let same: Vec<&Vendored> = std::iter::once(first)
+            .chain(found.filter(|m| m.package == first.package))
+            .collect();
+        if same.len() == 1 {
+            return Some(first);
+        }
+        Some(
+            same.iter()
+                .find(|m| {
+                    chain
+                        .iter()
+                        .any(|c| c.file == m.call.file && c.start == m.call.start)
+                })
+                .copied()
+                .unwrap_or(first),
+        )
     }
 
     /// Where a location inside an installed module is reported (the repository `module` block),
     /// and how the message names the place inside (`SOURCE@VERSION//path:line`).
     pub fn place(&self, sources: &SourceMap, loc: Location) -> Option<(Location, String)> {
-        let m = self.containing(sources, loc)?;
+        let m = self.containing(sources, loc, &[])?;
         Some((m.call, m.describe(sources, loc)))
     }
 
@@ -65,9 +92,15 @@ impl Installed {
     }
 
     fn relocate_one(&self, f: &mut Finding, sources: &SourceMap) {
-        let inside = |l: Location| self.containing(sources, l).is_some();
+        let chain: Vec<Location> = f
+            .related
+            .iter()
+            .filter(|r| r.label.starts_with("in `module."))
+            .map(|r| r.loc)
+            .collect();
+        let inside = |l: Location| self.containing(sources, l, &[]).is_some();
         let mut place: Option<String> = None;
-        if let Some(m) = self.containing(sources, f.loc) {
+        if let Some(m) = self.containing(sources, f.loc, &chain) {
             place = Some(m.describe(sources, f.loc));
             // The argument of a repository `module` block that passed the value on, nearest to
             // where it was used; else the block through which the module is reached.
@@ -80,7 +113,7 @@ impl Installed {
             f.loc = argument.unwrap_or(m.call);
         }
         if let Some(a) = f.anchor {
-            if let Some(m) = self.containing(sources, a) {
+            if let Some(m) = self.containing(sources, a, &chain) {
                 if place.is_none() {
                     place = Some(m.describe(sources, a));
                 }
@@ -91,5 +124,61 @@ impl Installed {
         if let Some(p) = place {
             f.message = format!("{} (in {p})", f.message);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    #[test]
+    fn findings_move_to_the_repository_call_they_came_through() {
+        let sources = SourceMap::new();
+        let root = sources.add(
+            PathBuf::from("/r/main.tf"),
+            "main.tf".into(),
+            Arc::from("module \"a\" {\n}\nmodule \"b\" {\n  x = 1\n}\n"),
+        );
+        let inner = sources.add(
+            PathBuf::from("/r/.terraform/modules/a/main.tf"),
+            ".terraform/modules/a/main.tf".into(),
+            Arc::from("variable \"x\" {}\nresource \"t\" \"n\" {\n  y = 2\n}\n"),
+        );
+        // One package reached through two calls (`module "a"` at 0, `module "b"` at 16).
+        let vendored = |start: usize, end: usize| Vendored {
+            package: PathBuf::from("/r/.terraform/modules/a"),
+            source: "registry.terraform.io/acme/m/aws".into(),
+            version: Some("1.0.0".into()),
+            call: Location::new(root, start..end),
+        };
+        let installed = Installed::new(vec![vendored(16, 26), vendored(0, 10)]);
+        let at_b = Location::new(root, 16..36);
+        let written = Location::new(inner, 37..42);
+        let f = Finding::new("NET002", written, "bad")
+            .with_anchor(Location::new(inner, 16..34))
+            .with_related(Location::new(inner, 0..8), "variable `x`")
+            .with_related(at_b, "in `module.b`");
+        let mut fs = vec![f.clone()];
+        installed.relocate(&mut fs, &sources);
+        assert_eq!(fs[0].loc, Location::new(root, 16..26));
+        assert_eq!(fs[0].anchor, None);
+        assert_eq!(fs[0].message, "bad (in registry.terraform.io/acme/m/aws@1.0.0//main.tf:3)");
+        assert_eq!(fs[0].related.len(), 1);
+        assert_eq!(fs[0].related[0].loc, at_b);
+
+        // The value was passed on by an argument in the repository: reported there.
+        let arg = Location::new(root, 30..35);
+        let mut fs = vec![f.with_related(arg, "passed to `module.b` as `x`")];
+        installed.relocate(&mut fs, &sources);
+        assert_eq!(fs[0].loc, arg);
+        assert_eq!(fs[0].anchor, Some(Location::new(root, 16..26)));
+
+        // Findings in the repository are left alone.
+        let mut fs = vec![Finding::new("NET002", arg, "bad")];
+        installed.relocate(&mut fs, &sources);
+        assert_eq!(fs[0].loc, arg);
+        assert_eq!(fs[0].message, "bad");
     }
 }

@@ -228,6 +228,10 @@ fn split_subdir(source: &str) -> (String, &str) {
 /// URLs, like Terraform's own normalisation of module source addresses.
 pub fn normalize_source(source: &str) -> String {
     let (pkg, sub) = split_subdir(source);
+    let (base, query) = match pkg.find('?') {
+        Some(q) => (&pkg[..q], &pkg[q..]),
+        None => (pkg.as_str(), ""),
+    };
     let sub = if sub.is_empty() {
         String::new()
     } else {
@@ -238,35 +242,32 @@ pub fn normalize_source(source: &str) -> String {
             && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     };
-    let parts: Vec<&str> = pkg.split('/').collect();
-    if !pkg.contains("::") && !pkg.contains(':') {
-        if parts.len() == 3 && parts.iter().all(|p| is_label(p)) {
-            return format!("registry.terraform.io/{}{sub}", pkg.to_ascii_lowercase());
+    let parts: Vec<&str> = base.split('/').collect();
+    if !base.contains(':') {
+        if query.is_empty() && parts.len() == 3 && parts.iter().all(|p| is_label(p)) {
+            return format!("registry.terraform.io/{}{sub}", base.to_ascii_lowercase());
         }
-        if parts.len() == 4
+        if query.is_empty()
+            && parts.len() == 4
             && parts[0].contains('.')
             && parts[0] != "github.com"
             && parts[0] != "bitbucket.org"
             && parts[1..].iter().all(|p| is_label(p))
         {
-            return format!("{}{sub}", pkg.to_ascii_lowercase());
+            return format!("{}{sub}", base.to_ascii_lowercase());
         }
         if parts.len() >= 3 && parts[0] == "github.com" {
-            let (path, query) = match pkg.find('?') {
-                Some(q) => (&pkg[..q], &pkg[q..]),
-                None => (pkg.as_str(), ""),
-            };
-            let path = path.trim_end_matches(".git");
+            let path = base.trim_end_matches(".git");
             return format!("git::https://{path}.git{sub}{query}");
         }
     }
-    if let Some(rest) = pkg.strip_prefix("git@") {
+    if let Some(rest) = base.strip_prefix("git@") {
         // git@github.com:org/repo.git → git::ssh://git@github.com/org/repo.git
         if let Some((host, path)) = rest.split_once(':') {
-            return format!("git::ssh://git@{host}/{path}{sub}");
+            return format!("git::ssh://git@{host}/{path}{sub}{query}");
         }
     }
-    format!("{pkg}{sub}")
+    format!("{base}{sub}{query}")
 }
 
 /// Whether the manifest's source and the block's source name the same module.
