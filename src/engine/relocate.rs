@@ -12,6 +12,7 @@
 use crate::eval::Vendored;
 use crate::finding::Finding;
 use crate::source::{Location, SourceMap};
+use std::path::Path;
 
 /// The installed modules of a run, to look locations up in.
 pub struct Installed {
@@ -41,20 +42,11 @@ impl Installed {
     /// The installed module `loc` is in, if any. A package reached through several repository
     /// calls (one directory shared by several manifest entries) is taken with the call among
     /// `chain` (the `module` blocks a finding's resource sits in), else with the first.
-    pub fn containing(
-        &self,
-        sources: &SourceMap,
-        loc: Location,
-        chain: &[Location],
-    ) -> Option<&Vendored> {
+    fn containing(&self, path: &Path, chain: &[Location]) -> Option<&Vendored> {
         if self.modules.is_empty() {
             return None;
         }
-        let f = sources.get(loc.file);
-        let mut found = self
-            .modules
-            .iter()
-            .filter(|m| f.path.starts_with(&m.package));
+        let mut found = self.modules.iter().filter(|m| path.starts_with(&m.package));
         let first = found.next()?;
         let same: Vec<&Vendored> = std::iter::once(first)
             .chain(found.filter(|m| m.package == first.package))
@@ -77,7 +69,10 @@ impl Installed {
     /// Where a location inside an installed module is reported (the repository `module` block),
     /// and how the message names the place inside (`SOURCE@VERSION//path:line`).
     pub fn place(&self, sources: &SourceMap, loc: Location) -> Option<(Location, String)> {
-        let m = self.containing(sources, loc, &[])?;
+        if self.modules.is_empty() {
+            return None;
+        }
+        let m = self.containing(&sources.get(loc.file).path, &[])?;
         Some((m.call, m.describe(sources, loc)))
     }
 
@@ -86,21 +81,30 @@ impl Installed {
         if self.modules.is_empty() {
             return;
         }
+        // Paths by file id, read once (asking the source map for each location would read the
+        // texts it has let go of again).
+        let files = sources.all();
+        let path_of = |l: Location| files[l.file.0 as usize].path.as_path();
         for f in findings.iter_mut() {
-            self.relocate_one(f, sources);
+            self.relocate_one(f, sources, &path_of);
         }
     }
 
-    fn relocate_one(&self, f: &mut Finding, sources: &SourceMap) {
+    fn relocate_one<'p>(
+        &self,
+        f: &mut Finding,
+        sources: &SourceMap,
+        path_of: &dyn Fn(Location) -> &'p Path,
+    ) {
         let chain: Vec<Location> = f
             .related
             .iter()
             .filter(|r| r.label.starts_with("in `module."))
             .map(|r| r.loc)
             .collect();
-        let inside = |l: Location| self.containing(sources, l, &[]).is_some();
+        let inside = |l: Location| self.containing(path_of(l), &[]).is_some();
         let mut place: Option<String> = None;
-        if let Some(m) = self.containing(sources, f.loc, &chain) {
+        if let Some(m) = self.containing(path_of(f.loc), &chain) {
             place = Some(m.describe(sources, f.loc));
             // The argument of a repository `module` block that passed the value on, nearest to
             // where it was used; else the block through which the module is reached.
@@ -113,7 +117,7 @@ impl Installed {
             f.loc = argument.unwrap_or(m.call);
         }
         if let Some(a) = f.anchor {
-            if let Some(m) = self.containing(sources, a, &chain) {
+            if let Some(m) = self.containing(path_of(a), &chain) {
                 if place.is_none() {
                     place = Some(m.describe(sources, a));
                 }

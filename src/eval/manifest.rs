@@ -51,6 +51,9 @@ pub enum Modules {
     Invalid { file: String, error: String },
     Read {
         file: String,
+        /// The directory the manifest is in (`.terraform/modules`): installed modules are read
+        /// only below it.
+        dir: PathBuf,
         entries: HashMap<String, Entry>,
     },
 }
@@ -126,7 +129,11 @@ pub fn load(root: &Path, tf_data_dir: Option<&Path>) -> Modules {
         }
     };
     match parse(&text, root) {
-        Ok(entries) => Modules::Read { file, entries },
+        Ok(entries) => Modules::Read {
+            file,
+            dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            entries,
+        },
         Err(error) => Modules::Invalid { file, error },
     }
 }
@@ -159,6 +166,14 @@ impl Modules {
             Modules::NotInstalled { file }
             | Modules::Invalid { file, .. }
             | Modules::Read { file, .. } => file,
+        }
+    }
+
+    /// The directory the manifest is in, when it was read.
+    fn dir(&self) -> Option<&Path> {
+        match self {
+            Modules::Read { dir, .. } => Some(dir),
+            _ => None,
         }
     }
 
@@ -201,6 +216,23 @@ impl Modules {
             return Err(format!(
                 "its directory `{}` named in `{file}` does not exist; run `terraform init` again",
                 e.dir.display()
+            ));
+        }
+        // `terraform init` installs below the manifest's directory; a manifest naming any other
+        // directory (`/`, `../..`) would make policy-lint read files it was not asked to.
+        let (_, package, _) = e.package();
+        let inside = match (
+            std::fs::canonicalize(&package),
+            self.dir().and_then(|d| std::fs::canonicalize(d).ok()),
+        ) {
+            (Ok(p), Some(base)) => p.starts_with(&base) && p != base,
+            _ => false,
+        };
+        if !inside {
+            return Err(format!(
+                "its directory `{}` named in `{file}` is not below `{}`, where `terraform init` installs modules; policy-lint does not read it",
+                e.dir.display(),
+                Path::new(file).parent().unwrap_or(Path::new("")).display()
             ));
         }
         Ok(e)
@@ -468,6 +500,7 @@ mod tests {
         );
         let m = Modules::Read {
             file: ".terraform/modules/modules.json".into(),
+            dir: root.join(".terraform/modules"),
             entries,
         };
         let e = m.resolve("kms", "acme/kms/aws", Some("~> 1.2")).unwrap_err();
@@ -482,5 +515,35 @@ mod tests {
         assert!(parse(b"{\"Modules\": 3}", root).is_err());
         assert!(parse(b"not json", root).is_err());
         assert!(parse(b"", root).is_err());
+    }
+
+    #[test]
+    fn installed_modules_are_read_only_below_the_manifest() {
+        let d = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(d.path()).unwrap();
+        for dir in [".terraform/modules/ok", "elsewhere"] {
+            std::fs::create_dir_all(root.join(dir)).unwrap();
+        }
+        std::fs::write(
+            root.join(".terraform/modules/modules.json"),
+            r#"{"Modules":[{"Key":"ok","Source":"registry.terraform.io/acme/ok/aws","Version":"1.0.0","Dir":".terraform/modules/ok"},
+            {"Key":"escape","Source":"registry.terraform.io/acme/escape/aws","Version":"1.0.0","Dir":"elsewhere"},
+            {"Key":"up","Source":"registry.terraform.io/acme/up/aws","Version":"1.0.0","Dir":".terraform/modules/.."}]}"#,
+        )
+        .unwrap();
+        let m = load(&root, None);
+        assert_eq!(
+            m.resolve("ok", "acme/ok/aws", Some("1.0.0")).unwrap().dir,
+            root.join(".terraform/modules/ok")
+        );
+        for (key, source) in [("escape", "acme/escape/aws"), ("up", "acme/up/aws")] {
+            let e = m.resolve(key, source, None).unwrap_err();
+            assert!(e.contains("is not below `.terraform/modules`"), "{e}");
+        }
+        // TF_DATA_DIR moves the manifest; without one there, nothing is installed.
+        assert!(matches!(
+            load(&root, Some(Path::new("tfdata"))),
+            Modules::NotInstalled { file } if file == "tfdata/modules/modules.json"
+        ));
     }
 }
