@@ -1035,8 +1035,9 @@ fn a_registry_module_without_init_is_skipped_and_listed() {
         .ends_with("registry/without-init/main.tf:4"));
     let reason = skipped[0]["reason"].as_str().unwrap();
     assert!(
-        reason.contains("`module.egress` from `acme-data/serverless-egress/databricks` not evaluated")
-            && reason.contains("there is no `.terraform/modules/modules.json`"),
+        reason.contains(
+            "`module.egress` from `acme-data/serverless-egress/databricks` not evaluated"
+        ) && reason.contains("there is no `.terraform/modules/modules.json`"),
         "{reason}"
     );
     // --strict: an EVAL001 error at the module block.
@@ -1074,7 +1075,10 @@ fn findings_in_installed_modules_are_reported_at_the_call_never_inside_terraform
     uris(&sarif, &mut all);
     assert!(!all.is_empty());
     for u in &all {
-        assert!(!u.contains(".terraform"), "SARIF points into .terraform: {u}");
+        assert!(
+            !u.contains(".terraform"),
+            "SARIF points into .terraform: {u}"
+        );
     }
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let net002 = results
@@ -1112,7 +1116,10 @@ fn findings_in_installed_modules_are_reported_at_the_call_never_inside_terraform
         &["check", "fixtures/registry", "--format", "json"],
     ));
     let text = serde_json::to_string(&v["findings"]).unwrap();
-    assert!(!text.contains("\"file\":\".terraform") && !text.contains("/.terraform/"), "{text}");
+    assert!(
+        !text.contains("\"file\":\".terraform") && !text.contains("/.terraform/"),
+        "{text}"
+    );
     let messages: Vec<&str> = v["findings"]
         .as_array()
         .unwrap()
@@ -1155,7 +1162,11 @@ fn registry_root(root: &Path, modules: &Path, dir: &str) {
 fn tf_data_dir_names_where_terraform_init_installed_modules() {
     // Relative to the root module directory, inside the repository.
     let d = tempdir();
-    registry_root(d.path(), &d.path().join("tfdata/modules"), "tfdata/modules/egress");
+    registry_root(
+        d.path(),
+        &d.path().join("tfdata/modules"),
+        "tfdata/modules/egress",
+    );
     let v = json(&policy_lint_env(
         d.path(),
         &["check", ".", "--select", "NET002", "--format", "json"],
@@ -1166,13 +1177,15 @@ fn tf_data_dir_names_where_terraform_init_installed_modules() {
         [("NET002".to_string(), "main.tf".to_string(), 1, false)],
         "{v:#}"
     );
-    assert!(v["findings"][0]["message"]
-        .as_str()
-        .unwrap()
-        .ends_with("(in registry.terraform.io/acme-data/serverless-egress/databricks@1.4.2//main.tf:5)"));
+    assert!(v["findings"][0]["message"].as_str().unwrap().ends_with(
+        "(in registry.terraform.io/acme-data/serverless-egress/databricks@1.4.2//main.tf:5)"
+    ));
     assert!(v["summary"]["skipped"].as_array().unwrap().is_empty());
     // Without TF_DATA_DIR, Terraform would look in .terraform: not installed there.
-    let v = json(&policy_lint(d.path(), &["check", "main.tf", "--format", "json"]));
+    let v = json(&policy_lint(
+        d.path(),
+        &["check", "main.tf", "--format", "json"],
+    ));
     assert!(findings(&v).is_empty(), "{v:#}");
     assert_eq!(v["summary"]["skipped"].as_array().unwrap().len(), 1);
 
@@ -1181,11 +1194,7 @@ fn tf_data_dir_names_where_terraform_init_installed_modules() {
     let data = tempfile::tempdir().unwrap();
     let data_dir = std::fs::canonicalize(data.path()).unwrap();
     let modules = data_dir.join("modules");
-    registry_root(
-        d.path(),
-        &modules,
-        modules.join("egress").to_str().unwrap(),
-    );
+    registry_root(d.path(), &modules, modules.join("egress").to_str().unwrap());
     let o = policy_lint_env(
         d.path(),
         &["check", ".", "--select", "NET002", "--format", "sarif"],

@@ -229,8 +229,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
     let strict = opts.strict || config.strict;
     let skipped_calls: std::sync::Mutex<Vec<(crate::source::Location, String)>> =
         std::sync::Mutex::new(Vec::new());
-    let installed: std::sync::Mutex<Vec<crate::eval::Vendored>> =
-        std::sync::Mutex::new(Vec::new());
+    let installed: std::sync::Mutex<Vec<crate::eval::Vendored>> = std::sync::Mutex::new(Vec::new());
     let (loaded, results, mut findings) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
         loaded.loader.skip_unwanted(keep_syntax);

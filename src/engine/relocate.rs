@@ -168,7 +168,10 @@ mod tests {
         installed.relocate(&mut fs, &sources);
         assert_eq!(fs[0].loc, Location::new(root, 16..26));
         assert_eq!(fs[0].anchor, None);
-        assert_eq!(fs[0].message, "bad (in registry.terraform.io/acme/m/aws@1.0.0//main.tf:3)");
+        assert_eq!(
+            fs[0].message,
+            "bad (in registry.terraform.io/acme/m/aws@1.0.0//main.tf:3)"
+        );
         assert_eq!(fs[0].related.len(), 1);
         assert_eq!(fs[0].related[0].loc, at_b);
 

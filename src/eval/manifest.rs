@@ -179,7 +179,12 @@ impl Modules {
 
     /// The installed module for the call `key` whose block says `source` (and `version`, when a
     /// literal), or why it cannot be used.
-    pub fn resolve(&self, key: &str, source: &str, version: Option<&str>) -> Result<&Entry, String> {
+    pub fn resolve(
+        &self,
+        key: &str,
+        source: &str,
+        version: Option<&str>,
+    ) -> Result<&Entry, String> {
         let entries = match self {
             Modules::NotInstalled { file } => {
                 return Err(format!(
@@ -503,11 +508,16 @@ mod tests {
             dir: root.join(".terraform/modules"),
             entries,
         };
-        let e = m.resolve("kms", "acme/kms/aws", Some("~> 1.2")).unwrap_err();
+        let e = m
+            .resolve("kms", "acme/kms/aws", Some("~> 1.2"))
+            .unwrap_err();
         // Everything matched except the directory, which this test does not create.
         assert!(e.contains("does not exist"), "{e}");
         let e = m.resolve("kms", "acme/other/aws", None).unwrap_err();
-        assert!(e.contains("records source `registry.terraform.io/acme/kms/aws`"), "{e}");
+        assert!(
+            e.contains("records source `registry.terraform.io/acme/kms/aws`"),
+            "{e}"
+        );
         let e = m.resolve("kms", "acme/kms/aws", Some("2.0.0")).unwrap_err();
         assert!(e.contains("records version 1.2.0"), "{e}");
         let e = m.resolve("vpc", "acme/vpc/aws", None).unwrap_err();

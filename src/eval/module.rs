@@ -192,8 +192,9 @@ pub(crate) struct Ev<'l> {
     pub root_dir: PathBuf,
     defs: RefCell<HashMap<PathBuf, Rc<ModuleDef>>>,
     graph: Graph,
-    /// What `terraform init` installed for this root module.
-    modules: super::manifest::Modules,
+    /// What `terraform init` installed for this root module, read at the first registry or git
+    /// module call.
+    modules: std::cell::OnceCell<super::manifest::Modules>,
 }
 
 /// Evaluates the root module in `dir` (canonical) with the modules it calls.
@@ -211,7 +212,7 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         root_dir: dir.to_path_buf(),
         defs: RefCell::new(HashMap::new()),
         graph: Graph::default(),
-        modules: super::manifest::load(dir, opts.tf_data_dir.as_deref()),
+        modules: std::cell::OnceCell::new(),
     };
     let Some(def) = ev.def_for(dir) else {
         return ev.unit.into_inner();
@@ -1132,7 +1133,10 @@ impl<'l> Ev<'l> {
             .body
             .get_attribute("version")
             .and_then(|a| a.value.as_str().map(str::to_string));
-        let entry = self.modules.resolve(key, source, version.as_deref())?;
+        let modules = self.modules.get_or_init(|| {
+            super::manifest::load(&self.root_dir, self.opts.tf_data_dir.as_deref())
+        });
+        let entry = modules.resolve(key, source, version.as_deref())?;
         let (pkg_source, pkg_dir, _) = entry.package();
         let (Some(dir), Some(package)) = (
             self.loader.canonical(&entry.dir),
@@ -1141,7 +1145,7 @@ impl<'l> Ev<'l> {
             return Err(format!(
                 "its directory `{}` named in `{}` cannot be read",
                 entry.dir.display(),
-                self.modules.file()
+                modules.file()
             ));
         };
         self.loader.vendor(&package);
