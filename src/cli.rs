@@ -235,6 +235,9 @@ pub fn check(req: CheckRequest) -> u8 {
             var_files: req.var_files.clone(),
             env_vars,
             workspace: std::env::var("TF_WORKSPACE").unwrap_or_default(),
+            tf_data_dir: std::env::var_os("TF_DATA_DIR")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
             types: None,
         },
         environment: req.environment.clone(),

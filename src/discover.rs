@@ -53,6 +53,9 @@ impl FileKind {
 pub struct Filter {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    /// `TF_DATA_DIR`: directories by that name (relative) or at that path (absolute) hold
+    /// installed modules, like `.terraform`, and are not walked.
+    data_dir: Option<PathBuf>,
 }
 
 pub fn globset(globs: &[String]) -> Result<Option<GlobSet>, String> {
@@ -71,7 +74,21 @@ impl Filter {
         Ok(Filter {
             include: globset(include)?,
             exclude: globset(exclude)?,
+            data_dir: None,
         })
+    }
+    /// Also skips Terraform's data directory when `TF_DATA_DIR` moves it from `.terraform`.
+    pub fn without_data_dir(mut self, data_dir: Option<PathBuf>) -> Filter {
+        self.data_dir = data_dir.map(|d| {
+            if d.is_absolute() {
+                std::fs::canonicalize(&d).unwrap_or(d)
+            } else {
+                d.components()
+                    .filter(|c| !matches!(c, std::path::Component::CurDir))
+                    .collect()
+            }
+        });
+        self
     }
     /// `rel` is `/`-separated and relative to the base directory.
     pub fn accepts(&self, rel: &str) -> bool {
@@ -84,6 +101,19 @@ impl Filter {
             Some(inc) => inc.is_match(rel),
             None => true,
         }
+    }
+}
+
+/// True for a directory that is Terraform's data directory (`.terraform`, or `data_dir` from
+/// `TF_DATA_DIR`).
+fn is_data_dir(data_dir: &Option<PathBuf>, dir: &Path) -> bool {
+    if dir.file_name().and_then(|n| n.to_str()) == Some(".terraform") {
+        return true;
+    }
+    match data_dir {
+        Some(d) if d.is_absolute() => dir == d,
+        Some(d) if !d.as_os_str().is_empty() => dir.ends_with(d),
+        _ => false,
     }
 }
 
@@ -172,6 +202,7 @@ pub fn discover_with(
         // already (no per-file `canonicalize`, which costs a `readlink` per path component).
         let root =
             std::fs::canonicalize(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+        let data_dir = filter.data_dir.clone();
         let walker = ignore::WalkBuilder::new(&root)
             .hidden(false)
             .git_ignore(true)
@@ -180,13 +211,11 @@ pub fn discover_with(
             .ignore(true)
             .require_git(false)
             .follow_links(false)
-            .filter_entry(|e| {
+            .filter_entry(move |e| {
                 let name = e.file_name().to_str().unwrap_or("");
                 !(e.file_type().map(|t| t.is_dir()).unwrap_or(false)
-                    && matches!(
-                        name,
-                        ".terraform" | ".git" | "node_modules" | ".terragrunt-cache"
-                    ))
+                    && (matches!(name, ".git" | "node_modules" | ".terragrunt-cache")
+                        || is_data_dir(&data_dir, e.path())))
             })
             .threads(threads)
             .build_parallel();

@@ -104,7 +104,12 @@ pub enum Reason {
     /// A function policy-lint does not model.
     Function(String),
     /// An output of a module whose source is not local (registry, git).
-    RemoteModule { call: String, source: String },
+    /// `why`: it is not installed, or the manifest is stale or malformed.
+    RemoteModule {
+        call: String,
+        source: String,
+        why: String,
+    },
     /// A cycle between locals/variables.
     Cycle(String),
     /// `data.aws_caller_identity.X.account_id`: the customer account that runs Terraform, whose
@@ -133,9 +138,9 @@ impl fmt::Display for Reason {
             Reason::Function(name) => {
                 write!(f, "function `{name}` is not modelled by policy-lint")
             }
-            Reason::RemoteModule { call, source } => write!(
+            Reason::RemoteModule { call, source, why } => write!(
                 f,
-                "module `{call}` comes from `{source}`, which policy-lint does not fetch"
+                "module `{call}` (source `{source}`) is not evaluated: {why}"
             ),
             Reason::Cycle(what) => write!(f, "dependency cycle: {what}"),
             Reason::CallerAccount(r) => write!(

@@ -42,12 +42,19 @@ resource "databricks_workspace_network_option" "p" {
 "#;
 
 fn policy_lint(dir: &Path, args: &[&str]) -> Output {
+    policy_lint_env(dir, args, &[])
+}
+
+/// `policy_lint` with environment variables set.
+fn policy_lint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_policy-lint"))
         .args(args)
         .current_dir(dir)
         .env("POLICY_LINT_TODAY", "2026-11-24")
         .env_remove("NO_COLOR")
         .env_remove("TF_WORKSPACE")
+        .env_remove("TF_DATA_DIR")
+        .envs(env.iter().copied())
         .output()
         .expect("run policy-lint")
 }
@@ -1104,4 +1111,201 @@ resource "databricks_workspace_network_option" "w" {
         "{some:?}"
     );
     assert!(messages(&["--ignore", "CMK001,REG001,REG002"]).is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry and git modules after `terraform init`
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_registry_module_without_init_is_skipped_and_listed() {
+    let dir = fixture("registry/without-init");
+    let v = json(&policy_lint(&dir, &["check", ".", "--format", "json"]));
+    assert!(findings(&v).is_empty(), "{v:#}");
+    let skipped = v["summary"]["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("registry/without-init/main.tf:4"));
+    let reason = skipped[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(
+            "`module.egress` from `acme-data/serverless-egress/databricks` not evaluated"
+        ) && reason.contains("there is no `.terraform/modules/modules.json`"),
+        "{reason}"
+    );
+    // --strict: an EVAL001 error at the module block.
+    let v = json(&policy_lint(
+        &dir,
+        &["check", ".", "--strict", "--format", "json"],
+    ));
+    let f = findings(&v);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!((f[0].0.as_str(), f[0].2), ("EVAL001", 4));
+}
+
+/// Every `uri` anywhere in a SARIF document.
+fn uris(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("uri", serde_json::Value::String(s)) => out.push(s.clone()),
+                    _ => uris(x, out),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| uris(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn findings_in_installed_modules_are_reported_at_the_call_never_inside_terraform() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sarif_out = policy_lint(root, &["check", "fixtures/registry", "--format", "sarif"]);
+    let sarif = json(&sarif_out);
+    let mut all = Vec::new();
+    uris(&sarif, &mut all);
+    assert!(!all.is_empty());
+    for u in &all {
+        assert!(
+            !u.contains(".terraform"),
+            "SARIF points into .terraform: {u}"
+        );
+    }
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let net002 = results
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "NET002"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    == "fixtures/registry/after-init/main.tf"
+        })
+        .expect("NET002 at the module call");
+    assert_eq!(
+        net002["locations"][0]["physicalLocation"]["region"]["startLine"],
+        5
+    );
+    let text = net002["message"]["text"].as_str().unwrap();
+    assert!(
+        text.ends_with(
+            "(in registry.terraform.io/acme-data/serverless-egress/databricks@1.4.2//variables.tf:13)"
+        ),
+        "{text}"
+    );
+    // The suppression at the call covers the finding from inside the module, with its reason.
+    let suppressed = results
+        .iter()
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                == "fixtures/registry/suppressed-at-call/main.tf"
+        })
+        .expect("the suppressed finding stays in SARIF");
+    assert_eq!(suppressed["suppressions"][0]["kind"], "inSource");
+
+    // JSON: no finding, anchor or related location inside .terraform either.
+    let v = json(&policy_lint(
+        root,
+        &["check", "fixtures/registry", "--format", "json"],
+    ));
+    let text = serde_json::to_string(&v["findings"]).unwrap();
+    assert!(
+        !text.contains("\"file\":\".terraform") && !text.contains("/.terraform/"),
+        "{text}"
+    );
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.ends_with(
+            "(in registry.terraform.io/acme-data/egress-defaults/null@0.3.1//main.tf:4)"
+        )),
+        "{messages:#?}"
+    );
+}
+
+/// A root calling an installed registry module whose policy allows all egress; the manifest's
+/// `Dir` is `dir`.
+fn registry_root(root: &Path, modules: &Path, dir: &str) {
+    write(
+        root,
+        "main.tf",
+        "module \"egress\" {\n  source  = \"acme-data/serverless-egress/databricks\"\n  version = \"1.4.2\"\n}\n",
+    );
+    write(
+        modules,
+        "egress/main.tf",
+        "resource \"databricks_account_network_policy\" \"this\" {\n  network_policy_id = \"egress\"\n  egress = {\n    network_access = {\n      restriction_mode = \"FULL_ACCESS\"\n      policy_enforcement = {\n        enforcement_mode = \"ENFORCED\"\n      }\n    }\n  }\n}\n",
+    );
+    write(
+        modules,
+        "modules.json",
+        &serde_json::json!({"Modules": [
+            {"Key": "", "Source": "", "Dir": "."},
+            {"Key": "egress", "Source": "registry.terraform.io/acme-data/serverless-egress/databricks", "Version": "1.4.2", "Dir": dir},
+        ]})
+        .to_string(),
+    );
+}
+
+#[test]
+fn tf_data_dir_names_where_terraform_init_installed_modules() {
+    // Relative to the root module directory, inside the repository.
+    let d = tempdir();
+    registry_root(
+        d.path(),
+        &d.path().join("tfdata/modules"),
+        "tfdata/modules/egress",
+    );
+    let v = json(&policy_lint_env(
+        d.path(),
+        &["check", ".", "--select", "NET002", "--format", "json"],
+        &[("TF_DATA_DIR", "tfdata")],
+    ));
+    assert_eq!(
+        findings(&v),
+        [("NET002".to_string(), "main.tf".to_string(), 1, false)],
+        "{v:#}"
+    );
+    assert!(v["findings"][0]["message"].as_str().unwrap().ends_with(
+        "(in registry.terraform.io/acme-data/serverless-egress/databricks@1.4.2//main.tf:5)"
+    ));
+    assert!(v["summary"]["skipped"].as_array().unwrap().is_empty());
+    // Without TF_DATA_DIR, Terraform would look in .terraform: not installed there.
+    let v = json(&policy_lint(
+        d.path(),
+        &["check", "main.tf", "--format", "json"],
+    ));
+    assert!(findings(&v).is_empty(), "{v:#}");
+    assert_eq!(v["summary"]["skipped"].as_array().unwrap().len(), 1);
+
+    // Absolute, outside the repository: read all the same, and never a location.
+    let d = tempdir();
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = std::fs::canonicalize(data.path()).unwrap();
+    let modules = data_dir.join("modules");
+    registry_root(d.path(), &modules, modules.join("egress").to_str().unwrap());
+    let o = policy_lint_env(
+        d.path(),
+        &["check", ".", "--select", "NET002", "--format", "sarif"],
+        &[("TF_DATA_DIR", data_dir.to_str().unwrap())],
+    );
+    let sarif = json(&o);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{sarif:#}");
+    assert_eq!(results[0]["ruleId"], "NET002");
+    let mut all = Vec::new();
+    uris(&sarif, &mut all);
+    // The repository root (originalUriBaseIds) and the finding's file, nothing in the data dir.
+    let data_uri = data_dir.to_str().unwrap();
+    assert!(
+        all.iter()
+            .all(|u| !u.contains(data_uri) && (u == "main.tf" || u.starts_with("file://"))),
+        "{all:?}"
+    );
 }

@@ -2,6 +2,7 @@
 //! with rule metadata, configured severities, environments and suppressions.
 
 pub mod load;
+pub mod relocate;
 pub mod roots;
 pub mod stamp;
 
@@ -79,10 +80,6 @@ pub fn is_implemented(registry: &Registry, code: &str) -> bool {
         .map(|r| r.assert.is_some())
         .unwrap_or(false)
 }
-
-/// Why a registry or git module call is not evaluated.
-const REMOTE_MODULE: &str =
-    "registry and git modules are read from `.terraform/modules` after `terraform init`";
 
 /// What the run did not check: module calls not evaluated, Terragrunt configurations, and given
 /// paths in which there is nothing to check. Sorted, without duplicates.
@@ -168,7 +165,8 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         .and_then(|p| std::fs::canonicalize(p).ok())
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or(repo_root.clone());
-    let filter = Filter::new(&config.include, &config.exclude)?;
+    let filter = Filter::new(&config.include, &config.exclude)?
+        .without_data_dir(opts.eval.tf_data_dir.clone());
     let found = discover::discover_with(&paths, &base, &filter, opts.threads)?;
     // file()/templatefile() may read inside the repository and the given paths.
     let mut roots = vec![repo_root.clone()];
@@ -231,6 +229,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
     let strict = opts.strict || config.strict;
     let skipped_calls: std::sync::Mutex<Vec<(crate::source::Location, String)>> =
         std::sync::Mutex::new(Vec::new());
+    let installed: std::sync::Mutex<Vec<crate::eval::Vendored>> = std::sync::Mutex::new(Vec::new());
     let (loaded, results, mut findings) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
         loaded.loader.skip_unwanted(keep_syntax);
@@ -238,7 +237,8 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         // finding names its root and environment), then let go of the trees no other unit needs.
         let check_unit = |dir: &PathBuf| -> Vec<Finding> {
             let mut out = Vec::new();
-            let mut remote = Vec::new();
+            let mut remote: Vec<crate::eval::RemoteCall> = Vec::new();
+            let mut vendored: Vec<crate::eval::Vendored> = Vec::new();
             for e in roots::evaluations(dir, &base, config, opts, &eval_opts.var_files) {
                 let eval_opts = EvalOptions {
                     var_files: e.var_files,
@@ -248,6 +248,11 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
                 for c in &unit.remote_calls {
                     if !remote.contains(c) {
                         remote.push(c.clone());
+                    }
+                }
+                for v in &unit.vendored {
+                    if !vendored.contains(v) {
+                        vendored.push(v.clone());
                     }
                 }
                 let root = crate::finding::RootRef {
@@ -274,19 +279,35 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             if let Some(dirs) = loaded.reach.get(dir) {
                 loaded.loader.release(dirs);
             }
-            for (addr, source, loc) in remote {
+            // Installed modules: the repository calls findings move to are kept; the trees of
+            // the modules go when this unit is done (each root has its own `.terraform`).
+            loaded.loader.keep(vendored.iter().map(|v| v.call.file));
+            loaded
+                .loader
+                .release_vendored(&vendored.iter().map(|v| v.package.clone()).collect::<Vec<_>>());
+            installed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend(vendored);
+            for c in remote {
+                let crate::eval::RemoteCall {
+                    addr,
+                    source,
+                    loc,
+                    why,
+                } = c;
                 if strict {
                     out.push(Finding::new(
                         "EVAL001",
                         loc,
-                        format!("`{addr}` (source `{source}`) is not evaluated: {REMOTE_MODULE}; its resources are not checked"),
+                        format!("`{addr}` (source `{source}`) is not evaluated: {why}; its resources are not checked"),
                     ));
                 }
                 loaded.loader.keep([loc.file]);
                 skipped_calls
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((loc, format!("`{addr}` from `{source}` not evaluated: {REMOTE_MODULE}")));
+                    .push((loc, format!("`{addr}` from `{source}` not evaluated: {why}")));
             }
             out
         };
@@ -350,18 +371,23 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         (loaded, results, findings)
     });
     let sources = loaded.sources.clone();
+    // Nothing is reported inside a module `terraform init` installed.
+    let installed =
+        relocate::Installed::new(installed.into_inner().unwrap_or_else(|e| e.into_inner()));
+    installed.relocate(&mut findings, &sources);
+    let skipped_calls = skipped_calls
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|(loc, reason)| match installed.place(&sources, loc) {
+            Some((call, place)) => (call, format!("{reason} (in {place})")),
+            None => (loc, reason),
+        })
+        .collect();
     stamp::stamp(&mut findings, &loaded, &results.suppressions, &on, &base);
     sort_and_dedup(&mut findings, &sources);
     crate::output::assign_fingerprints(&mut findings, &sources, &repo_root);
-    let skipped = skipped_of(
-        &paths,
-        &found,
-        skipped_calls
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner()),
-        &sources,
-        &repo_root,
-    );
+    let skipped = skipped_of(&paths, &found, skipped_calls, &sources, &repo_root);
     let mut notices = Vec::new();
     if let Some(e) = &opts.environment {
         if !config.declares(e) {

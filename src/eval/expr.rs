@@ -1098,7 +1098,7 @@ impl<'l> super::module::Ev<'l> {
                     }
                     "path" => {
                         let v = match attr(0) {
-                            Some("module") => Value::string(m.path_module.clone()),
+                            Some("module") => Value::string(m.place.path_module.clone()),
                             Some("root") => Value::string("."),
                             Some("cwd") => {
                                 Value::string(self.root_dir.to_string_lossy().to_string())

@@ -11,6 +11,7 @@ pub mod expr;
 pub mod funcs;
 pub(crate) mod graph;
 mod known;
+pub mod manifest;
 pub mod module;
 pub mod policydoc;
 
@@ -57,6 +58,9 @@ pub struct EvalOptions {
     pub env_vars: Vec<(String, String)>,
     /// `terraform.workspace`
     pub workspace: String,
+    /// `TF_DATA_DIR`: where `terraform init` put the modules manifest and the registry and git
+    /// modules it installed (relative to each root module directory); None: `.terraform`.
+    pub tf_data_dir: Option<PathBuf>,
     /// Resource and data source types to evaluate whether or not anything refers to them; the
     /// rest are evaluated only when a value needs them. None: every type.
     pub types: Option<Arc<TypeFilter>>,
@@ -96,6 +100,8 @@ pub struct Loader {
     canon: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     /// Resource types whose blocks must be parsed into trees; see [`Loader::skip_unwanted`].
     wanted: std::sync::OnceLock<Arc<TypeFilter>>,
+    /// Directories of modules `terraform init` installed (see [`Loader::vendor`]).
+    vendored: std::sync::RwLock<Vec<PathBuf>>,
 }
 
 /// What the loader knows of the Terraform files.
@@ -167,7 +173,28 @@ impl Loader {
             state: Mutex::new(FileState::default()),
             canon: Mutex::new(HashMap::new()),
             wanted: std::sync::OnceLock::new(),
+            vendored: std::sync::RwLock::new(Vec::new()),
         }
+    }
+
+    /// `dir` (canonical) holds a module `terraform init` installed: it may be read although it
+    /// is not below the roots (`TF_DATA_DIR` elsewhere), its files are never units of their own
+    /// (their module calls do not count in the plan) and suppression comments in them are not
+    /// read (they are not the repository's to make). Call before its files are parsed.
+    pub fn vendor(&self, dir: &Path) {
+        let mut v = self.vendored.write().unwrap_or_else(|e| e.into_inner());
+        if !v.iter().any(|d| dir.starts_with(d)) {
+            v.push(dir.to_path_buf());
+        }
+    }
+
+    /// True when `path` (canonical) is inside a directory [`Loader::vendor`] named.
+    pub fn is_vendored(&self, path: &Path) -> bool {
+        self.vendored
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|d| path.starts_with(d))
     }
 
     /// From now on, `resource` blocks of types `wanted` refuses that nothing else in their module
@@ -310,9 +337,50 @@ impl Loader {
         drop(dropped);
     }
 
+    /// A unit that evaluated the installed modules in `packages` (see [`Loader::vendor`]) is
+    /// done: their trees are dropped, and their texts unless a finding points into them. Another
+    /// unit that needs them again (a shared `TF_DATA_DIR`) parses them again.
+    pub fn release_vendored(&self, packages: &[PathBuf]) {
+        if packages.is_empty() {
+            return;
+        }
+        let mut dropped = Vec::new();
+        let mut texts = Vec::new();
+        {
+            let mut st = self.state();
+            let dirs: Vec<PathBuf> = st
+                .dir_files
+                .keys()
+                .filter(|d| packages.iter().any(|p| d.starts_with(p)))
+                .cloned()
+                .collect();
+            for d in dirs {
+                st.planned.remove(&d);
+                for f in st.dir_files.get(&d).cloned().unwrap_or_default() {
+                    st.blanks.remove(&f);
+                    if let Some(p) = st.parsed.remove(&f) {
+                        dropped.push(p);
+                    }
+                    match st.ids.get(&f) {
+                        Some(id) if st.seen.contains(&f) && !st.keep.contains(id) => {
+                            texts.push(*id)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for id in texts {
+            self.sources.release_text(id);
+        }
+        drop(dropped);
+    }
+
     /// Records what outlives a file's tree, the first time the file is parsed.
     fn record(&self, path: &Path, parsed: &crate::parse::Parsed) {
+        let vendored = self.is_vendored(path);
         let sups = match parsed {
+            crate::parse::Parsed::Hcl(_) if vendored => Vec::new(),
             crate::parse::Parsed::Hcl(h) => {
                 crate::suppress::scan_hcl(&self.sources.get(h.file), &h.body)
             }
@@ -332,7 +400,7 @@ impl Loader {
                     st.keep.insert(h.file);
                 }
                 st.suppressions.extend(sups);
-                if path.extension().and_then(|e| e.to_str()) == Some("tf") {
+                if !vendored && path.extension().and_then(|e| e.to_str()) == Some("tf") {
                     if let Some(dir) = path.parent() {
                         let srcs = local_module_sources(&h.body);
                         st.module_sources
@@ -406,9 +474,9 @@ impl Loader {
         }
     }
 
-    /// True when `path` (canonical) is inside one of the roots.
+    /// True when `path` (canonical) is inside one of the roots, or in an installed module.
     pub fn allowed(&self, path: &Path) -> bool {
-        self.roots.iter().any(|r| path.starts_with(r))
+        self.roots.iter().any(|r| path.starts_with(r)) || self.is_vendored(path)
     }
 
     /// Reads and registers a text file inside the roots; the error says why it was not read.
@@ -607,6 +675,50 @@ pub struct DecodeError {
     pub loc: Option<Location>,
 }
 
+/// A registry or git module call that is not evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteCall {
+    /// `module.a`, `module.a.module.b`
+    pub addr: String,
+    pub source: String,
+    /// The `module` block's header.
+    pub loc: Location,
+    /// Why it is not evaluated (no `terraform init`, a stale or malformed manifest).
+    pub why: String,
+}
+
+/// A registry or git module evaluated from the directory `terraform init` installed it in.
+/// Nothing inside it is ever a finding's location: findings there are reported at `call`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vendored {
+    /// The package directory (canonical): the module's directory, or the directory above it when
+    /// the source names a subdirectory (`ns/name/provider//modules/x`).
+    pub package: PathBuf,
+    /// The package's source as `terraform init` recorded it, without the subdirectory.
+    pub source: String,
+    pub version: Option<String>,
+    /// The header of the `module` block in the repository through which it is reached: the call
+    /// itself, or for a module called by an installed module, the repository call above it.
+    pub call: Location,
+}
+
+impl Vendored {
+    /// `SOURCE@VERSION//path/in/package.tf:LINE` for a location inside the package.
+    pub fn describe(&self, sources: &SourceMap, loc: Location) -> String {
+        let f = sources.get(loc.file);
+        let rel = f
+            .path
+            .strip_prefix(&self.package)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_else(|_| f.display.clone());
+        let line = f.line_col(loc.start).line;
+        match &self.version {
+            Some(v) => format!("{}@{v}//{rel}:{line}", self.source),
+            None => format!("{}//{rel}:{line}", self.source),
+        }
+    }
+}
+
 /// The result of evaluating one unit.
 #[derive(Debug, Default)]
 pub struct Unit {
@@ -617,8 +729,11 @@ pub struct Unit {
     pub files: Vec<Arc<ParsedHcl>>,
     /// Module call blocks: address and block location.
     pub module_calls: Vec<(String, Location)>,
-    /// Module calls not evaluated (registry and git sources): address, source, block location.
-    pub remote_calls: Vec<(String, String, Location)>,
+    /// Module calls not evaluated (registry and git sources that `terraform init` has not
+    /// installed).
+    pub remote_calls: Vec<RemoteCall>,
+    /// Registry and git modules evaluated from where `terraform init` installed them.
+    pub vendored: Vec<Vendored>,
     /// Structured values behind JSON strings made by `jsonencode` or policy documents, keyed by
     /// the string's placeholder text, so findings point at the HCL that wrote each element.
     pub json_docs: HashMap<String, Value>,

@@ -113,10 +113,8 @@ pub(crate) struct ModuleInst {
     pub depth: usize,
     /// Values for variables: module arguments, or for the root the tfvars/CLI/env values.
     pub inputs: Inputs,
-    /// `path.module` as Terraform gives it (relative to the root module directory).
-    pub path_module: String,
-    /// Directories of the modules on the call stack, for recursion detection.
-    pub stack: Vec<PathBuf>,
+    /// Where the instance sits: `path.module`, the call stack, its manifest key.
+    pub place: Place,
     /// This instance, for the module calls it makes (their arguments are evaluated here, later).
     me: Weak<ModuleInst>,
     pub locals: RefCell<HashMap<String, Slot<Value>>>,
@@ -132,6 +130,21 @@ pub(crate) type ResourceGroup = Result<Rc<Vec<ResourceInstance>>, Arc<Unknown>>;
 
 /// The start of the hop label of a value given outside the configuration (`--var`, `TF_VAR_`).
 pub const GIVEN_BY: &str = "value given by ";
+
+/// Where a module instance sits.
+#[derive(Clone)]
+pub(crate) struct Place {
+    /// `path.module` as Terraform gives it (relative to the root module directory).
+    pub path_module: String,
+    /// Directories of the modules on the call stack, for recursion detection.
+    pub stack: Vec<PathBuf>,
+    /// Its key in the modules manifest: "" for the root, `a`, `a.b` for `module.a.module.b`
+    /// (instance keys are not part of it).
+    pub key: String,
+    /// For a module `terraform init` installed (and the modules it calls): the header of the
+    /// `module` block in the repository through which it is reached. None for repository modules.
+    pub entry: Option<Location>,
+}
 
 /// Where a module instance's variables get their values.
 pub(crate) enum Inputs {
@@ -182,6 +195,9 @@ pub(crate) struct Ev<'l> {
     pub root_dir: PathBuf,
     defs: RefCell<HashMap<PathBuf, Rc<ModuleDef>>>,
     graph: Graph,
+    /// What `terraform init` installed for this root module, read at the first registry or git
+    /// module call.
+    modules: std::cell::OnceCell<super::manifest::Modules>,
 }
 
 /// Evaluates the root module in `dir` (canonical) with the modules it calls.
@@ -199,6 +215,7 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         root_dir: dir.to_path_buf(),
         defs: RefCell::new(HashMap::new()),
         graph: Graph::default(),
+        modules: std::cell::OnceCell::new(),
     };
     let Some(def) = ev.def_for(dir) else {
         return ev.unit.into_inner();
@@ -210,8 +227,12 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         vec![],
         0,
         Inputs::Values(inputs),
-        ".".to_string(),
-        vec![dir.to_path_buf()],
+        Place {
+            path_module: ".".to_string(),
+            stack: vec![dir.to_path_buf()],
+            key: String::new(),
+            entry: None,
+        },
     );
     ev.collect(&root);
     ev.aws_providers(&root);
@@ -953,34 +974,44 @@ impl<'l> Ev<'l> {
             .and_then(|a| a.value.as_str().map(str::to_string))
             .unwrap_or_default();
         let unknown = |reason: Reason| CallResult::Unknown(Arc::new(Unknown::new(reason)));
-        if !(source.starts_with("./") || source.starts_with("../")) {
-            let mut unit = self.unit.borrow_mut();
-            if !unit.remote_calls.iter().any(|(a, _, _)| *a == call_addr) {
-                let header = block
-                    .labels
-                    .last()
-                    .and_then(|l| l.span())
-                    .map(|l| l.end)
-                    .unwrap_or(block_loc.end as usize);
-                unit.remote_calls.push((
-                    call_addr.clone(),
-                    source.clone(),
-                    Location::new(file, block_loc.start as usize..header),
-                ));
-            }
-            drop(unit);
-            return unknown(Reason::RemoteModule {
-                call: call_addr,
-                source,
-            });
-        }
-        let dir = m.def.dir.join(&source);
-        let Some(dir) = self.loader.canonical(&dir) else {
-            return unknown(Reason::Other(format!(
-                "module source `{source}` of `{call_addr}` does not exist"
-            )));
+        let header = call_header(block, file);
+        let manifest_key = if m.place.key.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", m.place.key)
         };
-        if m.depth + 1 > limits::MAX_MODULE_DEPTH || m.stack.contains(&dir) {
+        let local = source.starts_with("./") || source.starts_with("../");
+        let dir = if local {
+            let dir = m.def.dir.join(&source);
+            let Some(dir) = self.loader.canonical(&dir) else {
+                return unknown(Reason::Other(format!(
+                    "module source `{source}` of `{call_addr}` does not exist"
+                )));
+            };
+            dir
+        } else {
+            match self.installed(m, &manifest_key, &source, block, header) {
+                Ok(dir) => dir,
+                Err(why) => {
+                    let mut unit = self.unit.borrow_mut();
+                    if !unit.remote_calls.iter().any(|c| c.addr == call_addr) {
+                        unit.remote_calls.push(super::RemoteCall {
+                            addr: call_addr.clone(),
+                            source: source.clone(),
+                            loc: header,
+                            why: why.clone(),
+                        });
+                    }
+                    drop(unit);
+                    return unknown(Reason::RemoteModule {
+                        call: call_addr,
+                        source,
+                        why,
+                    });
+                }
+            }
+        };
+        if m.depth + 1 > limits::MAX_MODULE_DEPTH || m.place.stack.contains(&dir) {
             self.diag(
                 block_loc,
                 format!(
@@ -995,6 +1026,9 @@ impl<'l> Ev<'l> {
                 "module source `{source}` of `{call_addr}` cannot be read"
             )));
         };
+        // A module reached through a registry or git call stays "installed" all the way down,
+        // with the repository call it was reached through.
+        let entry = m.place.entry.or((!local).then_some(header));
         let scope = Scope::module(m, file);
         let expansion = self.expand(&block.body, &scope).unwrap_or_else(|e| {
             Expansion::Unknown(Arc::new(Unknown {
@@ -1027,7 +1061,7 @@ impl<'l> Ev<'l> {
                 loc: block_loc,
                 label: format!("in `{addr}`"),
             });
-            let mut stack = m.stack.clone();
+            let mut stack = m.place.stack.clone();
             stack.push(dir.clone());
             let inputs = Inputs::Call(CallSite {
                 parent: m.me.clone(),
@@ -1042,8 +1076,12 @@ impl<'l> Ev<'l> {
                 chain,
                 m.depth + 1,
                 inputs,
-                path_module.clone(),
-                stack,
+                Place {
+                    path_module: path_module.clone(),
+                    stack,
+                    key: manifest_key.clone(),
+                    entry,
+                },
             )
         };
         // Calls fan out multiplicatively (each instance of a module calls its modules again):
@@ -1089,6 +1127,53 @@ impl<'l> Ev<'l> {
             }
         };
         CallResult::Local(instances)
+    }
+
+    /// The directory `terraform init` installed the registry or git module call `key` in (its
+    /// block in `m` says `source`), or why it cannot be evaluated. The module is recorded in the
+    /// unit, with the repository call through which it is reached.
+    fn installed(
+        &self,
+        m: &ModuleInst,
+        key: &str,
+        source: &str,
+        block: &Block,
+        header: Location,
+    ) -> Result<PathBuf, String> {
+        if source.is_empty() {
+            return Err("its `source` is not a literal string".into());
+        }
+        let version = block
+            .body
+            .get_attribute("version")
+            .and_then(|a| a.value.as_str().map(str::to_string));
+        let modules = self.modules.get_or_init(|| {
+            super::manifest::load(&self.root_dir, self.opts.tf_data_dir.as_deref())
+        });
+        let entry = modules.resolve(key, source, version.as_deref())?;
+        let (pkg_source, pkg_dir, _) = entry.package();
+        let (Some(dir), Some(package)) = (
+            self.loader.canonical(&entry.dir),
+            self.loader.canonical(&pkg_dir),
+        ) else {
+            return Err(format!(
+                "its directory `{}` named in `{}` cannot be read",
+                entry.dir.display(),
+                modules.file()
+            ));
+        };
+        self.loader.vendor(&package);
+        let v = super::Vendored {
+            package,
+            source: pkg_source,
+            version: entry.version.clone(),
+            call: m.place.entry.unwrap_or(header),
+        };
+        let mut unit = self.unit.borrow_mut();
+        if !unit.vendored.contains(&v) {
+            unit.vendored.push(v);
+        }
+        Ok(dir)
     }
 
     /// `module.NAME.OUTPUT` of one module instance.
@@ -1212,8 +1297,12 @@ impl ModuleInst {
             vec![],
             0,
             Inputs::Values(HashMap::new()),
-            ".".into(),
-            vec![],
+            Place {
+                path_module: ".".into(),
+                stack: vec![],
+                key: String::new(),
+                entry: None,
+            },
         )
     }
 
@@ -1223,8 +1312,7 @@ impl ModuleInst {
         chain: Vec<Hop>,
         depth: usize,
         inputs: Inputs,
-        path_module: String,
-        stack: Vec<PathBuf>,
+        place: Place,
     ) -> Rc<ModuleInst> {
         Rc::new_cyclic(|me| ModuleInst {
             def,
@@ -1232,8 +1320,7 @@ impl ModuleInst {
             chain,
             depth,
             inputs,
-            path_module,
-            stack,
+            place,
             me: me.clone(),
             locals: RefCell::new(HashMap::new()),
             vars: RefCell::new(HashMap::new()),
@@ -1309,6 +1396,18 @@ impl ModuleInst {
         }
         alias.is_none().then(|| (parent.clone(), None))
     }
+}
+
+/// The header of a `module` block: from the keyword to the end of its label.
+fn call_header(block: &Block, file: FileId) -> Location {
+    let span = block.span().unwrap_or(0..0);
+    let end = block
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .map(|l| l.end)
+        .unwrap_or(span.end);
+    Location::new(file, span.start..end)
 }
 
 /// The location of a resource block's header (`resource "type" "name"`).
