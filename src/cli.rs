@@ -1,7 +1,7 @@
 //! What the `policy-lint` subcommands do (the argument parsing is in main.rs).
 
 use crate::config::Config;
-use crate::engine::{self, Options};
+use crate::engine::{self, Options, SetupError};
 use crate::eval::EvalOptions;
 use crate::finding::{Finding, Severity, Summary};
 use crate::output::{self, Report, RuleDescriptor};
@@ -145,34 +145,6 @@ struct BaselineEntry {
 
 pub fn check(req: CheckRequest) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let start = req
-        .paths
-        .first()
-        .map(|p| {
-            if p.is_absolute() {
-                p.clone()
-            } else {
-                cwd.join(p)
-            }
-        })
-        .unwrap_or(cwd.clone());
-    let start_dir = if start.is_dir() {
-        start.clone()
-    } else {
-        start.parent().map(Path::to_path_buf).unwrap_or(cwd.clone())
-    };
-    let (reg, config) = match load_setup(req.config.as_deref(), &start_dir) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    for code in req.select.iter().chain(&req.ignore) {
-        if reg.get(code).is_none() {
-            eprintln!(
-                "error: `{code}` is not a policy-lint rule code or name (see `policy-lint rules`)"
-            );
-            return 2;
-        }
-    }
     let vars = match parse_vars(&req.vars) {
         Ok(v) => v,
         Err(e) => {
@@ -205,13 +177,60 @@ pub fn check(req: CheckRequest) -> u8 {
         strict: req.strict,
         threads: req.threads,
     };
-    let outcome = match engine::run(&opts, &config, &reg) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
+    // `--config` applies to every file; otherwise each directory follows its nearest
+    // policy-lint.toml.
+    let (outcome, reg) = match &req.config {
+        Some(path) => {
+            let (reg, config) = match load_setup(Some(path), &cwd) {
+                Ok(x) => x,
+                Err(c) => return c,
+            };
+            match engine::run(&opts, &config, &reg) {
+                Ok(o) => (o, reg),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            }
+        }
+        None => {
+            let builtin = match Registry::builtin() {
+                Ok(r) => r,
+                Err(e) => return report_error(e),
+            };
+            match engine::run_nearest(&opts, builtin) {
+                Ok(x) => x,
+                Err(SetupError::Config(e)) => return report_error(*e),
+                Err(SetupError::Rules(e)) => return report_error(*e),
+                Err(SetupError::Other(e)) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            }
         }
     };
+    // One SARIF run has one category: configurations that disagree need --sarif-category.
+    let categories: BTreeSet<&str> = outcome
+        .sarif_categories
+        .iter()
+        .map(|(_, c)| c.as_str())
+        .collect();
+    if req.format == Format::Sarif && req.sarif_category.is_none() && categories.len() > 1 {
+        eprintln!(
+            "error: the configurations of this run set different `[sarif] category` values ({}); one SARIF run has one category: pass --sarif-category",
+            outcome
+                .sarif_categories
+                .iter()
+                .map(|(p, c)| format!("`{c}` in {p}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return 2;
+    }
+    let category = req
+        .sarif_category
+        .clone()
+        .or(categories.first().map(|c| c.to_string()));
     let mut findings = outcome.findings;
     let rel_of = |f: &Finding| output::relative_path(&outcome.sources, &f.loc, &outcome.repo_root);
     // Write a baseline.
@@ -298,7 +317,6 @@ pub fn check(req: CheckRequest) -> u8 {
     summary.skipped = outcome.skipped.clone();
     summary.notices = outcome.notices.clone();
     let rules = descriptors(&reg);
-    let category = req.sarif_category.clone().or(config.sarif_category.clone());
     let report = Report {
         findings: &findings,
         sources: &outcome.sources,

@@ -49,7 +49,7 @@ impl FileKind {
 }
 
 /// A glob filter built from config `include`/`exclude`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Filter {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
@@ -97,8 +97,12 @@ pub struct Found {
     pub explicit: bool,
 }
 
+/// Whether discovery keeps a file (its canonical path): the `include`/`exclude` of the
+/// configuration that applies to it.
+pub type Accepts<'a> = dyn Fn(&Path) -> bool + Sync + 'a;
+
 /// The Terraform files (`.tf`, `.tfvars`) of one directory, not recursively.
-fn siblings(dir: &Path, base: &Path, filter: &Filter) -> Vec<Found> {
+pub fn siblings(dir: &Path, accepts: &Accepts) -> Vec<Found> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
@@ -110,7 +114,7 @@ fn siblings(dir: &Path, base: &Path, filter: &Filter) -> Vec<Found> {
                 FileKind::of(&p)
             {
                 if let Ok(c) = std::fs::canonicalize(&p) {
-                    if !filter.accepts(&crate::source::display_path(&c, base)) {
+                    if !accepts(&c) {
                         continue;
                     }
                     out.push(Found {
@@ -137,6 +141,16 @@ pub fn discover_with(
     filter: &Filter,
     threads: usize,
 ) -> Result<Vec<Found>, String> {
+    let accepts = |p: &Path| filter.accepts(&crate::source::display_path(p, base));
+    discover_by(paths, &accepts, threads)
+}
+
+/// Walks `paths` with `threads` threads, keeping the files `accepts` accepts.
+pub fn discover_by(
+    paths: &[PathBuf],
+    accepts: &Accepts,
+    threads: usize,
+) -> Result<Vec<Found>, String> {
     let mut out: Vec<Found> = Vec::new();
     for p in paths {
         let meta =
@@ -157,7 +171,7 @@ pub fn discover_with(
                 // own findings are reported.
                 if kind != Some(FileKind::Json) {
                     if let Some(dir) = c.parent() {
-                        out.extend(siblings(dir, base, filter));
+                        out.extend(siblings(dir, accepts));
                     }
                 }
                 out.push(Found {
@@ -204,7 +218,7 @@ pub fn discover_with(
                 let Some(kind) = FileKind::of(path) else {
                     return ignore::WalkState::Continue;
                 };
-                if filter.accepts(&crate::source::display_path(path, base)) {
+                if accepts(path) {
                     found.lock().unwrap_or_else(|e| e.into_inner()).push(Found {
                         path: path.to_path_buf(),
                         kind,

@@ -86,6 +86,8 @@ pub struct Finding {
     /// finding, with their environments: one finding in a module shared by several roots
     /// names them all.
     pub roots: Vec<RootRef>,
+    /// Which of the run's configurations applies (the engine's index; 0 when the run has one).
+    pub config: usize,
 }
 
 /// A root module that produced a finding, and the environment it was evaluated in.
@@ -113,6 +115,7 @@ impl Finding {
             suppression: None,
             environment: None,
             roots: Vec::new(),
+            config: 0,
         }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -164,7 +167,8 @@ impl Finding {
 
 /// Sorts findings deterministically and removes duplicates (same code, location and message).
 /// Duplicates from several roots (a module shared by a dev and a production root) become one
-/// finding that names every root and takes the highest severity among them.
+/// finding that names every root and takes the highest severity among them; a copy that is not
+/// suppressed (roots under configurations that differ) wins over one that is.
 pub fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
     let mut keyed: Vec<_> = findings
         .drain(..)
@@ -177,7 +181,8 @@ pub fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
             Some((lk, last)) if *lk == k => {
                 let mut roots = std::mem::take(&mut last.roots);
                 roots.extend(f.roots.iter().cloned());
-                if f.severity > last.severity {
+                let rank = |x: &Finding| (x.suppression.is_none(), x.severity);
+                if rank(&f) > rank(last) {
                     *last = f;
                 }
                 last.roots = roots;
