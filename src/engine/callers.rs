@@ -38,6 +38,8 @@ struct Dir {
     mentions: BTreeSet<usize>,
     /// A `provider`, `backend` or `cloud` block: written for a root module.
     root_marker: bool,
+    /// A `variable` block: an input a caller may set.
+    inputs: bool,
 }
 
 /// The roots to evaluate so that the `named` files (canonical) are seen as a full run sees them.
@@ -99,11 +101,15 @@ pub fn select(
             .map(|(i, _)| *i)
             .collect();
         let marker = root_marker(&text);
+        let inputs = text
+            .lines()
+            .any(|l| l.starts_with("variable") && l["variable".len()..].trim_start().starts_with('"'));
         let mut all = dirs.lock().unwrap_or_else(|e| e.into_inner());
         let d = all.entry(dir.to_path_buf()).or_default();
         d.sources.extend(sources);
         d.mentions.extend(mentions);
         d.root_marker |= marker;
+        d.inputs |= inputs;
     });
     let dirs = dirs.into_inner().unwrap_or_else(|e| e.into_inner());
     let module_sources: BTreeMap<PathBuf, Vec<String>> = dirs
@@ -141,8 +147,12 @@ pub fn select(
                 if dirs.contains_key(dir) =>
             {
                 targets.insert(dir.to_path_buf());
+                // Worth saying only when the module has inputs a caller would set.
                 let uncalled = !called.contains(&dir.to_path_buf());
-                if uncalled && !looks_like_root(dir, dirs[dir].root_marker, configs) {
+                if uncalled
+                    && dirs[dir].inputs
+                    && !looks_like_root(dir, dirs[dir].root_marker, configs)
+                {
                     notices.push(format!(
                         "`{}`: no Terraform configuration in the repository calls the module `{}` (a local `source`), so it was evaluated on its own: the values a caller would pass are unknown",
                         rel(&f.path),
