@@ -82,7 +82,7 @@ pub struct Finding {
     /// The environment of the root module whose evaluation produced the finding (None: the
     /// environment of its file, for findings no root produced: standalone JSON, syntax).
     pub environment: Option<String>,
-    /// The root modules (directories relative to the project root) whose evaluation produced the
+    /// The root modules (directories relative to the repository root) whose evaluation produced the
     /// finding, with their environments: one finding in a module shared by several roots
     /// names them all.
     pub roots: Vec<RootRef>,

@@ -1039,9 +1039,10 @@ fn a_null_key_administrator_is_named_as_an_input_never_as_a_principal() {
 /// The hook `policy-lint` of `.pre-commit-hooks.yaml`: its entry's arguments and its `files`
 /// pattern.
 fn pre_commit_hook() -> (Vec<String>, regex::Regex) {
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"))
-            .unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
     let hooks: serde_norway::Value = serde_norway::from_str(&text).unwrap();
     let hook = hooks
         .as_sequence()
@@ -1055,7 +1056,10 @@ fn pre_commit_hook() -> (Vec<String>, regex::Regex) {
         .split_whitespace()
         .map(str::to_string)
         .collect();
-    assert_eq!(entry[0], "policy-lint", "the hook runs the policy-lint binary");
+    assert_eq!(
+        entry[0], "policy-lint",
+        "the hook runs the policy-lint binary"
+    );
     let mut args: Vec<String> = entry[1..].to_vec();
     if let Some(a) = hook.get("args").and_then(|a| a.as_sequence()) {
         args.extend(a.iter().map(|x| x.as_str().unwrap().to_string()));
@@ -1180,7 +1184,10 @@ fn a_named_module_no_root_calls_is_evaluated_on_its_own_and_the_summary_says_so(
     assert!(pretty.contains("modules/orphan"), "{pretty}");
     assert!(pretty.contains("evaluated on its own"), "{pretty}");
     // A root named the same way gets no such notice (it has no inputs a caller would set).
-    let v = json(&policy_lint(dir, &["--format", "json", "envs/prod/main.tf"]));
+    let v = json(&policy_lint(
+        dir,
+        &["--format", "json", "envs/prod/main.tf"],
+    ));
     assert_eq!(v["summary"]["notices"], serde_json::json!([]), "{v:#}");
 }
 
@@ -1192,7 +1199,10 @@ fn the_order_of_the_paths_never_changes_a_verdict() {
     let dir = repo.path();
     for (one, two) in [
         (vec!["a", "b"], vec!["b", "a"]),
-        (vec!["a/main.tf", "b/main.tf"], vec!["b/main.tf", "a/main.tf"]),
+        (
+            vec!["a/main.tf", "b/main.tf"],
+            vec!["b/main.tf", "a/main.tf"],
+        ),
     ] {
         for format in ["json", "sarif", "pretty"] {
             let run = |paths: &[&str]| {
@@ -1202,7 +1212,11 @@ fn the_order_of_the_paths_never_changes_a_verdict() {
             };
             let (x, y) = (run(&one), run(&two));
             assert_eq!(code(&x), code(&y));
-            assert_eq!(stdout(&x), stdout(&y), "{one:?} and {two:?} differ ({format})");
+            assert_eq!(
+                stdout(&x),
+                stdout(&y),
+                "{one:?} and {two:?} differ ({format})"
+            );
         }
         let mut args = vec!["check", "--format", "json"];
         args.extend(&one);
@@ -1236,7 +1250,11 @@ fn the_order_of_the_paths_never_changes_a_verdict() {
 fn an_invalid_configuration_of_any_directory_is_an_error_naming_it() {
     let repo = fixture_repo("layout/two-configs");
     let dir = repo.path();
-    write(dir, "b/policy-lint.toml", "[rules.NET003]\nseverity = \"loud\"\n");
+    write(
+        dir,
+        "b/policy-lint.toml",
+        "[rules.NET003]\nseverity = \"loud\"\n",
+    );
     for paths in [["a", "b"], ["b", "a"]] {
         let mut args = vec!["check"];
         args.extend(paths);
@@ -1247,7 +1265,15 @@ fn an_invalid_configuration_of_any_directory_is_an_error_naming_it() {
     // --config overrides them all (a's configuration everywhere: NET003 off).
     let o = policy_lint(
         dir,
-        &["check", "a", "b", "--config", "a/policy-lint.toml", "--format", "json"],
+        &[
+            "check",
+            "a",
+            "b",
+            "--config",
+            "a/policy-lint.toml",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     assert_eq!(json(&o)["summary"]["total"], 0);
@@ -1301,7 +1327,10 @@ fn named_templates_and_var_files_are_seen_through_the_roots_that_read_them() {
     assert_eq!(named["summary"]["notices"], serde_json::json!([]));
     // A template no .tf file names: nothing reads it, and the summary says so.
     write(d.path(), "unused/other.tftpl", &template);
-    let v = json(&policy_lint(d.path(), &["--format", "json", "unused/other.tftpl"]));
+    let v = json(&policy_lint(
+        d.path(),
+        &["--format", "json", "unused/other.tftpl"],
+    ));
     assert_eq!(v["summary"]["total"], 0);
     assert!(
         v["summary"]["notices"][0]
@@ -1328,7 +1357,12 @@ fn named_templates_and_var_files_are_seen_through_the_roots_that_read_them() {
     let v = json(&o);
     assert_eq!(
         findings(&v),
-        [("NET002".to_string(), "vars/prod.tfvars".to_string(), 1, false)],
+        [(
+            "NET002".to_string(),
+            "vars/prod.tfvars".to_string(),
+            1,
+            false
+        )],
         "{v:#}"
     );
     assert_eq!(code(&o), 1);
@@ -1341,19 +1375,38 @@ fn configurations_with_different_sarif_categories_need_a_category_for_sarif() {
     let repo = fixture_repo("layout/two-configs");
     let dir = repo.path();
     let a = std::fs::read_to_string(dir.join("a/policy-lint.toml")).unwrap();
-    write(dir, "a/policy-lint.toml", &format!("{a}\n[sarif]\ncategory = \"team-a\"\n"));
+    write(
+        dir,
+        "a/policy-lint.toml",
+        &format!("{a}\n[sarif]\ncategory = \"team-a\"\n"),
+    );
     let b = std::fs::read_to_string(dir.join("b/policy-lint.toml")).unwrap();
-    write(dir, "b/policy-lint.toml", &format!("{b}\n[sarif]\ncategory = \"team-b\"\n"));
+    write(
+        dir,
+        "b/policy-lint.toml",
+        &format!("{b}\n[sarif]\ncategory = \"team-b\"\n"),
+    );
     let o = policy_lint(dir, &["check", "a", "b", "--format", "sarif"]);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("--sarif-category"), "{}", stderr(&o));
     let o = policy_lint(
         dir,
-        &["check", "a", "b", "--format", "sarif", "--sarif-category", "all"],
+        &[
+            "check",
+            "a",
+            "b",
+            "--format",
+            "sarif",
+            "--sarif-category",
+            "all",
+        ],
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = policy_lint(dir, &["check", "a", "--format", "sarif"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stdout(&o).contains("team-a"));
-    assert_eq!(code(&policy_lint(dir, &["check", "a", "b", "--format", "json"])), 0);
+    assert_eq!(
+        code(&policy_lint(dir, &["check", "a", "b", "--format", "json"])),
+        0
+    );
 }

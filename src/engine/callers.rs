@@ -101,9 +101,9 @@ pub fn select(
             .map(|(i, _)| *i)
             .collect();
         let marker = root_marker(&text);
-        let inputs = text
-            .lines()
-            .any(|l| l.starts_with("variable") && l["variable".len()..].trim_start().starts_with('"'));
+        let inputs = text.lines().any(|l| {
+            l.starts_with("variable") && l["variable".len()..].trim_start().starts_with('"')
+        });
         let mut all = dirs.lock().unwrap_or_else(|e| e.into_inner());
         let d = all.entry(dir.to_path_buf()).or_default();
         d.sources.extend(sources);
@@ -261,7 +261,9 @@ mod tests {
         assert!(root_marker("provider \"aws\" {\n  region = \"x\"\n}\n"));
         assert!(root_marker("terraform {\n  backend \"s3\" {}\n}\n"));
         assert!(root_marker("terraform {\n  cloud {\n  }\n}\n"));
-        assert!(!root_marker("variable \"provider\" {}\nresource \"x\" \"y\" {}\n"));
+        assert!(!root_marker(
+            "variable \"provider\" {}\nresource \"x\" \"y\" {}\n"
+        ));
         assert!(!root_marker("  # provider \"aws\" in a comment\n"));
     }
 }

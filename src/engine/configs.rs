@@ -206,18 +206,15 @@ impl Configs {
             return *i;
         }
         let builtin = self.lock().builtin.clone();
-        let loaded = Config::load(path)
-            .map_err(SetupError::from)
-            .and_then(|c| {
-                let base = path.parent().unwrap_or(path).to_path_buf();
-                let mut e = Entry::new(c, base).map_err(|m| {
-                    SetupError::Other(format!("{}: {m}", path.display()))
-                })?;
-                if let Some(b) = &builtin {
-                    validate_entry(&mut e, b)?;
-                }
-                Ok(e)
-            });
+        let loaded = Config::load(path).map_err(SetupError::from).and_then(|c| {
+            let base = path.parent().unwrap_or(path).to_path_buf();
+            let mut e = Entry::new(c, base)
+                .map_err(|m| SetupError::Other(format!("{}: {m}", path.display())))?;
+            if let Some(b) = &builtin {
+                validate_entry(&mut e, b)?;
+            }
+            Ok(e)
+        });
         let mut inner = self.lock();
         if let Some(i) = inner.by_path.get(path) {
             return *i;

@@ -576,7 +576,9 @@ fn execute(
         .iter()
         .filter_map(|c| {
             let cat = c.config.sarif_category.clone()?;
-            let path = c.path().map(|p| crate::source::display_path(p, &repo_root))?;
+            let path = c
+                .path()
+                .map(|p| crate::source::display_path(p, &repo_root))?;
             Some((path, cat))
         })
         .collect();
