@@ -1410,3 +1410,38 @@ fn configurations_with_different_sarif_categories_need_a_category_for_sarif() {
         0
     );
 }
+
+/// A root and the modules it calls follow the policy-lint.toml nearest to the root, not the one
+/// nearest to the module; its globs reach a module outside its directory with `../`.
+#[test]
+fn a_root_and_its_modules_follow_the_configuration_nearest_to_the_root() {
+    let repo = fixture_repo("layout/staged-child-module");
+    let dir = repo.path();
+    // The module's own file would turn NET003 off: it does not decide for the root's findings.
+    write(
+        dir,
+        "modules/egress/policy-lint.toml",
+        "[rules.NET003]\nseverity = \"off\"\n",
+    );
+    write(
+        dir,
+        "envs/prod/policy-lint.toml",
+        "[[overrides]]\nfiles = [\"../../modules/egress/**\"]\nrules = { NET003 = { severity = \"warning\" } }\n",
+    );
+    let severity_of_net003 = |args: &[&str]| -> Vec<String> {
+        let v = json(&policy_lint(dir, args));
+        finding_objects(&v)
+            .iter()
+            .filter(|f| f["code"] == "NET003")
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        severity_of_net003(&["check", ".", "--format", "json"]),
+        ["warning"]
+    );
+    assert_eq!(
+        severity_of_net003(&["--format", "json", "modules/egress/main.tf"]),
+        ["warning"]
+    );
+}
