@@ -308,7 +308,9 @@ fn execute(
             params: stamp::ParamCache::new(registry, &e.config),
         })
         .collect();
-    // The configuration of a directory met by discovery (units, JSON files).
+    // The configuration of a directory met by discovery (units, JSON files). A unit discovery
+    // did not meet (only a directory reached through a cycle of module calls, all outside the
+    // given paths) whose configuration is first read now falls back to the first configuration.
     let ctx_of = |dir: &Path| -> (usize, &Ctx) {
         let i = configs.index_of(dir);
         let i = if i < ctxs.len() { i } else { 0 };
