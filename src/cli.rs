@@ -2,7 +2,7 @@
 
 use crate::baseline;
 use crate::config::Config;
-use crate::engine::{self, Options};
+use crate::engine::{self, Options, SetupError};
 use crate::eval::EvalOptions;
 use crate::finding::{Severity, Summary};
 use crate::output::{self, Report, RuleDescriptor};
@@ -183,34 +183,6 @@ fn baseline_command(req: &CheckRequest, out: &Path) -> String {
 
 pub fn check(req: CheckRequest) -> u8 {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let start = req
-        .paths
-        .first()
-        .map(|p| {
-            if p.is_absolute() {
-                p.clone()
-            } else {
-                cwd.join(p)
-            }
-        })
-        .unwrap_or(cwd.clone());
-    let start_dir = if start.is_dir() {
-        start.clone()
-    } else {
-        start.parent().map(Path::to_path_buf).unwrap_or(cwd.clone())
-    };
-    let (reg, config) = match load_setup(req.config.as_deref(), &start_dir) {
-        Ok(x) => x,
-        Err(c) => return c,
-    };
-    for code in req.select.iter().chain(&req.ignore) {
-        if reg.get(code).is_none() {
-            eprintln!(
-                "error: `{code}` is not a policy-lint rule code or name (see `policy-lint rules`)"
-            );
-            return 2;
-        }
-    }
     let vars = match parse_vars(&req.vars) {
         Ok(v) => v,
         Err(e) => {
@@ -272,15 +244,67 @@ pub fn check(req: CheckRequest) -> u8 {
         }
         None => None,
     };
-    let outcome = match engine::run(&opts, &config, &reg) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
+    // `--config` applies to every file; otherwise each directory follows its nearest
+    // policy-lint.toml.
+    let (outcome, reg) = match &req.config {
+        Some(path) => {
+            let (reg, config) = match load_setup(Some(path), &cwd) {
+                Ok(x) => x,
+                Err(c) => return c,
+            };
+            match engine::run(&opts, &config, &reg) {
+                Ok(o) => (o, reg),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            }
+        }
+        None => {
+            let builtin = match Registry::builtin() {
+                Ok(r) => r,
+                Err(e) => return report_error(e),
+            };
+            match engine::run_nearest(&opts, builtin) {
+                Ok(x) => x,
+                Err(SetupError::Config(e)) => return report_error(*e),
+                Err(SetupError::Rules(e)) => return report_error(*e),
+                Err(SetupError::Other(e)) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            }
         }
     };
+    // One SARIF run has one category: configurations that disagree need --sarif-category.
+    let categories: BTreeSet<&str> = outcome
+        .sarif_categories
+        .iter()
+        .map(|(_, c)| c.as_str())
+        .collect();
+    if req.format == Format::Sarif && req.sarif_category.is_none() && categories.len() > 1 {
+        eprintln!(
+            "error: the configurations of this run set different `[sarif] category` values ({}); one SARIF run has one category: pass --sarif-category",
+            outcome
+                .sarif_categories
+                .iter()
+                .map(|(p, c)| format!("`{c}` in {p}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return 2;
+    }
+    let category = req
+        .sarif_category
+        .clone()
+        .or(categories.first().map(|c| c.to_string()));
     let mut findings = outcome.findings;
-    let on = engine::stamp::Enabled::new(&reg, &config, &opts);
+    let on = |code: &str| {
+        outcome
+            .not_run
+            .binary_search_by(|c| c.as_str().cmp(code))
+            .is_err()
+    };
     // Write a baseline.
     if let Some(path) = &req.write_baseline {
         let base = baseline::of(&findings, &outcome.sources, &outcome.repo_root);
@@ -304,10 +328,10 @@ pub fn check(req: CheckRequest) -> u8 {
         // stands for the rules named at the start of its message.
         let ran = |e: &baseline::Entry| {
             if e.code != "EVAL001" {
-                return on.is_on(&e.code);
+                return on(&e.code);
             }
             let origins = engine::stamp::eval_origins(&e.message);
-            on.is_on("EVAL001") && (origins.is_empty() || origins.iter().any(|c| on.is_on(c)))
+            on("EVAL001") && (origins.is_empty() || origins.iter().any(|c| on(c)))
         };
         let applied = baseline::apply(&mut findings, base, &ran);
         baselined = applied.baselined;
@@ -327,14 +351,8 @@ pub fn check(req: CheckRequest) -> u8 {
     summary.files = outcome.files_checked;
     summary.skipped = outcome.skipped.clone();
     summary.notices = outcome.notices.clone();
-    summary.not_run = reg
-        .rules
-        .iter()
-        .filter(|r| !on.is_on(&r.code))
-        .map(|r| r.code.clone())
-        .collect();
+    summary.not_run = outcome.not_run.clone();
     let rules = descriptors(&reg);
-    let category = req.sarif_category.clone().or(config.sarif_category.clone());
     let report = Report {
         findings: &findings,
         sources: &outcome.sources,

@@ -49,7 +49,7 @@ impl FileKind {
 }
 
 /// A glob filter built from config `include`/`exclude`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Filter {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
@@ -79,15 +79,7 @@ impl Filter {
     }
     /// Also skips Terraform's data directory when `TF_DATA_DIR` moves it from `.terraform`.
     pub fn without_data_dir(mut self, data_dir: Option<PathBuf>) -> Filter {
-        self.data_dir = data_dir.map(|d| {
-            if d.is_absolute() {
-                std::fs::canonicalize(&d).unwrap_or(d)
-            } else {
-                d.components()
-                    .filter(|c| !matches!(c, std::path::Component::CurDir))
-                    .collect()
-            }
-        });
+        self.data_dir = data_dir_of(data_dir);
         self
     }
     /// `rel` is `/`-separated and relative to the base directory.
@@ -102,6 +94,20 @@ impl Filter {
             None => true,
         }
     }
+}
+
+/// `TF_DATA_DIR` as discovery compares directories with it: canonical when absolute, without `.`
+/// components when relative (then any directory whose path ends with it).
+pub fn data_dir_of(tf_data_dir: Option<PathBuf>) -> Option<PathBuf> {
+    tf_data_dir.map(|d| {
+        if d.is_absolute() {
+            std::fs::canonicalize(&d).unwrap_or(d)
+        } else {
+            d.components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect()
+        }
+    })
 }
 
 /// True for a directory that is Terraform's data directory (`.terraform`, or `data_dir` from
@@ -127,8 +133,12 @@ pub struct Found {
     pub explicit: bool,
 }
 
+/// Whether discovery keeps a file (its canonical path): the `include`/`exclude` of the
+/// configuration that applies to it.
+pub type Accepts<'a> = dyn Fn(&Path) -> bool + Sync + 'a;
+
 /// The Terraform files (`.tf`, `.tfvars`) of one directory, not recursively.
-fn siblings(dir: &Path, base: &Path, filter: &Filter) -> Vec<Found> {
+pub fn siblings(dir: &Path, accepts: &Accepts) -> Vec<Found> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
@@ -140,7 +150,7 @@ fn siblings(dir: &Path, base: &Path, filter: &Filter) -> Vec<Found> {
                 FileKind::of(&p)
             {
                 if let Ok(c) = std::fs::canonicalize(&p) {
-                    if !filter.accepts(&crate::source::display_path(&c, base)) {
+                    if !accepts(&c) {
                         continue;
                     }
                     out.push(Found {
@@ -167,6 +177,18 @@ pub fn discover_with(
     filter: &Filter,
     threads: usize,
 ) -> Result<Vec<Found>, String> {
+    let accepts = |p: &Path| filter.accepts(&crate::source::display_path(p, base));
+    discover_by(paths, &accepts, &filter.data_dir, threads)
+}
+
+/// Walks `paths` with `threads` threads, keeping the files `accepts` accepts and skipping
+/// Terraform's data directories (`.terraform`, and `data_dir` from [`data_dir_of`]).
+pub fn discover_by(
+    paths: &[PathBuf],
+    accepts: &Accepts,
+    data_dir: &Option<PathBuf>,
+    threads: usize,
+) -> Result<Vec<Found>, String> {
     let mut out: Vec<Found> = Vec::new();
     for p in paths {
         let meta =
@@ -187,7 +209,7 @@ pub fn discover_with(
                 // own findings are reported.
                 if kind != Some(FileKind::Json) {
                     if let Some(dir) = c.parent() {
-                        out.extend(siblings(dir, base, filter));
+                        out.extend(siblings(dir, accepts));
                     }
                 }
                 out.push(Found {
@@ -202,7 +224,7 @@ pub fn discover_with(
         // already (no per-file `canonicalize`, which costs a `readlink` per path component).
         let root =
             std::fs::canonicalize(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
-        let data_dir = filter.data_dir.clone();
+        let data_dir = data_dir.clone();
         let walker = ignore::WalkBuilder::new(&root)
             .hidden(false)
             .git_ignore(true)
@@ -233,7 +255,7 @@ pub fn discover_with(
                 let Some(kind) = FileKind::of(path) else {
                     return ignore::WalkState::Continue;
                 };
-                if filter.accepts(&crate::source::display_path(path, base)) {
+                if accepts(path) {
                     found.lock().unwrap_or_else(|e| e.into_inner()).push(Found {
                         path: path.to_path_buf(),
                         kind,

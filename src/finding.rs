@@ -90,7 +90,7 @@ pub struct Finding {
     /// The environment of the root module whose evaluation produced the finding (None: the
     /// environment of its file, for findings no root produced: standalone JSON, syntax).
     pub environment: Option<String>,
-    /// The root modules (directories relative to the project root) whose evaluation produced the
+    /// The root modules (directories relative to the repository root) whose evaluation produced the
     /// finding, with their environments: one finding in a module shared by several roots
     /// names them all.
     pub roots: Vec<RootRef>,
@@ -98,6 +98,8 @@ pub struct Finding {
     /// without them; stamping keeps the rules that run and names them at its start, so one
     /// unknown expression gives one EVAL001 however many rules it blocks.
     pub blocks: Vec<String>,
+    /// Which of the run's configurations applies (the engine's index; 0 when the run has one).
+    pub config: usize,
 }
 
 /// A root module that produced a finding, and the environment it was evaluated in.
@@ -128,6 +130,7 @@ impl Finding {
             environment: None,
             roots: Vec::new(),
             blocks: Vec::new(),
+            config: 0,
         }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -247,7 +250,8 @@ pub fn merge_unresolved(findings: &mut Vec<Finding>) {
 
 /// Sorts findings deterministically and removes duplicates (same code, location and message).
 /// Duplicates from several roots (a module shared by a dev and a production root) become one
-/// finding that names every root and takes the highest severity among them.
+/// finding that names every root and takes the highest severity among them; a copy that is not
+/// suppressed (roots under configurations that differ) wins over one that is.
 pub fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
     let mut keyed: Vec<_> = findings
         .drain(..)
@@ -260,7 +264,8 @@ pub fn sort_and_dedup(findings: &mut Vec<Finding>, sources: &SourceMap) {
             Some((lk, last)) if *lk == k => {
                 let mut roots = std::mem::take(&mut last.roots);
                 roots.extend(f.roots.iter().cloned());
-                if f.severity > last.severity {
+                let rank = |x: &Finding| (x.suppression.is_none(), x.severity);
+                if rank(&f) > rank(last) {
                     *last = f;
                 }
                 last.roots = roots;

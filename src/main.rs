@@ -55,7 +55,8 @@ struct CheckArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o')]
     output: Option<PathBuf>,
-    /// Configuration file (default: policy-lint.toml found upward from the first path).
+    /// Configuration file for every path (default: the nearest policy-lint.toml of each directory,
+    /// up to the repository root).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Environment of every file in this run (overrides [environments] in the config).

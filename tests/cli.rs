@@ -848,10 +848,31 @@ fn fixture(path: &str) -> PathBuf {
         .join(path)
 }
 
+/// A copy of a fixture as a repository of its own (root paths are relative to the repository).
+fn fixture_repo(path: &str) -> tempfile::TempDir {
+    let d = tempdir();
+    copy_tree(&fixture(path), d.path());
+    d
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
 #[test]
 fn a_shared_module_finding_names_its_roots_in_json_sarif_and_pretty() {
-    let dir = fixture("env/shared-module-per-root");
-    let v = json(&policy_lint(&dir, &["check", ".", "--format", "json"]));
+    let repo = fixture_repo("env/shared-module-per-root");
+    let dir = repo.path();
+    let v = json(&policy_lint(dir, &["check", ".", "--format", "json"]));
     let by_code = |code: &str| -> Vec<serde_json::Value> {
         v["findings"]
             .as_array()
@@ -881,12 +902,12 @@ fn a_shared_module_finding_names_its_roots_in_json_sarif_and_pretty() {
         .collect();
     assert_eq!(roots, ["envs/dev", "envs/prod", "envs/staging"]);
 
-    let sarif = json(&policy_lint(&dir, &["check", ".", "--format", "sarif"]));
+    let sarif = json(&policy_lint(dir, &["check", ".", "--format", "sarif"]));
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let r = results.iter().find(|r| r["ruleId"] == "NET007").unwrap();
     assert_eq!(r["properties"]["roots"].as_array().unwrap().len(), 3);
 
-    let pretty = stdout(&policy_lint(&dir, &["check", ".", "--color", "never"]));
+    let pretty = stdout(&policy_lint(dir, &["check", ".", "--color", "never"]));
     assert!(
         pretty.contains(
             "from root modules envs/dev (dev), envs/prod (production), envs/staging (staging)"
@@ -1307,5 +1328,419 @@ fn tf_data_dir_names_where_terraform_init_installed_modules() {
         all.iter()
             .all(|u| !u.contains(data_uri) && (u == "main.tf" || u.starts_with("file://"))),
         "{all:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repository layout: named files through their callers, the nearest configuration per file
+// ---------------------------------------------------------------------------------------------
+
+/// The hook `policy-lint` of `.pre-commit-hooks.yaml`: its entry's arguments and its `files`
+/// pattern.
+fn pre_commit_hook() -> (Vec<String>, regex::Regex) {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let hooks: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+    let hook = hooks
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"].as_str() == Some("policy-lint"))
+        .expect("hook policy-lint");
+    let entry: Vec<String> = hook["entry"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        entry[0], "policy-lint",
+        "the hook runs the policy-lint binary"
+    );
+    let mut args: Vec<String> = entry[1..].to_vec();
+    if let Some(a) = hook.get("args").and_then(|a| a.as_sequence()) {
+        args.extend(a.iter().map(|x| x.as_str().unwrap().to_string()));
+    }
+    let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
+    (args, files)
+}
+
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let o = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+/// The files pre-commit passes to the hook after `git add` of `staged`: the staged files the
+/// hook's `files` pattern matches, relative to the repository root. Without git, `staged` as is.
+fn staged_files(repo: &Path, staged: &[&str], pattern: &regex::Regex) -> Vec<String> {
+    let _ = std::fs::remove_dir_all(repo.join(".git"));
+    let listed = git(repo, &["init", "-q"])
+        .and_then(|_| {
+            let mut add = vec!["add", "--"];
+            add.extend(staged);
+            git(repo, &add)
+        })
+        .and_then(|_| git(repo, &["diff", "--cached", "--name-only"]));
+    let names: Vec<String> = match listed {
+        Some(out) => out.lines().map(str::to_string).collect(),
+        None => {
+            // No git on this machine: the repository root is still marked.
+            std::fs::create_dir_all(repo.join(".git")).unwrap();
+            staged.iter().map(|s| s.to_string()).collect()
+        }
+    };
+    names.into_iter().filter(|n| pattern.is_match(n)).collect()
+}
+
+/// Findings of a JSON report without what depends on the run rather than the finding.
+fn finding_objects(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    v["findings"].as_array().unwrap().clone()
+}
+
+/// pre-commit stages a child module's file: the hook, run as pre-commit runs it (the staged file
+/// names, from the repository root), evaluates it through the root that calls it and reports
+/// exactly what a full run reports in that file, with the same exit code.
+#[test]
+fn pre_commit_on_a_staged_child_module_file_reports_what_a_full_run_reports_in_it() {
+    let repo = fixture_repo("layout/staged-child-module");
+    let dir = repo.path();
+    let (hook_args, pattern) = pre_commit_hook();
+    let files = staged_files(dir, &["modules/egress/main.tf"], &pattern);
+    assert_eq!(files, ["modules/egress/main.tf"]);
+    let module = "modules/egress/main.tf";
+
+    // The hook itself: pretty output, exit code 1 (the FULL_ACCESS the root passes).
+    let mut args: Vec<&str> = hook_args.iter().map(String::as_str).collect();
+    args.extend(files.iter().map(String::as_str));
+    let hook = policy_lint(dir, &args);
+    assert_eq!(code(&hook), 1, "{}{}", stdout(&hook), stderr(&hook));
+
+    // The same command with --format json (pre-commit puts args before the file names).
+    let mut json_args: Vec<&str> = hook_args.iter().map(String::as_str).collect();
+    json_args.extend(["--format", "json"]);
+    json_args.extend(files.iter().map(String::as_str));
+    let named = json(&policy_lint(dir, &json_args));
+    let full = json(&policy_lint(dir, &["check", ".", "--format", "json"]));
+    // In the module's file: located there, or about a resource of the module (anchored there).
+    let in_module: Vec<serde_json::Value> = finding_objects(&full)
+        .into_iter()
+        .filter(|f| {
+            f["file"] == module
+                || f["address"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("module.egress."))
+        })
+        .collect();
+    assert_eq!(finding_objects(&named), in_module, "{named:#}\n{full:#}");
+    // Seen through the root: its FULL_ACCESS (written in the root, about the module's resource)
+    // and the module's own wildcard; not the DRY_RUN default the root overrides, nor an unknown
+    // restriction mode.
+    let codes: Vec<&str> = in_module
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["NET002", "NET003"]);
+    assert_eq!(in_module[0]["file"], "envs/prod/main.tf");
+    assert_eq!(
+        in_module[0]["roots"],
+        serde_json::json!([{ "path": "envs/prod", "environment": "production" }])
+    );
+    assert_eq!(named["summary"]["notices"], serde_json::json!([]));
+}
+
+/// A module no root calls, named: evaluated on its own, and the summary says so in every format.
+#[test]
+fn a_named_module_no_root_calls_is_evaluated_on_its_own_and_the_summary_says_so() {
+    let repo = fixture_repo("layout/staged-child-module");
+    let dir = repo.path();
+    let v = json(&policy_lint(
+        dir,
+        &["--format", "json", "modules/orphan/main.tf"],
+    ));
+    let f = findings(&v);
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert_eq!(f[0].0, "EVAL001");
+    assert_eq!(f[0].1, "modules/orphan/main.tf");
+    let notices = v["summary"]["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{v:#}");
+    let n = notices[0].as_str().unwrap();
+    assert!(
+        n.starts_with("`modules/orphan/main.tf`: no Terraform configuration in the repository calls the module `modules/orphan`"),
+        "{n}"
+    );
+    let pretty = stdout(&policy_lint(
+        dir,
+        &["--color", "never", "modules/orphan/main.tf"],
+    ));
+    assert!(pretty.contains("modules/orphan"), "{pretty}");
+    assert!(pretty.contains("evaluated on its own"), "{pretty}");
+    // A root named the same way gets no such notice (it has no inputs a caller would set).
+    let v = json(&policy_lint(
+        dir,
+        &["--format", "json", "envs/prod/main.tf"],
+    ));
+    assert_eq!(v["summary"]["notices"], serde_json::json!([]), "{v:#}");
+}
+
+/// Two directories with their own policy-lint.toml: each follows its own, whatever the order of
+/// the paths; the reports are identical byte for byte.
+#[test]
+fn the_order_of_the_paths_never_changes_a_verdict() {
+    let repo = fixture_repo("layout/two-configs");
+    let dir = repo.path();
+    for (one, two) in [
+        (vec!["a", "b"], vec!["b", "a"]),
+        (
+            vec!["a/main.tf", "b/main.tf"],
+            vec!["b/main.tf", "a/main.tf"],
+        ),
+    ] {
+        for format in ["json", "sarif", "pretty"] {
+            let run = |paths: &[&str]| {
+                let mut args = vec!["check", "--format", format, "--color", "never"];
+                args.extend(paths);
+                policy_lint(dir, &args)
+            };
+            let (x, y) = (run(&one), run(&two));
+            assert_eq!(code(&x), code(&y));
+            assert_eq!(
+                stdout(&x),
+                stdout(&y),
+                "{one:?} and {two:?} differ ({format})"
+            );
+        }
+        let mut args = vec!["check", "--format", "json"];
+        args.extend(&one);
+        let v = json(&policy_lint(dir, &args));
+        // a/ turns NET003 off; b/ makes it a warning and adds its own rule ACME001, which does
+        // not run for a/.
+        let got: Vec<(String, String, String)> = finding_objects(&v)
+            .iter()
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                    f["file"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("NET003".into(), "warning".into(), "b/main.tf".into()),
+                ("ACME001".into(), "warning".into(), "b/main.tf".into()),
+            ],
+            "{v:#}"
+        );
+    }
+}
+
+/// Every configuration the run reads is validated: an invalid one is exit 2, naming it, in either
+/// order.
+#[test]
+fn an_invalid_configuration_of_any_directory_is_an_error_naming_it() {
+    let repo = fixture_repo("layout/two-configs");
+    let dir = repo.path();
+    write(
+        dir,
+        "b/policy-lint.toml",
+        "[rules.NET003]\nseverity = \"loud\"\n",
+    );
+    for paths in [["a", "b"], ["b", "a"]] {
+        let mut args = vec!["check"];
+        args.extend(paths);
+        let o = policy_lint(dir, &args);
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert!(stderr(&o).contains("b/policy-lint.toml"), "{}", stderr(&o));
+    }
+    // --config overrides them all (a's configuration everywhere: NET003 off).
+    let o = policy_lint(
+        dir,
+        &[
+            "check",
+            "a",
+            "b",
+            "--config",
+            "a/policy-lint.toml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(json(&o)["summary"]["total"], 0);
+}
+
+/// Two configurations with the same user rule code in their own rules directories cannot share
+/// one run: a clear error, not a silent choice.
+#[test]
+fn two_rules_directories_defining_one_code_are_an_error() {
+    let repo = fixture_repo("layout/two-configs");
+    let dir = repo.path();
+    write(dir, "a/policy-lint.toml", "rules_dirs = [\"rules\"]\n");
+    let rule = std::fs::read_to_string(dir.join("b/rules/ACME001.toml")).unwrap();
+    write(dir, "a/rules/ACME001.toml", &rule);
+    let o = policy_lint(dir, &["check", "a", "b"]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("ACME001"), "{}", stderr(&o));
+}
+
+/// A named template is seen through the roots whose modules render it; a named var file through
+/// the root whose `[[roots]]` entry lists it.
+#[test]
+fn named_templates_and_var_files_are_seen_through_the_roots_that_read_them() {
+    let d = tempdir();
+    write(
+        d.path(),
+        "envs/prod/main.tf",
+        "module \"key\" {\n  source  = \"../../modules/key\"\n  account = \"414351767826\"\n}\n",
+    );
+    write(
+        d.path(),
+        "modules/key/main.tf",
+        "variable \"account\" {\n  type = string\n}\n\nresource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = true\n  policy = templatefile(\"${path.module}/policy.json.tftpl\", {\n    databricks_account = var.account\n  })\n}\n",
+    );
+    let template = std::fs::read_to_string(fixture(
+        "kms/form-templatefile-grants-no-condition/policy.json.tftpl",
+    ))
+    .unwrap();
+    write(d.path(), "modules/key/policy.json.tftpl", &template);
+    let full = json(&policy_lint(d.path(), &["check", ".", "--format", "json"]));
+    let in_template: Vec<serde_json::Value> = finding_objects(&full)
+        .into_iter()
+        .filter(|f| f["file"] == "modules/key/policy.json.tftpl")
+        .collect();
+    assert!(!in_template.is_empty(), "{full:#}");
+    let named = json(&policy_lint(
+        d.path(),
+        &["--format", "json", "modules/key/policy.json.tftpl"],
+    ));
+    assert_eq!(finding_objects(&named), in_template, "{named:#}");
+    assert_eq!(named["summary"]["notices"], serde_json::json!([]));
+    // A template no .tf file names: nothing reads it, and the summary says so.
+    write(d.path(), "unused/other.tftpl", &template);
+    let v = json(&policy_lint(
+        d.path(),
+        &["--format", "json", "unused/other.tftpl"],
+    ));
+    assert_eq!(v["summary"]["total"], 0);
+    assert!(
+        v["summary"]["notices"][0]
+            .as_str()
+            .unwrap()
+            .contains("no `.tf` file in the repository names it"),
+        "{v:#}"
+    );
+
+    // A var file in a directory of its own, listed by [[roots]]: evaluated through that root.
+    let d = tempdir();
+    write(
+        d.path(),
+        "policy-lint.toml",
+        "[[roots]]\npath = \"platform\"\n[roots.var_files]\nprod = [\"../vars/prod.tfvars\"]\n",
+    );
+    write(
+        d.path(),
+        "platform/main.tf",
+        "variable \"mode\" {\n  type = string\n}\n\nresource \"databricks_account_network_policy\" \"p\" {\n  network_policy_id = \"prod-egress\"\n  egress = {\n    network_access = {\n      restriction_mode = var.mode\n      policy_enforcement = {\n        enforcement_mode = \"ENFORCED\"\n      }\n    }\n  }\n}\n\nresource \"databricks_workspace_network_option\" \"p\" {\n  workspace_id      = \"1234567890\"\n  network_policy_id = databricks_account_network_policy.p.network_policy_id\n}\n",
+    );
+    write(d.path(), "vars/prod.tfvars", "mode = \"FULL_ACCESS\"\n");
+    let o = policy_lint(d.path(), &["--format", "json", "vars/prod.tfvars"]);
+    let v = json(&o);
+    assert_eq!(
+        findings(&v),
+        [(
+            "NET002".to_string(),
+            "vars/prod.tfvars".to_string(),
+            1,
+            false
+        )],
+        "{v:#}"
+    );
+    assert_eq!(code(&o), 1);
+}
+
+/// One SARIF run has one category: configurations that set different ones need
+/// --sarif-category; other formats do not care.
+#[test]
+fn configurations_with_different_sarif_categories_need_a_category_for_sarif() {
+    let repo = fixture_repo("layout/two-configs");
+    let dir = repo.path();
+    let a = std::fs::read_to_string(dir.join("a/policy-lint.toml")).unwrap();
+    write(
+        dir,
+        "a/policy-lint.toml",
+        &format!("{a}\n[sarif]\ncategory = \"team-a\"\n"),
+    );
+    let b = std::fs::read_to_string(dir.join("b/policy-lint.toml")).unwrap();
+    write(
+        dir,
+        "b/policy-lint.toml",
+        &format!("{b}\n[sarif]\ncategory = \"team-b\"\n"),
+    );
+    let o = policy_lint(dir, &["check", "a", "b", "--format", "sarif"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--sarif-category"), "{}", stderr(&o));
+    let o = policy_lint(
+        dir,
+        &[
+            "check",
+            "a",
+            "b",
+            "--format",
+            "sarif",
+            "--sarif-category",
+            "all",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = policy_lint(dir, &["check", "a", "--format", "sarif"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("team-a"));
+    assert_eq!(
+        code(&policy_lint(dir, &["check", "a", "b", "--format", "json"])),
+        0
+    );
+}
+
+/// A root and the modules it calls follow the policy-lint.toml nearest to the root, not the one
+/// nearest to the module; its globs reach a module outside its directory with `../`.
+#[test]
+fn a_root_and_its_modules_follow_the_configuration_nearest_to_the_root() {
+    let repo = fixture_repo("layout/staged-child-module");
+    let dir = repo.path();
+    // The module's own file would turn NET003 off: it does not decide for the root's findings.
+    write(
+        dir,
+        "modules/egress/policy-lint.toml",
+        "[rules.NET003]\nseverity = \"off\"\n",
+    );
+    write(
+        dir,
+        "envs/prod/policy-lint.toml",
+        "[[overrides]]\nfiles = [\"../../modules/egress/**\"]\nrules = { NET003 = { severity = \"warning\" } }\n",
+    );
+    let severity_of_net003 = |args: &[&str]| -> Vec<String> {
+        let v = json(&policy_lint(dir, args));
+        finding_objects(&v)
+            .iter()
+            .filter(|f| f["code"] == "NET003")
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        severity_of_net003(&["check", ".", "--format", "json"]),
+        ["warning"]
+    );
+    assert_eq!(
+        severity_of_net003(&["--format", "json", "modules/egress/main.tf"]),
+        ["warning"]
     );
 }

@@ -2,12 +2,12 @@
 //! finding must point at) is found, and nothing unannotated is reported.
 //!
 //! Layout: `fixtures/<group>/<case>/` is one run (a directory of Terraform and JSON files, with an
-//! optional `policy-lint.toml`). Annotations: `# expect: CODE[, CODE]` or `// expect: CODE` at
+//! optional `policy-lint.toml`; subdirectories may have their own, which apply as the nearest
+//! configuration). Annotations: `# expect: CODE[, CODE]` or `// expect: CODE` at
 //! the end of the line the finding points at; JSON files list theirs in `<file>.expect`
 //! as `LINE CODE` lines. An `args` file in the case directory adds command-line options
 //! (`--environment dev`, `--var name=value`, `--var-file x.tfvars`, `--strict`).
 
-use policy_lint::config::Config;
 use policy_lint::engine::{self, Options};
 use policy_lint::eval::EvalOptions;
 use policy_lint::registry::Registry;
@@ -96,14 +96,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 fn run_case(dir: &Path) -> (BTreeSet<(String, u32, String)>, Vec<String>) {
     let reg = Registry::builtin().expect("built-in rules");
-    let cfg_path = dir.join("policy-lint.toml");
-    let mut config = if cfg_path.is_file() {
-        Config::load(&cfg_path).expect("fixture config")
-    } else {
-        Config::default()
-    };
-    config.validate(&reg).expect("fixture config is valid");
-    config.canonicalize(&reg);
     let mut opts = Options {
         paths: vec![dir.to_path_buf()],
         cwd: dir.to_path_buf(),
@@ -139,7 +131,10 @@ fn run_case(dir: &Path) -> (BTreeSet<(String, u32, String)>, Vec<String>) {
             i += 1;
         }
     }
-    let outcome = engine::run(&opts, &config, &reg).expect("run");
+    // As the command line does without --config: each directory follows its nearest
+    // policy-lint.toml (the case's own, or one in a subdirectory).
+    let (outcome, _) = engine::run_nearest(&opts, reg)
+        .unwrap_or_else(|e| panic!("{}: the run fails: {e}", dir.display()));
     let canon = std::fs::canonicalize(dir).unwrap();
     let mut got = BTreeSet::new();
     let mut shown = Vec::new();

@@ -35,8 +35,6 @@ pub struct Loaded {
     pub json: Vec<(FileId, FileKind)>,
     /// SYN001 findings of reading (binary, too large).
     pub syntax: Vec<Finding>,
-    /// Files named explicitly (pre-commit): findings are reported only in these when non-empty.
-    pub explicit: Vec<PathBuf>,
 }
 
 /// True when a JSON text is worth treating as a policy document.
@@ -126,12 +124,8 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
     let loader = Loader::new(sources.clone(), roots, cwd.to_path_buf());
     let mut syntax = Vec::new();
     let mut json = Vec::new();
-    let mut explicit = Vec::new();
     let mut scanned: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
     for (f, (r, calls)) in files.iter().zip(results) {
-        if f.explicit {
-            explicit.push(f.path.clone());
-        }
         match r {
             Read::Skip => {}
             Read::Failed(fd) => syntax.push(*fd),
@@ -165,7 +159,6 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
         reach,
         json,
         syntax,
-        explicit,
     }
 }
 

@@ -1,19 +1,24 @@
 //! The run: discover, parse, evaluate units in parallel, run the checks, then stamp findings
 //! with rule metadata, configured severities, environments and suppressions.
 
+pub mod callers;
+pub mod configs;
 pub mod load;
 pub mod relocate;
 pub mod roots;
 pub mod stamp;
 
+pub use configs::{Configs, SetupError};
+
 use crate::checks;
 use crate::config::Config;
-use crate::discover::{self, Filter};
+use crate::discover;
 use crate::eval::{evaluate_unit, EvalOptions};
 use crate::finding::{sort_and_dedup, Finding};
 use crate::registry::Registry;
 use crate::source::SourceMap;
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -39,15 +44,19 @@ pub struct Options {
 pub struct Outcome {
     pub findings: Vec<Finding>,
     pub sources: Arc<SourceMap>,
-    /// Git top level (or the first path's directory): SARIF URIs and fingerprints are relative to it.
+    /// Git top level (or the directory that holds the given paths): SARIF URIs, fingerprints
+    /// and root paths are relative to it.
     pub repo_root: PathBuf,
-    /// Directory config globs are relative to.
-    pub base: PathBuf,
     pub files_checked: usize,
     /// What was not checked, and why.
     pub skipped: Vec<crate::finding::Skipped>,
-    /// About the run itself (an undeclared `--environment`).
+    /// About the run itself (an undeclared `--environment`, a named module no root calls).
     pub notices: Vec<String>,
+    /// `[sarif] category` of each configuration that set one (its path relative to the
+    /// repository root, the category), by path.
+    pub sarif_categories: Vec<(String, String)>,
+    /// Rules that ran under no configuration of the run (deselected, turned off), sorted.
+    pub not_run: Vec<String>,
 }
 
 /// The nearest directory at or above `start` that contains `.git`.
@@ -128,7 +137,30 @@ fn skipped_of(
 }
 
 /// Runs policy-lint.
+/// Runs policy-lint with one configuration for every file (`--config`; library callers).
 pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outcome, String> {
+    let paths = given_paths(opts)?;
+    let repo_root = configs::repo_root_of(&paths);
+    let configs = Configs::fixed(config, &repo_root)?;
+    let prepared = prepare(opts, paths, repo_root, &configs).map_err(|e| e.to_string())?;
+    execute(opts, prepared, &configs, registry).map_err(|e| e.to_string())
+}
+
+/// Runs policy-lint with the nearest `policy-lint.toml` of each directory (see
+/// [`configs`]); `builtin` is the built-in rule pack, to which the configurations' `rules_dirs`
+/// are added. Returns the outcome and the run's rule pack.
+pub fn run_nearest(opts: &Options, builtin: Registry) -> Result<(Outcome, Registry), SetupError> {
+    let paths = given_paths(opts)?;
+    let repo_root = configs::repo_root_of(&paths);
+    let configs = Configs::nearest(&repo_root)?;
+    let prepared = prepare(opts, paths, repo_root, &configs)?;
+    let registry = configs.validate(builtin)?;
+    let outcome = execute(opts, prepared, &configs, &registry)?;
+    Ok((outcome, registry))
+}
+
+/// The paths of the command line (the working directory when there are none), absolute.
+fn given_paths(opts: &Options) -> Result<Vec<PathBuf>, String> {
     let paths: Vec<PathBuf> = if opts.paths.is_empty() {
         vec![opts.cwd.clone()]
     } else {
@@ -148,26 +180,104 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             return Err(format!("`{}` does not exist", p.display()));
         }
     }
-    let first =
-        std::fs::canonicalize(&paths[0]).map_err(|e| format!("`{}`: {e}", paths[0].display()))?;
-    let first_dir = if first.is_dir() {
-        first.clone()
+    Ok(paths)
+}
+
+/// What discovery found.
+struct Prepared {
+    paths: Vec<PathBuf>,
+    repo_root: PathBuf,
+    found: Vec<discover::Found>,
+    /// When paths name files: the findings reported are those in these files or below these
+    /// directories.
+    reported: Option<stamp::Reported>,
+    notices: Vec<String>,
+}
+
+/// Discovery: the given paths, and when some name files, the roots that call them.
+fn prepare(
+    opts: &Options,
+    paths: Vec<PathBuf>,
+    repo_root: PathBuf,
+    configs: &Configs,
+) -> Result<Prepared, SetupError> {
+    let accepts = |p: &Path| configs.accepts(p);
+    let data_dir = discover::data_dir_of(opts.eval.tf_data_dir.clone());
+    let mut found = discover::discover_by(&paths, &accepts, &data_dir, opts.threads)?;
+    let named: Vec<discover::Found> = found.iter().filter(|f| f.explicit).cloned().collect();
+    let named_files: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.is_file())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    let mut notices = Vec::new();
+    let reported = if named_files.is_empty() {
+        None
     } else {
-        first
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or(first.clone())
+        // pre-commit: each named file is evaluated through the roots that call its module.
+        let selection = callers::select(&named, configs, opts.threads, &repo_root)?;
+        for d in &selection.dirs {
+            found.extend(discover::siblings(d, &accepts));
+        }
+        found.sort();
+        found.dedup_by(|a, b| {
+            if a.path == b.path {
+                b.explicit |= a.explicit;
+                true
+            } else {
+                false
+            }
+        });
+        notices.extend(selection.notices);
+        Some(stamp::Reported {
+            files: named_files,
+            dirs: paths
+                .iter()
+                .filter(|p| p.is_dir())
+                .filter_map(|p| std::fs::canonicalize(p).ok())
+                .collect(),
+        })
     };
-    let repo_root = git_root(&first_dir).unwrap_or(first_dir.clone());
-    let base = config
-        .path
-        .as_ref()
-        .and_then(|p| std::fs::canonicalize(p).ok())
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .unwrap_or(repo_root.clone());
-    let filter = Filter::new(&config.include, &config.exclude)?
-        .without_data_dir(opts.eval.tf_data_dir.clone());
-    let found = discover::discover_with(&paths, &base, &filter, opts.threads)?;
+    if let Some(e) = configs.take_error() {
+        return Err(e);
+    }
+    Ok(Prepared {
+        paths,
+        repo_root,
+        found,
+        reported,
+        notices,
+    })
+}
+
+/// What one configuration decides while units are evaluated.
+struct Ctx<'a> {
+    entry: &'a configs::Entry,
+    on: stamp::Enabled<'a>,
+    params: stamp::ParamCache<'a>,
+}
+
+/// Reads, evaluates, checks and stamps what [`prepare`] found.
+fn execute(
+    opts: &Options,
+    prepared: Prepared,
+    configs: &Configs,
+    registry: &Registry,
+) -> Result<Outcome, SetupError> {
+    for code in opts.select.iter().chain(&opts.ignore) {
+        if registry.get(code).is_none() {
+            return Err(SetupError::Other(format!(
+                "`{code}` is not a policy-lint rule code or name (see `policy-lint rules`)"
+            )));
+        }
+    }
+    let Prepared {
+        paths,
+        repo_root,
+        found,
+        reported,
+        mut notices,
+    } = prepared;
     // file()/templatefile() may read inside the repository and the given paths.
     let mut roots = vec![repo_root.clone()];
     for p in &paths {
@@ -188,10 +298,24 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         .build()
         .map_err(|e| e.to_string())?;
     let cwd = opts.cwd.clone();
-    let on = stamp::Enabled::new(registry, config, opts);
-    let enabled = |code: &str| on.is_on(code);
-    let param_cache = stamp::ParamCache::new(registry, config);
-    let params = |code: &str, key: &str| param_cache.get(code, key);
+    // The configurations discovery met, each with what it decides.
+    let entries = configs.entries();
+    let ctxs: Vec<Ctx> = entries
+        .iter()
+        .map(|e| Ctx {
+            entry: e,
+            on: stamp::Enabled::of_entry(registry, e, opts),
+            params: stamp::ParamCache::new(registry, &e.config),
+        })
+        .collect();
+    // The configuration of a directory met by discovery (units, JSON files). A unit discovery
+    // did not meet (only a directory reached through a cycle of module calls, all outside the
+    // given paths) whose configuration is first read now falls back to the first configuration.
+    let ctx_of = |dir: &Path| -> (usize, &Ctx) {
+        let i = configs.index_of(dir);
+        let i = if i < ctxs.len() { i } else { 0 };
+        (i, &ctxs[i])
+    };
     let mut eval_opts = opts.eval.clone();
     // --var-file paths are relative to the working directory.
     eval_opts.var_files = eval_opts
@@ -220,26 +344,39 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             .collect(),
     }));
     // Resource blocks of other types need no tree unless something kept refers to them; TF003
-    // reads the syntax of the types in its nesting table, so those keep theirs too.
+    // reads the syntax of the types in its nesting table (of any configuration), so those keep
+    // theirs too.
     let mut keep_syntax = (**eval_opts.types.as_ref().expect("set above")).clone();
-    if let Some(serde_json::Value::Object(m)) = params("TF003", "nesting").as_deref() {
-        keep_syntax.names.extend(m.keys().cloned());
+    for c in &ctxs {
+        if let Some(serde_json::Value::Object(m)) = c.params.get("TF003", "nesting").as_deref() {
+            keep_syntax.names.extend(m.keys().cloned());
+        }
     }
     let keep_syntax = Arc::new(keep_syntax);
-    let strict = opts.strict || config.strict;
     let skipped_calls: std::sync::Mutex<Vec<(crate::source::Location, String)>> =
         std::sync::Mutex::new(Vec::new());
     let installed: std::sync::Mutex<Vec<crate::eval::Vendored>> = std::sync::Mutex::new(Vec::new());
-    let (loaded, results, mut findings) = pool.install(|| {
+    let (loaded, results, mut findings, used) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
         loaded.loader.skip_unwanted(keep_syntax);
         // One unit: evaluate and check it once per environment it is deployed in (each
         // finding names its root and environment), then let go of the trees no other unit needs.
         let check_unit = |dir: &PathBuf| -> Vec<Finding> {
+            let (ci, ctx) = ctx_of(dir);
+            let params = |code: &str, key: &str| ctx.params.get(code, key);
+            let enabled = |code: &str| ctx.on.is_on(code);
+            let strict = opts.strict || ctx.entry.config.strict;
+            let root_path = roots::relative_dir(dir, &repo_root);
             let mut out = Vec::new();
             let mut remote: Vec<crate::eval::RemoteCall> = Vec::new();
             let mut vendored: Vec<crate::eval::Vendored> = Vec::new();
-            for e in roots::evaluations(dir, &base, config, opts, &eval_opts.var_files) {
+            for e in roots::evaluations(
+                dir,
+                &ctx.entry.base,
+                &ctx.entry.config,
+                opts,
+                &eval_opts.var_files,
+            ) {
                 let eval_opts = EvalOptions {
                     var_files: e.var_files,
                     ..eval_opts.clone()
@@ -256,7 +393,7 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
                     }
                 }
                 let root = crate::finding::RootRef {
-                    path: e.root,
+                    path: root_path.clone(),
                     environment: e.environment,
                 };
                 let mut found = checks::check_all(&unit, &params, &enabled, registry);
@@ -309,10 +446,14 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
                     .unwrap_or_else(|e| e.into_inner())
                     .push((loc, format!("`{addr}` from `{source}` not evaluated: {why}")));
             }
+            for f in &mut out {
+                f.config = ci;
+            }
             out
         };
         // A JSON file: SYN001 when it does not parse; a policy document (top-level `Statement`)
-        // is checked as a standalone key policy; `.tf.json`/`.tfvars.json` only for syntax.
+        // is checked as a standalone key policy, under the configuration of its directory;
+        // `.tf.json`/`.tfvars.json` only for syntax.
         let check_json = |id: crate::source::FileId, kind: discover::FileKind| -> Vec<Finding> {
             let v = match crate::parse::parse_json(&loaded.sources, id) {
                 crate::parse::Parsed::Failed(f) => return vec![*f],
@@ -324,8 +465,24 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             if !is_policy {
                 return vec![];
             }
-            let rel = crate::source::display_path(&loaded.sources.get(id).path, &base);
-            checks::kms_link::check_standalone(id, &v, &rel, registry, config, &params, &enabled)
+            let path = loaded.sources.get(id).path.clone();
+            let (ci, ctx) = ctx_of(path.parent().unwrap_or(&path));
+            let params = |code: &str, key: &str| ctx.params.get(code, key);
+            let enabled = |code: &str| ctx.on.is_on(code);
+            let rel = stamp::relative_to(&path, &ctx.entry.base);
+            let mut out = checks::kms_link::check_standalone(
+                id,
+                &v,
+                &rel,
+                registry,
+                &ctx.entry.config,
+                &params,
+                &enabled,
+            );
+            for f in &mut out {
+                f.config = ci;
+            }
+            out
         };
         let (per_unit, json_findings): (Vec<(PathBuf, Vec<Finding>)>, Vec<Finding>) = rayon::join(
             || {
@@ -366,10 +523,39 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
                 .collect::<Vec<_>>(),
         );
         findings.extend(json_findings);
-        findings.extend(loaded.syntax.iter().cloned());
-        findings.extend(results.syntax.iter().cloned());
-        (loaded, results, findings)
+        // The configurations that decided something: those of the units and JSON policies.
+        let mut used: BTreeSet<usize> = exact.iter().map(|d| ctx_of(d).0).collect();
+        used.extend(
+            loaded
+                .json
+                .iter()
+                .filter_map(|(id, _)| loaded.sources.get(*id).path.parent().map(|d| ctx_of(d).0)),
+        );
+        (loaded, results, findings, used)
     });
+    // Syntax errors and suppression comments follow the configuration of their own file (read
+    // now if discovery never met its directory: a module outside the given paths).
+    let file_config = |id: crate::source::FileId| -> usize {
+        let path = loaded.sources.get(id).path.clone();
+        configs.index_of(path.parent().unwrap_or(&path))
+    };
+    for mut f in loaded.syntax.iter().chain(&results.syntax).cloned() {
+        f.config = file_config(f.loc.file);
+        findings.push(f);
+    }
+    let suppressions: Vec<(crate::suppress::Suppression, usize)> = results
+        .suppressions
+        .iter()
+        .map(|s| (s.clone(), file_config(s.loc.file)))
+        .collect();
+    if let Some(e) = configs.take_error() {
+        return Err(e);
+    }
+    let entries = configs.entries();
+    let ons: Vec<stamp::Enabled> = entries
+        .iter()
+        .map(|e| stamp::Enabled::of_entry(registry, e, opts))
+        .collect();
     let sources = loaded.sources.clone();
     // Nothing is reported inside a module `terraform init` installed.
     let installed =
@@ -384,28 +570,73 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             None => (loc, reason),
         })
         .collect();
-    stamp::stamp(&mut findings, &loaded, &results.suppressions, &on, &base);
+    stamp::stamp(
+        &mut findings,
+        &loaded,
+        &suppressions,
+        &ons,
+        reported.as_ref(),
+    );
     sort_and_dedup(&mut findings, &sources);
     crate::output::assign_fingerprints(&mut findings, &sources, &repo_root);
     let skipped = skipped_of(&paths, &found, skipped_calls, &sources, &repo_root);
-    let mut notices = Vec::new();
+    // Every configuration that decided something, by path.
+    let mut used: Vec<&configs::Entry> = used.iter().map(|i| &*entries[*i]).collect();
+    if used.is_empty() {
+        used.push(&entries[0]);
+    }
+    used.sort_by(|a, b| a.path().cmp(&b.path()));
+    used.dedup_by(|a, b| a.path() == b.path());
     if let Some(e) = &opts.environment {
-        if !config.declares(e) {
+        let undeclared: Vec<&&configs::Entry> =
+            used.iter().filter(|c| !c.config.declares(e)).collect();
+        if used.len() <= 1 && !undeclared.is_empty() {
             notices.push(format!(
                 "--environment `{e}` is not declared in the configuration (production, [environments], non_production or [[roots]]): it is treated as production"
             ));
+        } else {
+            for c in undeclared {
+                notices.push(format!(
+                    "--environment `{e}` is not declared in {} (production, [environments], non_production or [[roots]]): it is treated as production where it applies",
+                    c.path()
+                        .map(|p| format!("`{}`", crate::source::display_path(p, &repo_root)))
+                        .unwrap_or_else(|| "the defaults (no policy-lint.toml)".into())
+                ));
+            }
         }
     }
+    let sarif_categories = used
+        .iter()
+        .filter_map(|c| {
+            let cat = c.config.sarif_category.clone()?;
+            let path = c
+                .path()
+                .map(|p| crate::source::display_path(p, &repo_root))?;
+            Some((path, cat))
+        })
+        .collect();
+    // Rules that ran under none of the configurations that decided something.
+    let used_ons: Vec<stamp::Enabled> = used
+        .iter()
+        .map(|e| stamp::Enabled::of_entry(registry, e, opts))
+        .collect();
+    let not_run = registry
+        .rules
+        .iter()
+        .filter(|r| !used_ons.iter().any(|o| o.is_on(&r.code)))
+        .map(|r| r.code.clone())
+        .collect();
     Ok(Outcome {
+        not_run,
         findings,
         sources,
         repo_root,
-        base,
         files_checked: found
             .iter()
             .filter(|f| f.kind != discover::FileKind::Terragrunt)
             .count(),
         skipped,
         notices,
+        sarif_categories,
     })
 }

@@ -1,6 +1,7 @@
 //! Stamping: rule metadata, configured severity, environments, `--select`/`--ignore`, inline
 //! suppressions (SUP001–SUP003) and `[[overrides]]`. Checks never decide these themselves.
 
+use super::configs::Entry;
 use super::load::Loaded;
 use super::Options;
 use crate::config::{Config, Level};
@@ -8,7 +9,7 @@ use crate::finding::{Finding, Severity, Suppression, SuppressionKind};
 use crate::registry::Registry;
 use crate::source::Location;
 use crate::suppress;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Resolves a code or name to the code.
 pub fn code_of(registry: &Registry, s: &str) -> Option<String> {
@@ -43,32 +44,104 @@ pub struct Enabled<'a> {
     pub registry: &'a Registry,
     pub config: &'a Config,
     pub opts: &'a Options,
+    /// The directory the configuration's globs are relative to.
+    pub base: PathBuf,
+    /// When the run has several configurations: users' rules run only under the ones whose
+    /// `rules_dirs` load them.
+    entry: Option<&'a Entry>,
     on: std::collections::HashSet<String>,
 }
 
 impl<'a> Enabled<'a> {
+    /// The rules of a run with one configuration (`base` is its directory).
     pub fn new(registry: &'a Registry, config: &'a Config, opts: &'a Options) -> Self {
-        let on = registry
-            .rules
-            .iter()
-            .filter(|r| enabled(registry, config, opts, &r.code))
-            .map(|r| r.code.to_ascii_uppercase())
-            .collect();
-        Enabled {
+        Self::build(registry, config, opts, None, PathBuf::new())
+    }
+
+    /// The rules one of the run's configurations runs.
+    pub fn of_entry(registry: &'a Registry, entry: &'a Entry, opts: &'a Options) -> Self {
+        Self::build(
+            registry,
+            &entry.config,
+            opts,
+            Some(entry),
+            entry.base.clone(),
+        )
+    }
+
+    fn build(
+        registry: &'a Registry,
+        config: &'a Config,
+        opts: &'a Options,
+        entry: Option<&'a Entry>,
+        base: PathBuf,
+    ) -> Self {
+        let mut e = Enabled {
             registry,
             config,
             opts,
-            on,
-        }
+            base,
+            entry,
+            on: Default::default(),
+        };
+        e.on = registry
+            .rules
+            .iter()
+            .filter(|r| e.decide(&r.code))
+            .map(|r| r.code.to_ascii_uppercase())
+            .collect();
+        e
+    }
+
+    fn decide(&self, code: &str) -> bool {
+        enabled(self.registry, self.config, self.opts, code)
+            && self.entry.is_none_or(|e| e.owns(self.registry, code))
     }
 
     pub fn is_on(&self, code: &str) -> bool {
         if code.bytes().all(|b| !b.is_ascii_lowercase()) {
             self.on.contains(code)
         } else {
-            enabled(self.registry, self.config, self.opts, code)
+            self.decide(code)
         }
     }
+}
+
+/// When paths name files (pre-commit), the findings reported: those whose primary location or
+/// anchor is in a named file or below a named directory.
+#[derive(Debug, Clone, Default)]
+pub struct Reported {
+    pub files: Vec<PathBuf>,
+    pub dirs: Vec<PathBuf>,
+}
+
+impl Reported {
+    fn covers(&self, path: &Path) -> bool {
+        self.files.iter().any(|f| f == path) || self.dirs.iter().any(|d| path.starts_with(d))
+    }
+}
+
+/// `path` relative to `base`, `/`-separated, with `..` when it is not below `base` (a module
+/// outside the directory of the configuration that applies): what configuration globs match.
+pub fn relative_to(path: &Path, base: &Path) -> String {
+    if path.starts_with(base) || !path.is_absolute() || !base.is_absolute() {
+        return crate::source::display_path(path, base);
+    }
+    let mut common = base;
+    let mut ups = 0;
+    while !path.starts_with(common) {
+        match common.parent() {
+            Some(p) => {
+                common = p;
+                ups += 1;
+            }
+            None => return crate::source::display_path(path, base),
+        }
+    }
+    let rest = crate::source::display_path(path, common);
+    let mut s = "../".repeat(ups);
+    s.push_str(&rest);
+    s
 }
 
 /// A rule parameter: `[rules.CODE]` in config, else the rule's default (tables resolved).
@@ -152,7 +225,7 @@ pub fn eval_origins(message: &str) -> Vec<&str> {
 
 fn rel(loaded: &Loaded, loc: Location, base: &Path) -> String {
     let f = loaded.sources.get(loc.file);
-    crate::source::display_path(&f.path, base)
+    relative_to(&f.path, base)
 }
 
 /// Under `max_expiry_days`: a suppression without `expires=`, or expiring more than that many
@@ -175,24 +248,35 @@ fn environment_of(f: &Finding, opts: &Options, config: &Config, rel_path: &str) 
 }
 
 /// Applies metadata, severity, environments, suppressions; drops what does not apply.
+///
+/// Each finding is stamped under the configuration it carries (`Finding::config`, an index into
+/// `ons`); each suppression comment comes with the index of its file's configuration, which
+/// decides the findings about the comment itself. `reported`: when paths name files, only the
+/// findings in those files (or below the directories given) are kept.
 pub fn stamp(
     findings: &mut Vec<Finding>,
     loaded: &Loaded,
-    suppressions: &[suppress::Suppression],
-    on: &Enabled,
-    base: &Path,
+    suppressions: &[(suppress::Suppression, usize)],
+    ons: &[Enabled],
+    reported: Option<&Reported>,
 ) {
-    let (registry, config, opts) = (on.registry, on.config, on.opts);
-    let strict = opts.strict || config.strict;
+    let Some(first) = ons.first() else {
+        findings.clear();
+        return;
+    };
+    let registry = first.registry;
     // Suppression comments of every HCL file.
     let mut sups: Vec<(suppress::Suppression, bool)> = Vec::new();
-    for s in suppressions {
+    for (s, _) in suppressions {
         sups.push((s.clone(), false));
     }
     let today = suppress::today();
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     let mut extra: Vec<Finding> = Vec::new();
     for mut f in findings.drain(..) {
+        let on = ons.get(f.config).unwrap_or(first);
+        let (config, opts, base) = (on.config, on.opts, &on.base);
+        let strict = opts.strict || config.strict;
         // EVAL001 follows the rule it stands for.
         if f.code == "EVAL001" {
             if !f.blocks.is_empty() {
@@ -333,8 +417,11 @@ pub fn stamp(
         }
         out.push(f);
     }
-    // Findings about the suppressions themselves.
-    for (s, used) in &sups {
+    // Findings about the suppressions themselves, under the configuration of their file.
+    for ((s, used), (_, ci)) in sups.iter().zip(suppressions) {
+        let on = ons.get(*ci).unwrap_or(first);
+        let config = on.config;
+        let start = extra.len();
         let mut unknown_codes = Vec::new();
         let mut non_supp = Vec::new();
         for c in &s.codes {
@@ -436,22 +523,26 @@ pub fn stamp(
                     .unwrap_or(false)
             });
             if all_ran {
-                extra.push(
-                    Finding::new(
-                        "SUP003",
-                        s.loc,
-                        format!(
-                            "this suppression of {} suppressed nothing: there is no such finding where it applies",
-                            s.codes.join(", ")
-                        ),
-                    )
-                    .with_help("remove it (the problem it suppressed is gone), or move it above the block or attribute it is meant for"),
-                );
+                let f = Finding::new(
+                    "SUP003",
+                    s.loc,
+                    format!(
+                        "this suppression of {} suppressed nothing: there is no such finding where it applies",
+                        s.codes.join(", ")
+                    ),
+                )
+                .with_help("remove it (the problem it suppressed is gone), or move it above the block or attribute it is meant for");
+                extra.push(f);
             }
+        }
+        for f in &mut extra[start..] {
+            f.config = *ci;
         }
     }
     // Stamp the SUP findings too (they are findings of their own rules).
     for mut f in extra {
+        let on = ons.get(f.config).unwrap_or(first);
+        let (config, opts, base) = (on.config, on.opts, &on.base);
         if !on.is_on(&f.code) {
             continue;
         }
@@ -469,8 +560,8 @@ pub fn stamp(
         out.push(f);
     }
     // pre-commit: only findings in the files that were named.
-    if !loaded.explicit.is_empty() {
-        let named = |l: Location| loaded.explicit.contains(&loaded.sources.get(l.file).path);
+    if let Some(r) = reported {
+        let named = |l: Location| r.covers(&loaded.sources.get(l.file).path);
         out.retain(|f| named(f.loc) || f.anchor.map(named).unwrap_or(false));
     }
     *findings = out;
