@@ -18,4 +18,5 @@ pub mod registry;
 pub mod skim;
 pub mod source;
 pub mod suppress;
+pub mod tfjson;
 pub mod value;
