@@ -775,7 +775,7 @@ impl<'a> Translator<'a> {
 
     /// An argument name.
     fn key(&mut self, k: &Str) -> Result<()> {
-        check_name(k, "argument")?;
+        check_name(k, "argument name")?;
         self.tok(&k.value, k.span.clone(), false);
         Ok(())
     }
@@ -829,7 +829,7 @@ impl<'a> Translator<'a> {
                 if t.value == "//" {
                     continue;
                 }
-                check_name(t, "block type")?;
+                check_name(t, "block type name")?;
                 let what = format!("the body of `dynamic.{}` must be a JSON object", t.value);
                 for b in self.bodies(spec, &what)? {
                     let Kind::Object(props) = &b.kind else {
@@ -1024,7 +1024,7 @@ fn check_name(k: &Str, what: &str) -> Result<()> {
     Err(error_at(
         k.span.start,
         format!(
-            "`{}` is not a valid {what} name: a name starts with a letter or underscore and holds only letters, digits, underscores and dashes",
+            "`{}` is not a valid {what}: a name starts with a letter or underscore and holds only letters, digits, underscores and dashes",
             k.value
         ),
     ))
