@@ -746,10 +746,27 @@ impl<'a> Translator<'a> {
     }
 
     fn body(&mut self, props: &[(Str, Node)], body: Body) -> Result<()> {
+        let mut seen: Vec<&str> = Vec::new();
         for (k, v) in props {
             let name = k.value.as_str();
             if name == "//" {
                 continue;
+            }
+            let is_block = matches!(
+                (body, name),
+                (Body::Resource | Body::Nested, "dynamic")
+                    | (Body::Resource, "lifecycle" | "provisioner" | "connection")
+                    | (Body::Output, "precondition")
+                    | (Body::Variable, "validation")
+            );
+            if !is_block {
+                if seen.contains(&name) {
+                    return Err(error_at(
+                        k.span.start,
+                        format!("the argument `{name}` is set twice in this block; Terraform rejects the file (\"Duplicate argument\")"),
+                    ));
+                }
+                seen.push(name);
             }
             match (body, name) {
                 (Body::Resource | Body::Nested, "dynamic") => self.dynamic(v)?,
@@ -885,9 +902,21 @@ impl<'a> Translator<'a> {
             Kind::Object(props) => {
                 self.open(v, "{");
                 self.put("\n");
+                let mut seen: Vec<&str> = Vec::new();
                 for (k, item) in props {
                     if mode == Mode::Nested && k.value == "//" {
                         continue;
+                    }
+                    let literal = mode == Mode::Literal
+                        || !(k.value.contains("${") || k.value.contains("%{"));
+                    if literal {
+                        if seen.contains(&k.value.as_str()) {
+                            return Err(error_at(
+                                k.span.start,
+                                format!("`{}` appears twice in this object; Terraform rejects the file (\"Duplicate object attribute\")", k.value),
+                            ));
+                        }
+                        seen.push(&k.value);
                     }
                     // Property names are templates too, except in literal values.
                     match mode {
