@@ -1,6 +1,7 @@
 //! Evaluation: what every Terraform expression means.
 //!
-//! A *unit* is a root module (a directory of `.tf` files that no other scanned module calls) with
+//! A *unit* is a root module (a directory of `.tf`/`.tf.json` files that no other scanned module
+//! calls) with
 //! the tree of local modules it calls. [`evaluate_unit`] evaluates it the way Terraform would plan
 //! it: variables from defaults, tfvars, `--var-file`, `--var` and `TF_VAR_*`; locals in dependency
 //! order (cycles become unknowns); `count`/`for_each` instances; `dynamic` blocks; local module
