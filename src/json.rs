@@ -115,7 +115,9 @@ impl Parser<'_> {
             Some(b'n') => self.literal("null", Kind::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(_) => {
-                if !self.placeholders.is_empty() && self.text[self.pos..].starts_with(PLACEHOLDER_START) {
+                if !self.placeholders.is_empty()
+                    && self.text[self.pos..].starts_with(PLACEHOLDER_START)
+                {
                     // An unknown interpolation outside a string: the whole value is unknown.
                     let (u, end) = self.placeholder_at(self.pos)?;
                     self.pos = end;

@@ -212,7 +212,13 @@ pub fn parse_hcl_blanked(
 
 /// SYN001 for a parser's error at a byte offset, its line and column given in characters, as in
 /// the rendered snippet (hcl-edit counts columns in bytes).
-pub(crate) fn parse_error(sources: &SourceMap, file: FileId, offset: usize, what: &str, msg: &str) -> Parsed {
+pub(crate) fn parse_error(
+    sources: &SourceMap,
+    file: FileId,
+    offset: usize,
+    what: &str,
+    msg: &str,
+) -> Parsed {
     let lc = sources
         .get(file)
         .line_col(offset.min(u32::MAX as usize) as u32);

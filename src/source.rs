@@ -284,7 +284,10 @@ impl SourceMap {
     pub fn resolve(&self, loc: Location) -> Location {
         let derived = {
             let files = self.files.read().unwrap();
-            match files.get(loc.file.0 as usize).and_then(|f| f.derived.clone()) {
+            match files
+                .get(loc.file.0 as usize)
+                .and_then(|f| f.derived.clone())
+            {
                 Some(d) => d,
                 None => return loc,
             }

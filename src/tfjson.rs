@@ -34,7 +34,7 @@
 //! a module's `providers`, variable `validation` and the `terraform`, `moved`, `import`, `check`,
 //! `removed`, `ephemeral` and `action` blocks are not evaluated (nor are they in `.tf` files).
 
-use crate::parse::{find_excessive_nesting, parse_error, ParsedHcl, Parsed, MAX_HCL_DEPTH};
+use crate::parse::{find_excessive_nesting, parse_error, Parsed, ParsedHcl, MAX_HCL_DEPTH};
 use crate::source::{Derived, FileId, SourceMap};
 use std::ops::Range;
 use std::path::PathBuf;
@@ -633,12 +633,8 @@ impl<'a> Translator<'a> {
 
     /// An object, or the objects of an array: the bodies (or label levels) a value holds.
     fn bodies<'n>(&self, n: &'n Node, what: &str) -> Result<Vec<&'n Node>> {
-        let wrong = |at: &Node| {
-            error_at(
-                at.span.start,
-                format!("{what}, found {}", at.kind.name()),
-            )
-        };
+        let wrong =
+            |at: &Node| error_at(at.span.start, format!("{what}, found {}", at.kind.name()));
         match &n.kind {
             Kind::Object(_) => Ok(vec![n]),
             Kind::Array(items) => {
@@ -667,7 +663,8 @@ impl<'a> Translator<'a> {
             .collect::<Vec<_>>()
             .join(".");
         if labels.len() == names.len() {
-            let what = format!("the body of `{path}` must be a JSON object (or an array of objects)");
+            let what =
+                format!("the body of `{path}` must be a JSON object (or an array of objects)");
             for b in self.bodies(v, &what)? {
                 self.block(block, labels, b, body)?;
             }
@@ -678,7 +675,9 @@ impl<'a> Translator<'a> {
         let rest = &names[labels.len()..];
         let shape = format!(
             "\"{}\": {}{{...}}{}",
-            labels.last().map_or(block.value.as_str(), |l| l.value.as_str()),
+            labels
+                .last()
+                .map_or(block.value.as_str(), |l| l.value.as_str()),
             rest.iter()
                 .map(|n| format!(
                     "{{\"{}\": ",
@@ -687,9 +686,8 @@ impl<'a> Translator<'a> {
                 .collect::<String>(),
             "}".repeat(rest.len())
         );
-        let what = format!(
-            "`{path}` must be a JSON object whose properties are {name}s (`{shape}`)"
-        );
+        let what =
+            format!("`{path}` must be a JSON object whose properties are {name}s (`{shape}`)");
         for level in self.bodies(v, &what)? {
             let Kind::Object(props) = &level.kind else {
                 continue;
@@ -770,7 +768,9 @@ impl<'a> Translator<'a> {
             }
             match (body, name) {
                 (Body::Resource | Body::Nested, "dynamic") => self.dynamic(v)?,
-                (Body::Resource, "provider") => self.static_attr(k, v, "a provider reference such as \"aws.west\"")?,
+                (Body::Resource, "provider") => {
+                    self.static_attr(k, v, "a provider reference such as \"aws.west\"")?
+                }
                 (Body::Resource, "depends_on" | "lifecycle" | "provisioner" | "connection")
                 | (Body::Module, "providers" | "depends_on")
                 | (Body::Output, "depends_on" | "precondition")
@@ -1091,7 +1091,8 @@ mod tests {
     fn native(json: &str) -> std::result::Result<String, String> {
         let root = parse_json(json).map_err(|e| e.message)?;
         let mut tr = Translator::new(json, FileId(0));
-        tr.file(&root).map_err(|e| format!("{}@{}", e.message, e.offset))?;
+        tr.file(&root)
+            .map_err(|e| format!("{}@{}", e.message, e.offset))?;
         Ok(tr.out)
     }
 
@@ -1185,7 +1186,10 @@ mod tests {
         );
         assert!(e.ends_with("@13"), "{e}");
         let e = native(r#"{"resources": {}}"#).unwrap_err();
-        assert!(e.contains("`resources` is not a Terraform block type"), "{e}");
+        assert!(
+            e.contains("`resources` is not a Terraform block type"),
+            "{e}"
+        );
         let e = native(r#"[1]"#).unwrap_err();
         assert!(e.contains("the top level"), "{e}");
         let e = native(r#"{"resource": {"aws_kms_key": {"a b": {}}}}"#).unwrap_err();
@@ -1217,6 +1221,77 @@ mod tests {
         let e = out.find("\\\"").unwrap() as u32;
         let r = map.map(e..e + 2);
         assert_eq!(&json[r.start as usize..r.end as usize], "\\\"");
+    }
+
+    /// Mutations of valid files (a small deterministic fuzz): translating never panics, what is
+    /// translated parses, and every range of the native text maps inside the JSON, between
+    /// character boundaries.
+    #[test]
+    fn mutations_never_panic_and_map_inside_the_json() {
+        let seeds = [
+            r#"{"//": "c", "resource": {"aws_kms_key": {"k": {"policy": "${jsonencode({\"a\" = \"é\\n\"})}", "count": "${var.n}", "tags": {"//": "x", "k": [1, 2.5e3, null, true]}}}}, "variable": {"n": {"type": "number", "default": "${é}"}}}"#,
+            r#"{"locals": [{"a": "x-${upper(\"y\")}-%{ if true }\"z\"%{ endif }\u00e9\ud83d\ude00"}], "module": {"m": {"source": "./m", "v": "$${lit}"}}}"#,
+            r#"{"data": {"aws_iam_policy_document": {"p": {"statement": [{"actions": ["kms:*"]}], "dynamic": {"statement": {"for_each": "${[1]}", "iterator": "s", "content": {"sid": "${s.value}"}}}}}}, "provider": {"aws": [{"region": "us-east-1"}, {"alias": "w"}]}}"#,
+        ];
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n.max(1) as u64) as usize
+        };
+        let pieces = [
+            "\"", "{", "}", "[", "]", ",", ":", "${", "%{", "\\", "\\u", "é", "//", " ", "\\n", "0",
+        ];
+        let mut translated = 0;
+        for seed in seeds {
+            for _ in 0..700 {
+                let mut t = seed.to_string();
+                for _ in 0..1 + next(3) {
+                    let mut at = next(t.len() + 1);
+                    while !t.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    match next(3) {
+                        0 => t.insert_str(at, pieces[next(pieces.len())]),
+                        1 => {
+                            let mut end = (at + 1 + next(4)).min(t.len());
+                            while !t.is_char_boundary(end) {
+                                end += 1;
+                            }
+                            t.replace_range(at..end, "");
+                        }
+                        _ => t.truncate(at),
+                    }
+                }
+                let Ok(root) = parse_json(&t) else { continue };
+                let mut tr = Translator::new(&t, FileId(0));
+                if tr.file(&root).is_err() {
+                    continue;
+                }
+                translated += 1;
+                let (out, map) = (tr.out, tr.map);
+                // Every string was checked as a template or expression: the whole parses.
+                if let Err(e) = hcl_edit::parser::parse_body(&out) {
+                    panic!("the translation of {t:?} does not parse: {e}\n{out}");
+                }
+                // Spans from hcl-edit are on character boundaries of the native text.
+                let bounds: Vec<u32> = (0..=out.len())
+                    .filter(|&i| out.is_char_boundary(i))
+                    .map(|i| i as u32)
+                    .collect();
+                for (i, &a) in bounds.iter().enumerate() {
+                    let r = map.map(a..bounds[(i + 2).min(bounds.len() - 1)]);
+                    assert!(r.start <= r.end && r.end as usize <= t.len(), "{t:?} {a}");
+                    assert!(t.is_char_boundary(r.start as usize), "{t:?} {a}");
+                    assert!(t.is_char_boundary(r.end as usize), "{t:?} {a}");
+                }
+            }
+        }
+        assert!(
+            translated > 100,
+            "only {translated} mutants were Terraform JSON"
+        );
     }
 
     #[test]
