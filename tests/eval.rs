@@ -345,7 +345,10 @@ fn json_syntax_evaluates_like_native_syntax() {
     assert_eq!(attr(&u, "x.counted[1]", "i").as_number(), Some(1.0));
     assert_eq!(attr(&u, "x.counted[0]", "n").as_number(), Some(2.0));
     assert_eq!(s(attr(&u, "x.counted[0]", "s")), "p-2");
-    assert!(!u.resources.iter().any(|r| r.full_address() == "x.counted[2]"));
+    assert!(!u
+        .resources
+        .iter()
+        .any(|r| r.full_address() == "x.counted[2]"));
     assert_eq!(attr(&u, "x.each[\"b\"]", "v").as_number(), Some(2.0));
     // A variable's default is a literal value; "//" is a comment only in bodies.
     assert_eq!(s(attr(&u, "x.values", "raw")), "${not_a_template}");
@@ -392,7 +395,10 @@ fn json_syntax_evaluates_like_native_syntax() {
         assert!(f.display.ends_with("main.tf.json"), "{}", f.display);
         f.text[r.range()].to_string()
     };
-    assert_eq!(text_at(attr(&u, "x.values", "raw")), "\"${not_a_template}\"");
+    assert_eq!(
+        text_at(attr(&u, "x.values", "raw")),
+        "\"${not_a_template}\""
+    );
     assert_eq!(text_at(attr(&u, "x.counted[1]", "i")), "count.index");
     assert_eq!(
         text_at(attr(&u, "x.values", "escapes")),

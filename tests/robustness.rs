@@ -279,7 +279,11 @@ fn hostile_tf_json_is_syn001_or_evaluated_never_a_crash() {
     let p = d.path();
     // Deep nesting: of the JSON, of a resource argument, of an expression inside a string (also
     // after `//`, which is not a comment in a template), of a template inside a template.
-    write(p, "deep_json.tf.json", format!("{}1{}", "{\"a\":".repeat(N), "}".repeat(N)));
+    write(
+        p,
+        "deep_json.tf.json",
+        format!("{}1{}", "{\"a\":".repeat(N), "}".repeat(N)),
+    );
     write(
         p,
         "deep_arg.tf.json",
@@ -314,15 +318,27 @@ fn hostile_tf_json_is_syn001_or_evaluated_never_a_crash() {
         ("null.tf.json", "null"),
         ("number.tf.json", "42"),
         ("resource_array.tf.json", "{\"resource\": [1]}"),
-        ("body_string.tf.json", "{\"resource\": {\"x\": {\"y\": \"z\"}}}"),
+        (
+            "body_string.tf.json",
+            "{\"resource\": {\"x\": {\"y\": \"z\"}}}",
+        ),
         ("locals_number.tf.json", "{\"locals\": 3}"),
-        ("variable_type.tf.json", "{\"variable\": {\"v\": {\"type\": \"list(\"}}}"),
-        ("dynamic.tf.json", "{\"resource\": {\"x\": {\"y\": {\"dynamic\": {\"b\": 1}}}}}"),
+        (
+            "variable_type.tf.json",
+            "{\"variable\": {\"v\": {\"type\": \"list(\"}}}",
+        ),
+        (
+            "dynamic.tf.json",
+            "{\"resource\": {\"x\": {\"y\": {\"dynamic\": {\"b\": 1}}}}}",
+        ),
         ("label.tf.json", "{\"resource\": {\"${x}\": {\"y\": {}}}}"),
         ("template.tf.json", "{\"locals\": {\"a\": \"%{ if x }\"}}"),
         ("control.tf.json", "{\"locals\": {\"a\": \"${\\u0000}\"}}"),
         ("duplicate.tf.json", "{\"locals\": {\"a\": 1, \"a\": 2}}"),
-        ("duplicate_key.tf.json", "{\"locals\": {\"a\": {\"k\": 1, \"k\": 2}}}"),
+        (
+            "duplicate_key.tf.json",
+            "{\"locals\": {\"a\": {\"k\": 1, \"k\": 2}}}",
+        ),
     ] {
         write(p, name, text);
     }
