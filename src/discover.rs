@@ -93,7 +93,8 @@ pub struct Found {
     pub explicit: bool,
 }
 
-/// The Terraform files (`.tf`, `.tfvars`) of one directory, not recursively.
+/// The Terraform files (`.tf`, `.tf.json`, `.tfvars`, `.tfvars.json`) of one directory, not
+/// recursively.
 fn siblings(dir: &Path, base: &Path, filter: &Filter) -> Vec<Found> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
@@ -102,8 +103,9 @@ fn siblings(dir: &Path, base: &Path, filter: &Filter) -> Vec<Found> {
             if !p.is_file() {
                 continue;
             }
-            if let Some(kind @ (FileKind::Tf | FileKind::Tfvars | FileKind::TfvarsJson)) =
-                FileKind::of(&p)
+            if let Some(
+                kind @ (FileKind::Tf | FileKind::TfJson | FileKind::Tfvars | FileKind::TfvarsJson),
+            ) = FileKind::of(&p)
             {
                 if let Ok(c) = std::fs::canonicalize(&p) {
                     if !filter.accepts(&crate::source::display_path(&c, base)) {
