@@ -36,6 +36,7 @@
 
 use crate::parse::{find_excessive_nesting, parse_error, Parsed, ParsedHcl, MAX_HCL_DEPTH};
 use crate::source::{Derived, FileId, SourceMap};
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -744,7 +745,7 @@ impl<'a> Translator<'a> {
     }
 
     fn body(&mut self, props: &[(Str, Node)], body: Body) -> Result<()> {
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for (k, v) in props {
             let name = k.value.as_str();
             if name == "//" {
@@ -757,14 +758,11 @@ impl<'a> Translator<'a> {
                     | (Body::Output, "precondition")
                     | (Body::Variable, "validation")
             );
-            if !is_block {
-                if seen.contains(&name) {
-                    return Err(error_at(
-                        k.span.start,
-                        format!("the argument `{name}` is set twice in this block; Terraform rejects the file (\"Duplicate argument\")"),
-                    ));
-                }
-                seen.push(name);
+            if !is_block && !seen.insert(name) {
+                return Err(error_at(
+                    k.span.start,
+                    format!("the argument `{name}` is set twice in this block; Terraform rejects the file (\"Duplicate argument\")"),
+                ));
             }
             match (body, name) {
                 (Body::Resource | Body::Nested, "dynamic") => self.dynamic(v)?,
@@ -902,21 +900,18 @@ impl<'a> Translator<'a> {
             Kind::Object(props) => {
                 self.open(v, "{");
                 self.put("\n");
-                let mut seen: Vec<&str> = Vec::new();
+                let mut seen: HashSet<&str> = HashSet::new();
                 for (k, item) in props {
                     if mode == Mode::Nested && k.value == "//" {
                         continue;
                     }
                     let literal = mode == Mode::Literal
                         || !(k.value.contains("${") || k.value.contains("%{"));
-                    if literal {
-                        if seen.contains(&k.value.as_str()) {
-                            return Err(error_at(
-                                k.span.start,
-                                format!("`{}` appears twice in this object; Terraform rejects the file (\"Duplicate object attribute\")", k.value),
-                            ));
-                        }
-                        seen.push(&k.value);
+                    if literal && !seen.insert(k.value.as_str()) {
+                        return Err(error_at(
+                            k.span.start,
+                            format!("`{}` appears twice in this object; Terraform rejects the file (\"Duplicate object attribute\")", k.value),
+                        ));
                     }
                     // Property names are templates too, except in literal values.
                     match mode {
