@@ -137,7 +137,8 @@ pub struct Found {
 /// configuration that applies to it.
 pub type Accepts<'a> = dyn Fn(&Path) -> bool + Sync + 'a;
 
-/// The Terraform files (`.tf`, `.tfvars`) of one directory, not recursively.
+/// The Terraform files (`.tf`, `.tf.json`, `.tfvars`, `.tfvars.json`) of one directory, not
+/// recursively.
 pub fn siblings(dir: &Path, accepts: &Accepts) -> Vec<Found> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
@@ -146,8 +147,9 @@ pub fn siblings(dir: &Path, accepts: &Accepts) -> Vec<Found> {
             if !p.is_file() {
                 continue;
             }
-            if let Some(kind @ (FileKind::Tf | FileKind::Tfvars | FileKind::TfvarsJson)) =
-                FileKind::of(&p)
+            if let Some(
+                kind @ (FileKind::Tf | FileKind::TfJson | FileKind::Tfvars | FileKind::TfvarsJson),
+            ) = FileKind::of(&p)
             {
                 if let Ok(c) = std::fs::canonicalize(&p) {
                     if !accepts(&c) {

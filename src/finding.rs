@@ -199,6 +199,24 @@ impl Finding {
         self
     }
 
+    /// Reports every location in the file it was written in (see [`SourceMap::resolve`]):
+    /// findings on a `.tf.json` file are made on its native-syntax form.
+    pub fn resolve_locations(&mut self, sources: &SourceMap) {
+        self.loc = sources.resolve(self.loc);
+        self.anchor = self
+            .anchor
+            .map(|a| sources.resolve(a))
+            .filter(|a| *a != self.loc);
+        let mut related: Vec<Related> = Vec::with_capacity(self.related.len());
+        for mut r in std::mem::take(&mut self.related) {
+            r.loc = sources.resolve(r.loc);
+            if r.loc != self.loc && !related.iter().any(|x| x.loc == r.loc) {
+                related.push(r);
+            }
+        }
+        self.related = related;
+    }
+
     /// Sort key: file path, position, code, message.
     pub fn sort_key(&self, sources: &SourceMap) -> (String, u32, u32, String, String) {
         (

@@ -115,7 +115,9 @@ impl Parser<'_> {
             Some(b'n') => self.literal("null", Kind::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(_) => {
-                if self.text[self.pos..].starts_with(PLACEHOLDER_START) {
+                if !self.placeholders.is_empty()
+                    && self.text[self.pos..].starts_with(PLACEHOLDER_START)
+                {
                     // An unknown interpolation outside a string: the whole value is unknown.
                     let (u, end) = self.placeholder_at(self.pos)?;
                     self.pos = end;
@@ -200,7 +202,8 @@ impl Parser<'_> {
     /// Parses a string literal; returns Kind::String or Kind::Partial (with placeholders).
     fn string_kind(&mut self) -> Result<Kind, JsonError> {
         let s = self.raw_string()?;
-        if !s.contains(PLACEHOLDER_START) {
+        // Without placeholders (a file's own text) the character is just a character.
+        if self.placeholders.is_empty() || !s.contains(PLACEHOLDER_START) {
             return Ok(Kind::String(s));
         }
         let mut parts = Vec::new();
@@ -449,6 +452,14 @@ mod tests {
         let x = &a.as_list().unwrap()[1];
         assert_eq!(x.as_str(), Some("x"));
         assert_eq!(x.loc(), Some(Location::new(FileId(0), 10..13)));
+    }
+
+    #[test]
+    fn private_use_characters_of_a_file_are_characters() {
+        // The placeholder characters mean something only in text made by policy-lint.
+        let v = p("{\"a\": \"x\u{E000}0\u{E001}y\"}").unwrap();
+        assert_eq!(v.get("a").unwrap().as_str(), Some("x\u{E000}0\u{E001}y"));
+        assert!(p("\u{E000}0\u{E001}").is_err());
     }
 
     #[test]

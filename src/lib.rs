@@ -19,4 +19,5 @@ pub mod registry;
 pub mod skim;
 pub mod source;
 pub mod suppress;
+pub mod tfjson;
 pub mod value;

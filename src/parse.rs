@@ -12,8 +12,13 @@ pub const MAX_HCL_DEPTH: usize = 128;
 /// A parsed Terraform file.
 #[derive(Debug)]
 pub struct ParsedHcl {
+    /// The file the body's spans point into: the file itself, or for a `.tf.json` file its
+    /// native-syntax form (see [`crate::tfjson`]).
     pub file: FileId,
     pub body: hcl_edit::structure::Body,
+    /// Written in Terraform's JSON syntax, where blocks and attributes look the same: the body
+    /// says nothing about which one the author meant.
+    pub json: bool,
 }
 
 /// What a file turned into.
@@ -185,11 +190,19 @@ pub fn parse_hcl_blanked(
         // The recognizer vouched for the whole text, so this parses; if it ever did not, the
         // whole text is parsed below and its error reported.
         if let Ok(body) = hcl_edit::parser::parse_body(&crate::skim::blank(&text, blanks)) {
-            return Parsed::Hcl(Arc::new(ParsedHcl { file, body }));
+            return Parsed::Hcl(Arc::new(ParsedHcl {
+                file,
+                body,
+                json: false,
+            }));
         }
     }
     match hcl_edit::parser::parse_body(&text) {
-        Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl { file, body })),
+        Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl {
+            file,
+            body,
+            json: false,
+        })),
         Err(e) => {
             let msg = e.message().trim().replace('\n', "; ");
             parse_error(sources, file, e.location().offset(), "Terraform", &msg)
@@ -199,7 +212,13 @@ pub fn parse_hcl_blanked(
 
 /// SYN001 for a parser's error at a byte offset, its line and column given in characters, as in
 /// the rendered snippet (hcl-edit counts columns in bytes).
-fn parse_error(sources: &SourceMap, file: FileId, offset: usize, what: &str, msg: &str) -> Parsed {
+pub(crate) fn parse_error(
+    sources: &SourceMap,
+    file: FileId,
+    offset: usize,
+    what: &str,
+    msg: &str,
+) -> Parsed {
     let lc = sources
         .get(file)
         .line_col(offset.min(u32::MAX as usize) as u32);

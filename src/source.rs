@@ -63,6 +63,98 @@ pub struct SourceFile {
     line_starts: std::sync::OnceLock<Vec<u32>>,
     /// The text was let go (see [`SourceMap::release_text`]) and is read again on demand.
     released: bool,
+    /// Set when the text was generated from another file (the native-syntax form of a
+    /// `.tf.json` file): locations in it are reported in that file (see [`SourceMap::resolve`]).
+    pub derived: Option<Arc<Derived>>,
+}
+
+/// How the offsets of a generated text map back to the file it was generated from: pieces of
+/// the text, each written for a byte range of the original. Offsets between pieces (whitespace
+/// and punctuation of the generated syntax) belong to the nearest piece.
+#[derive(Debug)]
+pub struct Derived {
+    /// The original file.
+    pub of: FileId,
+    /// Sorted by `text`, not overlapping.
+    pieces: Vec<Piece>,
+}
+
+#[derive(Debug, Clone)]
+struct Piece {
+    /// Range in the generated text.
+    text: std::ops::Range<u32>,
+    /// Range in the original file.
+    orig: std::ops::Range<u32>,
+    /// The two ranges hold the same bytes: offsets inside map one to one.
+    linear: bool,
+}
+
+impl Derived {
+    pub fn new(of: FileId) -> Derived {
+        Derived {
+            of,
+            pieces: Vec::new(),
+        }
+    }
+
+    /// Records that `text` (a range of the generated text, after every range pushed before) was
+    /// written for `orig`; `linear` when both hold the same bytes.
+    pub fn push(
+        &mut self,
+        text: std::ops::Range<usize>,
+        orig: std::ops::Range<usize>,
+        linear: bool,
+    ) {
+        if text.is_empty() {
+            return;
+        }
+        debug_assert!(self
+            .pieces
+            .last()
+            .is_none_or(|p| p.text.end as usize <= text.start));
+        self.pieces.push(Piece {
+            text: text.start as u32..text.end as u32,
+            orig: orig.start as u32..orig.end as u32,
+            linear: linear && text.len() == orig.len(),
+        });
+    }
+
+    /// The range of the original file a range of the generated text stands for.
+    pub fn map(&self, r: std::ops::Range<u32>) -> std::ops::Range<u32> {
+        if self.pieces.is_empty() {
+            return 0..0;
+        }
+        // First piece ending after `r.start`: the one holding it, or the next one.
+        let i = self.pieces.partition_point(|p| p.text.end <= r.start);
+        let start = match self.pieces.get(i) {
+            Some(p) if p.text.start <= r.start => {
+                if p.linear {
+                    p.orig.start + (r.start - p.text.start)
+                } else {
+                    p.orig.start
+                }
+            }
+            Some(p) => p.orig.start,
+            None => self.pieces[self.pieces.len() - 1].orig.end,
+        };
+        if r.end <= r.start {
+            return start..start;
+        }
+        // Last piece starting before `r.end`: the one holding it, or the previous one.
+        let j = self.pieces.partition_point(|p| p.text.start < r.end);
+        let end = match j.checked_sub(1).map(|j| &self.pieces[j]) {
+            Some(p) if r.end <= p.text.end => {
+                if p.linear {
+                    p.orig.start + (r.end - p.text.start)
+                } else {
+                    p.orig.end
+                }
+            }
+            Some(p) => p.orig.end,
+            None => start,
+        };
+        start..end.max(start)
+    }
 }
 
 impl SourceFile {
@@ -74,6 +166,7 @@ impl SourceFile {
             text,
             line_starts: std::sync::OnceLock::new(),
             released: false,
+            derived: None,
         }
     }
 
@@ -161,6 +254,52 @@ impl SourceMap {
         id
     }
 
+    /// Registers a text generated from another file (see [`Derived`]). Such texts are never let
+    /// go: they cannot be read again from disk.
+    pub fn add_derived(
+        &self,
+        path: PathBuf,
+        display: String,
+        text: Arc<str>,
+        derived: Derived,
+    ) -> FileId {
+        if let Some(id) = self.by_path.read().unwrap().get(&path) {
+            return *id;
+        }
+        let mut by_path = self.by_path.write().unwrap();
+        if let Some(id) = by_path.get(&path) {
+            return *id;
+        }
+        let mut files = self.files.write().unwrap();
+        let id = FileId(files.len() as u32);
+        let mut f = SourceFile::new(id, path.clone(), display, text);
+        f.derived = Some(Arc::new(derived));
+        files.push(Arc::new(f));
+        by_path.insert(path, id);
+        id
+    }
+
+    /// A location in the file it was written in: locations in a generated text (see
+    /// [`SourceMap::add_derived`]) become locations in the original; others are unchanged.
+    pub fn resolve(&self, loc: Location) -> Location {
+        let derived = {
+            let files = self.files.read().unwrap();
+            match files
+                .get(loc.file.0 as usize)
+                .and_then(|f| f.derived.clone())
+            {
+                Some(d) => d,
+                None => return loc,
+            }
+        };
+        let r = derived.map(loc.start..loc.end);
+        Location {
+            file: derived.of,
+            start: r.start,
+            end: r.end,
+        }
+    }
+
     pub fn get(&self, id: FileId) -> Arc<SourceFile> {
         let f = self.files.read().unwrap()[id.0 as usize].clone();
         if f.released {
@@ -181,7 +320,7 @@ impl SourceMap {
         let Some(f) = files.get_mut(id.0 as usize) else {
             return;
         };
-        if f.released || !f.path.is_absolute() {
+        if f.released || !f.path.is_absolute() || f.derived.is_some() {
             return;
         }
         let mut empty = SourceFile::new(f.id, f.path.clone(), f.display.clone(), Arc::from(""));

@@ -574,6 +574,59 @@ resource "databricks_workspace_network_option" "p" {
     assert_eq!(json(&o)["summary"]["total"], 0);
 }
 
+#[test]
+fn a_named_tf_json_file_is_evaluated_with_its_module() {
+    let d = tempdir();
+    write(
+        d.path(),
+        "main.tf.json",
+        r#"{
+  "resource": {
+    "databricks_account_network_policy": {
+      "p": {
+        "network_policy_id": "prod-egress",
+        "egress": {"network_access": {
+          "restriction_mode": "${var.mode}",
+          "policy_enforcement": {"enforcement_mode": "ENFORCED"}
+        }}
+      }
+    },
+    "databricks_workspace_network_option": {
+      "p": {
+        "workspace_id": "1234567890",
+        "network_policy_id": "${databricks_account_network_policy.p.network_policy_id}"
+      }
+    }
+  }
+}
+"#,
+    );
+    write(
+        d.path(),
+        "variables.tf.json",
+        "{\"variable\": {\"mode\": {\"type\": \"string\"}}}\n",
+    );
+    write(
+        d.path(),
+        "terraform.tfvars.json",
+        "{\"mode\": \"FULL_ACCESS\"}\n",
+    );
+    for named in ["main.tf.json", "terraform.tfvars.json"] {
+        let o = policy_lint(d.path(), &[named, "--format", "json"]);
+        assert_eq!(code(&o), 1, "{named}: {}{}", stdout(&o), stderr(&o));
+        let f = findings(&json(&o));
+        assert_eq!(f.len(), 1, "{named}: {}", stdout(&o));
+        assert_eq!(
+            (f[0].0.as_str(), f[0].1.as_str(), f[0].2),
+            ("NET002", "terraform.tfvars.json", 1),
+            "{named}"
+        );
+    }
+    // The variable's declaration alone has no finding of its own.
+    let o = policy_lint(d.path(), &["variables.tf.json", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Suppressions (what docs/suppressions.md says)
 // ---------------------------------------------------------------------------------------------

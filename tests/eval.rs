@@ -271,3 +271,137 @@ fn templatefile_renders_with_locations() {
         .unwrap();
     assert_eq!(s(p), "arn:aws:iam::414351767826:root");
 }
+
+#[test]
+fn json_syntax_evaluates_like_native_syntax() {
+    let (u, sources) = eval_with(
+        &[
+            (
+                "main.tf.json",
+                r#"{
+  "//": "comments are ignored",
+  "variable": {
+    "n": {"type": "number", "default": 2},
+    "raw": {"type": "string", "default": "${not_a_template}"},
+    "strict": {"type": "string", "default": "d", "nullable": false}
+  },
+  "locals": {
+    "//": "not a local",
+    "k": "kk",
+    "obj": {"//": "kept: an object value is not a block body", "${local.k}": 1},
+    "escapes": "a\"b\u0041\/$${x}\\"
+  },
+  "provider": {
+    "aws": [{"region": "us-east-1"}, {"alias": "west", "region": "us-west-2"}]
+  },
+  "module": {
+    "m": {"source": "./mod", "strict": null, "name": "${upper(\"hello\")}"}
+  },
+  "resource": {
+    "x": {
+      "counted": {"count": "${var.n}", "i": "${count.index}", "n": "${var.n}", "s": "p-${var.n}"},
+      "each": {"for_each": {"a": 1, "b": 2}, "v": "${each.value}"},
+      "values": {
+        "provider": "aws.west",
+        "raw": "${var.raw}",
+        "obj": "${local.obj}",
+        "escapes": "${local.escapes}",
+        "from_module": "${module.m.out}",
+        "strict": "${module.m.strict}",
+        "lifecycle": {"ignore_changes": ["tags"]}
+      }
+    }
+  },
+  "data": {
+    "aws_iam_policy_document": {
+      "p": {
+        "statement": {
+          "sid": "One",
+          "actions": ["kms:Encrypt"],
+          "principals": {"type": "AWS", "identifiers": ["arn:aws:iam::414351767826:root"]}
+        },
+        "dynamic": {
+          "statement": {
+            "for_each": ["kms:Decrypt", "kms:DescribeKey"],
+            "iterator": "a",
+            "content": {"sid": "${replace(a.value, \":\", \"\")}", "actions": ["${a.value}"]}
+          }
+        }
+      }
+    }
+  }
+}"#,
+            ),
+            (
+                "mod/main.tf.json",
+                r#"{"variable": {"name": {}, "strict": {"default": "fallback", "nullable": false}},
+                    "output": {"out": {"value": "${lower(var.name)}"}, "strict": {"value": "${var.strict}"}}}"#,
+            ),
+        ],
+        EvalOptions::default(),
+    );
+    assert!(u.diags.is_empty(), "{:?}", u.diags);
+    // `count` from a variable, `count.index`, a single interpolation keeps its type.
+    assert_eq!(attr(&u, "x.counted[1]", "i").as_number(), Some(1.0));
+    assert_eq!(attr(&u, "x.counted[0]", "n").as_number(), Some(2.0));
+    assert_eq!(s(attr(&u, "x.counted[0]", "s")), "p-2");
+    assert!(!u
+        .resources
+        .iter()
+        .any(|r| r.full_address() == "x.counted[2]"));
+    assert_eq!(attr(&u, "x.each[\"b\"]", "v").as_number(), Some(2.0));
+    // A variable's default is a literal value; "//" is a comment only in bodies.
+    assert_eq!(s(attr(&u, "x.values", "raw")), "${not_a_template}");
+    let obj = attr(&u, "x.values", "obj").as_object().expect("object");
+    assert_eq!(obj.keys().collect::<Vec<_>>(), ["//", "kk"]);
+    assert_eq!(s(attr(&u, "x.values", "escapes")), "a\"bA/${x}\\");
+    assert_eq!(s(attr(&u, "x.values", "from_module")), "hello");
+    assert_eq!(s(attr(&u, "x.values", "strict")), "fallback");
+    let values = u
+        .resources
+        .iter()
+        .find(|r| r.full_address() == "x.values")
+        .unwrap();
+    assert_eq!(values.provider.as_deref(), Some("aws.west"));
+    assert!(values.attr("lifecycle").is_none());
+    assert_eq!(u.aws_regions.len(), 2);
+    assert_eq!(
+        u.aws_regions
+            .iter()
+            .find(|(a, _)| a.as_deref() == Some("west"))
+            .map(|(_, v)| s(v)),
+        Some("us-west-2")
+    );
+    // The policy document: a statement written as one object, two from a dynamic block.
+    let doc = u
+        .resources
+        .iter()
+        .find(|r| r.full_address() == "data.aws_iam_policy_document.p")
+        .unwrap();
+    let rendered = u.decode_json(doc.attr("json").unwrap()).expect("decodes");
+    let sids: Vec<&str> = rendered
+        .get("Statement")
+        .unwrap()
+        .as_list()
+        .unwrap()
+        .iter()
+        .map(|st| s(st.get("Sid").unwrap()))
+        .collect();
+    assert_eq!(sids, ["One", "kmsDecrypt", "kmsDescribeKey"]);
+    // Locations are in the native form until findings are resolved into the JSON file.
+    let text_at = |v: &Value| {
+        let r = sources.resolve(v.loc().unwrap());
+        let f = sources.get(r.file);
+        assert!(f.display.ends_with("main.tf.json"), "{}", f.display);
+        f.text[r.range()].to_string()
+    };
+    assert_eq!(
+        text_at(attr(&u, "x.values", "raw")),
+        "\"${not_a_template}\""
+    );
+    assert_eq!(text_at(attr(&u, "x.counted[1]", "i")), "count.index");
+    assert_eq!(
+        text_at(attr(&u, "x.values", "escapes")),
+        r#""a\"b\u0041\/$${x}\\""#
+    );
+}

@@ -273,6 +273,122 @@ fn deeply_nested_json_is_syn001() {
     assert!(has(&o, "SYN001", "policy_obj.json"), "{}", show(&o));
 }
 
+#[test]
+fn hostile_tf_json_is_syn001_or_evaluated_never_a_crash() {
+    let d = tmp();
+    let p = d.path();
+    // Deep nesting: of the JSON, of a resource argument, of an expression inside a string (also
+    // after `//`, which is not a comment in a template), of a template inside a template.
+    write(
+        p,
+        "deep_json.tf.json",
+        format!("{}1{}", "{\"a\":".repeat(N), "}".repeat(N)),
+    );
+    write(
+        p,
+        "deep_arg.tf.json",
+        format!(
+            "{{\"resource\": {{\"x\": {{\"y\": {{\"a\": {}1{}}}}}}}}}",
+            "[".repeat(N),
+            "]".repeat(N)
+        ),
+    );
+    write(
+        p,
+        "deep_interp.tf.json",
+        format!(
+            "{{\"locals\": {{\"a\": \"// ${{{}1{}}}\"}}}}",
+            "(".repeat(N),
+            ")".repeat(N)
+        ),
+    );
+    write(
+        p,
+        "deep_template.tf.json",
+        format!(
+            "{{\"locals\": {{\"a\": \"{}x{}\"}}}}",
+            "${\\\"".repeat(N),
+            "\\\"}".repeat(N)
+        ),
+    );
+    // Not Terraform's JSON syntax at the top level, or in the shape of a block.
+    for (name, text) in [
+        ("array.tf.json", "[1, 2]"),
+        ("string.tf.json", "\"resource\""),
+        ("null.tf.json", "null"),
+        ("number.tf.json", "42"),
+        ("resource_array.tf.json", "{\"resource\": [1]}"),
+        (
+            "body_string.tf.json",
+            "{\"resource\": {\"x\": {\"y\": \"z\"}}}",
+        ),
+        ("locals_number.tf.json", "{\"locals\": 3}"),
+        (
+            "variable_type.tf.json",
+            "{\"variable\": {\"v\": {\"type\": \"list(\"}}}",
+        ),
+        (
+            "dynamic.tf.json",
+            "{\"resource\": {\"x\": {\"y\": {\"dynamic\": {\"b\": 1}}}}}",
+        ),
+        ("label.tf.json", "{\"resource\": {\"${x}\": {\"y\": {}}}}"),
+        ("template.tf.json", "{\"locals\": {\"a\": \"%{ if x }\"}}"),
+        ("control.tf.json", "{\"locals\": {\"a\": \"${\\u0000}\"}}"),
+        ("duplicate.tf.json", "{\"locals\": {\"a\": 1, \"a\": 2}}"),
+        (
+            "duplicate_key.tf.json",
+            "{\"locals\": {\"a\": {\"k\": 1, \"k\": 2}}}",
+        ),
+    ] {
+        write(p, name, text);
+    }
+    // Large but valid: a 4 MiB string of escapes, strings with every kind of escape and control
+    // character, lone surrogates, 20k resources.
+    write(
+        p,
+        "big_string.tf.json",
+        format!(
+            "{{\"locals\": {{\"big\": \"{}\", \"odd\": \"\\u0000\\b\\f\\t\\ud800\\udc00x\\ud800\\u00e9\\/\\\\${{\\\"a\\\"}}%%{{\"}}}}",
+            "\\u0041\\\"".repeat(400_000)
+        ),
+    );
+    let mut many = String::from("{\"resource\": {\"aws_kms_key\": {");
+    for i in 0..20_000 {
+        if i > 0 {
+            many.push(',');
+        }
+        write!(many, "\"k{i}\": {{\"description\": \"key ${{{i} + 1}}\"}}").unwrap();
+    }
+    many.push_str("}}}");
+    write(p, "many.tf.json", many);
+    let o = run_within(p, Duration::from_secs(90));
+    for f in [
+        "deep_json.tf.json",
+        "deep_arg.tf.json",
+        "deep_interp.tf.json",
+        "deep_template.tf.json",
+        "array.tf.json",
+        "string.tf.json",
+        "null.tf.json",
+        "number.tf.json",
+        "resource_array.tf.json",
+        "body_string.tf.json",
+        "locals_number.tf.json",
+        "variable_type.tf.json",
+        "dynamic.tf.json",
+        "label.tf.json",
+        "template.tf.json",
+        "control.tf.json",
+        "duplicate.tf.json",
+        "duplicate_key.tf.json",
+    ] {
+        assert!(has(&o, "SYN001", f), "{f}: {}", show(&o));
+    }
+    for f in ["big_string.tf.json", "many.tf.json"] {
+        assert!(!has(&o, "SYN001", f), "{f}: {}", show(&o));
+    }
+}
+
 // ------------------------------------------------------------------------------- cycles and limits
 
 #[test]

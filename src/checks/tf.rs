@@ -169,7 +169,8 @@ fn syntax(ctx: &mut Ctx) {
                     ctx.push(fd);
                 }
             }
-            if ctx.on("TF003") && kind == "resource" {
+            // In JSON syntax a block and an attribute look the same: nothing to report.
+            if ctx.on("TF003") && kind == "resource" && !f.json {
                 if let Some(entry) = nesting.as_ref().and_then(|e| e.get(rtype)) {
                     let list = |k: &str| -> Vec<String> {
                         entry

@@ -1,5 +1,5 @@
 //! Reading every discovered file once, in parallel, and planning the units (root modules) to
-//! evaluate.
+//! evaluate. `.tf` and `.tf.json` files are the Terraform files of their directory.
 //!
 //! Terraform files are only read here; each is parsed when the first unit that needs it is
 //! evaluated, and its tree is dropped when the last such unit is done (see [`crate::eval::Loader`]).
@@ -30,8 +30,9 @@ pub struct Loaded {
     pub units: Vec<PathBuf>,
     /// The directories each planned unit needs (itself and the local modules it calls).
     pub reach: HashMap<PathBuf, Vec<PathBuf>>,
-    /// JSON files to parse: policy documents (`.json` naming `"Statement"`), `.tf.json` and
-    /// `.tfvars.json` (syntax only).
+    /// JSON files to parse: policy documents (`.json` naming `"Statement"`) and `.tfvars.json`
+    /// (their syntax; their values are read by the units that use them). `.tf.json` files are
+    /// Terraform files of their directory, like `.tf` files.
     pub json: Vec<(FileId, FileKind)>,
     /// SYN001 findings of reading (binary, too large).
     pub syntax: Vec<Finding>,
@@ -105,11 +106,11 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
         .map(|f| {
             let r = read_one(&sources, f, cwd);
             let calls = match (&r, f.kind) {
-                (Read::Text(id), kind @ (FileKind::Tf | FileKind::Tfvars)) => {
-                    let calls = if kind == FileKind::Tf {
-                        scan_module_sources(&sources.get(*id).text)
-                    } else {
-                        Vec::new()
+                (Read::Text(id), kind @ (FileKind::Tf | FileKind::TfJson | FileKind::Tfvars)) => {
+                    let calls = match kind {
+                        FileKind::Tf => scan_module_sources(&sources.get(*id).text),
+                        FileKind::TfJson => crate::tfjson::module_sources(&sources.get(*id).text),
+                        _ => Vec::new(),
                     };
                     // Read again by the unit that parses it: holding every text from here to
                     // there would make memory grow with the corpus.
@@ -130,15 +131,15 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
             Read::Skip => {}
             Read::Failed(fd) => syntax.push(*fd),
             Read::Text(id) => match f.kind {
-                FileKind::Tf | FileKind::Tfvars => {
+                FileKind::Tf | FileKind::TfJson | FileKind::Tfvars => {
                     loader.register(f.path.clone(), id);
-                    if f.kind == FileKind::Tf {
+                    if matches!(f.kind, FileKind::Tf | FileKind::TfJson) {
                         if let Some(d) = f.path.parent() {
                             scanned.entry(d.to_path_buf()).or_default().extend(calls);
                         }
                     }
                 }
-                FileKind::Json | FileKind::TfJson | FileKind::TfvarsJson => json.push((id, f.kind)),
+                FileKind::Json | FileKind::TfvarsJson => json.push((id, f.kind)),
                 FileKind::Template | FileKind::Terragrunt => {}
             },
         }
@@ -162,7 +163,8 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
     }
 }
 
-/// Units and what each needs, from the local module sources of each directory with `.tf` files:
+/// Units and what each needs, from the local module sources of each directory with Terraform
+/// files (`.tf`, `.tf.json`):
 /// the directories no other one calls, plus one directory of each cycle of calls that no unit
 /// reaches (so every directory is evaluated). Returns the units, sorted, and for each unit the
 /// directories it reaches (itself first).

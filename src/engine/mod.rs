@@ -402,6 +402,8 @@ fn execute(
                     found
                         .into_iter()
                         .map(|mut f| {
+                            // Findings on a `.tf.json` file were made on its native form.
+                            f.resolve_locations(&loaded.sources);
                             f.environment = Some(root.environment.clone());
                             f.roots = vec![root.clone()];
                             f
@@ -452,14 +454,37 @@ fn execute(
             out
         };
         // A JSON file: SYN001 when it does not parse; a policy document (top-level `Statement`)
-        // is checked as a standalone key policy, under the configuration of its directory;
-        // `.tf.json`/`.tfvars.json` only for syntax.
+        // is checked as a standalone key policy, under the configuration of its directory; a
+        // `.tfvars.json` file must hold an object of variable values (the units that use it read
+        // them).
         let check_json = |id: crate::source::FileId, kind: discover::FileKind| -> Vec<Finding> {
             let v = match crate::parse::parse_json(&loaded.sources, id) {
                 crate::parse::Parsed::Failed(f) => return vec![*f],
                 crate::parse::Parsed::Json(v) => v,
                 crate::parse::Parsed::Hcl(_) => return vec![],
             };
+            if kind == discover::FileKind::TfvarsJson {
+                if matches!(v.kind, crate::value::Kind::Object(_)) {
+                    return vec![];
+                }
+                let text = loaded.sources.get(id).text.clone();
+                let start = text.len() - text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']).len();
+                return vec![crate::parse::syntax_finding(
+                    &loaded.sources,
+                    id,
+                    start,
+                    format!(
+                        "a `.tfvars.json` file must be a JSON object of variable values (`{{\"NAME\": VALUE}}`), not {}; Terraform rejects it",
+                        match v.kind {
+                            crate::value::Kind::List(_) => "an array",
+                            crate::value::Kind::String(_) | crate::value::Kind::Partial(_) => "a string",
+                            crate::value::Kind::Number(_) => "a number",
+                            crate::value::Kind::Bool(_) => "a boolean",
+                            _ => "null",
+                        }
+                    ),
+                )];
+            }
             let is_policy = kind == discover::FileKind::Json
                 && matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
             if !is_policy {
@@ -540,6 +565,8 @@ fn execute(
         configs.index_of(path.parent().unwrap_or(&path))
     };
     for mut f in loaded.syntax.iter().chain(&results.syntax).cloned() {
+        // Syntax errors in a `.tf.json` file were found in its native form.
+        f.resolve_locations(&loaded.sources);
         f.config = file_config(f.loc.file);
         findings.push(f);
     }

@@ -1,6 +1,7 @@
 //! Evaluation: what every Terraform expression means.
 //!
-//! A *unit* is a root module (a directory of `.tf` files that no other scanned module calls) with
+//! A *unit* is a root module (a directory of `.tf`/`.tf.json` files that no other scanned module
+//! calls) with
 //! the tree of local modules it calls. [`evaluate_unit`] evaluates it the way Terraform would plan
 //! it: variables from defaults, tfvars, `--var-file`, `--var` and `TF_VAR_*`; locals in dependency
 //! order (cycles become unknowns); `count`/`for_each` instances; `dynamic` blocks; local module
@@ -111,7 +112,7 @@ struct FileState {
     ids: HashMap<PathBuf, FileId>,
     /// Trees currently held.
     parsed: HashMap<PathBuf, crate::parse::Parsed>,
-    /// Terraform files (`.tf`, `.tfvars`) per (canonical) directory.
+    /// Terraform files (`.tf`, `.tf.json`, `.tfvars`) per (canonical) directory.
     dir_files: HashMap<PathBuf, Vec<PathBuf>>,
     /// Files parsed at least once: their results below are recorded.
     seen: HashSet<PathBuf>,
@@ -122,7 +123,8 @@ struct FileState {
     users: HashMap<PathBuf, usize>,
     syntax: Vec<Finding>,
     suppressions: Vec<crate::suppress::Suppression>,
-    /// Local module sources (`./x`, `../x`) of each parsed `.tf` file, by directory.
+    /// Local module sources (`./x`, `../x`) of each parsed `.tf` and `.tf.json` file, by
+    /// directory.
     module_sources: BTreeMap<PathBuf, Vec<String>>,
     /// Directories whose blank plan is made, and the ranges to blank in their files.
     planned: HashSet<PathBuf>,
@@ -145,9 +147,21 @@ impl FileState {
 pub struct ParseResults {
     pub syntax: Vec<Finding>,
     pub suppressions: Vec<crate::suppress::Suppression>,
-    /// Directories with at least one `.tf` file that parsed, with the local module sources of
-    /// their `module` blocks.
+    /// Directories with at least one `.tf` or `.tf.json` file that parsed, with the local module
+    /// sources of their `module` blocks.
     pub module_sources: BTreeMap<PathBuf, Vec<String>>,
+}
+
+/// A `.tf.json` file: Terraform's JSON syntax.
+pub fn is_tf_json(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tf.json"))
+}
+
+/// A file of a module's configuration: `.tf` or `.tf.json`.
+pub fn is_terraform_file(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()) == Some("tf") || is_tf_json(path)
 }
 
 /// The local module sources (`./x`, `../x`, as written) of a file's top-level `module` blocks.
@@ -381,7 +395,8 @@ impl Loader {
         let vendored = self.is_vendored(path);
         let sups = match parsed {
             crate::parse::Parsed::Hcl(_) if vendored => Vec::new(),
-            crate::parse::Parsed::Hcl(h) => {
+            // JSON has no comments.
+            crate::parse::Parsed::Hcl(h) if !h.json => {
                 crate::suppress::scan_hcl(&self.sources.get(h.file), &h.body)
             }
             _ => Vec::new(),
@@ -400,7 +415,7 @@ impl Loader {
                     st.keep.insert(h.file);
                 }
                 st.suppressions.extend(sups);
-                if !vendored && path.extension().and_then(|e| e.to_str()) == Some("tf") {
+                if !vendored && is_terraform_file(path) {
                     if let Some(dir) = path.parent() {
                         let srcs = local_module_sources(&h.body);
                         st.module_sources
@@ -436,6 +451,9 @@ impl Loader {
     /// Parses a registered file, without trees for the blocks [`Loader::skip_unwanted`] leaves
     /// out.
     fn parse_file(&self, path: &Path, id: FileId) -> crate::parse::Parsed {
+        if is_tf_json(path) {
+            return crate::tfjson::parse(&self.sources, id);
+        }
         let blanks = self.blanks_for(path);
         crate::parse::parse_hcl_blanked(&self.sources, id, &blanks)
     }
@@ -545,7 +563,7 @@ impl Loader {
                 })?;
                 for entry in rd.flatten() {
                     let p = entry.path();
-                    if p.extension().and_then(|e| e.to_str()) == Some("tf") && p.is_file() {
+                    if is_terraform_file(&p) && p.is_file() {
                         found.push(p);
                     }
                 }
@@ -568,7 +586,7 @@ impl Loader {
         paths.sort();
         let mut out = Vec::new();
         for p in paths {
-            if p.extension().and_then(|e| e.to_str()) != Some("tf") {
+            if !is_terraform_file(&p) {
                 continue;
             }
             if let Some(crate::parse::Parsed::Hcl(h)) = self.parsed(&p) {

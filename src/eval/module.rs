@@ -1453,6 +1453,17 @@ fn push_block(map: &mut BTreeMap<String, Value>, ident: &str, v: Value) {
             kind: Kind::List(items),
             ..
         }) => Arc::make_mut(items).push(v),
+        // A nested block written once as a JSON object (Terraform's JSON syntax) next to a
+        // `dynamic` block of the same type: both are blocks.
+        Some(
+            one @ Value {
+                kind: Kind::Object(_),
+                ..
+            },
+        ) => {
+            let first = one.clone();
+            *one = Value::list(vec![first, v]);
+        }
         _ => {
             map.insert(ident.to_string(), Value::list(vec![v]));
         }

@@ -75,7 +75,12 @@ trait BlockList {
 impl BlockList for Value {
     fn get_list(&self, key: &str) -> Option<&[Value]> {
         match &self.kind {
-            Kind::Object(m) => m.get(key).and_then(|v| v.as_list()),
+            // A nested block written once as an object (Terraform's JSON syntax), or a list.
+            Kind::Object(m) => match m.get(key) {
+                Some(v) if matches!(v.kind, Kind::Object(_)) => Some(std::slice::from_ref(v)),
+                Some(v) => v.as_list(),
+                None => None,
+            },
             _ => None,
         }
     }
