@@ -44,6 +44,8 @@ pub struct CheckRequest {
     pub environment: Option<String>,
     pub vars: Vec<String>,
     pub var_files: Vec<PathBuf>,
+    /// `--plan [DIR=]FILE`
+    pub plans: Vec<String>,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub fail_on: FailOn,
@@ -196,6 +198,13 @@ pub fn check(req: CheckRequest) -> u8 {
             return 2;
         }
     }
+    let plans = match crate::plan::Plans::load(&req.plans, &cwd) {
+        Ok(p) => std::sync::Arc::new(p),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let env_vars: Vec<(String, String)> = std::env::vars()
         .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
         .collect();
@@ -211,8 +220,10 @@ pub fn check(req: CheckRequest) -> u8 {
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
             types: None,
+            plan: None,
         },
         environment: req.environment.clone(),
+        plans,
         select: req.select.clone(),
         ignore: req.ignore.clone(),
         strict: req.strict,

@@ -15,6 +15,7 @@ pub mod json;
 pub mod kms;
 pub mod output;
 pub mod parse;
+pub mod plan;
 pub mod registry;
 pub mod skim;
 pub mod source;

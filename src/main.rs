@@ -68,6 +68,10 @@ struct CheckArgs {
     /// Read root-module variables from a .tfvars or .tfvars.json file (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
+    /// Values Terraform knew when it planned: the output of `terraform show -json PLANFILE`, as
+    /// FILE (the run's only root) or DIR=FILE (the root in DIR). Repeatable.
+    #[arg(long = "plan", value_name = "[DIR=]FILE")]
+    plans: Vec<String>,
     /// Only these rules (codes or names, comma-separated).
     #[arg(long, value_delimiter = ',')]
     select: Vec<String>,
@@ -175,6 +179,7 @@ fn to_req(a: CheckArgs, baseline_out: Option<PathBuf>) -> cli::CheckRequest {
         environment: a.environment,
         vars: a.vars,
         var_files: a.var_files,
+        plans: a.plans,
         select: a.select,
         ignore: a.ignore,
         fail_on: a.fail_on,

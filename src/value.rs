@@ -24,6 +24,9 @@ pub struct OriginData {
     pub loc: Location,
     /// The places it travelled through, oldest first.
     pub hops: Vec<Hop>,
+    /// The resource attribute the value is, when it is known although computed (from a plan):
+    /// links between resources follow it as they follow an unknown's reference.
+    pub resource: Option<ResourceRef>,
 }
 
 /// Where a value came from. Cheap to clone.
@@ -35,7 +38,11 @@ impl Origin {
         Origin(None)
     }
     pub fn at(loc: Location) -> Self {
-        Origin(Some(Arc::new(OriginData { loc, hops: vec![] })))
+        Origin(Some(Arc::new(OriginData {
+            loc,
+            hops: vec![],
+            resource: None,
+        })))
     }
     pub fn loc(&self) -> Option<Location> {
         self.0.as_ref().map(|o| o.loc)
@@ -342,7 +349,7 @@ impl Value {
             _ => None,
         }
     }
-    /// The resource this value refers to, if it is an unknown resource attribute.
+    /// The resource this value refers to: an unknown resource attribute, or one a plan knows.
     pub fn reference(&self) -> Option<&ResourceRef> {
         match &self.kind {
             Kind::Unknown(u) => u.reference.as_ref(),
@@ -350,8 +357,18 @@ impl Value {
                 Part::Unknown(u) => u.reference.as_ref(),
                 Part::Lit(_) => None,
             },
-            _ => None,
+            _ => self.origin.0.as_ref().and_then(|d| d.resource.as_ref()),
         }
+    }
+
+    /// This value marked as resource attribute `r` (a computed attribute a plan knows).
+    pub fn as_attribute_of(mut self, r: ResourceRef) -> Value {
+        if let Some(d) = &self.origin.0 {
+            let mut d2 = (**d).clone();
+            d2.resource = Some(r);
+            self.origin = Origin(Some(Arc::new(d2)));
+        }
+        self
     }
 
     pub fn as_str(&self) -> Option<&str> {

@@ -1797,3 +1797,47 @@ fn a_root_and_its_modules_follow_the_configuration_nearest_to_the_root() {
         ["warning"]
     );
 }
+
+#[test]
+fn plan_files_that_cannot_be_used_are_clear_errors_or_notices() {
+    let d = tempdir();
+    write(d.path(), "a/main.tf", GOOD_TF);
+    write(d.path(), "b/main.tf", GOOD_TF);
+    write(d.path(), "v2.json", r#"{"format_version": "2.0"}"#);
+    write(
+        d.path(),
+        "v1.json",
+        r#"{"format_version": "1.2", "variables": {}}"#,
+    );
+    write(d.path(), "not-json.json", "this is not a plan");
+    let o = policy_lint(d.path(), &["check", ".", "--plan", "v2.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("format_version `2.0` is not supported"),
+        "{}",
+        stderr(&o)
+    );
+    let o = policy_lint(d.path(), &["check", ".", "--plan", "not-json.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("is not JSON"), "{}", stderr(&o));
+    let o = policy_lint(d.path(), &["check", ".", "--plan", "missing.json"]);
+    assert_eq!(code(&o), 2);
+    // Two roots: a bare plan is not used, and the summary says so; DIR=FILE is used.
+    let v = json(&policy_lint(
+        d.path(),
+        &["check", ".", "--plan", "v1.json", "--format", "json"],
+    ));
+    let notices = v["summary"]["notices"].as_array().unwrap();
+    assert!(
+        notices.iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("names no root and this run has 2 roots")),
+        "{notices:?}"
+    );
+    let v = json(&policy_lint(
+        d.path(),
+        &["check", ".", "--plan", "a=v1.json", "--format", "json"],
+    ));
+    assert!(v["summary"]["notices"].as_array().unwrap().is_empty());
+}

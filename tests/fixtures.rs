@@ -6,7 +6,7 @@
 //! configuration). Annotations: `# expect: CODE[, CODE]` or `// expect: CODE` at
 //! the end of the line the finding points at; JSON files list theirs in `<file>.expect`
 //! as `LINE CODE` lines. An `args` file in the case directory adds command-line options
-//! (`--environment dev`, `--var name=value`, `--var-file x.tfvars`, `--strict`).
+//! (`--environment dev`, `--var name=value`, `--var-file x.tfvars`, `--strict`, `--plan FILE`).
 
 use policy_lint::engine::{self, Options};
 use policy_lint::eval::EvalOptions;
@@ -126,6 +126,13 @@ fn run_case(dir: &Path) -> (BTreeSet<(String, u32, String)>, Vec<String>) {
                     i += 1;
                 }
                 "--strict" => opts.strict = true,
+                "--plan" => {
+                    opts.plans = std::sync::Arc::new(
+                        policy_lint::plan::Plans::load(&[words[i + 1].to_string()], dir)
+                            .expect("the fixture's plan loads"),
+                    );
+                    i += 1;
+                }
                 other => panic!("unknown fixture arg {other}"),
             }
             i += 1;

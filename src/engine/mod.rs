@@ -30,6 +30,8 @@ pub struct Options {
     pub eval: EvalOptions,
     /// `--environment`: overrides `[environments]` for the whole run.
     pub environment: Option<String>,
+    /// `--plan`: values from `terraform show -json`, per root.
+    pub plans: Arc<crate::plan::Plans>,
     /// `--select` codes (empty = all).
     pub select: Vec<String>,
     /// `--ignore` codes.
@@ -359,6 +361,8 @@ fn execute(
     let (loaded, results, mut findings, used) = pool.install(|| {
         let loaded = load::load(&found, &cwd, roots);
         loaded.loader.skip_unwanted(keep_syntax);
+        // A bare `--plan FILE` belongs to the run's only root.
+        let single_root = loaded.units.len() <= 1;
         // One unit: evaluate and check it once per environment it is deployed in (each
         // finding names its root and environment), then let go of the trees no other unit needs.
         let check_unit = |dir: &PathBuf| -> Vec<Finding> {
@@ -379,6 +383,7 @@ fn execute(
             ) {
                 let eval_opts = EvalOptions {
                     var_files: e.var_files,
+                    plan: opts.plans.of(dir, single_root).cloned(),
                     ..eval_opts.clone()
                 };
                 let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
@@ -607,6 +612,22 @@ fn execute(
     sort_and_dedup(&mut findings, &sources);
     crate::output::assign_fingerprints(&mut findings, &sources, &repo_root);
     let skipped = skipped_of(&paths, &found, skipped_calls, &sources, &repo_root);
+    // `--plan` files that no root of this run used.
+    for (dir, plan) in &opts.plans.entries {
+        let shown = crate::source::display_path(&plan.path, &opts.cwd);
+        match dir {
+            None if loaded.units.len() > 1 => notices.push(format!(
+                "--plan `{shown}` names no root and this run has {} roots: it was not used; name its root with --plan DIR={shown}",
+                loaded.units.len()
+            )),
+            Some(d) if loaded.units.binary_search(d).is_err() => notices.push(format!(
+                "--plan `{}={shown}`: `{}` is not a root module of this run; the plan was not used",
+                crate::source::display_path(d, &opts.cwd),
+                crate::source::display_path(d, &opts.cwd)
+            )),
+            _ => {}
+        }
+    }
     // Every configuration that decided something, by path.
     let mut used: Vec<&configs::Entry> = used.iter().map(|i| &*entries[*i]).collect();
     if used.is_empty() {

@@ -1307,7 +1307,10 @@ impl<'l> super::module::Ev<'l> {
                         loc.start as usize
                             ..ops[0].span().map(|s| s.end).unwrap_or(loc.end as usize),
                     );
-                    if let Some(v) = self.plan_time_attr(m, key, ikey.as_deref(), a.as_str(), at) {
+                    let planned = self
+                        .planned_attr(m, key, ikey.as_deref(), a.as_str(), at)
+                        .or_else(|| self.plan_time_attr(m, key, ikey.as_deref(), a.as_str(), at));
+                    if let Some(v) = planned {
                         return self.apply_ops(v, &ops[1..], scope, loc);
                     }
                 }

@@ -59,6 +59,9 @@ pub struct EvalOptions {
     pub env_vars: Vec<(String, String)>,
     /// `terraform.workspace`
     pub workspace: String,
+    /// The plan of the root being evaluated (`--plan`): what Terraform knew when it planned —
+    /// root variable values and attributes of resources and data sources.
+    pub plan: Option<Arc<crate::plan::Plan>>,
     /// `TF_DATA_DIR`: where `terraform init` put the modules manifest and the registry and git
     /// modules it installed (relative to each root module directory); None: `.terraform`.
     pub tf_data_dir: Option<PathBuf>,

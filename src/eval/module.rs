@@ -320,6 +320,15 @@ impl<'l> Ev<'l> {
         for f in &files {
             self.read_tfvars(f, def, &mut values);
         }
+        // The plan's values are those Terraform used (after the automatic var files; the
+        // command line's var files and values still win, as they would in a new plan).
+        if let Some(plan) = &self.opts.plan {
+            for name in def.variables.keys() {
+                if let Some(j) = plan.variable(name) {
+                    values.insert(name.clone(), self.plan_value(def, name, j));
+                }
+            }
+        }
         // --var-file and --var keep their relative order only within each kind; Terraform applies
         // them in command-line order, which the CLI preserves by listing var files first.
         for f in &self.opts.var_files.clone() {
@@ -370,6 +379,57 @@ impl<'l> Ev<'l> {
                 .relocated(id, d)
                 .with_hop(d, &format!("{GIVEN_BY}`{origin}`")),
             None => v,
+        }
+    }
+
+    /// A root variable's value from the plan, located at the variable's declaration.
+    fn plan_value(&self, def: &ModuleDef, name: &str, j: &serde_json::Value) -> Value {
+        let decl = def.variables.get(name).and_then(|r| {
+            def.block(*r)
+                .map(|b| span_loc(def.file_id(*r), b.ident.span()))
+        });
+        let plan = self.opts.plan.as_ref().expect("called with a plan");
+        let shown = crate::source::display_path(&plan.path, &self.loader.cwd);
+        match decl {
+            Some(d) => Value::from_json(j, &crate::value::Origin::at(d))
+                .with_hop(d, &format!("{GIVEN_BY}the plan `{shown}`")),
+            None => Value::from_json(j, &crate::value::Origin::none()),
+        }
+    }
+
+    /// Attribute `attr` of resource `key` (instance `instance`) of module instance `m` as the
+    /// plan (`--plan`) knows it, located at `at` (the reference).
+    pub(crate) fn planned_attr(
+        &self,
+        m: &ModuleInst,
+        key: &str,
+        instance: Option<&str>,
+        attr: &str,
+        at: Location,
+    ) -> Option<Value> {
+        let plan = self.opts.plan.as_ref()?;
+        let mut address = m.label(key);
+        if let Some(k) = instance {
+            address = format!("{address}[{k}]");
+        }
+        match plan.attribute(&address, attr) {
+            crate::plan::Attr::Known(j) => {
+                let shown = crate::source::display_path(&plan.path, &self.loader.cwd);
+                let r = crate::value::ResourceRef {
+                    address: m.label(key),
+                    key: instance.map(str::to_string),
+                    attr: attr.to_string(),
+                };
+                Some(
+                    Value::from_json(j, &crate::value::Origin::at(at))
+                        .with_hop(
+                            at,
+                            &format!("{GIVEN_BY}the plan `{shown}` for `{address}.{attr}`"),
+                        )
+                        .as_attribute_of(r),
+                )
+            }
+            _ => None,
         }
     }
 
