@@ -181,6 +181,31 @@ impl Unknown {
     }
 }
 
+/// Whether two unknown values are the same unknown: both are exactly one unknown of the same
+/// variable, resource attribute or deploying account (whatever it turns out to be, they are
+/// equal). Unknowns of other kinds are never the same.
+pub fn same_unknown(a: &Value, b: &Value) -> bool {
+    fn one(v: &Value) -> Option<&Unknown> {
+        match &v.kind {
+            Kind::Unknown(u) => Some(u),
+            Kind::Partial(parts) if parts.len() == 1 => match &parts[0] {
+                Part::Unknown(u) => Some(u),
+                Part::Lit(_) => None,
+            },
+            _ => None,
+        }
+    }
+    match (one(a), one(b)) {
+        (Some(x), Some(y)) => {
+            matches!(
+                x.reason,
+                Reason::Variable { .. } | Reason::AfterApply(_) | Reason::CallerAccount(_)
+            ) && x.reason.identity() == y.reason.identity()
+        }
+        _ => false,
+    }
+}
+
 impl Reason {
     /// What is unknown, without the advice around it (`var.region`, `aws_kms_key.k.arn`,
     /// `module.net`): the identity of an unknown value in fingerprints.

@@ -61,6 +61,40 @@ fn use_cases(c: &ResourceInstance) -> Option<Vec<String>> {
     )
 }
 
+/// The region field of a key ARN as a value, when it is exactly one unknown part
+/// (`"arn:aws:kms:${var.region}:..."`).
+fn arn_region_value(arn: &Value) -> Option<Value> {
+    let Kind::Partial(parts) = &arn.kind else {
+        return None;
+    };
+    // Colons before the region field, counted in the literal parts before it.
+    let mut colons = 0;
+    for (i, p) in parts.iter().enumerate() {
+        match p {
+            crate::value::Part::Lit(s) => {
+                colons += s.matches(':').count();
+                if colons > 3 {
+                    return None;
+                }
+            }
+            crate::value::Part::Unknown(u) if colons == 3 => {
+                // The whole field: the next literal must start with ':'.
+                let closed = match parts.get(i + 1) {
+                    Some(crate::value::Part::Lit(s)) => s.starts_with(':'),
+                    _ => false,
+                };
+                let prev_ends = match i.checked_sub(1).and_then(|j| parts.get(j)) {
+                    Some(crate::value::Part::Lit(s)) => s.ends_with(':'),
+                    _ => false,
+                };
+                return (closed && prev_ends).then(|| Value::unknown((**u).clone()));
+            }
+            crate::value::Part::Unknown(_) => return None,
+        }
+    }
+    None
+}
+
 /// A value that may turn out null: unknown, and not a reference to a resource attribute (which
 /// exists once the resource does); `cond ? key.id : null` with an unknown condition is one.
 fn may_be_null(v: &Value) -> bool {
@@ -362,7 +396,20 @@ pub fn check(ctx: &mut Ctx) {
                         }
                     }
                     (None, _) if !rv.is_known() => {
-                        ctx.push(unresolved("CMK001", w, "aws_region", rv))
+                        // The same unknown on both sides (`var.region` for the workspace and for
+                        // the key's ARN or its provider) is the same region, whatever it is.
+                        let key_region = arn_region_value(arn).or_else(|| {
+                            keys_of(unit, arn)
+                                .first()
+                                .and_then(|k| unit.aws_region_of(k))
+                                .cloned()
+                        });
+                        if !key_region
+                            .map(|k| crate::value::same_unknown(rv, &k))
+                            .unwrap_or(false)
+                        {
+                            ctx.push(unresolved("CMK001", w, "aws_region", rv))
+                        }
                     }
                     _ => {}
                 }
