@@ -229,15 +229,42 @@ impl TemplateOut {
         }
         Ok(())
     }
+    /// Whether the one interpolated value (written at `at`) is a whole field of the result:
+    /// between the string's ends, `:` or `/` (an ARN's account, a path segment).
+    fn is_field(&self, at: Location) -> bool {
+        let Some(seg) = self.segments.iter().find(|s| s.loc == at) else {
+            return false;
+        };
+        let text: String = self
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.as_str(),
+                Part::Unknown(_) => "\u{0}",
+            })
+            .collect();
+        let (Some(before), Some(after)) = (text.get(..seg.start), text.get(seg.end..)) else {
+            return false;
+        };
+        let sep = |c: Option<char>| matches!(c, None | Some(':') | Some('/'));
+        sep(before.chars().next_back()) && sep(after.chars().next())
+    }
+
     fn finish(self, mut origin: Origin, promote: &dyn Fn(Location) -> bool) -> (Value, TextMap) {
         if self.interps == 1
             && self.from.len() == 1
             && self.from_known
             && self.from[0].loc().map(promote).unwrap_or(false)
+            && self.from[0]
+                .loc()
+                .map(|l| self.is_field(l))
+                .unwrap_or(false)
         {
             // `"arn:aws:iam::${var.account}:root"`: the one value that came from elsewhere (a
-            // tfvars line, a variable default, a module input) is the place to change, so it
-            // becomes the primary location; the string that used it is a hop.
+            // tfvars line, a variable default, a module input) is a whole field of the string and
+            // the place to change, so it becomes the primary location; the string that used it is
+            // a hop. A string composed around it (`"${local.prefix}-egress"`) stays at the
+            // template, with the parts as related locations.
             if let (Some(here), Some(_)) = (origin.loc(), self.from[0].loc()) {
                 let o = self.from[0].with_hop(here, "interpolated into this string");
                 let map = TextMap {
