@@ -1,6 +1,9 @@
 //! CMK001–CMK003 and REG001–REG003: workspace wiring of customer-managed keys, and regions.
 //! Also the links between key configurations, KMS keys and aliases used by the KMS checks.
+//! These are rules for Databricks on AWS: resources that [`aws_rules_apply`] places on Azure or
+//! GCP are not checked (no finding, no EVAL001).
 
+use super::cloud::aws_rules_apply;
 use super::{at_value, unresolved, Ctx};
 use crate::eval::{ResourceInstance, Unit};
 use crate::value::{Kind, PathResult, Value};
@@ -110,7 +113,7 @@ pub fn check(ctx: &mut Ctx) {
         "databricks_mws_private_access_settings",
         "databricks_mws_network_connectivity_config",
     ] {
-        for r in unit.of_type(rtype) {
+        for r in unit.of_type(rtype).filter(|r| aws_rules_apply(unit, r)) {
             if let Some(rv) = r.attr("region") {
                 supported_region(ctx, r, "region", rv, &supported);
             }
@@ -118,7 +121,7 @@ pub fn check(ctx: &mut Ctx) {
     }
 
     // Key configurations: use_cases present (CMK002), key ARN region supported (REG001).
-    for c in unit.of_type(KEYCONF) {
+    for c in unit.of_type(KEYCONF).filter(|c| aws_rules_apply(unit, c)) {
         if c.attr("use_cases").is_none() && ctx.on("CMK002") {
             ctx.push(
                 at_value("CMK002", c, "use_cases", None, format!(
@@ -143,7 +146,7 @@ pub fn check(ctx: &mut Ctx) {
         }
     }
 
-    for w in unit.of_type(WORKSPACE) {
+    for w in unit.of_type(WORKSPACE).filter(|w| aws_rules_apply(unit, w)) {
         let region_v = w.attr("aws_region");
         let region = region_v.and_then(|v| v.as_str()).map(str::to_string);
         // REG001

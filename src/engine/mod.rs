@@ -157,6 +157,13 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
     eval_opts.types = Some(Arc::new(crate::eval::TypeFilter {
         prefixes: vec!["databricks_".into(), "aws_kms_".into()],
         names: std::iter::once("aws_iam_policy_document".to_string())
+            // NET007 on Azure workspaces, when [rules.NET007] all_clouds asks for it.
+            .chain(
+                params("NET007", "all_clouds")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(false)
+                    .then(|| checks::net::AZURE_WORKSPACE.to_string()),
+            )
             .chain(
                 registry
                     .rules
@@ -174,14 +181,19 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
     }
     let keep_syntax = Arc::new(keep_syntax);
     let (loaded, results, mut findings) = pool.install(|| {
-        let loaded = load::load(&found, &cwd, roots);
+        let named = |p: &Path| {
+            config
+                .kms
+                .is_databricks_key_policy(&crate::source::display_path(p, &base))
+        };
+        let loaded = load::load_with(&found, &cwd, roots, &named);
         loaded.loader.skip_unwanted(keep_syntax);
         // One unit: evaluate, check, then let go of the trees no other unit needs.
-        let check_unit = |dir: &PathBuf| -> Vec<Finding> {
+        let check_unit = |dir: &PathBuf| -> checks::UnitChecks {
             let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
-            let out = checks::check_all(&unit, &params, &enabled, registry);
+            let out = checks::check_unit(&unit, &params, &enabled, registry);
             drop(unit);
-            loaded.loader.keep(out.iter().flat_map(|f| {
+            loaded.loader.keep(out.findings.iter().flat_map(|f| {
                 std::iter::once(f.loc.file)
                     .chain(f.anchor.map(|a| a.file))
                     .chain(f.related.iter().map(|r| r.loc.file))
@@ -191,38 +203,11 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
             }
             out
         };
-        // A JSON file: SYN001 when it does not parse; a policy document (top-level `Statement`)
-        // is checked as a standalone key policy; `.tf.json`/`.tfvars.json` only for syntax.
-        let check_json = |id: crate::source::FileId, kind: discover::FileKind| -> Vec<Finding> {
-            let v = match crate::parse::parse_json(&loaded.sources, id) {
-                crate::parse::Parsed::Failed(f) => return vec![*f],
-                crate::parse::Parsed::Json(v) => v,
-                crate::parse::Parsed::Hcl(_) => return vec![],
-            };
-            let is_policy = kind == discover::FileKind::Json
-                && matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
-            if !is_policy {
-                return vec![];
-            }
-            let rel = crate::source::display_path(&loaded.sources.get(id).path, &base);
-            checks::kms_link::check_standalone(id, &v, &rel, registry, config, &params, &enabled)
-        };
-        let (per_unit, json_findings): (Vec<(PathBuf, Vec<Finding>)>, Vec<Finding>) = rayon::join(
-            || {
-                loaded
-                    .units
-                    .par_iter()
-                    .map(|dir| (dir.clone(), check_unit(dir)))
-                    .collect()
-            },
-            || {
-                loaded
-                    .json
-                    .par_iter()
-                    .flat_map_iter(|(id, kind)| check_json(*id, *kind))
-                    .collect()
-            },
-        );
+        let per_unit: Vec<(PathBuf, checks::UnitChecks)> = loaded
+            .units
+            .par_iter()
+            .map(|dir| (dir.clone(), check_unit(dir)))
+            .collect();
         // Files no unit needed still get their syntax checked and suppressions read.
         loaded.loader.parse_remaining();
         let results = loaded.loader.take_results();
@@ -230,22 +215,50 @@ pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outco
         // missed are evaluated now, and units it invented are dropped.
         let (exact, _) = load::unit_plan(&results.module_sources, &|p| loaded.loader.canonical(p));
         let mut findings: Vec<Finding> = Vec::new();
-        for (dir, fs) in per_unit {
+        let mut key_policy_files: Vec<crate::source::FileId> = Vec::new();
+        for (dir, out) in per_unit {
             if exact.binary_search(&dir).is_ok() {
-                findings.extend(fs);
+                findings.extend(out.findings);
+                key_policy_files.extend(out.key_policy_files);
             }
         }
         let missed: Vec<&PathBuf> = exact
             .iter()
             .filter(|d| loaded.units.binary_search(d).is_err())
             .collect();
+        for out in missed.par_iter().map(|d| check_unit(d)).collect::<Vec<_>>() {
+            findings.extend(out.findings);
+            key_policy_files.extend(out.key_policy_files);
+        }
+        key_policy_files.sort();
+        key_policy_files.dedup();
+        // A JSON file: SYN001 when it does not parse; `.tf.json`/`.tfvars.json` only for syntax;
+        // a `.json` file is checked on its own when json_file::classify says it is a key policy
+        // (after the units, which tell which files Terraform already uses as key policies).
+        let check_json = |id: crate::source::FileId, kind: discover::FileKind| -> Vec<Finding> {
+            let v = match crate::parse::parse_json(&loaded.sources, id) {
+                crate::parse::Parsed::Failed(f) => return vec![*f],
+                crate::parse::Parsed::Json(v) => v,
+                crate::parse::Parsed::Hcl(_) => return vec![],
+            };
+            if kind != discover::FileKind::Json {
+                return vec![];
+            }
+            let rel = crate::source::display_path(&loaded.sources.get(id).path, &base);
+            let named = config.kms.is_databricks_key_policy(&rel);
+            let used = key_policy_files.binary_search(&id).is_ok();
+            if !checks::json_file::classify(&v, named, used).is_standalone_key_policy() {
+                return vec![];
+            }
+            checks::kms_link::check_standalone(id, &v, &rel, registry, config, &params, &enabled)
+        };
         findings.extend(
-            missed
+            loaded
+                .json
                 .par_iter()
-                .flat_map_iter(|d| check_unit(d))
+                .flat_map_iter(|(id, kind)| check_json(*id, *kind))
                 .collect::<Vec<_>>(),
         );
-        findings.extend(json_findings);
         findings.extend(loaded.syntax.iter().cloned());
         findings.extend(results.syntax.iter().cloned());
         (loaded, results, findings)
