@@ -64,6 +64,24 @@ pub enum Signal {
     Default,
 }
 
+impl Signal {
+    /// Why a resource counts as being on its cloud, in words (for messages).
+    pub fn describe(&self) -> String {
+        match self {
+            Signal::Argument(a) if *a == "resource type" => "by its resource type".to_string(),
+            Signal::Argument(a) => format!("it sets `{a}`"),
+            Signal::ProviderHost(h) => format!("its provider's `host` is `{h}`"),
+            Signal::ProviderArgument(a) => format!("its provider sets `{a}`"),
+            Signal::RegionShape(r) => format!("its region `{r}` is named like one"),
+            Signal::RegionReference(r) => format!("its region comes from `{r}`"),
+            Signal::Default => {
+                "nothing in the configuration places it on Azure or GCP, and AWS is the default"
+                    .to_string()
+            }
+        }
+    }
+}
+
 /// The cloud of a resource and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {

@@ -3,7 +3,7 @@
 //! These are rules for Databricks on AWS: resources that [`aws_rules_apply`] places on Azure or
 //! GCP are not checked (no finding, no EVAL001).
 
-use super::cloud::aws_rules_apply;
+use super::cloud::{aws_rules_apply, Cloud};
 use super::{at_value, unresolved, Ctx};
 use crate::eval::{ResourceInstance, Unit};
 use crate::value::{Kind, PathResult, Value};
@@ -88,7 +88,17 @@ fn supported_region(
                     r.full_address()
                 ),
             );
-            if let Some(n) = near {
+            let other = super::cloud::cloud_of_region(reg).filter(|c| *c != Cloud::Aws);
+            if let Some(c) = other {
+                // An Azure or GCP name on a resource checked as AWS: say why it is AWS.
+                let why = super::cloud::decide(ctx.unit, r).signal.describe();
+                f = f.with_help(format!(
+                    "`{reg}` is named like {} region, but `{}` is checked as Databricks on AWS ({why}); use an AWS region where Databricks runs{}",
+                    if c == Cloud::Azure { "an Azure" } else { "a GCP" },
+                    r.full_address(),
+                    near.map(|n| format!(", e.g. `\"{n}\"`")).unwrap_or_default()
+                ));
+            } else if let Some(n) = near {
                 f = f.with_help(format!("use a supported region, e.g. `\"{n}\"`"));
             }
             ctx.push(f);
