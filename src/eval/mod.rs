@@ -691,8 +691,8 @@ impl Unit {
     /// `provider = databricks.ALIAS`). None when the root module has no such block.
     pub fn databricks_provider_of(&self, r: &ResourceInstance) -> Option<&DatabricksProvider> {
         let alias = match r.provider.as_deref() {
+            None | Some("databricks") => None,
             Some(p) => Some(p.strip_prefix("databricks.")?.to_string()),
-            None => None,
         };
         self.databricks_providers.iter().find(|p| p.alias == alias)
     }
