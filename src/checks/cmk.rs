@@ -1,6 +1,9 @@
 //! CMK001–CMK003 and REG001–REG003: workspace wiring of customer-managed keys, and regions.
 //! Also the links between key configurations, KMS keys and aliases used by the KMS checks.
+//! These are rules for Databricks on AWS: resources that [`aws_rules_apply`] places on Azure or
+//! GCP are not checked (no finding, no EVAL001).
 
+use super::cloud::{aws_rules_apply, Cloud};
 use super::{at_value, unresolved, Ctx};
 use crate::eval::{ResourceInstance, Unit};
 use crate::value::{Kind, PathResult, Value};
@@ -125,7 +128,17 @@ fn supported_region(
                     r.full_address()
                 ),
             );
-            if let Some(n) = near {
+            let other = super::cloud::cloud_of_region(reg).filter(|c| *c != Cloud::Aws);
+            if let Some(c) = other {
+                // An Azure or GCP name on a resource checked as AWS: say why it is AWS.
+                let why = super::cloud::decide(ctx.unit, r).signal.describe();
+                f = f.with_help(format!(
+                    "`{reg}` is named like {} region, but `{}` is checked as Databricks on AWS ({why}); use an AWS region where Databricks runs{}",
+                    if c == Cloud::Azure { "an Azure" } else { "a GCP" },
+                    r.full_address(),
+                    near.map(|n| format!(", e.g. `\"{n}\"`")).unwrap_or_default()
+                ));
+            } else if let Some(n) = near {
                 f = f.with_help(format!("use a supported region, e.g. `\"{n}\"`"));
             }
             ctx.push(f);
@@ -150,7 +163,7 @@ pub fn check(ctx: &mut Ctx) {
         "databricks_mws_private_access_settings",
         "databricks_mws_network_connectivity_config",
     ] {
-        for r in unit.of_type(rtype) {
+        for r in unit.of_type(rtype).filter(|r| aws_rules_apply(unit, r)) {
             if let Some(rv) = r.attr("region") {
                 supported_region(ctx, r, "region", rv, &supported);
             }
@@ -158,7 +171,7 @@ pub fn check(ctx: &mut Ctx) {
     }
 
     // Key configurations: use_cases present (CMK002), key ARN region supported (REG001).
-    for c in unit.of_type(KEYCONF) {
+    for c in unit.of_type(KEYCONF).filter(|c| aws_rules_apply(unit, c)) {
         if c.attr("use_cases").is_none() && ctx.on("CMK002") {
             ctx.push(
                 at_value("CMK002", c, "use_cases", None, format!(
@@ -183,7 +196,7 @@ pub fn check(ctx: &mut Ctx) {
         }
     }
 
-    for w in unit.of_type(WORKSPACE) {
+    for w in unit.of_type(WORKSPACE).filter(|w| aws_rules_apply(unit, w)) {
         let region_v = w.attr("aws_region");
         let region = region_v.and_then(|v| v.as_str()).map(str::to_string);
         // REG001

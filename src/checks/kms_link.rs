@@ -4,11 +4,12 @@
 //! applies to it (`policy`, or an `aws_kms_key_policy`), its use cases, and the resource checks
 //! KMS009/KMS010. The policy rules themselves are in [`crate::kms`].
 
+use super::cloud::aws_rules_apply;
 use super::cmk::{keys_of, KEYCONF};
 use super::kms_grants;
 use super::{at_value, unresolved, Ctx};
 use crate::config::Config;
-use crate::eval::ResourceInstance;
+use crate::eval::{ResourceInstance, Unit};
 use crate::finding::Finding;
 use crate::kms::checks::{check_policy, names_databricks_with, PolicyTarget};
 use crate::kms::{KmsData, KmsParams, Tri};
@@ -67,6 +68,9 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
     // Keys used by Databricks key configurations, with their use cases.
     let mut cmk: BTreeMap<String, (Vec<String>, Vec<Location>)> = BTreeMap::new();
     for c in unit.of_type(KEYCONF) {
+        if !aws_rules_apply(unit, c) {
+            continue;
+        }
         let arn = match c.body.path(&["aws_key_info", "key_arn"]) {
             PathResult::Found(a) | PathResult::Unknown(a) => a,
             PathResult::Absent { .. } => continue,
@@ -119,6 +123,14 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
         };
         let attr_v = attr_v.filter(|v| !v.is_null());
         let doc = attr_v.map(|v| decode(ctx, holder, v, &mut out));
+        if let Some(v) = attr_v {
+            policy_files(
+                unit,
+                v,
+                doc.as_ref().and_then(|d| d.as_ref()).map(|(d, _)| d),
+                &mut ctx.key_policy_files,
+            );
+        }
         let names = doc
             .as_ref()
             .and_then(|d| d.as_ref())
@@ -215,7 +227,14 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
         let Some(v) = p.attr("policy").filter(|v| !v.is_null()) else {
             continue;
         };
-        if let Some((d, double)) = decode(ctx, p, v, &mut out) {
+        let doc = decode(ctx, p, v, &mut out);
+        policy_files(
+            unit,
+            v,
+            doc.as_ref().map(|(d, _)| d),
+            &mut ctx.key_policy_files,
+        );
+        if let Some((d, double)) = doc {
             let mut target = PolicyTarget::new(v.loc().unwrap_or(p.loc));
             target.address = Some(p.full_address());
             target.double_encoded = double;
@@ -225,6 +244,32 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
         }
     }
     ctx.out.extend(out);
+}
+
+/// The files a key policy was read from: the segments of its text (`file()`, `templatefile()`)
+/// and the locations of the decoded document's elements (which also covers
+/// `jsonencode(jsondecode(file(...)))`).
+fn policy_files(unit: &Unit, v: &Value, doc: Option<&Value>, out: &mut Vec<FileId>) {
+    if let Some((text, _)) = crate::eval::placeholder_text(v) {
+        if let Some(map) = unit.text_maps.get(&text) {
+            out.extend(map.segments.iter().map(|s| s.loc.file));
+        }
+    }
+    fn walk(v: &Value, out: &mut Vec<FileId>) {
+        if let Some(l) = v.loc() {
+            if out.last() != Some(&l.file) {
+                out.push(l.file);
+            }
+        }
+        match &v.kind {
+            Kind::List(items) => items.iter().for_each(|i| walk(i, out)),
+            Kind::Object(m) => m.values().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    if let Some(d) = doc {
+        walk(d, out);
+    }
 }
 
 /// Adds the resource address and module call chain to a policy finding.
@@ -369,6 +414,9 @@ fn arn_placeholders(ctx: &Ctx, data: &KmsData, out: &mut Vec<Finding>) {
         return;
     }
     for c in ctx.unit.of_type(KEYCONF) {
+        if !aws_rules_apply(ctx.unit, c) {
+            continue;
+        }
         for attr in ["key_arn", "key_alias"] {
             let PathResult::Found(v) = c.body.path(&["aws_key_info", attr]) else {
                 continue;
@@ -390,8 +438,9 @@ fn arn_placeholders(ctx: &Ctx, data: &KmsData, out: &mut Vec<Finding>) {
     }
 }
 
-/// Checks a standalone policy file; `rel` is its path as `[kms] databricks_key_policies` globs
-/// see it (relative to the configuration's directory).
+/// Checks a standalone key-policy file (one that [`super::json_file::classify`] says is a key
+/// policy); `rel` is its path as `[kms] databricks_key_policies` globs see it (relative to the
+/// configuration's directory).
 pub fn check_standalone(
     id: FileId,
     doc: &Value,

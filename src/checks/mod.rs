@@ -2,7 +2,9 @@
 //! locations and context; the engine stamps names, severities, environments and suppressions.
 
 pub mod assert;
+pub mod cloud;
 pub mod cmk;
+pub mod json_file;
 pub mod kms_grants;
 pub mod kms_link;
 pub mod net;
@@ -24,6 +26,9 @@ pub struct Ctx<'a> {
     /// Whether a code is enabled in this run.
     pub enabled: &'a dyn Fn(&str) -> bool,
     pub out: Vec<Finding>,
+    /// Files whose text became the policy of an `aws_kms_key` or `aws_kms_key_policy` (through
+    /// `file()` or `templatefile()`): checked here, so not again as standalone JSON files.
+    pub key_policy_files: Vec<crate::source::FileId>,
 }
 
 impl Ctx<'_> {
@@ -139,6 +144,13 @@ pub fn run_unit(ctx: &mut Ctx) {
     cmk::check(ctx);
 }
 
+/// What the checks of one unit produce.
+pub struct UnitChecks {
+    pub findings: Vec<Finding>,
+    /// See [`Ctx::key_policy_files`].
+    pub key_policy_files: Vec<crate::source::FileId>,
+}
+
 /// Every check on an evaluated unit (the Rust checks, the key-policy links, the declarative
 /// rules), followed by the unit's own evaluation findings (EVAL001).
 pub fn check_all(
@@ -147,16 +159,33 @@ pub fn check_all(
     enabled: &(dyn Fn(&str) -> bool + Sync),
     registry: &crate::registry::Registry,
 ) -> Vec<Finding> {
+    check_unit(unit, params, enabled, registry).findings
+}
+
+/// [`check_all`], also returning the files the unit uses as key policies.
+pub fn check_unit(
+    unit: &Unit,
+    params: &ParamFn<'_>,
+    enabled: &(dyn Fn(&str) -> bool + Sync),
+    registry: &crate::registry::Registry,
+) -> UnitChecks {
     let mut ctx = Ctx {
         unit,
         params,
         enabled,
         out: Vec::new(),
+        key_policy_files: Vec::new(),
     };
     run_unit(&mut ctx);
     kms_link::check_unit(&mut ctx, registry);
     assert::check_unit(&mut ctx, registry);
-    let mut out = ctx.out;
-    out.extend(unit.diags.iter().cloned());
-    out
+    let mut findings = ctx.out;
+    findings.extend(unit.diags.iter().cloned());
+    let mut key_policy_files = ctx.key_policy_files;
+    key_policy_files.sort();
+    key_policy_files.dedup();
+    UnitChecks {
+        findings,
+        key_policy_files,
+    }
 }

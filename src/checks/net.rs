@@ -1,6 +1,7 @@
 //! NET001 and NET003–NET009: Databricks serverless egress control. NET002 is a declarative
 //! rule (`[assert]` in rules/net/NET002.toml), run by [`super::assert`].
 
+use super::cloud::aws_rules_apply;
 use super::{at_value, unresolved, Ctx};
 use crate::eval::ResourceInstance;
 use crate::finding::{Finding, Severity};
@@ -9,6 +10,9 @@ use crate::value::{Kind, PathResult, Value};
 const POLICY: &str = "databricks_account_network_policy";
 const OPTION: &str = "databricks_workspace_network_option";
 const WORKSPACE: &str = "databricks_mws_workspaces";
+/// Azure workspaces are created by the azurerm provider; NET007 looks at them only with
+/// `[rules.NET007] all_clouds = true`.
+pub const AZURE_WORKSPACE: &str = "azurerm_databricks_workspace";
 
 pub fn check(ctx: &mut Ctx) {
     let unit = ctx.unit;
@@ -569,38 +573,106 @@ fn attachments(ctx: &mut Ctx, policies: &[&ResourceInstance]) {
         }
     }
     if ctx.on("NET007") {
-        for w in unit.of_type(WORKSPACE) {
-            let wid = w.attr("workspace_id").and_then(|v| v.as_str());
-            let mut bound = false;
-            let mut undecided: Option<(&ResourceInstance, &Value)> = None;
-            for o in &options {
-                let Some(v) = o.attr("workspace_id") else {
-                    continue;
-                };
-                match refers_to(v, w, wid) {
-                    Some(true) => bound = true,
-                    Some(false) => {}
-                    None => undecided = undecided.or(Some((o, v))),
-                }
-            }
-            if bound {
+        workspaces_bound(ctx, policies, &options);
+    }
+}
+
+/// The account's default network policy: the one a workspace without its own binding runs under.
+const DEFAULT_POLICY: &str = "default-policy";
+
+/// Whether a network option binds its workspace to the account's `default-policy`: `Some(true)`
+/// for the literal id, `Some(false)` for another id or a policy resource of this configuration,
+/// `None` when it cannot be told.
+fn binds_default_policy(o: &ResourceInstance, policies: &[&ResourceInstance]) -> Option<bool> {
+    let Some(v) = o.attr("network_policy_id") else {
+        return Some(false);
+    };
+    if let Some(s) = v.as_str() {
+        return Some(s == DEFAULT_POLICY);
+    }
+    // A policy resource of this configuration whose id is not literally default-policy (the
+    // literal case evaluates to a known string above).
+    if policies.iter().any(|p| refers_to(v, p, None) == Some(true)) {
+        return Some(false);
+    }
+    // Known parts that cannot be part of "default-policy".
+    if let Some(frags) = v.known_fragments() {
+        if frags.iter().any(|f| !DEFAULT_POLICY.contains(f.as_str())) {
+            return Some(false);
+        }
+    }
+    None
+}
+
+/// NET007: every workspace bound, by a `databricks_workspace_network_option`, to a policy other
+/// than the account's `default-policy`. Workspaces on Azure or GCP are checked only with
+/// `[rules.NET007] all_clouds = true` (for Azure, `azurerm_databricks_workspace`).
+fn workspaces_bound(ctx: &mut Ctx, policies: &[&ResourceInstance], options: &[&ResourceInstance]) {
+    let unit = ctx.unit;
+    let all_clouds = ctx.param_bool("NET007", "all_clouds", false);
+    let mut workspaces: Vec<&ResourceInstance> = unit
+        .of_type(WORKSPACE)
+        .filter(|w| all_clouds || aws_rules_apply(unit, w))
+        .collect();
+    if all_clouds {
+        workspaces.extend(unit.of_type(AZURE_WORKSPACE));
+    }
+    for w in workspaces {
+        let wid = w.attr("workspace_id").and_then(|v| v.as_str());
+        let mut bound = false;
+        let mut to_default: Option<(&ResourceInstance, &Value)> = None;
+        let mut undecided: Option<(&ResourceInstance, &str, &Value)> = None;
+        for &o in options {
+            let Some(v) = o.attr("workspace_id") else {
                 continue;
+            };
+            match refers_to(v, w, wid) {
+                Some(true) => match binds_default_policy(o, policies) {
+                    Some(false) => bound = true,
+                    Some(true) => {
+                        if let Some(pv) = o.attr("network_policy_id") {
+                            to_default = to_default.or(Some((o, pv)));
+                        }
+                    }
+                    None => {
+                        if let Some(pv) = o.attr("network_policy_id") {
+                            undecided = undecided.or(Some((o, "network_policy_id", pv)));
+                        }
+                    }
+                },
+                Some(false) => {}
+                None => undecided = undecided.or(Some((o, "workspace_id", v))),
             }
-            if let Some((o, v)) = undecided {
-                ctx.push(unresolved("NET007", o, "workspace_id", v));
-                continue;
-            }
+        }
+        if bound {
+            continue;
+        }
+        if let Some((o, path, v)) = undecided {
+            ctx.push(unresolved("NET007", o, path, v));
+            continue;
+        }
+        if let Some((o, v)) = to_default {
             ctx.push(
-                at_value("NET007", w, "", None, format!(
-                    "workspace `{}` has no `databricks_workspace_network_option`: it runs under the account's `default-policy`, whose egress this configuration does not control",
+                at_value("NET007", o, "network_policy_id", Some(v), format!(
+                    "`{}` binds workspace `{}` to `{DEFAULT_POLICY}`, the account's default network policy: the workspace still runs under the default, whose egress this configuration does not control",
+                    o.full_address(),
                     w.full_address()
                 ))
-                .with_help(format!(
-                    "add resource \"databricks_workspace_network_option\" \"x\" {{ workspace_id = {}.workspace_id, network_policy_id = databricks_account_network_policy.<name>.network_policy_id }}",
-                    w.full_address()
-                )),
+                .with_related(w.loc, "the workspace")
+                .with_help("set `network_policy_id` to the `network_policy_id` of a reviewed `databricks_account_network_policy`, e.g. `databricks_account_network_policy.<name>.network_policy_id`"),
             );
+            continue;
         }
+        ctx.push(
+            at_value("NET007", w, "", None, format!(
+                "workspace `{}` has no `databricks_workspace_network_option`: it runs under the account's `{DEFAULT_POLICY}`, whose egress this configuration does not control",
+                w.full_address()
+            ))
+            .with_help(format!(
+                "add resource \"databricks_workspace_network_option\" \"x\" {{ workspace_id = {}.workspace_id, network_policy_id = databricks_account_network_policy.<name>.network_policy_id }}",
+                w.full_address()
+            )),
+        );
     }
 }
 

@@ -30,9 +30,10 @@ pub struct Loaded {
     pub units: Vec<PathBuf>,
     /// The directories each planned unit needs (itself and the local modules it calls).
     pub reach: HashMap<PathBuf, Vec<PathBuf>>,
-    /// JSON files to parse: policy documents (`.json` naming `"Statement"`) and `.tfvars.json`
-    /// (their syntax; their values are read by the units that use them). `.tf.json` files are
-    /// Terraform files of their directory, like `.tf` files.
+    /// JSON files to parse: policy documents (`.json` naming `"Statement"`, or named as key
+    /// policies by the configuration) and `.tfvars.json` (their syntax; their values are read by
+    /// the units that use them). `.tf.json` files are Terraform files of their directory, like
+    /// `.tf` files.
     pub json: Vec<(FileId, FileKind)>,
     /// SYN001 findings of reading (binary, too large).
     pub syntax: Vec<Finding>,
@@ -49,7 +50,7 @@ enum Read {
     Skip,
 }
 
-fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
+fn read_one(sources: &SourceMap, f: &Found, cwd: &Path, named: &NamedFn<'_>) -> Read {
     if matches!(f.kind, FileKind::Template | FileKind::Terragrunt) {
         return Read::Skip;
     }
@@ -58,8 +59,11 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
         Ok(m) => m,
         Err(_) => return Read::Skip,
     };
+    // A .json file is read only when it may be a policy; one the configuration names as a key
+    // policy is reported (SYN001) when it cannot be read, like Terraform files.
+    let named_json = f.kind == FileKind::Json && named(&f.path);
     if meta.len() > MAX_INPUT {
-        if f.kind == FileKind::Json {
+        if f.kind == FileKind::Json && !named_json {
             return Read::Skip;
         }
         let id = sources.add(f.path.clone(), display, Arc::from(""));
@@ -79,14 +83,14 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
     };
     match parse::decode_owned(bytes) {
         Ok(text) => {
-            if f.kind == FileKind::Json && !mentions_statement(&text) {
+            if f.kind == FileKind::Json && !named_json && !mentions_statement(&text) {
                 return Read::Skip;
             }
             let id = sources.add(f.path.clone(), display, Arc::from(text));
             Read::Text(id)
         }
         Err((off, msg, bytes)) => {
-            if f.kind == FileKind::Json {
+            if f.kind == FileKind::Json && !named_json {
                 // A binary or non-UTF-8 .json file is not a policy we were asked about.
                 return Read::Skip;
             }
@@ -97,14 +101,23 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path) -> Read {
     }
 }
 
+/// Whether a `.json` file is named as a key policy by the configuration (`[kms]
+/// databricks_key_policies`): such a file is kept even if it does not name `"Statement"`.
+pub type NamedFn<'a> = dyn Fn(&Path) -> bool + Sync + 'a;
+
 /// Reads `files` and plans the units.
 pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
+    load_with(files, cwd, roots, &|_| false)
+}
+
+/// [`load`], keeping the `.json` files `named` says are key policies whatever their text.
+pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &NamedFn<'_>) -> Loaded {
     let sources = Arc::new(SourceMap::new());
     // Read (and scan .tf files for module calls) in parallel.
     let results: Vec<(Read, Vec<String>)> = files
         .par_iter()
         .map(|f| {
-            let r = read_one(&sources, f, cwd);
+            let r = read_one(&sources, f, cwd, named);
             let calls = match (&r, f.kind) {
                 (Read::Text(id), kind @ (FileKind::Tf | FileKind::TfJson | FileKind::Tfvars)) => {
                     let calls = match kind {

@@ -336,6 +336,17 @@ fn execute(
     eval_opts.types = Some(Arc::new(crate::eval::TypeFilter {
         prefixes: vec!["databricks_".into(), "aws_kms_".into()],
         names: std::iter::once("aws_iam_policy_document".to_string())
+            // NET007 on Azure workspaces, when a configuration's [rules.NET007] all_clouds asks.
+            .chain(
+                ctxs.iter()
+                    .any(|c| {
+                        c.params
+                            .get("NET007", "all_clouds")
+                            .and_then(|v| v.as_bool())
+                            .unwrap_or(false)
+                    })
+                    .then(|| checks::net::AZURE_WORKSPACE.to_string()),
+            )
             .chain(
                 registry
                     .rules
@@ -359,19 +370,28 @@ fn execute(
         std::sync::Mutex::new(Vec::new());
     let installed: std::sync::Mutex<Vec<crate::eval::Vendored>> = std::sync::Mutex::new(Vec::new());
     let (loaded, results, mut findings, used) = pool.install(|| {
-        let loaded = load::load(&found, &cwd, roots);
+        // `.json` files a configuration's `[kms]` globs name are key policies whatever their text.
+        let named = |p: &Path| {
+            let (_, ctx) = ctx_of(p.parent().unwrap_or(p));
+            ctx.entry
+                .config
+                .kms
+                .is_databricks_key_policy(&stamp::relative_to(p, &ctx.entry.base))
+        };
+        let loaded = load::load_with(&found, &cwd, roots, &named);
         loaded.loader.skip_unwanted(keep_syntax);
         // A bare `--plan FILE` belongs to the run's only root.
         let single_root = loaded.units.len() <= 1;
         // One unit: evaluate and check it once per environment it is deployed in (each
         // finding names its root and environment), then let go of the trees no other unit needs.
-        let check_unit = |dir: &PathBuf| -> Vec<Finding> {
+        let check_unit = |dir: &PathBuf| -> checks::UnitChecks {
             let (ci, ctx) = ctx_of(dir);
             let params = |code: &str, key: &str| ctx.params.get(code, key);
             let enabled = |code: &str| ctx.on.is_on(code);
             let strict = opts.strict || ctx.entry.config.strict;
             let root_path = roots::relative_dir(dir, &repo_root);
             let mut out = Vec::new();
+            let mut key_policy_files = Vec::new();
             let mut remote: Vec<crate::eval::RemoteCall> = Vec::new();
             let mut vendored: Vec<crate::eval::Vendored> = Vec::new();
             for e in roots::evaluations(
@@ -401,7 +421,9 @@ fn execute(
                     path: root_path.clone(),
                     environment: e.environment,
                 };
-                let mut found = checks::check_all(&unit, &params, &enabled, registry);
+                let checked = checks::check_unit(&unit, &params, &enabled, registry);
+                key_policy_files.extend(checked.key_policy_files);
+                let mut found = checked.findings;
                 crate::finding::merge_unresolved(&mut found);
                 out.extend(
                     found
@@ -456,13 +478,22 @@ fn execute(
             for f in &mut out {
                 f.config = ci;
             }
-            out
+            key_policy_files.sort();
+            key_policy_files.dedup();
+            checks::UnitChecks {
+                findings: out,
+                key_policy_files,
+            }
         };
-        // A JSON file: SYN001 when it does not parse; a policy document (top-level `Statement`)
-        // is checked as a standalone key policy, under the configuration of its directory; a
+        // A JSON file: SYN001 when it does not parse; a `.json` file is checked on its own, under
+        // the configuration of its directory, when json_file::classify says it is a key policy
+        // (after the units, which tell which files Terraform already uses as key policies); a
         // `.tfvars.json` file must hold an object of variable values (the units that use it read
         // them).
-        let check_json = |id: crate::source::FileId, kind: discover::FileKind| -> Vec<Finding> {
+        let check_json = |id: crate::source::FileId,
+                          kind: discover::FileKind,
+                          key_policy_files: &[crate::source::FileId]|
+         -> Vec<Finding> {
             let v = match crate::parse::parse_json(&loaded.sources, id) {
                 crate::parse::Parsed::Failed(f) => return vec![*f],
                 crate::parse::Parsed::Json(v) => v,
@@ -490,16 +521,19 @@ fn execute(
                     ),
                 )];
             }
-            let is_policy = kind == discover::FileKind::Json
-                && matches!(&v.kind, crate::value::Kind::Object(m) if m.contains_key("Statement"));
-            if !is_policy {
+            if kind != discover::FileKind::Json {
                 return vec![];
             }
             let path = loaded.sources.get(id).path.clone();
             let (ci, ctx) = ctx_of(path.parent().unwrap_or(&path));
+            let rel = stamp::relative_to(&path, &ctx.entry.base);
+            let named = ctx.entry.config.kms.is_databricks_key_policy(&rel);
+            let used = key_policy_files.binary_search(&id).is_ok();
+            if !checks::json_file::classify(&v, named, used).is_standalone_key_policy() {
+                return vec![];
+            }
             let params = |code: &str, key: &str| ctx.params.get(code, key);
             let enabled = |code: &str| ctx.on.is_on(code);
-            let rel = stamp::relative_to(&path, &ctx.entry.base);
             let mut out = checks::kms_link::check_standalone(
                 id,
                 &v,
@@ -514,22 +548,11 @@ fn execute(
             }
             out
         };
-        let (per_unit, json_findings): (Vec<(PathBuf, Vec<Finding>)>, Vec<Finding>) = rayon::join(
-            || {
-                loaded
-                    .units
-                    .par_iter()
-                    .map(|dir| (dir.clone(), check_unit(dir)))
-                    .collect()
-            },
-            || {
-                loaded
-                    .json
-                    .par_iter()
-                    .flat_map_iter(|(id, kind)| check_json(*id, *kind))
-                    .collect()
-            },
-        );
+        let per_unit: Vec<(PathBuf, checks::UnitChecks)> = loaded
+            .units
+            .par_iter()
+            .map(|dir| (dir.clone(), check_unit(dir)))
+            .collect();
         // Files no unit needed still get their syntax checked and suppressions read.
         loaded.loader.parse_remaining();
         let results = loaded.loader.take_results();
@@ -537,22 +560,31 @@ fn execute(
         // missed are evaluated now, and units it invented are dropped.
         let (exact, _) = load::unit_plan(&results.module_sources, &|p| loaded.loader.canonical(p));
         let mut findings: Vec<Finding> = Vec::new();
-        for (dir, fs) in per_unit {
+        let mut key_policy_files: Vec<crate::source::FileId> = Vec::new();
+        for (dir, out) in per_unit {
             if exact.binary_search(&dir).is_ok() {
-                findings.extend(fs);
+                findings.extend(out.findings);
+                key_policy_files.extend(out.key_policy_files);
             }
         }
         let missed: Vec<&PathBuf> = exact
             .iter()
             .filter(|d| loaded.units.binary_search(d).is_err())
             .collect();
+        for out in missed.par_iter().map(|d| check_unit(d)).collect::<Vec<_>>() {
+            findings.extend(out.findings);
+            key_policy_files.extend(out.key_policy_files);
+        }
+        key_policy_files.sort();
+        key_policy_files.dedup();
+        // JSON files after the units, which tell which files Terraform uses as key policies.
         findings.extend(
-            missed
+            loaded
+                .json
                 .par_iter()
-                .flat_map_iter(|d| check_unit(d))
+                .flat_map_iter(|(id, kind)| check_json(*id, *kind, &key_policy_files))
                 .collect::<Vec<_>>(),
         );
-        findings.extend(json_findings);
         // The configurations that decided something: those of the units and JSON policies.
         let mut used: BTreeSet<usize> = exact.iter().map(|d| ctx_of(d).0).collect();
         used.extend(

@@ -765,6 +765,21 @@ pub struct Unit {
     /// `region` of the root module's `provider "aws"` blocks, by alias (None = the default
     /// provider). Child modules inherit the default provider.
     pub aws_regions: Vec<(Option<String>, Value)>,
+    /// The root module's `provider "databricks"` blocks (what they say about their cloud).
+    /// Child modules inherit the default provider.
+    pub databricks_providers: Vec<DatabricksProvider>,
+}
+
+/// A `provider "databricks"` block of the root module, as far as the cloud of the resources it
+/// manages is concerned.
+#[derive(Debug, Clone)]
+pub struct DatabricksProvider {
+    /// `alias`, None for the default provider.
+    pub alias: Option<String>,
+    /// `host`, evaluated.
+    pub host: Option<Value>,
+    /// Names of the arguments the block sets (`azure_workspace_resource_id`, `google_service_account`...).
+    pub arguments: Vec<String>,
 }
 
 impl Unit {
@@ -810,6 +825,16 @@ impl Unit {
             .iter()
             .find(|(a, _)| *a == alias)
             .map(|(_, v)| v)
+    }
+
+    /// The `provider "databricks"` block a resource uses (the default one unless
+    /// `provider = databricks.ALIAS`). None when the root module has no such block.
+    pub fn databricks_provider_of(&self, r: &ResourceInstance) -> Option<&DatabricksProvider> {
+        let alias = match r.provider.as_deref() {
+            None | Some("databricks") => None,
+            Some(p) => Some(p.strip_prefix("databricks.")?.to_string()),
+        };
+        self.databricks_providers.iter().find(|p| p.alias == alias)
     }
 
     /// Resource instances of a type.

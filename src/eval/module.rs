@@ -1320,12 +1320,15 @@ impl<'l> Ev<'l> {
 }
 
 impl Ev<'_> {
-    /// Regions of the root module's `provider "aws"` blocks.
+    /// Regions of the root module's `provider "aws"` blocks, and what its `provider "databricks"`
+    /// blocks say about their cloud (`host`, and the names of the arguments they set).
     fn aws_providers(&self, root: &ModuleInst) {
         let mut out = Vec::new();
+        let mut databricks = Vec::new();
         for f in root.def.files.iter() {
             for b in f.body.get_blocks("provider") {
-                if b.labels.first().map(|l| l.as_str()) != Some("aws") {
+                let name = b.labels.first().map(|l| l.as_str());
+                if name != Some("aws") && name != Some("databricks") {
                     continue;
                 }
                 let scope = Scope::module(root, f.file);
@@ -1333,6 +1336,26 @@ impl Ev<'_> {
                     .body
                     .get_attribute("alias")
                     .and_then(|a| a.value.as_str().map(str::to_string));
+                if name == Some("databricks") {
+                    let host =
+                        b.body
+                            .get_attribute("host")
+                            .map(|a| match self.eval(&a.value, &scope) {
+                                Ok(v) => v,
+                                Err(e) => e.into_bare_unknown(),
+                            });
+                    let arguments = b
+                        .body
+                        .attributes()
+                        .map(|a| a.key.as_str().to_string())
+                        .collect();
+                    databricks.push(super::DatabricksProvider {
+                        alias,
+                        host,
+                        arguments,
+                    });
+                    continue;
+                }
                 let region = match b.body.get_attribute("region") {
                     Some(a) => match self.eval(&a.value, &scope) {
                         Ok(v) => v,
@@ -1343,7 +1366,9 @@ impl Ev<'_> {
                 out.push((alias, region));
             }
         }
-        self.unit.borrow_mut().aws_regions = out;
+        let mut unit = self.unit.borrow_mut();
+        unit.aws_regions = out;
+        unit.databricks_providers = databricks;
     }
 }
 
