@@ -60,6 +60,9 @@ pub enum Signal {
     RegionShape(String),
     /// The region comes from a resource of that cloud's provider (`azurerm_*`, `google_*`).
     RegionReference(String),
+    /// The module that declares the resource (or the nearest caller that says) configures or
+    /// requires that cloud's Terraform provider and not the AWS one.
+    ModuleProviders(String),
     /// Nothing decided: AWS, the product's default.
     Default,
 }
@@ -74,6 +77,9 @@ impl Signal {
             Signal::ProviderArgument(a) => format!("its provider sets `{a}`"),
             Signal::RegionShape(r) => format!("its region `{r}` is named like one"),
             Signal::RegionReference(r) => format!("its region comes from `{r}`"),
+            Signal::ModuleProviders(p) => {
+                format!("its module uses the `{p}` provider and not the `aws` one")
+            }
             Signal::Default => {
                 "nothing in the configuration places it on Azure or GCP, and AWS is the default"
                     .to_string()
@@ -182,9 +188,46 @@ pub fn decide(unit: &Unit, r: &ResourceInstance) -> Decision {
             }
         }
     }
+    if let Some(d) = module_cloud(unit, &r.module) {
+        return d;
+    }
     Decision {
         cloud: Cloud::Aws,
         signal: Signal::Default,
+    }
+}
+
+/// The cloud the providers of module instance `addr` (or of its nearest caller that names a
+/// cloud provider) place it on: Azure or GCP when that cloud's provider is there and `aws` is
+/// not; None when the modules say nothing or name AWS.
+fn module_cloud(unit: &Unit, addr: &str) -> Option<Decision> {
+    let mut addr = addr.to_string();
+    loop {
+        if let Some(ps) = unit.module_providers.get(&addr).filter(|p| !p.is_empty()) {
+            if ps.iter().any(|p| p == "aws") {
+                return None;
+            }
+            let (cloud, p) = match (
+                ps.iter().any(|p| p == "azurerm"),
+                ps.iter().any(|p| p == "google"),
+            ) {
+                (true, false) => (Cloud::Azure, "azurerm"),
+                (false, true) => (Cloud::Gcp, "google"),
+                _ => return None,
+            };
+            return Some(Decision {
+                cloud,
+                signal: Signal::ModuleProviders(p.to_string()),
+            });
+        }
+        if addr.is_empty() {
+            return None;
+        }
+        // `module.a["k"].module.b` -> `module.a["k"]` -> "".
+        addr = match addr.rfind(".module.") {
+            Some(i) => addr[..i].to_string(),
+            None => String::new(),
+        };
     }
 }
 

@@ -768,6 +768,9 @@ pub struct Unit {
     /// The root module's `provider "databricks"` blocks (what they say about their cloud).
     /// Child modules inherit the default provider.
     pub databricks_providers: Vec<DatabricksProvider>,
+    /// The cloud providers (`aws`, `azurerm`, `google`) each module instance (by address, "" for
+    /// the root) configures or requires, sorted.
+    pub module_providers: HashMap<String, Vec<String>>,
 }
 
 /// A `provider "databricks"` block of the root module, as far as the cloud of the resources it

@@ -93,6 +93,34 @@ impl ModuleDef {
         def
     }
 
+    /// The cloud providers (`aws`, `azurerm`, `google`) this module configures (`provider`
+    /// blocks) or requires (`terraform { required_providers { ... } }`), sorted.
+    pub fn cloud_providers(&self) -> Vec<String> {
+        const CLOUDS: [&str; 3] = ["aws", "azurerm", "google"];
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |name: &str| {
+            if CLOUDS.contains(&name) && !out.iter().any(|o| o == name) {
+                out.push(name.to_string());
+            }
+        };
+        for f in &self.files {
+            for b in f.body.get_blocks("provider") {
+                if let Some(l) = b.labels.first() {
+                    add(l.as_str());
+                }
+            }
+            for t in f.body.get_blocks("terraform") {
+                for rp in t.body.get_blocks("required_providers") {
+                    for a in rp.body.attributes() {
+                        add(a.key.as_str());
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     pub fn block(&self, r: ItemRef) -> Option<&Block> {
         self.files.get(r.file)?.body.get(r.idx)?.as_block()
     }
@@ -1288,6 +1316,11 @@ impl<'l> Ev<'l> {
     /// Evaluates every resource, data source and module call reachable from `m` and moves the
     /// instances into the unit.
     fn collect(&self, m: &Rc<ModuleInst>) {
+        let providers = m.def.cloud_providers();
+        self.unit
+            .borrow_mut()
+            .module_providers
+            .insert(m.addr.clone(), providers);
         let keys: Vec<String> = m.def.resources.keys().cloned().collect();
         for k in keys {
             // Types no rule looks at are evaluated only if a value refers to them.
