@@ -93,7 +93,7 @@ fn enums(ctx: &mut Ctx) {
                         attr,
                         Some(item),
                         format!(
-                            "`{attr} = \"{s}\"` is not a valid value for `{rtype}` (valid: {list}); Terraform or the Databricks API rejects it at apply time"
+                            "`{attr} = \"{s}\"` is not one of the documented values for `{rtype}` (valid: {list})"
                         ),
                     );
                     let hint = if s == "MONITOR_ONLY" {
