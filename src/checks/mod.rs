@@ -105,9 +105,9 @@ pub fn unresolved(code: &str, inst: &ResourceInstance, path: &str, v: &Value) ->
     .with_address(inst.full_address())
     .with_path(path)
     .with_origin_chain(&v.origin)
-    .with_help(format!(
-        "policy-lint reports neither a pass nor a failure for {code} here; supply the value (tfvars, --var, --var-file, TF_VAR_) so it can decide"
-    ));
+    .with_help(
+        "policy-lint reports neither a pass nor a failure for the rules named here; supply the value (tfvars, --var, --var-file, TF_VAR_, --plan) so they can decide",
+    );
     if let Some(l) = v.loc() {
         f = f.with_related(l, "the value in question");
     }

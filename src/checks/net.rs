@@ -534,17 +534,24 @@ fn attachments(ctx: &mut Ctx, policies: &[&ResourceInstance]) {
             let pid = p.attr("network_policy_id").and_then(|v| v.as_str());
             let mut bound = false;
             let mut undecided: Option<&Value> = None;
+            let mut maybe: Option<&ResourceInstance> = None;
             for o in &options {
                 let Some(v) = o.attr("network_policy_id") else {
                     continue;
                 };
                 match refers_to(v, p, pid) {
+                    // A binding whose count/for_each is unknown may not exist.
+                    Some(true) if o.existence_unknown.is_some() => maybe = maybe.or(Some(o)),
                     Some(true) => bound = true,
                     Some(false) => {}
                     None => undecided = undecided.or(Some(v)),
                 }
             }
             if bound {
+                continue;
+            }
+            if let Some(o) = maybe {
+                ctx.push(unresolved_existence("NET006", o));
                 continue;
             }
             if let Some(v) = undecided {
@@ -620,6 +627,7 @@ fn workspaces_bound(ctx: &mut Ctx, policies: &[&ResourceInstance], options: &[&R
     for w in workspaces {
         let wid = w.attr("workspace_id").and_then(|v| v.as_str());
         let mut bound = false;
+        let mut maybe: Option<&ResourceInstance> = None;
         let mut to_default: Option<(&ResourceInstance, &Value)> = None;
         let mut undecided: Option<(&ResourceInstance, &str, &Value)> = None;
         for &o in options {
@@ -628,6 +636,8 @@ fn workspaces_bound(ctx: &mut Ctx, policies: &[&ResourceInstance], options: &[&R
             };
             match refers_to(v, w, wid) {
                 Some(true) => match binds_default_policy(o, policies) {
+                    // A binding whose count/for_each is unknown may not exist.
+                    Some(false) if o.existence_unknown.is_some() => maybe = maybe.or(Some(o)),
                     Some(false) => bound = true,
                     Some(true) => {
                         if let Some(pv) = o.attr("network_policy_id") {
@@ -645,6 +655,10 @@ fn workspaces_bound(ctx: &mut Ctx, policies: &[&ResourceInstance], options: &[&R
             }
         }
         if bound {
+            continue;
+        }
+        if let Some(o) = maybe {
+            ctx.push(unresolved_existence("NET007", o));
             continue;
         }
         if let Some((o, path, v)) = undecided {
@@ -668,12 +682,42 @@ fn workspaces_bound(ctx: &mut Ctx, policies: &[&ResourceInstance], options: &[&R
                 "workspace `{}` has no `databricks_workspace_network_option`: it runs under the account's `{DEFAULT_POLICY}`, whose egress this configuration does not control",
                 w.full_address()
             ))
-            .with_help(format!(
-                "add resource \"databricks_workspace_network_option\" \"x\" {{ workspace_id = {}.workspace_id, network_policy_id = databricks_account_network_policy.<name>.network_policy_id }}",
-                w.full_address()
-            )),
+            .with_help(bind_help(w)),
         );
     }
+}
+
+/// How to bind workspace `w`: a reference its own module can make (a root cannot refer to a
+/// resource inside a module).
+fn bind_help(w: &ResourceInstance) -> String {
+    let mut local = format!("{}.{}", w.rtype, w.name);
+    if let Some(k) = &w.key {
+        local = format!("{local}[{k}]");
+    }
+    let add = format!(
+        "resource \"databricks_workspace_network_option\" \"x\" {{ workspace_id = {local}.workspace_id, network_policy_id = <a reviewed policy's network_policy_id> }}"
+    );
+    if w.module.is_empty() {
+        format!("add {add}")
+    } else {
+        format!(
+            "in `{}`, where the workspace is declared, add {add}; or output its `workspace_id` from the module and bind it where the policy is",
+            w.module
+        )
+    }
+}
+
+/// EVAL001: whether binding `o` exists depends on its unknown `count`/`for_each`.
+fn unresolved_existence(code: &str, o: &ResourceInstance) -> crate::finding::Finding {
+    let u = o
+        .existence_unknown
+        .as_ref()
+        .expect("called for a binding whose existence is unknown");
+    let mut v = Value::unknown((**u).clone());
+    if let Some(l) = u.loc {
+        v = v.at(l);
+    }
+    unresolved(code, o, "count/for_each", &v)
 }
 
 #[cfg(test)]
