@@ -94,6 +94,7 @@ pub fn load_setup(config_path: Option<&Path>, start: &Path) -> Result<(Registry,
         return Err(report_error(e));
     }
     config.canonicalize(&reg);
+    reg.docs_base = config.docs_url.clone();
     Ok((reg, config))
 }
 
@@ -113,7 +114,7 @@ pub fn descriptors(reg: &Registry) -> Vec<RuleDescriptor> {
                 r.docs.why.trim(),
                 r.docs.fix.trim()
             ),
-            help_uri: registry::doc_url(&r.code),
+            help_uri: reg.doc_url(r),
             tags: r.tags.clone(),
             security_severity: r.security_severity,
         })
@@ -448,7 +449,7 @@ pub fn explain(rule: &str, config: Option<PathBuf>) -> u8 {
         Some(r) => {
             print!(
                 "{}",
-                registry::render_explain(r, engine::is_implemented(&reg, &r.code))
+                registry::render_explain(&reg, r, engine::is_implemented(&reg, &r.code))
             );
             0
         }

@@ -90,6 +90,7 @@ const CONFIG_SCHEMA: &str = r##"{
         }
       }
     },
+    "docs_url": { "type": "string", "pattern": "^https?://" },
     "require_reason": { "type": "boolean" },
     "max_expiry_days": { "type": "integer", "minimum": 1 },
     "non_suppressible": { "type": "array", "items": { "type": "string" } },
@@ -203,6 +204,9 @@ pub struct Config {
     pub non_suppressible: Vec<String>,
     /// `[sarif] category`.
     pub sarif_category: Option<String>,
+    /// `docs_url`: the page documenting the built-in rules (default: `docs/rules.md` of the
+    /// release, see [`crate::doclinks`]).
+    pub docs_url: Option<String>,
     include_set: Option<GlobSet>,
     exclude_set: GlobSet,
     env_sets: Vec<GlobSet>,
@@ -335,6 +339,10 @@ impl Config {
             non_suppressible: strings(json.get("non_suppressible")),
             sarif_category: json
                 .pointer("/sarif/category")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            docs_url: json
+                .get("docs_url")
                 .and_then(Value::as_str)
                 .map(str::to_string),
             ..Config::default()

@@ -11,6 +11,17 @@ use crate::source::Location;
 use crate::suppress;
 use std::path::{Path, PathBuf};
 
+/// The documentation link of a finding of `rule` under `config` (its `docs_url`, else the run's).
+fn doc_url(registry: &Registry, config: &Config, rule: &crate::registry::RuleDef) -> String {
+    crate::doclinks::rule_url(
+        rule,
+        config
+            .docs_url
+            .as_deref()
+            .or(registry.docs_base.as_deref()),
+    )
+}
+
 /// Resolves a code or name to the code.
 pub fn code_of(registry: &Registry, s: &str) -> Option<String> {
     registry.get(s).map(|r| r.code.clone())
@@ -330,7 +341,7 @@ pub fn stamp(
             continue;
         }
         f.name = rule.name.clone();
-        f.doc_url = crate::registry::doc_url(&rule.code);
+        f.doc_url = doc_url(registry, config, rule);
         let default = rule.severity_in(production);
         // A check may lower the severity of one case (a duplicate destination is a warning).
         let mut sev = if f.severity < Severity::Error {
@@ -550,7 +561,7 @@ pub fn stamp(
             let rel_path = rel(loaded, f.loc, base);
             let env = environment_of(&f, opts, config, &rel_path);
             f.name = rule.name.clone();
-            f.doc_url = crate::registry::doc_url(&rule.code);
+            f.doc_url = doc_url(registry, config, rule);
             f.severity = match config.rule_setting(&f.code, &rel_path).0 {
                 Some(Level::Off) => continue,
                 Some(Level::On(s)) => s,

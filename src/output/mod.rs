@@ -220,7 +220,7 @@ mod tests {
         let outside = by_code("KMS004");
         assert_eq!(
             rel_path_of(&t.sources, &outside.loc, r.repo_root),
-            ("../shared/policy.json".to_string(), false)
+            ("../elsewhere/policy.json".to_string(), false)
         );
     }
 }

@@ -160,8 +160,8 @@ pub fn sample_with_prefix(prefix: &str) -> Sample {
         Arc::from(format!("{json_prefix}{KEY_POLICY}")),
     );
     let shared = sources.add(
-        PathBuf::from("/work/shared/policy.json"),
-        "../shared/policy.json".to_string(),
+        PathBuf::from("/work/elsewhere/policy.json"),
+        "../elsewhere/policy.json".to_string(),
         Arc::from(format!("{json_prefix}{SHARED_POLICY}")),
     );
 
