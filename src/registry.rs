@@ -1135,55 +1135,6 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 const NOT_IMPLEMENTED: &str =
     "This rule's check is not implemented yet: policy-lint does not report it, and a clean run says nothing about it.";
 
-/// `policy-lint rules` (default format): one line per rule.
-pub fn render_table(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String {
-    let rows: Vec<[String; 4]> = reg
-        .rules
-        .iter()
-        .map(|r| {
-            let mut summary = r.summary.clone();
-            if !implemented(&r.code) {
-                summary = format!("(not implemented yet) {summary}");
-            }
-            [r.code.clone(), r.name.clone(), r.severity_text(), summary]
-        })
-        .collect();
-    let header = [
-        "CODE".to_string(),
-        "NAME".into(),
-        "SEVERITY".into(),
-        "SUMMARY".into(),
-    ];
-    let mut widths = [0usize; 3];
-    for row in std::iter::once(&header).chain(rows.iter()) {
-        for (i, w) in widths.iter_mut().enumerate() {
-            *w = (*w).max(row[i].chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&header).chain(rows.iter()) {
-        let _ = writeln!(
-            out,
-            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        );
-    }
-    let missing = reg.rules.iter().filter(|r| !implemented(&r.code)).count();
-    let _ = writeln!(
-        out,
-        "\n{} rules, {} not implemented yet.",
-        reg.rules.len(),
-        missing
-    );
-    out
-}
-
 /// `policy-lint rules --format json`.
 pub fn render_json(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String {
     let rules: Vec<Value> = reg
@@ -1989,12 +1940,6 @@ values = ["eu-west-1"]
     fn renderers() {
         let reg = builtin();
         let not_net = |c: &str| !c.starts_with("NET");
-        let t = render_table(&reg, &not_net);
-        assert!(t
-            .lines()
-            .any(|l| l.starts_with("NET007 ") && l.contains("workspace-without-network-policy")));
-        assert!(t.contains("(not implemented yet)"));
-        assert!(t.contains("warning (error in production)"));
         let j: Value = serde_json::from_str(&render_json(&reg, &not_net)).unwrap();
         assert_eq!(j.as_array().unwrap().len(), 34);
         assert_eq!(j[0]["code"], "NET001");

@@ -51,6 +51,7 @@ fn policy_lint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("POLICY_LINT_TODAY", "2026-11-24")
+        .env("POLICY_LINT_ELAPSED_MS", "10")
         .env_remove("NO_COLOR")
         .env_remove("TF_WORKSPACE")
         .env_remove("TF_DATA_DIR")
