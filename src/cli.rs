@@ -66,10 +66,39 @@ pub struct CheckRequest {
     pub verbose: bool,
 }
 
+/// Prints an error with its snippet (a configuration or rule file that does not load), in the
+/// colours and characters standard error can show; exit code 2.
 fn report_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> u8 {
-    let r = miette::Report::new(e);
-    eprintln!("{r:?}");
+    eprint!("{}", render_error(&e, crate::term::stderr_caps()));
     2
+}
+
+/// An error as text: its title in words (`invalid configuration`), the message, the snippet
+/// and the help.
+pub fn render_error(e: &dyn miette::Diagnostic, caps: crate::term::Caps) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme, ThemeCharacters, ThemeStyles};
+    let theme = GraphicalTheme {
+        characters: if caps.unicode {
+            ThemeCharacters::unicode()
+        } else {
+            ThemeCharacters::ascii()
+        },
+        styles: if caps.color {
+            ThemeStyles::ansi()
+        } else {
+            ThemeStyles::none()
+        },
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(caps.width)
+        .with_break_words(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .without_syntax_highlighting();
+    let mut out = String::new();
+    if handler.render_report(&mut out, e).is_err() {
+        out = format!("error: {e}\n");
+    }
+    out
 }
 
 /// Loads the built-in rules, the config and the rules of its `rules_dirs`. Errors are printed.

@@ -94,6 +94,18 @@ pub fn stdout_caps(color: Option<bool>) -> Caps {
     }
 }
 
+/// The capabilities of standard error (errors, with `--color` not applying there: colour when
+/// it is a terminal and `NO_COLOR` is not set).
+pub fn stderr_caps() -> Caps {
+    let tty = std::io::stderr().is_terminal();
+    Caps {
+        color: color_from(&env, tty),
+        unicode: unicode_from(&env),
+        width: width_from(&env, None),
+        tty,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
