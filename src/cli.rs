@@ -561,9 +561,8 @@ pub fn test(rules: &[String], config: Option<PathBuf>) -> u8 {
     }
     // Users' rules and the rules named are listed case by case; the built-in ones only when a
     // case fails.
-    let show = |code: &str| {
-        wanted.iter().any(|w| w == code) || reg.get(code).is_some_and(|r| !r.builtin)
-    };
+    let show =
+        |code: &str| wanted.iter().any(|w| w == code) || reg.get(code).is_some_and(|r| !r.builtin);
     print!("{}", crate::ruletest::render(&results, &show));
     let failed = results
         .iter()

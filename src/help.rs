@@ -5,7 +5,8 @@
 pub const ABOUT: &str = "Policy-as-code checker for Databricks-on-AWS security configuration (Terraform and KMS key policies)";
 
 /// The usage lines of `policy-lint --help`: the implicit check first.
-pub const USAGE: &str = "policy-lint [OPTIONS] [PATHS]...\n       policy-lint <COMMAND> [OPTIONS] [ARGS]...";
+pub const USAGE: &str =
+    "policy-lint [OPTIONS] [PATHS]...\n       policy-lint <COMMAND> [OPTIONS] [ARGS]...";
 
 /// After the list of commands of `policy-lint --help`.
 pub const AFTER_HELP: &str = "\

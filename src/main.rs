@@ -159,8 +159,7 @@ fn subcommand_names() -> Vec<String> {
     let mut names: Vec<String> = Cli::command()
         .get_subcommands()
         .flat_map(|c| {
-            std::iter::once(c.get_name().to_string())
-                .chain(c.get_all_aliases().map(str::to_string))
+            std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(str::to_string))
         })
         .collect();
     names.push("help".into());

@@ -60,7 +60,12 @@ pub fn render(
             let _ = writeln!(
                 out,
                 "{}",
-                wrap(&format!("{} {} ({})", row[0], row[1], row[2]), width, "", "    ")
+                wrap(
+                    &format!("{} {} ({})", row[0], row[1], row[2]),
+                    width,
+                    "",
+                    "    "
+                )
             );
             let _ = writeln!(out, "{}", wrap(&row[3], width, "    ", "    "));
         }
@@ -95,9 +100,9 @@ mod tests {
                     "{width}: {l}"
                 );
             }
-            assert!(t
-                .lines()
-                .any(|l| l.starts_with("NET007 ") && l.contains("workspace-without-network-policy")));
+            assert!(t.lines().any(
+                |l| l.starts_with("NET007 ") && l.contains("workspace-without-network-policy")
+            ));
             assert!(t.contains("(not implemented yet)"));
             assert!(t.contains("warning (error in production)"));
         }
@@ -108,9 +113,14 @@ mod tests {
         let reg = Registry::builtin().unwrap();
         let all = |_: &str| true;
         let piped = render(&reg, &all, 200, true);
-        assert!(piped.contains("NET001 egress-not-enforced (error, production only)\n    A serverless"));
+        assert!(
+            piped.contains("NET001 egress-not-enforced (error, production only)\n    A serverless")
+        );
         let narrow = render(&reg, &all, 60, false);
-        assert!(!narrow.starts_with("CODE"), "60 columns cannot hold the table");
+        assert!(
+            !narrow.starts_with("CODE"),
+            "60 columns cannot hold the table"
+        );
         for l in narrow.lines() {
             assert!(l.chars().count() <= 60 || !l.contains(' '), "{l}");
         }

@@ -222,8 +222,7 @@ pub fn render(results: &[CaseResult], show_passes: &dyn Fn(&str) -> bool) -> Str
         .filter(|r| r.outcome == Outcome::Passed)
         .count();
     let failed = results.len() - passed;
-    let rules: std::collections::BTreeSet<&str> =
-        results.iter().map(|r| r.code.as_str()).collect();
+    let rules: std::collections::BTreeSet<&str> = results.iter().map(|r| r.code.as_str()).collect();
     if !out.is_empty() {
         out.push('\n');
     }

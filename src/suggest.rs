@@ -72,7 +72,14 @@ mod tests {
 
     #[test]
     fn subcommands_within_two_edits() {
-        let names = ["check", "baseline", "rules", "explain", "test", "completions"];
+        let names = [
+            "check",
+            "baseline",
+            "rules",
+            "explain",
+            "test",
+            "completions",
+        ];
         assert_eq!(subcommand("chekc", names), Some("check"));
         assert_eq!(subcommand("rule", names), Some("rules"));
         assert_eq!(subcommand("explian", names), Some("explain"));

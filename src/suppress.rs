@@ -123,7 +123,9 @@ fn codes_of(rest: &str) -> Vec<String> {
         if w.contains('=') || w.contains('"') {
             break;
         }
-        let code_like = w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        let code_like = w
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             && w.chars().any(|c| c.is_ascii_alphabetic());
         if !code_like {
             break;
@@ -462,7 +464,9 @@ mod tests {
         assert!(hit("disable_rollback = true").is_none(), "not a comment");
         assert!(hit("# this module is policy-lint clean").is_none());
         assert!(mentions("# noqa: NET003\n"));
-        assert!(!mentions("resource \"x\" \"y\" { disable_rollback = true }\n"));
+        assert!(!mentions(
+            "resource \"x\" \"y\" { disable_rollback = true }\n"
+        ));
     }
 
     #[test]

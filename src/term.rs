@@ -126,10 +126,16 @@ mod tests {
         }
         assert!(unicode_from(&vars(&[("LANG", "en_US.UTF-8")])));
         assert!(unicode_from(&vars(&[("LC_ALL", "C.utf8"), ("LANG", "C")])));
-        assert!(!unicode_from(&vars(&[("LC_ALL", "C"), ("LANG", "en_US.UTF-8")])));
+        assert!(!unicode_from(&vars(&[
+            ("LC_ALL", "C"),
+            ("LANG", "en_US.UTF-8")
+        ])));
         assert!(!unicode_from(&vars(&[("LANG", "C")])));
         assert!(!unicode_from(&vars(&[])));
-        assert!(!unicode_from(&vars(&[("TERM", "dumb"), ("LANG", "en_US.UTF-8")])));
+        assert!(!unicode_from(&vars(&[
+            ("TERM", "dumb"),
+            ("LANG", "en_US.UTF-8")
+        ])));
     }
 
     #[test]

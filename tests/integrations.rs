@@ -358,7 +358,10 @@ fn action_scripts_end_to_end() {
             .is_match(listing[0]),
         "console listing: {out}"
     );
-    assert_eq!(listing[1], "1 error, 0 warnings, 0 notes (1 suppressed)", "{out}");
+    assert_eq!(
+        listing[1], "1 error, 0 warnings, 0 notes (1 suppressed)",
+        "{out}"
+    );
     assert!(
         !out.contains("::warning::policy-lint exited"),
         "verdicts disagree: {out}"

@@ -170,7 +170,9 @@ fn relative_markdown_links_resolve() {
             if let (Some(a), true) = (fragment, resolved.ends_with(".md")) {
                 let defined = read(&resolved).map(|t| anchors(&t)).unwrap_or_default();
                 if !defined.contains(&a) {
-                    broken.push(format!("{f}:{line}: `{target}` (no anchor `#{a}` in {resolved})"));
+                    broken.push(format!(
+                        "{f}:{line}: `{target}` (no anchor `#{a}` in {resolved})"
+                    ));
                 }
             }
         }

@@ -100,7 +100,11 @@ fn a_mistyped_subcommand_gets_did_you_mean_and_a_real_directory_is_checked() {
     assert_eq!(code(&o), 1, "{}", err(&o));
     let o = run(d.path(), &["test", "NET002"]);
     assert_eq!(code(&o), 0, "{}{}", out(&o), err(&o));
-    assert!(out(&o).contains("NET002 egress-unrestricted"), "{}", out(&o));
+    assert!(
+        out(&o).contains("NET002 egress-unrestricted"),
+        "{}",
+        out(&o)
+    );
     // A missing path is named as typed.
     let o = run(d.path(), &["check", "nowhere"]);
     assert_eq!(code(&o), 2);
@@ -132,13 +136,20 @@ fn mistyped_flags_rule_codes_and_names_get_the_nearest_one() {
     assert_eq!(code(&o), 2);
     assert!(err(&o).contains("did you mean `NET003`?"), "{}", err(&o));
     // The configuration: the same suggestion, an error titled in words, the path as typed.
-    write(d.path(), "policy-lint.toml", "[rules.net02]\nseverity = \"note\"\n");
+    write(
+        d.path(),
+        "policy-lint.toml",
+        "[rules.net02]\nseverity = \"note\"\n",
+    );
     let o = run(d.path(), &["check"]);
     assert_eq!(code(&o), 2);
     let e = err(&o);
     assert!(e.contains("did you mean `NET002`?"), "{e}");
     assert!(e.contains("invalid configuration"), "{e}");
-    assert!(!e.contains("policy_lint::"), "a module path as the title: {e}");
+    assert!(
+        !e.contains("policy_lint::"),
+        "a module path as the title: {e}"
+    );
     assert!(e.contains("policy-lint.toml:1"), "{e}");
     assert!(!e.contains(d.path().to_str().unwrap()), "{e}");
 }
@@ -152,7 +163,14 @@ fn help_shows_the_implicit_form_exit_codes_examples_and_every_flag() {
     assert!(h.contains("policy-lint [OPTIONS] [PATHS]..."), "{h}");
     assert!(h.contains("Exit codes:"), "{h}");
     assert!(h.contains("Examples:"), "{h}");
-    for sub in ["check", "baseline", "rules", "explain", "test", "completions"] {
+    for sub in [
+        "check",
+        "baseline",
+        "rules",
+        "explain",
+        "test",
+        "completions",
+    ] {
         assert!(h.contains(&format!("  {sub} ")), "{sub} in {h}");
     }
     let check = out(&run(d.path(), &["check", "--help"]));
@@ -166,7 +184,13 @@ fn help_shows_the_implicit_form_exit_codes_examples_and_every_flag() {
         "{explain}"
     );
     let baseline = out(&run(d.path(), &["baseline", "--help"]));
-    for ignored in ["--format", "--fail-on", "--color", "--baseline <", "--strict"] {
+    for ignored in [
+        "--format",
+        "--fail-on",
+        "--color",
+        "--baseline <",
+        "--strict",
+    ] {
         assert!(!baseline.contains(ignored), "{ignored} in {baseline}");
     }
     assert!(baseline.contains("--output <FILE>"), "{baseline}");
@@ -211,7 +235,11 @@ fn concise_is_one_line_per_finding() {
     assert_eq!(lines[1], "1 error, 0 warnings, 0 notes in 1 file");
     // From a subdirectory, paths are relative to it.
     let o = run(&d.path().join("infra"), &["--format", "concise", "-q"]);
-    assert!(out(&o).starts_with("main.tf:5:26: error[NET002] "), "{}", out(&o));
+    assert!(
+        out(&o).starts_with("main.tf:5:26: error[NET002] "),
+        "{}",
+        out(&o)
+    );
 }
 
 #[test]
@@ -224,19 +252,35 @@ fn pretty_output_follows_the_terminal() {
         out(&run_env(d.path(), &args, env))
     };
     let utf8 = pretty(&[], &[]);
-    assert!(utf8.starts_with("error[NET002] egress-unrestricted: "), "{utf8}");
+    assert!(
+        utf8.starts_with("error[NET002] egress-unrestricted: "),
+        "{utf8}"
+    );
     assert!(utf8.contains('╭'), "box drawing in a UTF-8 locale: {utf8}");
     assert!(!utf8.contains('\u{1b}'), "no colour under a pipe");
-    assert!(utf8.contains("Documentation:\n  NET002 egress-unrestricted"), "{utf8}");
+    assert!(
+        utf8.contains("Documentation:\n  NET002 egress-unrestricted"),
+        "{utf8}"
+    );
     assert!(utf8.contains("Checked in 0.01s."), "{utf8}");
-    assert!(utf8.contains("hint: `policy-lint explain NET002`"), "{utf8}");
-    for env in [&[("TERM", "dumb")][..], &[("LANG", "C")][..], &[("LC_ALL", "POSIX")][..]] {
+    assert!(
+        utf8.contains("hint: `policy-lint explain NET002`"),
+        "{utf8}"
+    );
+    for env in [
+        &[("TERM", "dumb")][..],
+        &[("LANG", "C")][..],
+        &[("LC_ALL", "POSIX")][..],
+    ] {
         let ascii = pretty(env, &[]);
         assert!(ascii.is_ascii(), "{env:?}: {ascii}");
         assert!(ascii.contains(",-[main.tf:5:26]"), "{env:?}: {ascii}");
     }
     let coloured = pretty(&[], &["--color", "always"]);
-    assert!(coloured.contains("\u{1b}[1;31merror[NET002]\u{1b}[0m"), "{coloured}");
+    assert!(
+        coloured.contains("\u{1b}[1;31merror[NET002]\u{1b}[0m"),
+        "{coloured}"
+    );
     let no_color = pretty(&[("NO_COLOR", "1")], &["--color", "auto"]);
     assert!(!no_color.contains('\u{1b}'));
     let urls = pretty(&[], &["--show-urls"]);
@@ -343,14 +387,20 @@ fn suppression_near_misses_are_reported_with_the_form_that_works() {
     }
     // Other tools' markers are left alone.
     let f = check("# noqa: E501");
-    assert_eq!(f.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), ["NET002"]);
+    assert_eq!(
+        f.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+        ["NET002"]
+    );
     // `, ` between codes is accepted.
     let f = check("# policy-lint:ignore NET002, NET005 reason=\"sandbox\"");
     assert!(f.is_empty(), "{f:?}");
     // An unknown code: SUP003 with the nearest rule.
     let f = check("# policy-lint:ignore NET02 reason=\"sandbox\"");
     assert_eq!(f[1].0, "SUP003", "{f:?}");
-    assert!(f[1].1.contains("did you mean `NET002` for `NET02`?"), "{f:?}");
+    assert!(
+        f[1].1.contains("did you mean `NET002` for `NET02`?"),
+        "{f:?}"
+    );
 }
 
 const USER_RULE: &str = r#"code = "ACME001"
@@ -395,7 +445,11 @@ expect = 0
 #[test]
 fn policy_lint_test_runs_users_rule_tests() {
     let d = repo();
-    write(d.path(), "policy-lint.toml", "rules_dirs = [\"policy/rules\"]\n");
+    write(
+        d.path(),
+        "policy-lint.toml",
+        "rules_dirs = [\"policy/rules\"]\n",
+    );
     let rule = write(
         d.path(),
         "policy/rules/ACME001.toml",
@@ -409,7 +463,10 @@ fn policy_lint_test_runs_users_rule_tests() {
     assert!(s.contains(" 0 failed"), "{s}");
     // A test that does not hold fails the command.
     std::fs::write(&rule, USER_RULE.replace("EXPECT", "5")).unwrap();
-    let o = run(d.path(), &["test", "--config", "policy-lint.toml", "ACME001"]);
+    let o = run(
+        d.path(),
+        &["test", "--config", "policy-lint.toml", "ACME001"],
+    );
     assert_eq!(code(&o), 1, "{}{}", out(&o), err(&o));
     let s = out(&o);
     assert!(
@@ -426,7 +483,11 @@ fn policy_lint_test_runs_users_rule_tests() {
 #[test]
 fn users_rules_link_to_their_doc_url_or_nothing() {
     let d = repo();
-    write(d.path(), "policy-lint.toml", "rules_dirs = [\"policy/rules\"]\n");
+    write(
+        d.path(),
+        "policy-lint.toml",
+        "rules_dirs = [\"policy/rules\"]\n",
+    );
     write(
         d.path(),
         "policy/rules/ACME001.toml",
@@ -442,15 +503,17 @@ fn users_rules_link_to_their_doc_url_or_nothing() {
         v["findings"][0]["doc_url"].as_str().unwrap().to_string()
     };
     let o = run(d.path(), &["check", "--format", "json"]);
-    assert_eq!(url(&o), "", "no anchor in docs/rules.md documents a user's rule");
+    assert_eq!(
+        url(&o),
+        "",
+        "no anchor in docs/rules.md documents a user's rule"
+    );
     let pretty = out(&run(d.path(), &["check"]));
     assert!(!pretty.contains("Documentation:"), "{pretty}");
-    let rule = USER_RULE
-        .replace("EXPECT", "1")
-        .replace(
-            "category = \"kms\"\n",
-            "category = \"kms\"\ndoc_url = \"https://wiki.example.com/acme001\"\n",
-        );
+    let rule = USER_RULE.replace("EXPECT", "1").replace(
+        "category = \"kms\"\n",
+        "category = \"kms\"\ndoc_url = \"https://wiki.example.com/acme001\"\n",
+    );
     write(d.path(), "policy/rules/ACME001.toml", &rule);
     let o = run(d.path(), &["check", "--format", "json"]);
     assert_eq!(url(&o), "https://wiki.example.com/acme001");
@@ -458,11 +521,16 @@ fn users_rules_link_to_their_doc_url_or_nothing() {
     write(
         d.path(),
         "main.tf",
-        &format!("{BAD_TF}\nresource \"aws_kms_key\" \"k\" {{\n  deletion_window_in_days = 30\n}}\n"),
+        &format!(
+            "{BAD_TF}\nresource \"aws_kms_key\" \"k\" {{\n  deletion_window_in_days = 30\n}}\n"
+        ),
     );
     let o = run(d.path(), &["check", "--format", "json"]);
     assert!(
-        url(&o).ends_with(&format!("/blob/v{}/docs/rules.md#net002", env!("CARGO_PKG_VERSION"))),
+        url(&o).ends_with(&format!(
+            "/blob/v{}/docs/rules.md#net002",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{}",
         url(&o)
     );
@@ -472,7 +540,10 @@ fn users_rules_link_to_their_doc_url_or_nothing() {
         "rules_dirs = [\"policy/rules\"]\ndocs_url = \"https://docs.example.com/policy-lint/rules.html\"\n",
     );
     let o = run(d.path(), &["check", "--format", "json"]);
-    assert_eq!(url(&o), "https://docs.example.com/policy-lint/rules.html#net002");
+    assert_eq!(
+        url(&o),
+        "https://docs.example.com/policy-lint/rules.html#net002"
+    );
 }
 
 #[test]

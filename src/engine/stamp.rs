@@ -15,10 +15,7 @@ use std::path::{Path, PathBuf};
 fn doc_url(registry: &Registry, config: &Config, rule: &crate::registry::RuleDef) -> String {
     crate::doclinks::rule_url(
         rule,
-        config
-            .docs_url
-            .as_deref()
-            .or(registry.docs_base.as_deref()),
+        config.docs_url.as_deref().or(registry.docs_base.as_deref()),
     )
 }
 
@@ -257,16 +254,16 @@ fn near_miss_finding(
     s: &suppress::Suppression,
     near: &suppress::NearMiss,
 ) -> Option<Finding> {
-    let codes: Vec<String> = s
-        .codes
-        .iter()
-        .filter_map(|c| code_of(registry, c))
-        .fold(Vec::new(), |mut v, c| {
-            if !v.contains(&c) {
-                v.push(c);
-            }
-            v
-        });
+    let codes: Vec<String> =
+        s.codes
+            .iter()
+            .filter_map(|c| code_of(registry, c))
+            .fold(Vec::new(), |mut v, c| {
+                if !v.contains(&c) {
+                    v.push(c);
+                }
+                v
+            });
     // Words that are no rule but close to one (`NET03`): the nearest rule, for the help.
     let near_codes: Vec<String> = s
         .codes

@@ -43,22 +43,27 @@ mod tests {
     fn snapshot_concise() {
         let t = testdata::sample_extended();
         let out = render_concise(&t.report(), &PrettyOptions::plain());
-        for l in out.lines().take_while(|l| l.contains(": ")) {
-            if l.contains('[') {
-                assert!(
-                    regex::Regex::new(r"^[^:]+:\d+:\d+: (error|warning|note)\[[A-Z]+\d{3}\] \S")
-                        .unwrap()
-                        .is_match(l),
-                    "{l}"
-                );
-            }
+        let line =
+            regex::Regex::new(r"^[^:]+:\d+:\d+: (error|warning|note)\[[A-Z]+\d{3}\] \S").unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        let (findings, summary) = lines.split_at(lines.len() - 1);
+        assert_eq!(findings.len(), 5, "{out}");
+        for l in findings {
+            assert!(line.is_match(l), "{l}");
         }
+        assert_eq!(
+            summary,
+            ["2 errors, 1 warning, 2 notes in 3 files (1 suppressed)"]
+        );
         assert!(
             out.contains("policies/key policy.json:"),
             "multi-line messages are folded: {out}"
         );
         assert!(!out.contains("egress-full-access"));
-        assert!(!out.contains("Serverless egress is not restricted"), "suppressed");
+        assert!(
+            !out.contains("Serverless egress is not restricted"),
+            "suppressed"
+        );
         insta::assert_snapshot!(out);
     }
 

@@ -15,10 +15,10 @@ mod pretty;
 mod sarif;
 pub mod text;
 
+pub use concise::render_concise;
 pub use fingerprint::{assign as assign_fingerprints, fingerprint, VERSION as FINGERPRINT_VERSION};
 pub use github::render_github;
 pub use json::render_json;
-pub use concise::render_concise;
 pub use pretty::{render_pretty, PrettyOptions};
 pub use sarif::render_sarif;
 

@@ -290,11 +290,9 @@ pub fn render_pretty(r: &Report, o: &PrettyOptions) -> String {
     }
     if let Some(h) = hint(&shown, r.summary, compacted) {
         let first = format!("{} ", ren.paint.cyan("hint:"));
-        out.push_str(&text::wrap(&h, o.caps.width, "hint: ", "      ").replacen(
-            "hint: ",
-            &first,
-            1,
-        ));
+        out.push_str(
+            &text::wrap(&h, o.caps.width, "hint: ", "      ").replacen("hint: ", &first, 1),
+        );
         out.push('\n');
     }
     out
@@ -331,7 +329,11 @@ fn hint(shown: &[&Finding], s: &crate::finding::Summary, compacted: usize) -> Op
     let top = shown
         .iter()
         .filter(|f| f.code != "EVAL001")
-        .max_by(|a, b| a.severity.cmp(&b.severity).then(std::cmp::Ordering::Greater))
+        .max_by(|a, b| {
+            a.severity
+                .cmp(&b.severity)
+                .then(std::cmp::Ordering::Greater)
+        })
         .or_else(|| shown.first())?;
     let mut parts = vec![format!(
         "`policy-lint explain {}` shows what a rule checks and how to fix it",
@@ -345,7 +347,8 @@ fn hint(shown: &[&Finding], s: &crate::finding::Summary, compacted: usize) -> Op
     }
     if !s.baseline_applied {
         parts.push(
-            "`policy-lint baseline -o FILE`, then `--baseline FILE`, reports only new findings".into(),
+            "`policy-lint baseline -o FILE`, then `--baseline FILE`, reports only new findings"
+                .into(),
         );
     }
     Some(parts.join("; "))
@@ -399,7 +402,10 @@ mod tests {
         let t = testdata::sample();
         let out = render_pretty(&t.report(), &opts(true, true, 100));
         assert!(out.contains("\u{1b}[1;31merror[KMS002]\u{1b}[0m"));
-        assert!(!out.contains("]8;;"), "no OSC-8 hyperlinks: URLs are shown as text");
+        assert!(
+            !out.contains("]8;;"),
+            "no OSC-8 hyperlinks: URLs are shown as text"
+        );
         insta::assert_snapshot!(out);
     }
 
@@ -410,7 +416,9 @@ mod tests {
         let wide = render_pretty(&t.report(), &opts(false, true, 160));
         for out in [&narrow, &wide] {
             // No identifier is broken across lines: every word of a help text is whole.
-            assert!(out.contains("`module.workspace_defaults.module.network.databricks_account_network_policy.this`"));
+            assert!(out.contains(
+                "`module.workspace_defaults.module.network.databricks_account_network_policy.this`"
+            ));
             assert!(!out.lines().any(|l| l.trim_end().ends_with('-')));
         }
         insta::assert_snapshot!("pretty_narrow", narrow);
@@ -427,7 +435,10 @@ mod tests {
             .find(|l| l.starts_with("note[EVAL001]"))
             .expect("one line per EVAL001 note");
         assert!(line.contains("infra/main.tf:"), "{line}");
-        assert!(compact.contains("`--verbose`"), "the hint says how to see more");
+        assert!(
+            compact.contains("`--verbose`"),
+            "the hint says how to see more"
+        );
         o.verbose = true;
         let verbose = render_pretty(&t.report(), &o);
         assert!(verbose.lines().filter(|l| l.contains("EVAL001")).count() >= 1);
@@ -441,7 +452,11 @@ mod tests {
         let t = testdata::sample();
         let mut o = opts(false, true, 100);
         let out = render_pretty(&t.report(), &o);
-        assert_eq!(out.matches("https://example.invalid/policy-lint/rules/KMS002").count(), 1);
+        assert_eq!(
+            out.matches("https://example.invalid/policy-lint/rules/KMS002")
+                .count(),
+            1
+        );
         assert!(out.contains("Documentation:\n"));
         o.show_urls = true;
         let out = render_pretty(&t.report(), &o);
@@ -455,7 +470,9 @@ mod tests {
         t.summary.elapsed = Some(std::time::Duration::from_millis(42));
         let out = render_pretty(&t.report(), &opts(false, true, 100));
         assert!(
-            out.contains("1 error, 1 warning, 1 note in 3 files (1 suppressed). Checked in 0.04s.\n"),
+            out.contains(
+                "1 error, 1 warning, 1 note in 3 files (1 suppressed). Checked in 0.04s.\n"
+            ),
             "{out}"
         );
         assert!(out.contains("hint: `policy-lint explain KMS002`"), "{out}");

@@ -200,7 +200,11 @@ mod tests {
             "../policies/p.json"
         );
         assert_eq!(
-            shown_path(Path::new("/opt/other/p.json"), "/opt/other/p.json", Some(cwd)),
+            shown_path(
+                Path::new("/opt/other/p.json"),
+                "/opt/other/p.json",
+                Some(cwd)
+            ),
             "/opt/other/p.json"
         );
         assert_eq!(shown_path(Path::new("/a/b"), "b", None), "b");
