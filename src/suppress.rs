@@ -94,13 +94,28 @@ fn near_miss_in(line: &str) -> Option<(String, bool, String)> {
         if let Some(c) = re.captures(comment) {
             let rest = c.get(2).map(|m| m.as_str()).unwrap_or("");
             let rest = rest.split("*/").next().unwrap_or(rest).to_string();
-            if *foreign && codes_of(&rest).is_empty() {
+            // `noqa`/`disable` are other tools' words: only a rule code (`NET003`) or a rule
+            // name (`egress-unrestricted`) after them makes the comment a near miss.
+            if *foreign && !codes_of(&rest).iter().any(|w| rule_like(w)) {
                 continue;
             }
             return Some((c[1].trim().to_string(), *foreign, rest));
         }
     }
     None
+}
+
+/// A word shaped like a rule code (`NET003`, `acme001`) or a rule name (`egress-unrestricted`).
+fn rule_like(w: &str) -> bool {
+    let letters = w.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    let code = (2..=5).contains(&letters)
+        && w.len() - letters == 3
+        && w[letters..].chars().all(|c| c.is_ascii_digit());
+    let name = w.contains('-')
+        && !w.starts_with('-')
+        && w.split('-')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    code || name
 }
 
 /// The comment of a line: what follows its first `#`, `//` or `/*`.
@@ -463,6 +478,16 @@ mod tests {
         assert!(hit("# noqa").is_none(), "noqa needs a code after it");
         assert!(hit("disable_rollback = true").is_none(), "not a comment");
         assert!(hit("# this module is policy-lint clean").is_none());
+        assert!(hit("# disable public access to the bucket").is_none());
+        assert!(
+            hit("# noqa: E501").is_none(),
+            "not shaped like a policy-lint code"
+        );
+        assert!(
+            hit("# noqa: XYZ123").is_some(),
+            "code-shaped: stamping checks the registry"
+        );
+        assert!(hit("# noqa: egress-unrestricted").is_some());
         assert!(mentions("# noqa: NET003\n"));
         assert!(!mentions(
             "resource \"x\" \"y\" { disable_rollback = true }\n"
