@@ -8,7 +8,9 @@ Reads the SARIF log written by the one `policy-lint check --format sarif` run an
   code scanning does not show them either;
 * prints one workflow command (`::error file=..,line=..::`) per unsuppressed result;
 * appends a Markdown job summary to $GITHUB_STEP_SUMMARY;
-* prints a console listing (format `pretty`) or the SARIF (format `sarif`);
+* prints a console listing (format `concise`: one line per finding, `path:line:col:
+  severity[CODE] message`, like `policy-lint check --format concise`) or the SARIF (format
+  `sarif`);
 * writes step outputs (findings, errors, warnings, notes, suppressed, baselined, failed) to
   $GITHUB_OUTPUT.
 
@@ -20,7 +22,7 @@ that no input can be interpreted by the shell:
   FAIL_ON         error | warning | note | never (default error)
   ANNOTATIONS     true | false (default true)
   SUMMARY         true | false (default true)
-  FORMAT          pretty | sarif | none (default pretty)
+  FORMAT          concise | sarif | none (default concise; `pretty`, the former name, means concise)
   CLI_EXIT_CODE   policy-lint's exit code, to cross-check the verdict (optional)
   PATHS  CONFIG  ENVIRONMENT  VAR_FILES
                   the run's inputs, to name the command that regenerates a baseline (optional)
@@ -46,6 +48,10 @@ def truthy(name, default):
     if not v:
         return default
     return v in ("1", "true", "yes", "on")
+
+
+def plural(n, word):
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def escape_data(s):
@@ -200,12 +206,14 @@ def main():
     sarif_path = os.environ.get("SARIF_FILE", "")
     baseline = os.environ.get("BASELINE", "").strip()
     fail_on = os.environ.get("FAIL_ON", "error").strip() or "error"
-    fmt = os.environ.get("FORMAT", "pretty").strip() or "pretty"
+    fmt = os.environ.get("FORMAT", "concise").strip() or "concise"
+    if fmt == "pretty":
+        fmt = "concise"
     if fail_on not in THRESHOLD:
         print(f"::error::fail-on must be error, warning, note or never, not `{fail_on}`")
         return 2
-    if fmt not in ("pretty", "sarif", "none"):
-        print(f"::error::format must be pretty, sarif or none, not `{fmt}`")
+    if fmt not in ("concise", "sarif", "none"):
+        print(f"::error::format must be concise, sarif or none, not `{fmt}`")
         return 2
     try:
         with open(sarif_path, encoding="utf-8") as f:
@@ -255,19 +263,23 @@ def main():
         name = rule_by_id.get(rid, {}).get("name", "")
         return f"{rid} {name}".strip()
 
-    # Console listing.
-    if fmt == "pretty":
+    # Console listing: the concise format of `policy-lint check --format concise`.
+    if fmt == "concise":
         for r in active:
             path, sl, sc, _, _ = location(r)
             lvl = r.get("level", "warning")
-            print(f"{path}:{sl}:{sc}: {lvl}[{title(r)}] {r.get('message', {}).get('text', '')}")
+            text = " ".join(r.get("message", {}).get("text", "").split())
+            print(f"{path}:{sl}:{sc}: {lvl}[{r.get('ruleId', '')}] {text}")
         extra = []
         if suppressed:
             extra.append(f"{suppressed} suppressed")
         if baselined:
             extra.append(f"{baselined} baselined")
         tail = f" ({', '.join(extra)})" if extra else ""
-        print(f"policy-lint: {counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes{tail}")
+        print(
+            f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+            f"{plural(counts['note'], 'note')}{tail}"
+        )
     elif fmt == "sarif":
         with open(sarif_path, encoding="utf-8") as f:
             sys.stdout.write(f.read())

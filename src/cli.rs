@@ -8,14 +8,20 @@ use crate::finding::{Severity, Summary};
 use crate::output::{self, Report, RuleDescriptor};
 use crate::registry::{self, Registry};
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Findings with source snippets, the documentation of their rules and a summary.
     Pretty,
+    /// One line per finding: `path:line:col: severity[CODE] message`.
+    Concise,
+    /// A versioned JSON document (docs/json-output.md).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
     Sarif,
+    /// GitHub workflow commands (`::error file=...`).
     Github,
 }
 
@@ -56,12 +62,45 @@ pub struct CheckRequest {
     pub write_baseline: Option<PathBuf>,
     pub sarif_category: Option<String>,
     pub threads: usize,
+    /// Pretty: the documentation link under each finding.
+    pub show_urls: bool,
+    /// Pretty: EVAL001 notes with their full context.
+    pub verbose: bool,
 }
 
+/// Prints an error with its snippet (a configuration or rule file that does not load), in the
+/// colours and characters standard error can show; exit code 2.
 fn report_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> u8 {
-    let r = miette::Report::new(e);
-    eprintln!("{r:?}");
+    eprint!("{}", render_error(&e, crate::term::stderr_caps()));
     2
+}
+
+/// An error as text: its title in words (`invalid configuration`), the message, the snippet
+/// and the help.
+pub fn render_error(e: &dyn miette::Diagnostic, caps: crate::term::Caps) -> String {
+    use miette::{GraphicalReportHandler, GraphicalTheme, ThemeCharacters, ThemeStyles};
+    let theme = GraphicalTheme {
+        characters: if caps.unicode {
+            ThemeCharacters::unicode()
+        } else {
+            ThemeCharacters::ascii()
+        },
+        styles: if caps.color {
+            ThemeStyles::ansi()
+        } else {
+            ThemeStyles::none()
+        },
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(caps.width)
+        .with_break_words(false)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .without_syntax_highlighting();
+    let mut out = String::new();
+    if handler.render_report(&mut out, e).is_err() {
+        out = format!("error: {e}\n");
+    }
+    out
 }
 
 /// Loads the built-in rules, the config and the rules of its `rules_dirs`. Errors are printed.
@@ -96,6 +135,7 @@ pub fn load_setup(config_path: Option<&Path>, start: &Path) -> Result<(Registry,
         return Err(report_error(e));
     }
     config.canonicalize(&reg);
+    reg.docs_base = config.docs_url.clone();
     Ok((reg, config))
 }
 
@@ -115,7 +155,7 @@ pub fn descriptors(reg: &Registry) -> Vec<RuleDescriptor> {
                 r.docs.why.trim(),
                 r.docs.fix.trim()
             ),
-            help_uri: registry::doc_url(&r.code),
+            help_uri: reg.doc_url(r),
             tags: r.tags.clone(),
             security_severity: r.security_severity,
         })
@@ -183,7 +223,17 @@ fn baseline_command(req: &CheckRequest, out: &Path) -> String {
         .join(" ")
 }
 
+/// How long the run took: measured, or `POLICY_LINT_ELAPSED_MS` (for tests and snapshots).
+fn elapsed_since(start: std::time::Instant) -> std::time::Duration {
+    std::env::var("POLICY_LINT_ELAPSED_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(std::time::Duration::from_millis)
+        .unwrap_or_else(|| start.elapsed())
+}
+
 pub fn check(req: CheckRequest) -> u8 {
+    let started = std::time::Instant::now();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let vars = match parse_vars(&req.vars) {
         Ok(v) => v,
@@ -334,6 +384,7 @@ pub fn check(req: CheckRequest) -> u8 {
     }
     // Apply a baseline.
     let mut baselined = 0usize;
+    let baseline_applied = base.is_some();
     if let Some((base, regenerate)) = base {
         // An entry of a rule that did not run (deselected, turned off) is not stale; an EVAL001
         // stands for the rules named at the start of its message.
@@ -363,6 +414,8 @@ pub fn check(req: CheckRequest) -> u8 {
     summary.skipped = outcome.skipped.clone();
     summary.notices = outcome.notices.clone();
     summary.not_run = outcome.not_run.clone();
+    summary.baseline_applied = baseline_applied;
+    summary.elapsed = Some(elapsed_since(started));
     let rules = descriptors(&reg);
     let report = Report {
         findings: &findings,
@@ -373,30 +426,27 @@ pub fn check(req: CheckRequest) -> u8 {
         tool_version: env!("CARGO_PKG_VERSION"),
         sarif_category: category.as_deref(),
     };
-    let color = match req.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            req.output.is_none()
-                && std::env::var_os("NO_COLOR")
-                    .map(|v| v.is_empty())
-                    .unwrap_or(true)
-                && std::io::stdout().is_terminal()
-        }
+    // Colour, box drawing and width for the human-readable formats; a report written to a
+    // file gets no colour unless asked.
+    let mut caps = crate::term::stdout_caps(match req.color {
+        Color::Always => Some(true),
+        Color::Never => Some(false),
+        Color::Auto if req.output.is_some() => Some(false),
+        Color::Auto => None,
+    });
+    if req.output.is_some() {
+        caps.width = crate::term::DEFAULT_WIDTH;
+    }
+    let text_opts = output::PrettyOptions {
+        caps,
+        show_urls: req.show_urls,
+        verbose: req.verbose,
+        quiet: req.quiet,
+        cwd: std::fs::canonicalize(&cwd).ok(),
     };
     let text = match req.format {
-        Format::Pretty => {
-            let mut t = output::render_pretty(&report, color);
-            if req.quiet {
-                // Findings only: drop the summary line.
-                if let Some(i) = t.trim_end().rfind('\n') {
-                    t.truncate(i + 1);
-                } else {
-                    t.clear();
-                }
-            }
-            t
-        }
+        Format::Pretty => output::render_pretty(&report, &text_opts),
+        Format::Concise => output::render_concise(&report, &text_opts),
         Format::Json => output::render_json(&report),
         Format::Sarif => output::render_sarif(&report),
         Format::Github => output::render_github(&report),
@@ -443,7 +493,11 @@ pub fn rules(format: &str, config: Option<PathBuf>) -> u8 {
     let text = match format {
         "json" => registry::render_json(&reg, &imp),
         "markdown" => registry::render_markdown(&reg, &imp),
-        _ => registry::render_table(&reg, &imp),
+        _ => {
+            // A table that fits the terminal; piped, one rule per paragraph.
+            let caps = crate::term::stdout_caps(Some(false));
+            crate::rules_table::render(&reg, &imp, caps.width, !caps.tty)
+        }
     };
     print!("{text}");
     0
@@ -459,18 +513,70 @@ pub fn explain(rule: &str, config: Option<PathBuf>) -> u8 {
         Some(r) => {
             print!(
                 "{}",
-                registry::render_explain(r, engine::is_implemented(&reg, &r.code))
+                registry::render_explain(&reg, r, engine::is_implemented(&reg, &r.code))
             );
             0
         }
         None => {
-            let near = crate::checks::nearest(rule, reg.rules.iter().map(|r| r.name.as_str()));
             eprintln!(
                 "error: no rule `{rule}`{}; `policy-lint rules` lists them all",
-                near.map(|n| format!(" (did you mean `{n}`?)"))
-                    .unwrap_or_default()
+                crate::suggest::did_you_mean(crate::suggest::rule(&reg, rule))
             );
             2
         }
     }
+}
+
+/// `policy-lint test [RULES] [--config FILE]`: runs the `[[tests]]` of the rules the
+/// configuration loads (the built-in ones and those of its `rules_dirs`), or of the rules named.
+/// Exit 0 when every case passes, 1 when one fails, 2 on a usage or configuration error.
+pub fn test(rules: &[String], config: Option<PathBuf>) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let (reg, _) = match load_setup(config.as_deref(), &cwd) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let mut wanted: Vec<String> = Vec::new();
+    for r in rules {
+        match reg.get(r) {
+            Some(def) => wanted.push(def.code.clone()),
+            None => {
+                eprintln!(
+                    "error: `{r}` is not a rule code or name{}; `policy-lint rules` lists them all",
+                    crate::suggest::did_you_mean(crate::suggest::rule(&reg, r))
+                );
+                return 2;
+            }
+        }
+    }
+    for code in &wanted {
+        if let Some(def) = reg.get(code) {
+            if def.tests.is_empty() {
+                eprintln!(
+                    "policy-lint: {} {} ({}) has no [[tests]]",
+                    def.code, def.name, def.source_path
+                );
+            } else if !engine::is_implemented(&reg, code) {
+                eprintln!(
+                    "policy-lint: {} {} is not implemented yet: its [[tests]] are not run",
+                    def.code, def.name
+                );
+            }
+        }
+    }
+    let select = |r: &registry::RuleDef| wanted.is_empty() || wanted.contains(&r.code);
+    let results = crate::ruletest::run(&reg, &select);
+    if results.is_empty() {
+        eprintln!("error: no [[tests]] case to run");
+        return 2;
+    }
+    // Users' rules and the rules named are listed case by case; the built-in ones only when a
+    // case fails.
+    let show =
+        |code: &str| wanted.iter().any(|w| w == code) || reg.get(code).is_some_and(|r| !r.builtin);
+    print!("{}", crate::ruletest::render(&results, &show));
+    let failed = results
+        .iter()
+        .any(|r| r.outcome != crate::ruletest::Outcome::Passed);
+    u8::from(failed)
 }

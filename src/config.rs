@@ -16,7 +16,7 @@ pub const CONFIG_FILE: &str = "policy-lint.toml";
 file_error!(
     /// A `policy-lint.toml` that does not load or does not match the rules: exit code 2.
     ConfigError,
-    "policy_lint::config"
+    "error: invalid configuration"
 );
 
 /// JSON Schema of `policy-lint.toml` (rule parameters are checked against the registry instead).
@@ -90,6 +90,7 @@ const CONFIG_SCHEMA: &str = r##"{
         }
       }
     },
+    "docs_url": { "type": "string", "pattern": "^https?://" },
     "require_reason": { "type": "boolean" },
     "max_expiry_days": { "type": "integer", "minimum": 1 },
     "non_suppressible": { "type": "array", "items": { "type": "string" } },
@@ -203,6 +204,9 @@ pub struct Config {
     pub non_suppressible: Vec<String>,
     /// `[sarif] category`.
     pub sarif_category: Option<String>,
+    /// `docs_url`: the page documenting the built-in rules (default: `docs/rules.md` of the
+    /// release, see [`crate::doclinks`]).
+    pub docs_url: Option<String>,
     include_set: Option<GlobSet>,
     exclude_set: GlobSet,
     env_sets: Vec<GlobSet>,
@@ -263,7 +267,7 @@ impl Config {
     /// Reads and checks a config file (keys and types; rule codes and parameters are checked by
     /// [`Config::validate`]).
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let shown = path.display().to_string();
+        let shown = crate::source::as_typed(path);
         let text = std::fs::read_to_string(path).map_err(|e| {
             ConfigError::single(
                 &shown,
@@ -335,6 +339,10 @@ impl Config {
             non_suppressible: strings(json.get("non_suppressible")),
             sarif_category: json
                 .pointer("/sarif/category")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            docs_url: json
+                .get("docs_url")
                 .and_then(Value::as_str)
                 .map(str::to_string),
             ..Config::default()
@@ -431,7 +439,7 @@ impl Config {
     fn shown(&self) -> String {
         self.path
             .as_ref()
-            .map(|p| p.display().to_string())
+            .map(|p| crate::source::as_typed(p))
             .unwrap_or_else(|| CONFIG_FILE.to_string())
     }
 
@@ -440,11 +448,6 @@ impl Config {
     pub fn validate(&self, reg: &Registry) -> Result<(), ConfigError> {
         let text = self.text.clone().unwrap_or_default();
         let mut issues = Vec::new();
-        let all_names: Vec<String> = reg
-            .rules
-            .iter()
-            .flat_map(|r| [r.code.clone(), r.name.clone()])
-            .collect();
         let check = |key: &str,
                      rc: &RuleConfig,
                      base: Vec<Seg>,
@@ -459,7 +462,7 @@ impl Config {
                         format!("`{key}` is not a rule code or name"),
                     )
                     .at(&text, span_of(&text, &kp, true))
-                    .help(suggest(key, &all_names)),
+                    .help(crate::suggest::help(crate::suggest::rule(reg, key))),
                 );
                 return;
             };
@@ -530,7 +533,7 @@ impl Config {
                         format!("`{key}` is not a rule code or name"),
                     )
                     .at(&text, span_of(&text, &p, false))
-                    .help(suggest(key, &all_names)),
+                    .help(crate::suggest::help(crate::suggest::rule(reg, key))),
                 );
             }
         }

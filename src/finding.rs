@@ -325,6 +325,13 @@ pub struct Summary {
     /// the configuration): SARIF says so, so that a baseline applied to the log does not call
     /// their entries stale.
     pub not_run: Vec<String>,
+    /// How long the run took (human-readable formats only; `POLICY_LINT_ELAPSED_MS` fixes it
+    /// for tests). Never in JSON or SARIF, which stay byte-identical across runs.
+    #[serde(skip)]
+    pub elapsed: Option<std::time::Duration>,
+    /// A baseline was applied (`--baseline`): the hint does not suggest one.
+    #[serde(skip)]
+    pub baseline_applied: bool,
 }
 
 impl Summary {

@@ -1,7 +1,7 @@
 //! The `policy-lint` command line.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use policy_lint::cli;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use policy_lint::{cli, help, suggest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,8 +15,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "policy-lint",
     version,
-    about = "Policy-as-code checker for Databricks-on-AWS security configuration (Terraform and KMS key policies)",
-    long_about = None
+    about = help::ABOUT,
+    override_usage = help::USAGE,
+    after_help = help::AFTER_HELP,
 )]
 struct Cli {
     #[command(subcommand)]
@@ -26,41 +27,56 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check Terraform and key-policy files (the default command).
+    #[command(after_help = help::CHECK_AFTER_HELP)]
     Check(CheckArgs),
     /// Record today's findings as a baseline: later runs with --baseline report only new ones.
+    #[command(after_help = help::BASELINE_AFTER_HELP)]
     Baseline(BaselineArgs),
     /// List every rule with its code, name, default severity and summary.
     Rules {
+        /// Output format: a table fitted to the terminal, JSON, or a Markdown table.
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
-        /// Configuration file (for rules_dirs).
-        #[arg(long)]
+        /// Configuration file whose rules_dirs add rules (default: the nearest policy-lint.toml).
+        #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
     /// Show a rule's documentation with a bad and a good example.
     Explain {
         /// Rule code (NET002) or name (egress-unrestricted).
         rule: String,
-        #[arg(long)]
+        /// Configuration file whose rules_dirs add rules (default: the nearest policy-lint.toml).
+        #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+    },
+    /// Run the [[tests]] of every rule the configuration loads (users' rules_dirs included).
+    #[command(after_help = help::TEST_AFTER_HELP)]
+    Test {
+        /// Only these rules (codes or names; default: all).
+        rules: Vec<String>,
+        /// Configuration file whose rules_dirs add rules (default: the nearest policy-lint.toml).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Print a shell completion script to standard output.
+    #[command(after_help = help::COMPLETIONS_AFTER_HELP)]
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
     },
 }
 
+/// What decides the findings of a run: shared by `check` and `baseline`.
 #[derive(Args, Debug, Clone)]
-struct CheckArgs {
+struct RunArgs {
     /// Files or directories to check (default: the current directory).
     paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = cli::Format::Pretty)]
-    format: cli::Format,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short = 'o')]
-    output: Option<PathBuf>,
     /// Configuration file for every path (default: the nearest policy-lint.toml of each directory,
     /// up to the repository root).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Environment of every file in this run (overrides [environments] in the config).
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     environment: Option<String>,
     /// Set a root-module variable: NAME=VALUE (repeatable).
     #[arg(long = "var", value_name = "NAME=VALUE")]
@@ -73,64 +89,107 @@ struct CheckArgs {
     #[arg(long = "plan", value_name = "[DIR=]FILE")]
     plans: Vec<String>,
     /// Only these rules (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
     select: Vec<String>,
     /// Not these rules (codes or names, comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
     ignore: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+struct CheckArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Output format: pretty (snippets and a summary), concise (one line per finding), json,
+    /// sarif (GitHub code scanning) or github (workflow annotations).
+    #[arg(long, value_enum, default_value_t = cli::Format::Pretty)]
+    format: cli::Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Exit 1 when a finding at or above this severity remains.
     #[arg(long, value_enum, default_value_t = cli::FailOn::Error)]
     fail_on: cli::FailOn,
     /// Unresolved values (EVAL001) are errors.
     #[arg(long)]
     strict: bool,
-    /// Colour: auto (terminal and no NO_COLOR), always, never.
+    /// Colour: auto (a terminal, NO_COLOR unset, TERM not dumb), always, never.
     #[arg(long, value_enum, default_value_t = cli::Color::Auto)]
     color: cli::Color,
-    /// Print findings only (no summary line).
+    /// Print findings only (no documentation links, summary or hint).
     #[arg(long, short = 'q')]
     quiet: bool,
-    /// Report only findings that are not in this baseline file.
+    /// Show each finding's documentation link under it (pretty), instead of once per rule at the end.
     #[arg(long)]
+    show_urls: bool,
+    /// Show unresolved values (EVAL001 notes) with their full context instead of one line each.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
     /// SARIF automationDetails.id category (default from config, else "policy-lint/").
-    #[arg(long)]
+    #[arg(long, value_name = "CATEGORY")]
     sarif_category: Option<String>,
-    /// Worker threads (default: one per core).
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
 }
 
 #[derive(Args, Debug)]
 struct BaselineArgs {
     #[command(flatten)]
-    check: CheckArgs,
+    run: RunArgs,
+    /// The baseline file to write (JSON).
+    #[arg(long, short = 'o', value_name = "FILE", required = true)]
+    output: PathBuf,
+    /// Do not print the number of findings recorded.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 enum RulesFormat {
+    /// A table fitted to the terminal (a narrow layout when piped).
     Table,
+    /// Every rule's metadata as a JSON array.
     Json,
+    /// A Markdown table.
     Markdown,
 }
 
+/// The names the first argument is read as a subcommand under (aliases included).
+fn subcommand_names() -> Vec<String> {
+    let mut names: Vec<String> = Cli::command()
+        .get_subcommands()
+        .flat_map(|c| {
+            std::iter::once(c.get_name().to_string()).chain(c.get_all_aliases().map(str::to_string))
+        })
+        .collect();
+    names.push("help".into());
+    names
+}
+
 fn main() -> ExitCode {
-    // `policy-lint [PATHS]` means `policy-lint check [PATHS]`.
+    // `policy-lint [PATHS]` means `policy-lint check [PATHS]`. A subcommand's name is always
+    // the subcommand (a directory with that name is `./NAME`); a first word that is no path and
+    // within two edits of a subcommand is a typo, not a path.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let sub = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
-    let known = [
-        "check",
-        "baseline",
-        "rules",
-        "explain",
-        "help",
-        "-h",
-        "--help",
-        "-V",
-        "--version",
-    ];
-    match sub.as_deref() {
-        Some(s) if known.contains(&s) => {}
+    let first = args.get(1).and_then(|a| a.to_str()).map(str::to_string);
+    let names = subcommand_names();
+    let top_level = ["-h", "--help", "-V", "--version"];
+    match first.as_deref() {
+        Some(s) if names.iter().any(|n| n == s) || top_level.contains(&s) => {}
+        Some(s) if !std::path::Path::new(s).exists() => {
+            if let Some(near) = suggest::subcommand(s, names.iter().map(String::as_str)) {
+                eprintln!(
+                    "error: `{s}` is neither a subcommand nor an existing path\n\n  tip: a similar subcommand exists: `{near}`\n\nUsage: {}\n\nFor more information, try '--help'.",
+                    help::USAGE
+                );
+                return ExitCode::from(2);
+            }
+            args.insert(1, "check".into());
+        }
         _ => args.insert(1.min(args.len()), "check".into()),
     }
     let cli = match Cli::try_parse_from(args) {
@@ -142,17 +201,8 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check(a) => cli::check(to_req(a, None)),
-        Command::Baseline(b) => {
-            let out = b.check.output.clone();
-            match out {
-                Some(o) => cli::check(to_req(b.check, Some(o))),
-                None => {
-                    eprintln!("error: `policy-lint baseline` needs --output FILE");
-                    2
-                }
-            }
-        }
+        Command::Check(a) => cli::check(to_req(a)),
+        Command::Baseline(b) => cli::check(baseline_req(b)),
         Command::Rules { format, config } => cli::rules(
             match format {
                 RulesFormat::Table => "table",
@@ -162,33 +212,120 @@ fn main() -> ExitCode {
             config,
         ),
         Command::Explain { rule, config } => cli::explain(&rule, config),
+        Command::Test { rules, config } => cli::test(&rules, config),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "policy-lint", &mut std::io::stdout());
+            0
+        }
     };
     ExitCode::from(code)
 }
 
-fn to_req(a: CheckArgs, baseline_out: Option<PathBuf>) -> cli::CheckRequest {
+fn to_req(a: CheckArgs) -> cli::CheckRequest {
+    let r = a.run;
     cli::CheckRequest {
-        paths: a.paths,
+        paths: r.paths,
         format: a.format,
-        output: if baseline_out.is_some() {
-            None
-        } else {
-            a.output
-        },
-        config: a.config,
-        environment: a.environment,
-        vars: a.vars,
-        var_files: a.var_files,
-        plans: a.plans,
-        select: a.select,
-        ignore: a.ignore,
+        output: a.output,
+        config: r.config,
+        environment: r.environment,
+        vars: r.vars,
+        var_files: r.var_files,
+        plans: r.plans,
+        select: r.select,
+        ignore: r.ignore,
         fail_on: a.fail_on,
         strict: a.strict,
         color: a.color,
         quiet: a.quiet,
         baseline: a.baseline,
-        write_baseline: baseline_out,
+        write_baseline: None,
         sarif_category: a.sarif_category,
-        threads: a.threads,
+        threads: r.threads,
+        show_urls: a.show_urls,
+        verbose: a.verbose,
+    }
+}
+
+fn baseline_req(b: BaselineArgs) -> cli::CheckRequest {
+    let r = b.run;
+    cli::CheckRequest {
+        paths: r.paths,
+        format: cli::Format::Pretty,
+        output: None,
+        config: r.config,
+        environment: r.environment,
+        vars: r.vars,
+        var_files: r.var_files,
+        plans: r.plans,
+        select: r.select,
+        ignore: r.ignore,
+        fail_on: cli::FailOn::Never,
+        strict: false,
+        color: cli::Color::Never,
+        quiet: b.quiet,
+        baseline: None,
+        write_baseline: Some(b.output),
+        sarif_category: None,
+        threads: r.threads,
+        show_urls: false,
+        verbose: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_argument_has_a_description() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for s in cmd.get_subcommands() {
+                if s.get_about().is_none() && s.get_name() != "help" {
+                    missing.push(format!("{path} {}", s.get_name()));
+                }
+                walk(s, &format!("{path} {}", s.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "policy-lint", &mut missing);
+        assert!(missing.is_empty(), "without a description: {missing:?}");
+    }
+
+    #[test]
+    fn baseline_lists_only_the_flags_it_honours() {
+        let cmd = Cli::command();
+        let b = cmd.find_subcommand("baseline").unwrap();
+        let flags: Vec<&str> = b.get_arguments().filter_map(|a| a.get_long()).collect();
+        for ignored in [
+            "format",
+            "fail-on",
+            "color",
+            "baseline",
+            "sarif-category",
+            "strict",
+            "show-urls",
+            "verbose",
+        ] {
+            assert!(!flags.contains(&ignored), "baseline lists --{ignored}");
+        }
+        for honoured in ["output", "config", "select", "ignore", "var", "var-file"] {
+            assert!(flags.contains(&honoured), "baseline lacks --{honoured}");
+        }
     }
 }

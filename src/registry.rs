@@ -21,14 +21,6 @@ pub mod embedded {
 }
 pub use embedded::{EMBEDDED, EMBEDDED_JSON};
 
-/// Base of the per-rule documentation links.
-pub const DOCS_BASE: &str = "https://github.com/policy-lint/policy-lint/blob/main/docs/rules.md";
-
-/// Link to the documentation of one rule (`docs/rules.md#net001`).
-pub fn doc_url(code: &str) -> String {
-    format!("{DOCS_BASE}#{}", code.to_ascii_lowercase())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Rule definitions
 // ---------------------------------------------------------------------------------------------
@@ -67,6 +59,10 @@ pub struct RuleDef {
     #[serde(default)]
     pub params: Map<String, Value>,
     pub docs: Docs,
+    /// Where the rule is documented. Built-in rules leave it unset (their section of
+    /// `docs/rules.md`); a user's rule without it links to nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_url: Option<String>,
     #[serde(default)]
     pub tests: Vec<RuleTest>,
     /// Where the rule was read from (`rules/net/NET001.toml` for built-in rules).
@@ -377,7 +373,7 @@ pub(crate) use file_error;
 file_error!(
     /// A rule or table file that does not load: `rules/net/NET003.toml:12: `severty` is not a known key`.
     RegistryError,
-    "policy_lint::registry"
+    "error: invalid rule file"
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -826,6 +822,9 @@ pub struct Registry {
     pub tables: BTreeMap<String, Value>,
     /// Table name -> the file it came from.
     table_paths: BTreeMap<String, String>,
+    /// The page documenting the built-in rules when the configuration sets one (`docs_url`);
+    /// `None`: [`crate::doclinks::default_base`].
+    pub docs_base: Option<String>,
 }
 
 enum FileKind {
@@ -877,7 +876,7 @@ impl Registry {
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
-            let shown = p.display().to_string();
+            let shown = crate::source::as_typed(&p);
             let text = std::fs::read_to_string(&p).map_err(|e| {
                 RegistryError::single(
                     shown.clone(),
@@ -1026,6 +1025,11 @@ impl Registry {
         Ok(())
     }
 
+    /// The documentation link of a rule (see [`crate::doclinks::rule_url`]).
+    pub fn doc_url(&self, rule: &RuleDef) -> String {
+        crate::doclinks::rule_url(rule, self.docs_base.as_deref())
+    }
+
     /// A rule by code (case-insensitive) or name (exact).
     pub fn get(&self, code_or_name: &str) -> Option<&RuleDef> {
         self.rules
@@ -1090,7 +1094,7 @@ impl Registry {
     }
 }
 
-/// Catalogue order of RULES.md: NET, KMS, CMK, REG, TF, then the tool codes; user rules after.
+/// Catalogue order: NET, KMS, CMK, REG, TF, then the tool codes; user rules after.
 fn group_rank(code: &str) -> usize {
     const ORDER: &[&str] = &["NET", "KMS", "CMK", "REG", "TF", "SYN", "EVAL", "SUP"];
     let prefix = code.trim_end_matches(|c: char| c.is_ascii_digit());
@@ -1131,55 +1135,6 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 const NOT_IMPLEMENTED: &str =
     "This rule's check is not implemented yet: policy-lint does not report it, and a clean run says nothing about it.";
 
-/// `policy-lint rules` (default format): one line per rule.
-pub fn render_table(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String {
-    let rows: Vec<[String; 4]> = reg
-        .rules
-        .iter()
-        .map(|r| {
-            let mut summary = r.summary.clone();
-            if !implemented(&r.code) {
-                summary = format!("(not implemented yet) {summary}");
-            }
-            [r.code.clone(), r.name.clone(), r.severity_text(), summary]
-        })
-        .collect();
-    let header = [
-        "CODE".to_string(),
-        "NAME".into(),
-        "SEVERITY".into(),
-        "SUMMARY".into(),
-    ];
-    let mut widths = [0usize; 3];
-    for row in std::iter::once(&header).chain(rows.iter()) {
-        for (i, w) in widths.iter_mut().enumerate() {
-            *w = (*w).max(row[i].chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&header).chain(rows.iter()) {
-        let _ = writeln!(
-            out,
-            "{:<w0$}  {:<w1$}  {:<w2$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        );
-    }
-    let missing = reg.rules.iter().filter(|r| !implemented(&r.code)).count();
-    let _ = writeln!(
-        out,
-        "\n{} rules, {} not implemented yet.",
-        reg.rules.len(),
-        missing
-    );
-    out
-}
-
 /// `policy-lint rules --format json`.
 pub fn render_json(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String {
     let rules: Vec<Value> = reg
@@ -1204,7 +1159,7 @@ pub fn render_json(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String
             o.insert("configurable_only".into(), r.configurable_only.into());
             o.insert("builtin".into(), r.builtin.into());
             o.insert("params".into(), Value::Object(r.params.clone()));
-            o.insert("doc_url".into(), doc_url(&r.code).into());
+            o.insert("doc_url".into(), reg.doc_url(r).into());
             Value::Object(o)
         })
         .collect();
@@ -1222,11 +1177,16 @@ pub fn render_markdown(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> St
         } else {
             " **Not implemented yet.**"
         };
+        let url = reg.doc_url(r);
+        let code = if url.is_empty() {
+            r.code.clone()
+        } else {
+            format!("[{}]({url})", r.code)
+        };
         let _ = writeln!(
             out,
-            "| [{}]({}) | {} | {} | {}{} |",
-            r.code,
-            doc_url(&r.code),
+            "| {} | {} | {} | {}{} |",
+            code,
             r.name,
             r.severity_text(),
             md_cell(&r.summary),
@@ -1333,10 +1293,13 @@ fn rule_body(out: &mut String, r: &RuleDef, implemented: bool) {
 }
 
 /// `policy-lint explain CODE|NAME`.
-pub fn render_explain(rule: &RuleDef, implemented: bool) -> String {
+pub fn render_explain(reg: &Registry, rule: &RuleDef, implemented: bool) -> String {
     let mut out = format!("# {} {}\n\n", rule.code, rule.name);
     rule_body(&mut out, rule, implemented);
-    let _ = writeln!(out, "Documentation: {}", doc_url(&rule.code));
+    let url = reg.doc_url(rule);
+    if !url.is_empty() {
+        let _ = writeln!(out, "Documentation: {url}");
+    }
     out
 }
 
@@ -1398,7 +1361,7 @@ pub fn render_docs(reg: &Registry, implemented: &dyn Fn(&str) -> bool) -> String
 mod tests {
     use super::*;
 
-    /// The catalogue of RULES.md: code, name, default severity, production severity, production only.
+    /// The catalogue: code, name, default severity, production severity, production only.
     const EXPECTED: &[(&str, &str, Severity, Option<Severity>, bool)] = &[
         ("NET001", "egress-not-enforced", Severity::Error, None, true),
         ("NET002", "egress-unrestricted", Severity::Error, None, true),
@@ -1578,6 +1541,13 @@ mod tests {
             None,
             false,
         ),
+        (
+            "SUP004",
+            "malformed-suppression",
+            Severity::Warning,
+            None,
+            false,
+        ),
     ];
 
     fn builtin() -> Registry {
@@ -1587,7 +1557,7 @@ mod tests {
     #[test]
     fn builtin_loads() {
         let reg = builtin();
-        assert_eq!(reg.rules.len(), 34);
+        assert_eq!(reg.rules.len(), 35);
         assert!(reg.tables.len() >= 12);
         assert!(reg
             .rules
@@ -1629,11 +1599,11 @@ mod tests {
     }
 
     #[test]
-    fn catalogue_matches_rules_md() {
+    fn catalogue_in_order() {
         let reg = builtin();
         let got: Vec<&str> = reg.rules.iter().map(|r| r.code.as_str()).collect();
         let want: Vec<&str> = EXPECTED.iter().map(|e| e.0).collect();
-        assert_eq!(got, want, "rules in RULES.md order");
+        assert_eq!(got, want, "rules in catalogue order");
         for (code, name, sev, prod, prod_only) in EXPECTED {
             let r = reg.get(code).unwrap();
             assert_eq!(&r.name, name, "{code}");
@@ -1690,8 +1660,8 @@ mod tests {
         assert!(reg.get("Egress-Not-Enforced").is_none());
         assert!(reg.get("NET999").is_none());
         assert_eq!(
-            doc_url("NET001"),
-            "https://github.com/policy-lint/policy-lint/blob/main/docs/rules.md#net001"
+            reg.doc_url(reg.get("NET001").unwrap()),
+            format!("{}#net001", crate::doclinks::default_base())
         );
     }
 
@@ -1741,24 +1711,26 @@ mod tests {
     }
 
     #[test]
-    fn provider_tables_match_shared_lists() {
+    fn provider_tables_list_every_type_once() {
         let reg = builtin();
         for (table, count) in [
             ("databricks-provider-resources", 176),
             ("databricks-provider-data-sources", 190),
         ] {
-            let vals = reg.table_data(table).unwrap().as_array().unwrap();
+            let vals: Vec<&str> = reg
+                .table_data(table)
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
             assert_eq!(vals.len(), count, "{table}");
-            let file = PathBuf::from(format!("/work/shared/data/{table}.txt"));
-            if let Ok(text) = std::fs::read_to_string(&file) {
-                let names: Vec<&str> = text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                    .collect();
-                let vals: Vec<&str> = vals.iter().map(|v| v.as_str().unwrap()).collect();
-                assert_eq!(vals, names, "{table}");
-            }
+            let mut sorted = vals.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), count, "{table}: no duplicates");
+            assert!(vals.iter().all(|v| v.starts_with("databricks_")), "{table}");
         }
     }
 
@@ -1975,25 +1947,19 @@ values = ["eu-west-1"]
     fn renderers() {
         let reg = builtin();
         let not_net = |c: &str| !c.starts_with("NET");
-        let t = render_table(&reg, &not_net);
-        assert!(t
-            .lines()
-            .any(|l| l.starts_with("NET007 ") && l.contains("workspace-without-network-policy")));
-        assert!(t.contains("(not implemented yet)"));
-        assert!(t.contains("warning (error in production)"));
         let j: Value = serde_json::from_str(&render_json(&reg, &not_net)).unwrap();
-        assert_eq!(j.as_array().unwrap().len(), 34);
+        assert_eq!(j.as_array().unwrap().len(), 35);
         assert_eq!(j[0]["code"], "NET001");
         assert_eq!(j[0]["implemented"], false);
         assert_eq!(j[9]["implemented"], true);
         let m = render_markdown(&reg, &|_| true);
-        assert_eq!(m.lines().count(), 36);
-        let e = render_explain(reg.get("REG002").unwrap(), false);
+        assert_eq!(m.lines().count(), 37);
+        let e = render_explain(&reg, reg.get("REG002").unwrap(), false);
         assert!(e.starts_with("# REG002 cmk-in-excluded-region"));
         assert!(e.contains(NOT_IMPLEMENTED));
         assert!(e.contains("table `cmk-excluded-regions`"));
         assert!(e.contains("```hcl"));
-        let e = render_explain(reg.get("NET001").unwrap(), true);
+        let e = render_explain(&reg, reg.get("NET001").unwrap(), true);
         assert!(!e.contains("not implemented"));
         assert!(e.contains("Environments: production"));
     }

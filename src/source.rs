@@ -367,6 +367,23 @@ impl SourceMap {
     }
 }
 
+/// A path in a message: relative to the working directory when below it (`policy-lint.toml`
+/// rather than `/home/me/repo/policy-lint.toml`), else as it is.
+pub fn as_typed(path: &Path) -> String {
+    if path.is_absolute() {
+        if let Ok(cwd) = std::env::current_dir() {
+            let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+            let p = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            if let Ok(rel) = p.strip_prefix(&cwd) {
+                if !rel.as_os_str().is_empty() {
+                    return rel.display().to_string();
+                }
+            }
+        }
+    }
+    path.display().to_string()
+}
+
 /// A user-facing path: relative to `base` when below it, `/`-separated.
 pub fn display_path(path: &Path, base: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);

@@ -2,7 +2,13 @@
 //!
 //! A suppression comment covers the block or attribute on the line below it, or, written at the
 //! end of a line, the innermost block or attribute that starts on that line. `//` and `/* */`
-//! comments work too. Rule names may stand for codes.
+//! comments work too. Rule names may stand for codes; codes are separated by `,` (spaces after
+//! the commas allowed).
+//!
+//! Comments that look meant as suppressions but are not written in that form (`policy-lint:
+//! ignore`, `policy-lint:disable`, `policy_lint:ignore`, and `noqa`/`disable` followed by a
+//! policy-lint code) are kept as *near misses*: they suppress nothing, and stamping reports them
+//! (SUP004) with the form that works.
 
 use crate::source::{FileId, Location, SourceFile};
 use hcl_edit::expr::Expression;
@@ -24,14 +30,130 @@ pub struct Suppression {
     pub problems: Vec<String>,
     /// Byte range of the file this suppression covers.
     pub covers: Range<usize>,
+    /// A comment that looks meant as a suppression but is not one: it never suppresses.
+    pub near_miss: Option<NearMiss>,
+}
+
+/// What a near miss is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearMiss {
+    /// The marker as written (`policy-lint: ignore`, `noqa:`).
+    pub written: String,
+    /// `noqa` or `disable` without `policy-lint`: a near miss only when one of its codes is a
+    /// policy-lint rule (stamping decides), since other tools use the same words.
+    pub foreign: bool,
+    /// How the comment opens: `#`, `//` or `/*`.
+    pub opener: &'static str,
 }
 
 pub const MARK: &str = "policy-lint:ignore";
 
+/// Whether a file may hold a suppression comment or a near miss (files that do are parsed
+/// whole). Cheap: a literal scan, then a regular expression only when one of the words is there.
+pub fn mentions(text: &str) -> bool {
+    if text.contains(MARK) {
+        return true;
+    }
+    let lower_hit = ["lint", "LINT", "Lint", "noqa", "NOQA", "isable", "ISABLE"]
+        .iter()
+        .any(|w| text.contains(w));
+    lower_hit && text.lines().any(|l| near_miss_in(l).is_some())
+}
+
+/// `(?i)` patterns of near misses, each capturing the marker as written and what follows.
+fn near_miss_patterns() -> &'static [(regex::Regex, bool)] {
+    static P: std::sync::OnceLock<Vec<(regex::Regex, bool)>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        let re = |s: &str| regex::Regex::new(s).expect("valid near-miss pattern");
+        vec![
+            // policy-lint: ignore, policy_lint:ignore, policylint ignore, policy-lint:disable,
+            // Policy-Lint:Ignore, policy-lint:ignore-next-line ...
+            (
+                re(r"(?i)(\bpolicy[ _-]?lint\s*[:=]?\s*-?\s*(?:ignore|disable|skip|noqa)[\w-]*)(.*)"),
+                false,
+            ),
+            // noqa: NET003, noqa NET003
+            (re(r"(?i)(\bnoqa\b\s*:?)(.*)"), true),
+            // disable=NET003, disable: NET003, disable NET003
+            (re(r"(?i)(\bdisable\b\s*[:=]?)(.*)"), true),
+        ]
+    })
+}
+
+/// The marker as written, whether it is foreign, and the rest of the comment, when `line` holds
+/// a near miss (a line with the correct marker holds none).
+fn near_miss_in(line: &str) -> Option<(String, bool, String)> {
+    if let Some(i) = line.find(MARK) {
+        let after = &line[i + MARK.len()..];
+        if after.is_empty() || after.starts_with(char::is_whitespace) || after.starts_with("*/") {
+            return None;
+        }
+    }
+    let comment = comment_text(line)?;
+    for (re, foreign) in near_miss_patterns() {
+        if let Some(c) = re.captures(comment) {
+            let rest = c.get(2).map(|m| m.as_str()).unwrap_or("");
+            let rest = rest.split("*/").next().unwrap_or(rest).to_string();
+            // `noqa`/`disable` are other tools' words: only a rule code (`NET003`) or a rule
+            // name (`egress-unrestricted`) after them makes the comment a near miss.
+            if *foreign && !codes_of(&rest).iter().any(|w| rule_like(w)) {
+                continue;
+            }
+            return Some((c[1].trim().to_string(), *foreign, rest));
+        }
+    }
+    None
+}
+
+/// A word shaped like a rule code (`NET003`, `acme001`) or a rule name (`egress-unrestricted`).
+fn rule_like(w: &str) -> bool {
+    let letters = w.chars().take_while(|c| c.is_ascii_alphabetic()).count();
+    let code = (2..=5).contains(&letters)
+        && w.len() - letters == 3
+        && w[letters..].chars().all(|c| c.is_ascii_digit());
+    let name = w.contains('-')
+        && !w.starts_with('-')
+        && w.split('-')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    code || name
+}
+
+/// The comment of a line: what follows its first `#`, `//` or `/*`.
+fn comment_text(line: &str) -> Option<&str> {
+    let start = [line.find('#'), line.find("//"), line.find("/*")]
+        .into_iter()
+        .flatten()
+        .min()?;
+    Some(&line[start..])
+}
+
+/// The rule codes or names a near miss names: words before the first `key=value`, split at
+/// spaces, commas and brackets.
+fn codes_of(rest: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in rest.split(|c: char| c.is_whitespace() || ",[]():;".contains(c)) {
+        if w.is_empty() {
+            continue;
+        }
+        if w.contains('=') || w.contains('"') {
+            break;
+        }
+        let code_like = w
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            && w.chars().any(|c| c.is_ascii_alphabetic());
+        if !code_like {
+            break;
+        }
+        out.push(w.to_string());
+    }
+    out
+}
+
 /// Finds the suppression comments of an HCL file and what each covers.
 pub fn scan_hcl(file: &SourceFile, body: &Body) -> Vec<Suppression> {
     let text = &*file.text;
-    if !text.contains(MARK) {
+    if !mentions(text) {
         return vec![];
     }
     // Spans of every block and attribute (any depth), to find what a comment covers.
@@ -42,20 +164,48 @@ pub fn scan_hcl(file: &SourceFile, body: &Body) -> Vec<Suppression> {
     for line in text.split_inclusive('\n') {
         let line_start = offset;
         offset += line.len();
-        let Some(mpos) = line.find(MARK) else {
-            continue;
+        let near = near_miss_in(line);
+        let (mut s, cpos) = match (&near, line.find(MARK)) {
+            (None, Some(mpos)) => {
+                // The marker must sit in a comment: after `#`, `//` or `/*` on the same line.
+                let before = &line[..mpos];
+                let cpos = [before.rfind('#'), before.rfind("//"), before.rfind("/*")]
+                    .into_iter()
+                    .flatten()
+                    .min();
+                let Some(cpos) = cpos else { continue };
+                let rest = &line[mpos + MARK.len()..];
+                let rest = rest.split("*/").next().unwrap_or(rest).trim_end();
+                (parse_directive(rest), cpos)
+            }
+            (Some((written, foreign, rest)), _) => {
+                let Some(comment) = comment_text(line) else {
+                    continue;
+                };
+                let cpos = line.len() - comment.len();
+                let mut s = parse_directive("");
+                s.codes = codes_of(rest);
+                s.reason = rest
+                    .split_once("reason=")
+                    .map(|(_, r)| r.trim_start_matches('"'))
+                    .map(|r| r.split('"').next().unwrap_or(r).trim().to_string())
+                    .filter(|r| !r.is_empty());
+                s.near_miss = Some(NearMiss {
+                    written: written.clone(),
+                    foreign: *foreign,
+                    opener: if comment.starts_with("//") {
+                        "//"
+                    } else if comment.starts_with("/*") {
+                        "/*"
+                    } else {
+                        "#"
+                    },
+                });
+                (s, cpos)
+            }
+            (None, None) => continue,
         };
-        // The marker must sit in a comment: after `#`, `//` or `/*` on the same line.
-        let before = &line[..mpos];
-        let cpos = [before.rfind('#'), before.rfind("//"), before.rfind("/*")]
-            .into_iter()
-            .flatten()
-            .min();
-        let Some(cpos) = cpos else { continue };
         let comment_start = line_start + cpos;
-        let rest = &line[mpos + MARK.len()..];
-        let rest = rest.split("*/").next().unwrap_or(rest).trim_end();
-        let mut s = parse_directive(rest);
         let comment_end = line_start + line.trim_end().len();
         s.loc = Location::new(file.id, comment_start..comment_end);
         let code_before = !line[..cpos].trim().is_empty();
@@ -155,21 +305,25 @@ fn parse_directive(rest: &str) -> Suppression {
         expires: None,
         problems: vec![],
         covers: 0..0,
+        near_miss: None,
     };
-    let rest = rest.trim();
-    let (codes_part, mut tail) = match rest.find(char::is_whitespace) {
-        Some(i) => (&rest[..i], rest[i..].trim_start()),
-        None => (rest, ""),
-    };
-    if codes_part.contains('=') {
-        // No codes at all: `policy-lint:ignore reason="..."`.
-        tail = rest;
-    } else {
-        s.codes = codes_part
-            .split(',')
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
+    // Codes: `A`, `A,B`, `A, B`; stops at the first `key=value` (no codes at all:
+    // `policy-lint:ignore reason="..."`).
+    let mut tail = rest.trim();
+    loop {
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == ',')
+            .unwrap_or(tail.len());
+        let word = &tail[..end];
+        if word.is_empty() || word.contains('=') || word.contains('"') {
+            break;
+        }
+        s.codes.push(word.to_string());
+        tail = tail[end..].trim_start();
+        match tail.strip_prefix(',') {
+            Some(more) => tail = more.trim_start(),
+            None => break,
+        }
     }
     while !tail.is_empty() {
         if let Some(r) = tail.strip_prefix("reason=") {
@@ -270,6 +424,74 @@ mod tests {
         );
         assert_eq!(s.expires, Some((2027, 1, 31)));
         assert!(s.problems.is_empty());
+    }
+
+    #[test]
+    fn codes_may_be_separated_by_comma_and_space() {
+        let s = parse_directive(r#"NET003, NET004 reason="vendor mirror""#);
+        assert_eq!(s.codes, vec!["NET003", "NET004"]);
+        assert_eq!(s.reason.as_deref(), Some("vendor mirror"));
+        assert!(s.problems.is_empty(), "{:?}", s.problems);
+        let s = parse_directive("NET003 ,NET004");
+        assert_eq!(s.codes, vec!["NET003", "NET004"]);
+        let s = parse_directive(r#"reason="no codes""#);
+        assert!(s.codes.is_empty());
+        assert_eq!(s.reason.as_deref(), Some("no codes"));
+    }
+
+    #[test]
+    fn near_misses_are_recognised() {
+        let hit = |l: &str| near_miss_in(l).map(|(w, f, rest)| (w, f, codes_of(&rest)));
+        assert_eq!(
+            hit("# policy-lint: ignore NET003 reason=\"x\""),
+            Some(("policy-lint: ignore".into(), false, vec!["NET003".into()]))
+        );
+        assert_eq!(
+            hit("  # policy-lint:disable NET003"),
+            Some(("policy-lint:disable".into(), false, vec!["NET003".into()]))
+        );
+        assert_eq!(
+            hit("// policy_lint:ignore NET001,NET002"),
+            Some((
+                "policy_lint:ignore".into(),
+                false,
+                vec!["NET001".into(), "NET002".into()]
+            ))
+        );
+        assert_eq!(
+            hit("# policy-lint: ignore[NET002] sandbox"),
+            Some((
+                "policy-lint: ignore".into(),
+                false,
+                vec!["NET002".into(), "sandbox".into()]
+            ))
+        );
+        assert_eq!(
+            hit("x = 1 # noqa: NET003"),
+            Some(("noqa:".into(), true, vec!["NET003".into()]))
+        );
+        assert_eq!(
+            hit("# pylint: disable=NET003"),
+            Some(("disable=".into(), true, vec!["NET003".into()]))
+        );
+        assert!(hit("# policy-lint:ignore NET003 reason=\"x\"").is_none());
+        assert!(hit("# noqa").is_none(), "noqa needs a code after it");
+        assert!(hit("disable_rollback = true").is_none(), "not a comment");
+        assert!(hit("# this module is policy-lint clean").is_none());
+        assert!(hit("# disable public access to the bucket").is_none());
+        assert!(
+            hit("# noqa: E501").is_none(),
+            "not shaped like a policy-lint code"
+        );
+        assert!(
+            hit("# noqa: XYZ123").is_some(),
+            "code-shaped: stamping checks the registry"
+        );
+        assert!(hit("# noqa: egress-unrestricted").is_some());
+        assert!(mentions("# noqa: NET003\n"));
+        assert!(!mentions(
+            "resource \"x\" \"y\" { disable_rollback = true }\n"
+        ));
     }
 
     #[test]

@@ -10,6 +10,7 @@ fn policy_lint(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("POLICY_LINT_TODAY", "2026-11-24")
+        .env("POLICY_LINT_ELAPSED_MS", "10")
         .env_remove("NO_COLOR")
         .env_remove("TF_WORKSPACE")
         .output()

@@ -51,6 +51,7 @@ fn policy_lint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("POLICY_LINT_TODAY", "2026-11-24")
+        .env("POLICY_LINT_ELAPSED_MS", "10")
         .env_remove("NO_COLOR")
         .env_remove("TF_WORKSPACE")
         .env_remove("TF_DATA_DIR")
@@ -218,7 +219,7 @@ fn bad_var_and_missing_path_exit_2() {
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn rules_lists_34_rules() {
+fn rules_lists_35_rules() {
     let d = tempdir();
     let o = policy_lint(d.path(), &["rules", "--format", "json"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -227,7 +228,7 @@ fn rules_lists_34_rules() {
         .as_array()
         .or_else(|| v["rules"].as_array())
         .expect("a list of rules");
-    assert_eq!(list.len(), 34, "{}", stdout(&o));
+    assert_eq!(list.len(), 35, "{}", stdout(&o));
     // The table names every code too.
     let o = policy_lint(d.path(), &["rules"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
@@ -311,7 +312,7 @@ fn sarif_is_json_with_one_run() {
         .get("policyLint/v1")
         .is_none());
     let rules = runs[0]["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 34);
+    assert_eq!(rules.len(), 35);
     let net002 = rules.iter().find(|r| r["id"] == "NET002").unwrap();
     assert!(
         net002["helpUri"].as_str().unwrap().starts_with("http"),
@@ -712,7 +713,7 @@ fn inline_suppression_with_reason_and_expiry() {
     let mut c = codes(&json(&run(&[])));
     c.sort();
     assert_eq!(c, vec!["NET002", "SUP003"]);
-    // A bad date: SUP003 (malformed), and the suppression does not suppress (fail safe).
+    // A bad date: SUP004 (malformed), and the suppression does not suppress (fail safe).
     std::fs::write(
         &main,
         suppressed_tf("# policy-lint:ignore NET002 reason=\"x\" expires=2027-13-01"),
@@ -720,7 +721,7 @@ fn inline_suppression_with_reason_and_expiry() {
     .unwrap();
     let mut c = codes(&json(&run(&[])));
     c.sort();
-    assert_eq!(c, vec!["NET002", "SUP003"]);
+    assert_eq!(c, vec!["NET002", "SUP004"]);
 }
 
 #[test]

@@ -55,7 +55,7 @@ fn action_yml_has_the_inputs_outputs_and_steps() {
         ("environment", ""),
         ("var-files", ""),
         ("fail-on", "error"),
-        ("format", "pretty"),
+        ("format", "concise"),
         ("sarif-file", "policy-lint.sarif"),
         ("upload-sarif", "true"),
         ("annotations", "true"),
@@ -335,7 +335,7 @@ fn action_scripts_end_to_end() {
             ("SARIF_FILE", "out/policy-lint.sarif"),
             ("CLI_EXIT_CODE", "1"),
             ("FAIL_ON", "error"),
-            ("FORMAT", "pretty"),
+            ("FORMAT", "concise"),
         ];
         all.extend_from_slice(env);
         gh.step("python3", "action/report.py", &all)
@@ -350,7 +350,18 @@ fn action_scripts_end_to_end() {
         "{}",
         ann[0]
     );
-    assert!(out.contains("infra/main.tf:5:"), "console listing: {out}");
+    // The console listing is the concise format: one line per finding, then the counts.
+    let listing: Vec<&str> = out.lines().filter(|l| !l.starts_with("::")).collect();
+    assert!(
+        regex::Regex::new(r"^infra/main\.tf:5:\d+: error\[NET002\] \S")
+            .unwrap()
+            .is_match(listing[0]),
+        "console listing: {out}"
+    );
+    assert_eq!(
+        listing[1], "1 error, 0 warnings, 0 notes (1 suppressed)",
+        "{out}"
+    );
     assert!(
         !out.contains("::warning::policy-lint exited"),
         "verdicts disagree: {out}"

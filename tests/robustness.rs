@@ -722,7 +722,7 @@ fn thousands_of_files() {
     }
     write(
         d.path(),
-        "shared/main.tf",
+        "common/main.tf",
         "variable \"name\" {}\nresource \"aws_kms_key\" \"k\" {\n  description = var.name\n}\n",
     );
     let o = run_within(d.path(), Duration::from_secs(90));

@@ -297,6 +297,16 @@ impl Configs {
         for d in dirs.values() {
             registry.load_dir(d)?;
         }
+        // The run's documentation page (SARIF, rule listings): the configurations' `docs_url`
+        // when they agree; each finding follows its own configuration's.
+        let bases: std::collections::BTreeSet<&str> = inner
+            .entries
+            .iter()
+            .filter_map(|e| e.config.docs_url.as_deref())
+            .collect();
+        if bases.len() == 1 {
+            registry.docs_base = bases.into_iter().next().map(str::to_string);
+        }
         inner.builtin = Some(builtin);
         Ok(registry)
     }

@@ -76,9 +76,9 @@ pub fn git_root(start: &Path) -> Option<PathBuf> {
 /// Codes implemented by Rust checks (the rest of the catalogue says "not implemented" until
 /// its check exists).
 pub const IMPLEMENTED: &[&str] = &[
-    "SYN001", "EVAL001", "SUP001", "SUP002", "SUP003", "NET001", "NET002", "NET003", "NET004",
-    "NET005", "NET006", "NET007", "NET008", "NET009", "TF001", "TF002", "TF003", "CMK001",
-    "CMK002", "CMK003", "REG001", "REG002", "REG003",
+    "SYN001", "EVAL001", "SUP001", "SUP002", "SUP003", "SUP004", "NET001", "NET002", "NET003",
+    "NET004", "NET005", "NET006", "NET007", "NET008", "NET009", "TF001", "TF002", "TF003",
+    "CMK001", "CMK002", "CMK003", "REG001", "REG002", "REG003",
 ];
 
 pub fn is_implemented(registry: &Registry, code: &str) -> bool {
@@ -177,9 +177,9 @@ fn given_paths(opts: &Options) -> Result<Vec<PathBuf>, String> {
             })
             .collect()
     };
-    for p in &paths {
+    for (p, typed) in paths.iter().zip(&opts.paths) {
         if !p.exists() {
-            return Err(format!("`{}` does not exist", p.display()));
+            return Err(format!("`{}` does not exist", typed.display()));
         }
     }
     Ok(paths)
@@ -266,11 +266,14 @@ fn execute(
     configs: &Configs,
     registry: &Registry,
 ) -> Result<Outcome, SetupError> {
-    for code in opts.select.iter().chain(&opts.ignore) {
-        if registry.get(code).is_none() {
-            return Err(SetupError::Other(format!(
-                "`{code}` is not a policy-lint rule code or name (see `policy-lint rules`)"
-            )));
+    for (flag, list) in [("--select", &opts.select), ("--ignore", &opts.ignore)] {
+        for code in list {
+            if registry.get(code).is_none() {
+                return Err(SetupError::Other(format!(
+                    "{flag}: `{code}` is not a policy-lint rule code or name{} (see `policy-lint rules`)",
+                    crate::suggest::did_you_mean(crate::suggest::rule(registry, code))
+                )));
+            }
         }
     }
     let Prepared {

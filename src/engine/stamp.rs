@@ -1,5 +1,5 @@
 //! Stamping: rule metadata, configured severity, environments, `--select`/`--ignore`, inline
-//! suppressions (SUP001–SUP003) and `[[overrides]]`. Checks never decide these themselves.
+//! suppressions (SUP001–SUP004) and `[[overrides]]`. Checks never decide these themselves.
 
 use super::configs::Entry;
 use super::load::Loaded;
@@ -10,6 +10,14 @@ use crate::registry::Registry;
 use crate::source::Location;
 use crate::suppress;
 use std::path::{Path, PathBuf};
+
+/// The documentation link of a finding of `rule` under `config` (its `docs_url`, else the run's).
+fn doc_url(registry: &Registry, config: &Config, rule: &crate::registry::RuleDef) -> String {
+    crate::doclinks::rule_url(
+        rule,
+        config.docs_url.as_deref().or(registry.docs_base.as_deref()),
+    )
+}
 
 /// Resolves a code or name to the code.
 pub fn code_of(registry: &Registry, s: &str) -> Option<String> {
@@ -238,6 +246,78 @@ fn expiry_too_far(config: &Config, s: &suppress::Suppression, today: i64) -> boo
     }
 }
 
+/// SUP004 for a comment that looks meant as a suppression but is not written as one, with the
+/// form that works; `None` for `noqa`/`disable` comments that name no policy-lint rule (they
+/// belong to other tools).
+fn near_miss_finding(
+    registry: &Registry,
+    s: &suppress::Suppression,
+    near: &suppress::NearMiss,
+) -> Option<Finding> {
+    let codes: Vec<String> =
+        s.codes
+            .iter()
+            .filter_map(|c| code_of(registry, c))
+            .fold(Vec::new(), |mut v, c| {
+                if !v.contains(&c) {
+                    v.push(c);
+                }
+                v
+            });
+    // Words that are no rule but close to one (`NET03`): the nearest rule, for the help.
+    let near_codes: Vec<String> = s
+        .codes
+        .iter()
+        .filter(|c| code_of(registry, c).is_none())
+        .filter(|c| c.chars().any(|ch| ch.is_ascii_digit()))
+        .filter_map(|c| crate::suggest::rule(registry, c))
+        .collect();
+    if near.foreign && codes.is_empty() {
+        return None;
+    }
+    let mut all = codes.clone();
+    for c in near_codes {
+        if !all.contains(&c) {
+            all.push(c);
+        }
+    }
+    let list = if all.is_empty() {
+        "CODE".to_string()
+    } else {
+        all.join(", ")
+    };
+    let reason = s.reason.clone().unwrap_or_else(|| "...".into());
+    let close = if near.opener == "/*" { " */" } else { "" };
+    let form = format!(
+        "{} policy-lint:ignore {list} reason=\"{reason}\"{close}",
+        near.opener
+    );
+    let what = if near.foreign {
+        format!(
+            "`{}` is another tool's marker: policy-lint reads only `policy-lint:ignore`",
+            near.written
+        )
+    } else {
+        format!(
+            "`{}` is not the suppression marker `policy-lint:ignore` (lower case, no space after the colon)",
+            near.written
+        )
+    };
+    let named = if codes.is_empty() {
+        String::new()
+    } else {
+        format!(", so it does not suppress {}", codes.join(", "))
+    };
+    Some(
+        Finding::new(
+            "SUP004",
+            s.loc,
+            format!("this comment looks like a suppression but is not one: {what}{named}"),
+        )
+        .with_help(format!("write `{form}`")),
+    )
+}
+
 /// The environment a finding is judged in: the one of the root whose evaluation produced it
 /// (which already honours `--environment`), else `--environment`, else its file's.
 fn environment_of(f: &Finding, opts: &Options, config: &Config, rel_path: &str) -> String {
@@ -330,7 +410,7 @@ pub fn stamp(
             continue;
         }
         f.name = rule.name.clone();
-        f.doc_url = crate::registry::doc_url(&rule.code);
+        f.doc_url = doc_url(registry, config, rule);
         let default = rule.severity_in(production);
         // A check may lower the severity of one case (a duplicate destination is a warning).
         let mut sev = if f.severity < Severity::Error {
@@ -372,6 +452,10 @@ pub fn stamp(
                     .map(|r| r.loc),
             );
             for (s, used) in sups.iter_mut() {
+                // A comment that only looks like a suppression suppresses nothing (SUP004).
+                if s.near_miss.is_some() {
+                    continue;
+                }
                 let covers = places.iter().any(|p| {
                     p.file == s.loc.file
                         && (p.start as usize) >= s.covers.start
@@ -422,6 +506,15 @@ pub fn stamp(
         let on = ons.get(*ci).unwrap_or(first);
         let config = on.config;
         let start = extra.len();
+        if let Some(near) = &s.near_miss {
+            if let Some(f) = near_miss_finding(registry, s, near) {
+                extra.push(f);
+            }
+            for f in &mut extra[start..] {
+                f.config = *ci;
+            }
+            continue;
+        }
         let mut unknown_codes = Vec::new();
         let mut non_supp = Vec::new();
         for c in &s.codes {
@@ -478,17 +571,23 @@ pub fn stamp(
         for p in &s.problems {
             extra.push(
                 Finding::new(
-                    "SUP003",
+                    "SUP004",
                     s.loc,
-                    format!("this suppression is malformed: {p}"),
+                    format!("this suppression is malformed, so it suppresses nothing: {p}"),
                 )
                 .with_help(
-                    "write `# policy-lint:ignore CODE[,CODE] reason=\"...\" [expires=YYYY-MM-DD]`",
+                    "write `# policy-lint:ignore CODE[, CODE] reason=\"...\" [expires=YYYY-MM-DD]`",
                 ),
             );
         }
         if !unknown_codes.is_empty() {
-            extra.push(Finding::new(
+            let near: Vec<String> = unknown_codes
+                .iter()
+                .filter_map(|c| {
+                    crate::suggest::rule(registry, c).map(|n| format!("`{n}` for `{c}`"))
+                })
+                .collect();
+            let mut f = Finding::new(
                 "SUP003",
                 s.loc,
                 format!(
@@ -496,7 +595,11 @@ pub fn stamp(
                     unknown_codes.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
                     if unknown_codes.len() == 1 { "is" } else { "are" }
                 ),
-            ));
+            );
+            if !near.is_empty() {
+                f = f.with_help(format!("did you mean {}?", near.join(", ")));
+            }
+            extra.push(f);
         } else if !non_supp.is_empty() {
             extra.push(Finding::new(
                 "SUP003",
@@ -509,7 +612,7 @@ pub fn stamp(
         } else if s.codes.is_empty() {
             extra.push(
                 Finding::new(
-                    "SUP003",
+                    "SUP004",
                     s.loc,
                     "this suppression names no rule code, so it suppresses nothing",
                 )
@@ -550,7 +653,7 @@ pub fn stamp(
             let rel_path = rel(loaded, f.loc, base);
             let env = environment_of(&f, opts, config, &rel_path);
             f.name = rule.name.clone();
-            f.doc_url = crate::registry::doc_url(&rule.code);
+            f.doc_url = doc_url(registry, config, rule);
             f.severity = match config.rule_setting(&f.code, &rel_path).0 {
                 Some(Level::Off) => continue,
                 Some(Level::On(s)) => s,

@@ -261,7 +261,7 @@ impl Loader {
             for ((p, _), (ranges, text)) in files.into_iter().zip(plan.into_iter().zip(&texts)) {
                 // Files with suppression comments are parsed whole, so that what a comment
                 // covers is found among all their blocks.
-                if !ranges.is_empty() && !text.contains(crate::suppress::MARK) {
+                if !ranges.is_empty() && !crate::suppress::mentions(text) {
                     st.blanks.insert(p, ranges);
                 }
             }

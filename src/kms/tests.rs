@@ -744,7 +744,8 @@ fn placeholders_are_reported_once_per_string() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Documented policies (DOMAIN.md §2) are clean
+// Documented policies (Databricks "Configure customer-managed keys" and the provider's
+// databricks_mws_customer_managed_keys examples) are clean
 // ---------------------------------------------------------------------------------------------
 
 const DOCUMENTED: &str = r#"{

@@ -1,19 +1,25 @@
-//! Emitting findings: human-readable (miette), JSON, SARIF 2.1.0 and GitHub workflow commands.
+//! Emitting findings: human-readable (pretty, concise), JSON, SARIF 2.1.0 and GitHub workflow
+//! commands.
 //!
 //! Every renderer takes a [`Report`] and returns the whole output as a `String`. Output is
-//! deterministic: the same report renders to the same bytes, independent of the current
-//! directory, the terminal or the environment.
+//! deterministic: the same report renders to the same bytes. JSON, SARIF and GitHub output are
+//! independent of the current directory, the terminal and the environment; the human-readable
+//! formats (pretty, concise) take what they depend on (colour, box drawing, width, the working
+//! directory) as [`PrettyOptions`].
 
+mod concise;
 mod fingerprint;
 mod github;
 mod json;
 mod pretty;
 mod sarif;
+pub mod text;
 
+pub use concise::render_concise;
 pub use fingerprint::{assign as assign_fingerprints, fingerprint, VERSION as FINGERPRINT_VERSION};
 pub use github::render_github;
 pub use json::render_json;
-pub use pretty::render_pretty;
+pub use pretty::{render_pretty, PrettyOptions};
 pub use sarif::render_sarif;
 
 use crate::finding::{Finding, Severity, Summary};
@@ -220,7 +226,7 @@ mod tests {
         let outside = by_code("KMS004");
         assert_eq!(
             rel_path_of(&t.sources, &outside.loc, r.repo_root),
-            ("../shared/policy.json".to_string(), false)
+            ("../elsewhere/policy.json".to_string(), false)
         );
     }
 }

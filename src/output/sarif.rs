@@ -608,7 +608,7 @@ mod tests {
         }
         assert!(seen.contains(&"policies/key%20policy.json".to_string()));
         assert!(seen.contains(&"infra/main.tf".to_string()));
-        assert!(seen.contains(&"../shared/policy.json".to_string()));
+        assert!(seen.contains(&"../elsewhere/policy.json".to_string()));
     }
 
     #[test]

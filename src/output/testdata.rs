@@ -160,8 +160,8 @@ pub fn sample_with_prefix(prefix: &str) -> Sample {
         Arc::from(format!("{json_prefix}{KEY_POLICY}")),
     );
     let shared = sources.add(
-        PathBuf::from("/work/shared/policy.json"),
-        "../shared/policy.json".to_string(),
+        PathBuf::from("/work/elsewhere/policy.json"),
+        "../elsewhere/policy.json".to_string(),
         Arc::from(format!("{json_prefix}{SHARED_POLICY}")),
     );
 
@@ -246,4 +246,55 @@ pub fn sample_with_prefix(prefix: &str) -> Sample {
         root,
         summary,
     }
+}
+
+/// The sample plus what the pretty output lays out specially: an EVAL001 note (one line unless
+/// `--verbose`) and a finding about a resource deep in nested modules (long identifiers in its
+/// message and help).
+pub fn sample_extended() -> Sample {
+    let mut s = sample();
+    let tf = s
+        .findings
+        .iter()
+        .map(|f| f.loc.file)
+        .find(|id| s.sources.get(*id).display == "infra/main.tf")
+        .expect("the sample has infra/main.tf");
+    let eval = {
+        let mut f = Finding::new(
+            "EVAL001",
+            find(&s.sources, tf, "var.databricks_account_id", 0),
+            "cannot check `account_id` of `databricks_mws_customer_managed_keys.managed`: `var.databricks_account_id` has no default and no value was given; set it in terraform.tfvars, with --var-file, --var databricks_account_id=... or TF_VAR_databricks_account_id",
+        )
+        .with_help("policy-lint reports neither a pass nor a failure for KMS001 here; supply the value (tfvars, --var, --var-file, TF_VAR_) so it can decide")
+        .with_path("account_id")
+        .blocking(&["KMS001".to_string()])
+        .name_blocked();
+        f.name = "unresolved-value".into();
+        f.severity = Severity::Note;
+        f.doc_url = "https://example.invalid/policy-lint/rules/EVAL001".into();
+        f
+    };
+    let module = {
+        let mut f = Finding::new(
+            "NET002",
+            find(&s.sources, tf, "network_policy_id = \"np-1\"", 0),
+            "network policy `module.workspace_defaults.module.network.databricks_account_network_policy.this` allows all serverless egress (`restriction_mode = \"FULL_ACCESS\"`, in registry.terraform.io/acme-corp/databricks-serverless-egress/aws@3.14.159//modules/network-policy/main.tf:27)",
+        )
+        .with_help("set `egress.network_access.restriction_mode = \"RESTRICTED_ACCESS\"` in `module.workspace_defaults.module.network.databricks_account_network_policy.this` and list the destinations workloads need in `allowed_internet_destinations`")
+        .with_address("module.workspace_defaults.module.network.databricks_account_network_policy.this")
+        .with_path("egress.network_access.restriction_mode");
+        f.name = "egress-full-access".into();
+        f.severity = Severity::Error;
+        f.doc_url = "https://example.invalid/policy-lint/rules/NET002".into();
+        f
+    };
+    s.findings.push(eval);
+    s.findings.push(module);
+    crate::finding::sort_and_dedup(&mut s.findings, &s.sources);
+    super::assign_fingerprints(&mut s.findings, &s.sources, &s.root);
+    s.summary = Summary {
+        files: 3,
+        ..Summary::of(&s.findings)
+    };
+    s
 }
