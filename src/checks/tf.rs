@@ -206,6 +206,17 @@ fn nearest_type(t: &str, known: &[String]) -> Option<String> {
         .map(|(_, _, k)| k.clone())
 }
 
+/// Paths of the blocks nested in `body` (at `prefix`) that are attributes.
+fn inner_blocks(body: &Body, prefix: &str, attrs: &[String], out: &mut Vec<String>) {
+    for b in body.iter().filter_map(|s| s.as_block()) {
+        let p = format!("{prefix}.{}", b.ident.as_str());
+        if attrs.contains(&p) {
+            out.push(p.clone());
+        }
+        inner_blocks(&b.body, &p, attrs, out);
+    }
+}
+
 fn nesting_walk(
     ctx: &mut Ctx,
     file: crate::source::FileId,
@@ -227,18 +238,35 @@ fn nesting_walk(
                 format!("{prefix}.{name}")
             };
             if attrs.contains(&p) {
+                // One finding at the outermost wrong block: writing it as an attribute makes
+                // everything inside it object syntax, so the blocks nested in it are named here.
+                let mut inner = Vec::new();
+                inner_blocks(&b.body, &p, attrs, &mut inner);
+                let also = if inner.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; so are the blocks nested in it ({}), which become object attributes with it",
+                        inner
+                            .iter()
+                            .map(|i| format!("`{i}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
                 let loc = Location::new(file, b.ident.span().unwrap_or(0..0));
                 ctx.push(
                     Finding::new(
                         "TF003",
                         loc,
                         format!(
-                            "`{p}` of `{rtype}` is an attribute, but it is written as a block (`{name} {{ ... }}`); Terraform rejects this (\"Unsupported block type\")"
+                            "`{p}` of `{rtype}` is an attribute, but it is written as a block (`{name} {{ ... }}`); Terraform rejects this (\"Unsupported block type\"){also}"
                         ),
                     )
                     .with_path(p.clone())
                     .with_help(format!("write `{name} = {{ ... }}` (an attribute with an object value)")),
                 );
+                continue;
             }
             nesting_walk(ctx, file, rtype, &b.body, &p, attrs, blocks);
         } else if let Some(a) = s.as_attribute() {
