@@ -271,6 +271,7 @@ pub fn check(req: CheckRequest) -> u8 {
                 .map(PathBuf::from),
             types: None,
             plan: None,
+            world: Vec::new(),
         },
         environment: req.environment.clone(),
         plans,

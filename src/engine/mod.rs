@@ -7,6 +7,7 @@ pub mod load;
 pub mod relocate;
 pub mod roots;
 pub mod stamp;
+pub mod worlds;
 
 pub use configs::{Configs, SetupError};
 
@@ -428,6 +429,17 @@ fn execute(
                 key_policy_files.extend(checked.key_policy_files);
                 let mut found = checked.findings;
                 crate::finding::merge_unresolved(&mut found);
+                // Inputs with a few possible values and no value: decide for each of them.
+                let found = worlds::decide(found, &unit.finite_inputs, &|world| {
+                    let opts = EvalOptions {
+                        world,
+                        ..eval_opts.clone()
+                    };
+                    let u = evaluate_unit(&loaded.loader, &opts, dir);
+                    let mut f = checks::check_unit(&u, &params, &enabled, registry).findings;
+                    crate::finding::merge_unresolved(&mut f);
+                    f
+                });
                 out.extend(
                     found
                         .into_iter()

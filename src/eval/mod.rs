@@ -62,6 +62,10 @@ pub struct EvalOptions {
     /// The plan of the root being evaluated (`--plan`): what Terraform knew when it planned —
     /// root variable values and attributes of resources and data sources.
     pub plan: Option<Arc<crate::plan::Plan>>,
+    /// Root variables bound to one of their possible values for this evaluation (see
+    /// [`Unit::finite_inputs`]): the engine evaluates a root once per combination to decide
+    /// what every possible value decides.
+    pub world: Vec<(String, Value)>,
     /// `TF_DATA_DIR`: where `terraform init` put the modules manifest and the registry and git
     /// modules it installed (relative to each root module directory); None: `.terraform`.
     pub tf_data_dir: Option<PathBuf>,
@@ -768,6 +772,10 @@ pub struct Unit {
     /// The root module's `provider "databricks"` blocks (what they say about their cloud).
     /// Child modules inherit the default provider.
     pub databricks_providers: Vec<DatabricksProvider>,
+    /// Root variables that have no value but a finite set of possible ones (`type = bool`, or a
+    /// `validation` whose condition is `contains([...], var.NAME)` over literals), read during
+    /// the evaluation.
+    pub finite_inputs: Vec<(String, Vec<Value>)>,
     /// The cloud providers (`aws`, `azurerm`, `google`) each module instance (by address, "" for
     /// the root) configures or requires, sorted.
     pub module_providers: HashMap<String, Vec<String>>,

@@ -367,6 +367,21 @@ impl<'l> Ev<'l> {
                 values.insert(k.clone(), self.cli_value(def, k, v, &format!("--var {k}")));
             }
         }
+        // One of the possible values of a variable that has none (see `finite_domain`).
+        for (k, v) in &self.opts.world {
+            if values.contains_key(k) {
+                continue;
+            }
+            let decl = def.variables.get(k).and_then(|r| {
+                def.block(*r)
+                    .map(|b| span_loc(def.file_id(*r), b.ident.span()))
+            });
+            let v = match decl {
+                Some(d) => v.clone().at(d),
+                None => v.clone(),
+            };
+            values.insert(k.clone(), v);
+        }
         values
     }
 
@@ -563,6 +578,14 @@ impl<'l> Ev<'l> {
             None => match default() {
                 Some(v) => v,
                 None => {
+                    if m.addr.is_empty() {
+                        if let Some(domain) = self.finite_domain(m, block) {
+                            let mut unit = self.unit.borrow_mut();
+                            if !unit.finite_inputs.iter().any(|(n, _)| n == name) {
+                                unit.finite_inputs.push((name.to_string(), domain));
+                            }
+                        }
+                    }
                     let reason = if m.addr.is_empty() {
                         Reason::Variable {
                             name: name.to_string(),
@@ -594,6 +617,37 @@ impl<'l> Ev<'l> {
             v
         };
         v.with_hop(decl_loc, &format!("variable `{name}`"))
+    }
+
+    /// The possible values of a variable without a value: `[true, false]` for `type = bool`, the
+    /// members of the literal list of a `validation` whose condition is `contains(LIST,
+    /// var.NAME)`. None when they are not a short known list.
+    fn finite_domain(&self, m: &ModuleInst, block: &Block) -> Option<Vec<Value>> {
+        const MAX: usize = 8;
+        for v in block.body.get_blocks("validation") {
+            let Some(c) = v.body.get_attribute("condition") else {
+                continue;
+            };
+            let hcl_edit::expr::Expression::FuncCall(call) = &c.value else {
+                continue;
+            };
+            if call.name.name.as_str() != "contains" || call.args.len() != 2 {
+                continue;
+            }
+            let list = call.args.iter().next()?;
+            let file = m.def.files.first()?.file;
+            let scope = Scope::template(m, file);
+            let Ok(lv) = self.eval(list, &scope) else {
+                continue;
+            };
+            let items = lv.as_list()?;
+            if items.is_empty() || items.len() > MAX || !items.iter().all(|i| i.is_known()) {
+                continue;
+            }
+            return Some(items.to_vec());
+        }
+        let t = block.body.get_attribute("type")?.value.to_string();
+        (t.trim() == "bool").then(|| vec![Value::bool(true), Value::bool(false)])
     }
 
     /// Argument `name` of a module call instance, evaluated in the caller's scope.

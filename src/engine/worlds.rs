@@ -1,0 +1,171 @@
+//! Deciding for every possible value of an input that has none.
+//!
+//! A root variable without a value is unknown, and a rule that needs it reports EVAL001. Some such
+//! variables can only take a few values: `type = bool`, or a `validation` whose condition is
+//! `contains([...], var.NAME)` over literals (the evaluator lists them in
+//! [`Unit::finite_inputs`](crate::eval::Unit::finite_inputs)). When an EVAL001 of a root
+//! names one, the root is evaluated once per combination of their values (at most
+//! [`MAX_WORLDS`]): a finding every combination gives is reported (it holds whatever the value),
+//! nothing is reported where no combination gives one, and a finding only some combinations give
+//! is an EVAL001 that names the values that fail. A conditional on such a variable whose branches
+//! all pass is therefore decided too.
+
+use crate::finding::Finding;
+use crate::source::Location;
+use crate::value::Value;
+
+/// The most combinations a root is evaluated in.
+pub const MAX_WORLDS: usize = 16;
+
+/// The findings of a root, decided over the possible values of its finite inputs. `base` are the
+/// findings of the evaluation without them; `run` evaluates and checks the root with the given
+/// variables bound.
+pub fn decide(
+    base: Vec<Finding>,
+    finite: &[(String, Vec<Value>)],
+    run: &dyn Fn(Vec<(String, Value)>) -> Vec<Finding>,
+) -> Vec<Finding> {
+    // The finite inputs some EVAL001 is about.
+    let relevant: Vec<&(String, Vec<Value>)> = finite
+        .iter()
+        .filter(|(name, _)| {
+            let needle = format!("`var.{name}`");
+            base.iter()
+                .any(|f| f.code == "EVAL001" && f.message.contains(&needle))
+        })
+        .collect();
+    if relevant.is_empty() {
+        return base;
+    }
+    let count = relevant
+        .iter()
+        .try_fold(1usize, |n, (_, d)| n.checked_mul(d.len()))
+        .unwrap_or(usize::MAX);
+    if count > MAX_WORLDS || count == 0 {
+        return base;
+    }
+    // Every combination, in order.
+    let mut worlds: Vec<Vec<(String, Value)>> = vec![Vec::new()];
+    for (name, domain) in &relevant {
+        worlds = worlds
+            .into_iter()
+            .flat_map(|w| {
+                domain.iter().map(move |v| {
+                    let mut w = w.clone();
+                    w.push((name.clone(), v.clone()));
+                    w
+                })
+            })
+            .collect();
+    }
+    let results: Vec<Vec<Finding>> = worlds.iter().map(|w| run(w.clone())).collect();
+    combine(&worlds, results)
+}
+
+/// Identity of a finding across evaluations: code and location (and the message for EVAL001,
+/// which several rules share at one place).
+fn key(f: &Finding) -> (String, Location, String) {
+    let msg = if f.code == "EVAL001" {
+        f.message.clone()
+    } else {
+        String::new()
+    };
+    (f.code.clone(), f.loc, msg)
+}
+
+fn describe(world: &[(String, Value)]) -> String {
+    world
+        .iter()
+        .map(|(n, v)| {
+            let shown = match v.as_str() {
+                Some(s) => format!("{s:?}"),
+                None => v.to_tf_string().unwrap_or_else(|| "?".into()),
+            };
+            format!("`var.{n}` = {shown}")
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// The variables (indices into each world) the failing set depends on: those for which some
+/// failing world, with only that variable changed, does not fail.
+fn deciding(worlds: &[Vec<(String, Value)>], failing: &[usize]) -> Vec<usize> {
+    let nvars = worlds.first().map(Vec::len).unwrap_or(0);
+    (0..nvars)
+        .filter(|&j| {
+            failing.iter().any(|&w| {
+                worlds.iter().enumerate().any(|(o, other)| {
+                    !failing.contains(&o)
+                        && (0..nvars).all(|k| k == j || other[k].1 == worlds[w][k].1)
+                })
+            })
+        })
+        .collect()
+}
+
+fn combine(worlds: &[Vec<(String, Value)>], results: Vec<Vec<Finding>>) -> Vec<Finding> {
+    let mut order: Vec<(String, Location, String)> = Vec::new();
+    let mut found: std::collections::HashMap<(String, Location, String), Vec<(usize, Finding)>> =
+        std::collections::HashMap::new();
+    for (i, fs) in results.into_iter().enumerate() {
+        for f in fs {
+            let k = key(&f);
+            let e = found.entry(k.clone()).or_default();
+            if e.is_empty() {
+                order.push(k);
+            }
+            if !e.iter().any(|(w, _)| *w == i) {
+                e.push((i, f));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for k in order {
+        let hits = found.remove(&k).unwrap_or_default();
+        let Some((_, first)) = hits.first().cloned() else {
+            continue;
+        };
+        if hits.len() == worlds.len() {
+            // Whatever the value: the finding holds.
+            out.push(first);
+            continue;
+        }
+        if first.code == "EVAL001" {
+            // Undecided in some combinations only: still undecided.
+            out.push(first);
+            continue;
+        }
+        let failing: Vec<usize> = hits.iter().map(|(w, _)| *w).collect();
+        let vars = deciding(worlds, &failing);
+        let project = |w: usize| -> Vec<(String, Value)> {
+            vars.iter().map(|&j| worlds[w][j].clone()).collect()
+        };
+        let mut cases: Vec<String> = failing.iter().map(|&w| describe(&project(w))).collect();
+        cases.dedup();
+        let names: Vec<String> = vars
+            .iter()
+            .map(|&j| format!("`var.{}`", worlds[0][j].0))
+            .collect();
+        let mut f = Finding::new(
+            "EVAL001",
+            first.loc,
+            format!(
+                "cannot be decided: it depends on {}, which {} no value; it fails when {} ({})",
+                names.join(" and "),
+                if names.len() == 1 { "has" } else { "have" },
+                cases.join(", or when "),
+                first.message
+            ),
+        )
+        .blocking(&[first.code.clone()])
+        .with_help(
+            "give the variable its value (tfvars, --var, --var-file, TF_VAR_, --plan): policy-lint reports neither a pass nor a failure until then",
+        );
+        f.anchor = first.anchor;
+        f.related = first.related.clone();
+        f.address = first.address.clone();
+        f.attr_path = first.attr_path.clone();
+        out.push(f);
+    }
+    out
+}
