@@ -157,7 +157,7 @@ fn combine(worlds: &[Vec<(String, Value)>], results: Vec<Vec<Finding>>) -> Vec<F
                 first.message
             ),
         )
-        .blocking(&[first.code.clone()])
+        .blocking(std::slice::from_ref(&first.code))
         .with_help(
             "give the variable its value (tfvars, --var, --var-file, TF_VAR_, --plan): policy-lint reports neither a pass nor a failure until then",
         );
