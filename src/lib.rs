@@ -20,3 +20,4 @@ pub mod skim;
 pub mod source;
 pub mod suppress;
 pub mod value;
+pub mod version;

@@ -14,7 +14,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser, Debug)]
 #[command(
     name = "policy-lint",
-    version,
+    version = policy_lint::version::LONG,
     about = "Policy-as-code checker for Databricks-on-AWS security configuration (Terraform and KMS key policies)",
     long_about = None
 )]
