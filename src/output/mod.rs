@@ -1,4 +1,5 @@
-//! Emitting findings: human-readable (miette), JSON, SARIF 2.1.0 and GitHub workflow commands.
+//! Emitting findings: human-readable (miette), JSON, SARIF 2.1.0, GitHub workflow commands, JUnit
+//! XML and GitLab Code Quality JSON.
 //!
 //! Every renderer takes a [`Report`] and returns the whole output as a `String`. Output is
 //! deterministic: the same report renders to the same bytes, independent of the current
@@ -6,13 +7,17 @@
 
 mod fingerprint;
 mod github;
+mod gitlab;
 mod json;
+mod junit;
 mod pretty;
 mod sarif;
 
 pub use fingerprint::{assign as assign_fingerprints, fingerprint, VERSION as FINGERPRINT_VERSION};
 pub use github::render_github;
+pub use gitlab::render_gitlab;
 pub use json::render_json;
+pub use junit::render_junit;
 pub use pretty::render_pretty;
 pub use sarif::render_sarif;
 
