@@ -388,3 +388,82 @@ fn ci_workflow_runs_ci_and_dogfoods_the_action() {
         assert!(root().join(paths).is_dir(), "{paths}");
     }
 }
+
+#[test]
+fn dockerfile_builds_a_static_binary_for_a_non_root_user() {
+    // No Docker daemon here: the Dockerfile is checked by structure.
+    let text = read("Dockerfile");
+    let stages: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("FROM "))
+        .collect();
+    assert_eq!(stages.len(), 2, "multi-stage: {stages:?}");
+    // The builder is the minimum supported Rust, on musl (static binaries).
+    let msrv = manifest()["package"]["rust-version"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(stages[0], format!("FROM rust:{msrv}-alpine AS build"));
+    assert!(text.contains("cargo build --locked --release --bin policy-lint"));
+    assert!(text.contains("ldd ./target/release/policy-lint"), "static check");
+    // The runtime is minimal, not the toolchain image.
+    assert!(stages[1].starts_with("FROM alpine:"), "{}", stages[1]);
+    assert!(text.contains("COPY --from=build /build/target/release/policy-lint /usr/local/bin/policy-lint"));
+    // A numeric non-root user after everything that needs root.
+    let user_line = text
+        .lines()
+        .rposition(|l| l.starts_with("USER "))
+        .expect("USER");
+    let lines: Vec<&str> = text.lines().collect();
+    let user = lines[user_line].trim_start_matches("USER ").trim();
+    assert!(!user.starts_with('0') && !user.starts_with("root"), "{user}");
+    assert!(user.split(':').all(|p| p.parse::<u32>().is_ok_and(|n| n >= 1000)), "{user}");
+    assert!(
+        !lines[user_line..].iter().any(|l| l.starts_with("RUN ")),
+        "nothing runs as root after USER"
+    );
+    assert!(text.contains("ENTRYPOINT [\"policy-lint\"]"));
+    // The build context holds what the build copies, and not target/ or .git.
+    let ignore = read(".dockerignore");
+    for needed in ["Cargo.toml", "Cargo.lock", "build.rs", "src/", "rules/"] {
+        assert!(ignore.contains(&format!("!{needed}")), "{needed}");
+    }
+    for l in text.lines().filter(|l| l.starts_with("COPY ") && !l.contains("--from")) {
+        for src in l.trim_start_matches("COPY ").split_whitespace().rev().skip(1) {
+            assert!(root().join(src).exists(), "COPY {src}: missing");
+        }
+    }
+}
+
+#[test]
+fn wheel_and_hook_repository_are_pinned_to_this_version() {
+    let v = env!("CARGO_PKG_VERSION");
+    let py: toml::Table = toml::from_str(&read("pyproject.toml")).unwrap();
+    assert_eq!(py["build-system"]["build-backend"].as_str(), Some("maturin"));
+    assert_eq!(py["tool"]["maturin"]["bindings"].as_str(), Some("bin"));
+    assert_eq!(py["project"]["name"].as_str(), Some("policy-lint"));
+    let dynamic = py["project"]["dynamic"].as_array().unwrap();
+    assert!(dynamic.iter().any(|d| d.as_str() == Some("version")), "version from Cargo.toml");
+    let hook: toml::Table = toml::from_str(&read("pre-commit-hook/pyproject.toml")).unwrap();
+    assert_eq!(hook["project"]["version"].as_str(), Some(v));
+    let deps: Vec<&str> = hook["project"]["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(deps, [format!("policy-lint=={v}")]);
+    // The hook repository's hooks are this repository's, as language: python.
+    let ours = yaml(".pre-commit-hooks.yaml");
+    let theirs = yaml("pre-commit-hook/.pre-commit-hooks.yaml");
+    let (ours, theirs) = (ours.as_sequence().unwrap(), theirs.as_sequence().unwrap());
+    assert_eq!(ours.len(), theirs.len());
+    for (a, b) in ours.iter().zip(theirs) {
+        assert_eq!(b["language"].as_str(), Some("python"));
+        assert_eq!(a["language"].as_str(), Some("rust"));
+        for k in ["id", "entry", "files", "args", "pass_filenames", "always_run", "require_serial"] {
+            assert_eq!(a.get(k), b.get(k), "hook {:?}: {k}", a["id"]);
+        }
+    }
+    assert!(read("scripts/wheel-e2e.sh").contains("PIP_NO_INDEX=1"));
+}
