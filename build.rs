@@ -41,8 +41,11 @@ fn version_info(manifest: &Path) {
     if vcs_info.is_file() {
         println!("cargo:rerun-if-changed={}", vcs_info.display());
     }
-    let commit = commit_of(manifest, std::env::var("POLICY_LINT_COMMIT").ok().as_deref())
-        .unwrap_or_else(|| "unknown".to_string());
+    let commit = commit_of(
+        manifest,
+        std::env::var("POLICY_LINT_COMMIT").ok().as_deref(),
+    )
+    .unwrap_or_else(|| "unknown".to_string());
     let date = build_date(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref());
     println!("cargo:rustc-env=POLICY_LINT_COMMIT={commit}");
     println!("cargo:rustc-env=POLICY_LINT_BUILD_DATE={date}");

@@ -89,9 +89,7 @@ mod detect {
             let c = commit_of(d.path(), None).expect("a commit");
             assert_eq!(c.len(), 12);
             assert!(c.bytes().all(|b| b.is_ascii_hexdigit()));
-            assert!(git_head_files(d.path())
-                .iter()
-                .any(|p| p.ends_with("HEAD")));
+            assert!(git_head_files(d.path()).iter().any(|p| p.ends_with("HEAD")));
             // A tarball unpacked inside another repository does not take its commit.
             let inner = d.path().join("vendor/policy-lint");
             std::fs::create_dir_all(&inner).unwrap();

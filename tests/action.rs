@@ -37,7 +37,8 @@ fn the_build_cache_is_saved_before_the_verdict_can_fail() {
     // No `actions/cache@`: its post-job save runs only when the job succeeds, so a run that found
     // violations would never save it.
     assert!(
-        !st.iter().any(|s| field(s, "uses").starts_with("actions/cache@")),
+        !st.iter()
+            .any(|s| field(s, "uses").starts_with("actions/cache@")),
         "use actions/cache/restore + actions/cache/save"
     );
     let restore = step_index(&st, uses("actions/cache/restore@"), "restore");
@@ -63,14 +64,23 @@ fn the_build_cache_is_saved_before_the_verdict_can_fail() {
     );
     // The build runs only on a cache miss when no release was installed.
     let cond = field(&st[build], "if");
-    assert!(cond.contains("steps.restore.outputs.cache-hit != 'true'"), "{cond}");
-    assert!(cond.contains("steps.download.outputs.installed != 'true'"), "{cond}");
+    assert!(
+        cond.contains("steps.restore.outputs.cache-hit != 'true'"),
+        "{cond}"
+    );
+    assert!(
+        cond.contains("steps.download.outputs.installed != 'true'"),
+        "{cond}"
+    );
     assert!(field(&st[restore], "if").contains("steps.download.outputs.installed != 'true'"));
     // No step between the save and the verdict is needed for the save: nothing before the save
     // depends on policy-lint's verdict.
     for s in &st[..save] {
         let c = field(s, "if");
-        assert!(!c.contains("steps.report") && !c.contains("steps.run"), "{c}");
+        assert!(
+            !c.contains("steps.report") && !c.contains("steps.run"),
+            "{c}"
+        );
     }
 }
 
@@ -98,7 +108,10 @@ fn sarif_upload_is_safe_by_default() {
     let cond = field(s, "if");
     assert!(cond.contains("inputs.upload-sarif == 'true'"), "{cond}");
     assert!(cond.contains("inputs.upload-sarif == 'auto'"), "{cond}");
-    assert!(cond.contains("!github.event.pull_request.head.repo.fork"), "{cond}");
+    assert!(
+        cond.contains("!github.event.pull_request.head.repo.fork"),
+        "{cond}"
+    );
     // A failed or skipped upload under auto becomes a notice.
     let notice = &st[upload + 1];
     assert!(field(notice, "if").contains("steps.upload.outcome != 'success'"));
@@ -171,7 +184,11 @@ impl Runner {
 }
 
 fn have_bash() -> bool {
-    common::require(common::runs("bash", &["--version"]), "bash", "apt-get install bash")
+    common::require(
+        common::runs("bash", &["--version"]),
+        "bash",
+        "apt-get install bash",
+    )
 }
 
 /// A release of this very source for `target`, made by the release workflow's packaging script
@@ -221,7 +238,11 @@ fn make_release_files(target: &str) -> (HashMap<String, Vec<u8>>, String) {
         name,
         format!(
             "policy-lint-{v}-{target}.{}",
-            if target.contains("windows") { "zip" } else { "tar.gz" }
+            if target.contains("windows") {
+                "zip"
+            } else {
+                "tar.gz"
+            }
         )
     );
     // The checksum file reads as `sha256sum -c` expects.
@@ -308,7 +329,10 @@ fn resolve_reads_the_actions_own_version() {
     let r = Runner::new();
     assert_eq!(resolve(&r, "source")["mode"], "source");
     let r = Runner::new();
-    assert_eq!(resolve(&r, &format!("v{}", cargo_version()))["mode"], "auto");
+    assert_eq!(
+        resolve(&r, &format!("v{}", cargo_version()))["mode"],
+        "auto"
+    );
     let r = Runner::new();
     let (c, out) = r.install("resolve", &[("VERSION", "main; rm -rf /")]);
     assert_eq!(c, 1, "{out}");
@@ -359,8 +383,14 @@ fn download_fails_closed_on_a_wrong_checksum() {
     let o = resolve(&r, "");
     let (c, out) = download(&r, &o, &server.base);
     assert_eq!(c, 1, "{out}");
-    assert!(out.contains("::error::") && out.contains("checksum mismatch"), "{out}");
-    assert!(!r.outputs().contains_key("installed"), "no fallback to a build");
+    assert!(
+        out.contains("::error::") && out.contains("checksum mismatch"),
+        "{out}"
+    );
+    assert!(
+        !r.outputs().contains_key("installed"),
+        "no fallback to a build"
+    );
     assert!(!Path::new(&o["root"]).join("bin/policy-lint").exists());
 
     // A corrupted archive (the published checksum is right, the bytes are not): same.
@@ -401,7 +431,11 @@ fn download_falls_back_to_a_build_only_when_no_release_matches() {
     assert_eq!(c, 0, "{out}");
     assert_eq!(r.outputs()["installed"], "false");
     assert!(out.contains("no release"), "{out}");
-    assert_eq!(server.asked().len(), 1, "only the source digest was asked for");
+    assert_eq!(
+        server.asked().len(),
+        1,
+        "only the source digest was asked for"
+    );
 
     // A release of the same version from other sources (an unreleased commit).
     let (mut files, _) = release_files("x86_64-unknown-linux-musl");
@@ -423,7 +457,11 @@ fn download_falls_back_to_a_build_only_when_no_release_matches() {
     let r = Runner::new();
     let (c, _) = r.install(
         "resolve",
-        &[("VERSION", ""), ("RUNNER_OS", "Windows"), ("RUNNER_ARCH", "ARM64")],
+        &[
+            ("VERSION", ""),
+            ("RUNNER_OS", "Windows"),
+            ("RUNNER_ARCH", "ARM64"),
+        ],
     );
     assert_eq!(c, 0);
     let o = r.outputs();
@@ -449,7 +487,13 @@ fn download_falls_back_to_a_build_only_when_no_release_matches() {
 
 #[test]
 fn windows_archives_are_zips() {
-    if !have_bash() || !common::require(common::python_module("zipfile"), "python3", "apt-get install python3") {
+    if !have_bash()
+        || !common::require(
+            common::python_module("zipfile"),
+            "python3",
+            "apt-get install python3",
+        )
+    {
         return;
     }
     let (files, name) = release_files("x86_64-pc-windows-msvc");
@@ -466,7 +510,9 @@ fn windows_archives_are_zips() {
         .unwrap();
     let listing = String::from_utf8_lossy(&o.stdout);
     assert!(
-        listing.contains(&format!("policy-lint-{v}-x86_64-pc-windows-msvc/policy-lint.exe")),
+        listing.contains(&format!(
+            "policy-lint-{v}-x86_64-pc-windows-msvc/policy-lint.exe"
+        )),
         "{listing}"
     );
 }
@@ -610,7 +656,10 @@ fn only_changed_annotates_the_pull_requests_files() {
     assert_eq!(c, 0, "{out}");
     assert_eq!(annotations(&out, "error"), 1, "{out}");
     assert!(out.contains("::error file=dir/f1.tf,"), "{out}");
-    assert!(out.contains("2 findings in files the pull request does not change"), "{out}");
+    assert!(
+        out.contains("2 findings in files the pull request does not change"),
+        "{out}"
+    );
     // The API does not answer: every file, with a notice.
     drop(server);
     let (c, out) = report(d.path(), &env);
@@ -638,9 +687,15 @@ fn the_summary_links_findings_and_counts_in_words() {
     ];
     let (c, out) = report(d.path(), &env);
     assert_eq!(c, 0, "{out}");
-    assert!(out.contains("policy-lint: 1 error, 2 warnings, 0 notes"), "{out}");
+    assert!(
+        out.contains("policy-lint: 1 error, 2 warnings, 0 notes"),
+        "{out}"
+    );
     let summary = std::fs::read_to_string(d.path().join("summary.md")).unwrap();
-    assert!(summary.contains("**1 error, 2 warnings, 0 notes**"), "{summary}");
+    assert!(
+        summary.contains("**1 error, 2 warnings, 0 notes**"),
+        "{summary}"
+    );
     assert!(
         summary.contains("[`dir/f0.tf:1`](https://github.com/acme/infra/blob/0123456789abcdef0123456789abcdef01234567/dir/f0.tf#L1)"),
         "{summary}"

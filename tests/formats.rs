@@ -169,7 +169,10 @@ fn junit_validates() {
     )));
     // Names are unique within a class (GitLab keeps only the first of two equal ones).
     let mut seen = std::collections::BTreeSet::new();
-    for line in xml.lines().filter(|l| l.trim_start().starts_with("<testcase ")) {
+    for line in xml
+        .lines()
+        .filter(|l| l.trim_start().starts_with("<testcase "))
+    {
         assert!(seen.insert(line.to_string()), "duplicate test case {line}");
     }
 

@@ -66,11 +66,7 @@ fn case(r: &Report, f: &Finding) -> Case {
             format!("suppressed: {}", sup.justification)
         }),
         None => {
-            let mut text = format!(
-                "{name}: {} {class}: {}\n",
-                f.severity.as_str(),
-                f.message
-            );
+            let mut text = format!("{name}: {} {class}: {}\n", f.severity.as_str(), f.message);
             for rel in &f.related {
                 let (rf, _) = rel_path_of(r.sources, &rel.loc, r.repo_root);
                 let (rs, _) = span_line_cols(r.sources, &rel.loc);

@@ -69,7 +69,9 @@ impl LocalServer {
         let thread = std::thread::spawn(move || {
             let started = std::time::Instant::now();
             let mut served = 0;
-            while !halt.load(Ordering::Relaxed) && served < MAX_REQUESTS && started.elapsed() < LIFETIME
+            while !halt.load(Ordering::Relaxed)
+                && served < MAX_REQUESTS
+                && started.elapsed() < LIFETIME
             {
                 let (stream, _) = match listener.accept() {
                     Ok(s) => s,
