@@ -194,8 +194,11 @@ fn have_bash() -> bool {
 /// A release of this very source for `target`, made by the release workflow's packaging script
 /// from the test binary: (files to serve under `/v<version>/`, the archive's name). Made once per
 /// target (the debug binary is large).
-fn release_files(target: &str) -> (HashMap<String, Vec<u8>>, String) {
-    static MADE: std::sync::Mutex<Vec<(String, HashMap<String, Vec<u8>>, String)>> =
+/// Files served by the local release server: URL path → body.
+type Served = HashMap<String, Vec<u8>>;
+
+fn release_files(target: &str) -> (Served, String) {
+    static MADE: std::sync::Mutex<Vec<(String, Served, String)>> =
         std::sync::Mutex::new(Vec::new());
     let mut made = MADE.lock().unwrap();
     if let Some((_, files, name)) = made.iter().find(|(t, _, _)| t == target) {

@@ -444,11 +444,11 @@ fn dockerfile_builds_a_static_binary_for_a_non_root_user() {
         "COPY --from=build /build/target/release/policy-lint /usr/local/bin/policy-lint"
     ));
     // A numeric non-root user after everything that needs root.
-    let user_line = text
-        .lines()
+    let lines: Vec<&str> = text.lines().collect();
+    let user_line = lines
+        .iter()
         .rposition(|l| l.starts_with("USER "))
         .expect("USER");
-    let lines: Vec<&str> = text.lines().collect();
     let user = lines[user_line].trim_start_matches("USER ").trim();
     assert!(
         !user.starts_with('0') && !user.starts_with("root"),
