@@ -3,12 +3,16 @@
 //! sorted by path so the output is deterministic, and `pub static EMBEDDED_JSON`, the same for the
 //! `.toml` files converted to JSON here, once, so that start-up reads JSON instead of parsing TOML
 //! (a file that is not valid TOML is left out and reported, with its line, when it is loaded).
+//!
+//! It also sets `POLICY_LINT_COMMIT` and `POLICY_LINT_BUILD_DATE` for `policy-lint --version`
+//! (`src/build_info.rs`: `unknown` when the commit cannot be known, as in a source tarball).
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 include!("src/toml_json.rs");
+include!("src/build_info.rs");
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = fs::read_dir(dir)
@@ -26,8 +30,30 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// `POLICY_LINT_COMMIT` and `POLICY_LINT_BUILD_DATE` for `--version`.
+fn version_info(manifest: &Path) {
+    println!("cargo:rerun-if-env-changed=POLICY_LINT_COMMIT");
+    println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
+    for f in git_head_files(manifest) {
+        println!("cargo:rerun-if-changed={}", f.display());
+    }
+    let vcs_info = manifest.join(".cargo_vcs_info.json");
+    if vcs_info.is_file() {
+        println!("cargo:rerun-if-changed={}", vcs_info.display());
+    }
+    let commit = commit_of(
+        manifest,
+        std::env::var("POLICY_LINT_COMMIT").ok().as_deref(),
+    )
+    .unwrap_or_else(|| "unknown".to_string());
+    let date = build_date(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref());
+    println!("cargo:rustc-env=POLICY_LINT_COMMIT={commit}");
+    println!("cargo:rustc-env=POLICY_LINT_BUILD_DATE={date}");
+}
+
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    version_info(&manifest);
     let rules = manifest.join("rules");
     println!("cargo:rerun-if-changed=rules");
     let mut files = Vec::new();

@@ -6,8 +6,11 @@ Reads the SARIF log written by the one `policy-lint check --format sarif` run an
 * applies a baseline file (optional; the same fingerprints and multiset matching as
   `policy-lint check --baseline`), removing baselined results from the SARIF file so that
   code scanning does not show them either;
-* prints one workflow command (`::error file=..,line=..::`) per unsuppressed result;
-* appends a Markdown job summary to $GITHUB_STEP_SUMMARY;
+* prints workflow commands (`::error file=..,line=..::`) for unsuppressed results, at most 10
+  per severity (GitHub shows no more per step), errors first, optionally only for the files a
+  pull request changes;
+* appends a Markdown job summary to $GITHUB_STEP_SUMMARY, linking each finding to its file and
+  line at the commit;
 * prints a console listing (format `concise`: one line per finding, `path:line:col:
   severity[CODE] message`, like `policy-lint check --format concise`) or the SARIF (format
   `sarif`);
@@ -20,7 +23,10 @@ that no input can be interpreted by the shell:
   SARIF_FILE      the SARIF log (required)
   BASELINE        a baseline written by `policy-lint baseline` (optional)
   FAIL_ON         error | warning | note | never (default error)
-  ANNOTATIONS     true | false (default true)
+  ANNOTATIONS     true | false | auto (default auto: annotate unless SARIF_UPLOADED is true)
+  SARIF_UPLOADED  true when the SARIF log was uploaded to code scanning (for ANNOTATIONS=auto)
+  ONLY_CHANGED    true: annotate only files the pull request changes (GitHub API, GITHUB_TOKEN)
+  PART            all (default) | annotations (only the annotations, from an already filtered log)
   SUMMARY         true | false (default true)
   FORMAT          concise | sarif | none (default concise; `pretty`, the former name, means concise)
   CLI_EXIT_CODE   policy-lint's exit code, to cross-check the verdict (optional)
@@ -35,12 +41,16 @@ import os
 import re
 import shlex
 import sys
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 RANK = {"note": 1, "warning": 2, "error": 3}
 THRESHOLD = {"note": 1, "warning": 2, "error": 3, "never": None}
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 MAX_SUMMARY_ROWS = 500
+# GitHub shows at most 10 error, 10 warning (and 10 notice) annotations per step and 50 per job.
+MAX_ANNOTATIONS_PER_TYPE = 10
+MAX_ANNOTATIONS_PER_JOB = 50
+MAX_PR_FILE_PAGES = 30  # the API lists at most 3,000 files of a pull request
 
 
 def truthy(name, default):
@@ -50,8 +60,14 @@ def truthy(name, default):
     return v in ("1", "true", "yes", "on")
 
 
-def plural(n, word):
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def plural(n, word, plural_word=None):
+    return f"{n} {word if n == 1 else (plural_word or word + 's')}"
+
+
+def counts_text(counts):
+    return ", ".join(
+        [plural(counts["error"], "error"), plural(counts["warning"], "warning"), plural(counts["note"], "note")]
+    )
 
 
 def escape_data(s):
@@ -202,8 +218,90 @@ def rules_not_run(run):
     return frozenset(out)
 
 
+def changed_files():
+    """The files the pull request of this run changes, or None (not a pull request, or the API
+    did not answer: then every file is annotated, with a notice)."""
+    event_path = os.environ.get("GITHUB_EVENT_PATH", "")
+    try:
+        with open(event_path, encoding="utf-8") as f:
+            event = json.load(f)
+    except (OSError, ValueError):
+        return None
+    pr = event.get("pull_request") if isinstance(event, dict) else None
+    number = pr.get("number") if isinstance(pr, dict) else None
+    repo = os.environ.get("GITHUB_REPOSITORY", "")
+    if not isinstance(number, int) or not repo:
+        print("only-changed: not a pull request; annotating every file")
+        return None
+    api = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    token = os.environ.get("GITHUB_TOKEN", "")
+    files = set()
+    import urllib.request
+
+    for page in range(1, MAX_PR_FILE_PAGES + 1):
+        req = urllib.request.Request(f"{api}/repos/{repo}/pulls/{number}/files?per_page=100&page={page}")
+        req.add_header("Accept", "application/vnd.github+json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                batch = json.load(r)
+        except Exception as e:  # network, HTTP or JSON errors: annotate everything instead
+            print(f"::notice::only-changed: cannot list the pull request's files ({e}); annotating every file")
+            return None
+        if not isinstance(batch, list):
+            print("::notice::only-changed: unexpected answer listing the pull request's files; annotating every file")
+            return None
+        files.update(x.get("filename") for x in batch if isinstance(x, dict) and x.get("filename"))
+        if len(batch) < 100:
+            break
+    return files
+
+
+def annotate(active, title):
+    """Prints the annotations: errors first, at most MAX_ANNOTATIONS_PER_TYPE of each severity."""
+    if truthy("ONLY_CHANGED", False):
+        changed = changed_files()
+        if changed is not None:
+            kept = [r for r in active if location(r)[0] in changed]
+            left = len(active) - len(kept)
+            if left:
+                print(f"only-changed: {plural(left, 'finding')} in files the pull request does not change not annotated")
+            active = kept
+    order = sorted(active, key=lambda r: -RANK.get(r.get("level", "warning"), 0))
+    shown = {}
+    skipped = 0
+    total = 0
+    for r in order:
+        cmd = COMMAND.get(r.get("level", "warning"), "warning")
+        if shown.get(cmd, 0) >= MAX_ANNOTATIONS_PER_TYPE or total >= MAX_ANNOTATIONS_PER_JOB:
+            skipped += 1
+            continue
+        shown[cmd] = shown.get(cmd, 0) + 1
+        total += 1
+        path, sl, sc, el, ec = location(r)
+        props = f"file={escape_property(path)},line={sl},col={sc},endLine={el},endColumn={ec},title={escape_property(title(r))}"
+        print(f"::{cmd} {props}::{escape_data(r.get('message', {}).get('text', ''))}")
+    if skipped:
+        print(
+            f"policy-lint: {plural(skipped, 'more finding')} not annotated (GitHub shows at most "
+            f"{MAX_ANNOTATIONS_PER_TYPE} annotations of each severity per step); see the job summary or the SARIF log"
+        )
+
+
+def blob_url(path, line):
+    """A link to `path` at `line` at the commit of this run, or None outside GitHub Actions."""
+    server = os.environ.get("GITHUB_SERVER_URL", "").rstrip("/")
+    repo = os.environ.get("GITHUB_REPOSITORY", "")
+    sha = os.environ.get("GITHUB_SHA", "")
+    if not (server and repo and sha) or path.startswith("../") or path.startswith("/"):
+        return None
+    return f"{server}/{repo}/blob/{sha}/{quote(path)}#L{line}"
+
+
 def main():
     sarif_path = os.environ.get("SARIF_FILE", "")
+    part = os.environ.get("PART", "all").strip() or "all"
     baseline = os.environ.get("BASELINE", "").strip()
     fail_on = os.environ.get("FAIL_ON", "error").strip() or "error"
     fmt = os.environ.get("FORMAT", "concise").strip() or "concise"
@@ -226,6 +324,24 @@ def main():
     rules = run.get("tool", {}).get("driver", {}).get("rules", [])
     rule_by_id = {r.get("id"): r for r in rules}
     results = run.get("results", [])
+
+    def title(r):
+        rid = r.get("ruleId", "")
+        name = rule_by_id.get(rid, {}).get("name", "")
+        return f"{rid} {name}".strip()
+
+    def wants_annotations():
+        mode = os.environ.get("ANNOTATIONS", "auto").strip().lower() or "auto"
+        if mode == "auto":
+            return os.environ.get("SARIF_UPLOADED", "").strip().lower() != "true"
+        return truthy("ANNOTATIONS", True)
+
+    if part == "annotations":
+        if wants_annotations():
+            annotate([r for r in results if not r.get("suppressions")], title)
+        else:
+            print("policy-lint: the SARIF log was uploaded; code scanning shows the findings (annotations: auto)")
+        return 0
 
     baselined = stale = 0
     if baseline:
@@ -258,11 +374,6 @@ def main():
     if cli in ("0", "1") and not baseline and (cli == "1") != failed:
         print(f"::warning::policy-lint exited with {cli}, but its SARIF says failed={failed}; using the SARIF")
 
-    def title(r):
-        rid = r.get("ruleId", "")
-        name = rule_by_id.get(rid, {}).get("name", "")
-        return f"{rid} {name}".strip()
-
     # Console listing: the concise format of `policy-lint check --format concise`.
     if fmt == "concise":
         for r in active:
@@ -276,21 +387,14 @@ def main():
         if baselined:
             extra.append(f"{baselined} baselined")
         tail = f" ({', '.join(extra)})" if extra else ""
-        print(
-            f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
-            f"{plural(counts['note'], 'note')}{tail}"
-        )
+        print(f"{counts_text(counts)}{tail}")
     elif fmt == "sarif":
         with open(sarif_path, encoding="utf-8") as f:
             sys.stdout.write(f.read())
 
-    # Annotations: one workflow command per unsuppressed result.
-    if truthy("ANNOTATIONS", True):
-        for r in active:
-            path, sl, sc, el, ec = location(r)
-            cmd = COMMAND.get(r.get("level", "warning"), "warning")
-            props = f"file={escape_property(path)},line={sl},col={sc},endLine={el},endColumn={ec},title={escape_property(title(r))}"
-            print(f"::{cmd} {props}::{escape_data(r.get('message', {}).get('text', ''))}")
+    # Annotations (the action runs them as their own step, after the upload: PART=annotations).
+    if wants_annotations():
+        annotate(active, title)
 
     # Job summary.
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY", "")
@@ -298,7 +402,7 @@ def main():
         lines = ["## policy-lint", ""]
         verdict = "failed" if failed else "passed"
         lines.append(
-            f"**{counts['error']} errors, {counts['warning']} warnings, {counts['note']} notes** "
+            f"**{counts_text(counts)}** "
             f"— {suppressed} suppressed, {baselined} baselined — `fail-on: {fail_on}`: **{verdict}**"
         )
         lines.append("")
@@ -319,8 +423,12 @@ def main():
                 link = f"[{rid}]({rule['helpUri']})" if rule.get("helpUri") else rid
                 name = rule.get("name", "")
                 rule_cell = f"{link} {md_cell(name)}".strip()
+                url = blob_url(path, sl)
+                where = f"`{md_cell(path)}:{sl}`"
+                if url:
+                    where = f"[{where}]({url})"
                 lines.append(
-                    f"| {r.get('level', '')} | {rule_cell} | `{md_cell(path)}:{sl}` | {md_cell(r.get('message', {}).get('text', ''))} |"
+                    f"| {r.get('level', '')} | {rule_cell} | {where} | {md_cell(r.get('message', {}).get('text', ''))} |"
                 )
             if len(active) > MAX_SUMMARY_ROWS:
                 lines.append("")

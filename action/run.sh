@@ -3,9 +3,10 @@
 #
 # Inputs arrive as environment variables only (never spliced into this script), so no input can
 # be interpreted by the shell:
-#   PATHS  CONFIG  ENVIRONMENT  VAR_FILES  FAIL_ON  SARIF_FILE  SARIF_CATEGORY
+#   PATHS  CONFIG  ENVIRONMENT  VAR_FILES  ARGS  FAIL_ON  SARIF_FILE  SARIF_CATEGORY
 #   POLICY_LINT (optional: the binary; default `policy-lint` on PATH)
-# PATHS and VAR_FILES are separated by newlines or spaces (a path cannot contain spaces here).
+# PATHS and VAR_FILES are separated by newlines or spaces (a path cannot contain spaces here);
+# ARGS (extra flags for `policy-lint check`) by spaces, without quoting.
 #
 # Writes `exit-code` and `sarif-file` to $GITHUB_OUTPUT. Exits 0 when policy-lint found or did not
 # find problems (exit 0 or 1: the verdict is given after the SARIF upload), and with policy-lint's
@@ -28,6 +29,19 @@ args=(check --format sarif --output "$sarif" --fail-on "$fail_on" --color never)
 [ -n "${SARIF_CATEGORY:-}" ] && args+=(--sarif-category "$SARIF_CATEGORY")
 for f in ${VAR_FILES:-}; do
   args+=(--var-file "$f")
+done
+for a in ${ARGS:-}; do
+  case "$a" in
+    --format | --format=* | --output | --output=* | -o | -o*)
+      echo "::error::args: \`$a\` is set by the action (SARIF to sarif-file); use the format and sarif-file inputs"
+      exit 2
+      ;;
+    --fail-on | --fail-on=*)
+      echo "::error::args: use the fail-on input instead of \`$a\`"
+      exit 2
+      ;;
+  esac
+  args+=("$a")
 done
 args+=(--)
 n=0

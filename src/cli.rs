@@ -23,6 +23,10 @@ pub enum Format {
     Sarif,
     /// GitHub workflow commands (`::error file=...`).
     Github,
+    // JUnit XML (Jenkins, GitLab, Azure DevOps test reports).
+    Junit,
+    // GitLab Code Quality JSON.
+    Gitlab,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -451,6 +455,8 @@ pub fn check(req: CheckRequest) -> u8 {
         Format::Json => output::render_json(&report),
         Format::Sarif => output::render_sarif(&report),
         Format::Github => output::render_github(&report),
+        Format::Junit => output::render_junit(&report),
+        Format::Gitlab => output::render_gitlab(&report),
     };
     match &req.output {
         Some(p) => {

@@ -28,3 +28,4 @@ pub mod suppress;
 pub mod term;
 pub mod tfjson;
 pub mod value;
+pub mod version;

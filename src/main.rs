@@ -14,7 +14,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser, Debug)]
 #[command(
     name = "policy-lint",
-    version,
+    version = policy_lint::version::LONG,
     about = help::ABOUT,
     override_usage = help::USAGE,
     after_help = help::AFTER_HELP,

@@ -1,5 +1,5 @@
-//! Emitting findings: human-readable (pretty, concise), JSON, SARIF 2.1.0 and GitHub workflow
-//! commands.
+//! Emitting findings: human-readable (pretty, concise), JSON, SARIF 2.1.0, GitHub workflow
+//! commands, JUnit XML and GitLab Code Quality JSON.
 //!
 //! Every renderer takes a [`Report`] and returns the whole output as a `String`. Output is
 //! deterministic: the same report renders to the same bytes. JSON, SARIF and GitHub output are
@@ -10,7 +10,9 @@
 mod concise;
 mod fingerprint;
 mod github;
+mod gitlab;
 mod json;
+mod junit;
 mod pretty;
 mod sarif;
 pub mod text;
@@ -18,7 +20,9 @@ pub mod text;
 pub use concise::render_concise;
 pub use fingerprint::{assign as assign_fingerprints, fingerprint, VERSION as FINGERPRINT_VERSION};
 pub use github::render_github;
+pub use gitlab::render_gitlab;
 pub use json::render_json;
+pub use junit::render_junit;
 pub use pretty::{render_pretty, PrettyOptions};
 pub use sarif::render_sarif;
 
