@@ -1034,6 +1034,22 @@ fn the_summary_says_what_was_checked_and_skipped_in_every_format() {
         "{out}"
     );
 
+    let gh = stdout(&policy_lint(
+        d.path(),
+        &[&args[..], &["--format", "github"]].concat(),
+    ));
+    assert!(
+        gh.lines().any(
+            |l| l.starts_with("::notice title=policy-lint::Skipped 3: empty (nothing to check")
+        ),
+        "{gh}"
+    );
+    assert!(
+        gh.lines()
+            .any(|l| l.starts_with("::notice title=policy-lint::Note: --environment `prod`")),
+        "{gh}"
+    );
+
     // --strict: every skipped module call is an EVAL001 error at its module block.
     let v = json(&policy_lint(
         d.path(),

@@ -454,6 +454,16 @@ impl<'l> super::module::Ev<'l> {
                     Some(true) => self.eval(&c.true_expr, scope)?,
                     Some(false) => self.eval(&c.false_expr, scope)?,
                     None => {
+                        // Both branches known and equal: the value whatever the condition.
+                        if cond.first_unknown().is_some() {
+                            let t = self.eval(&c.true_expr, scope);
+                            let f = self.eval(&c.false_expr, scope);
+                            if let (Ok(t), Ok(f)) = (&t, &f) {
+                                if t.is_known() && values_equal(t, f) == Some(true) {
+                                    return Ok(t.clone());
+                                }
+                            }
+                        }
                         if let Some(u) = cond.first_unknown() {
                             Value::unknown(Unknown {
                                 reason: Reason::Other(format!(

@@ -42,6 +42,14 @@ pub fn render_github(r: &Report) -> String {
             escape_data(&f.message),
         ));
     }
+    // What was skipped and notices about the run, as notices of their own.
+    for l in super::summary_details(r.summary) {
+        out.push_str(&format!(
+            "::notice title={}::{}\n",
+            escape_property("policy-lint"),
+            escape_data(&l)
+        ));
+    }
     out
 }
 
