@@ -90,6 +90,16 @@ const CONFIG_SCHEMA: &str = r##"{
         }
       }
     },
+    "egress": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "workspaces": {
+          "type": "object",
+          "additionalProperties": { "type": "string", "minLength": 1 }
+        }
+      }
+    },
     "require_reason": { "type": "boolean" },
     "max_expiry_days": { "type": "integer", "minimum": 1 },
     "non_suppressible": { "type": "array", "items": { "type": "string" } },
@@ -165,6 +175,14 @@ impl KmsConfig {
     }
 }
 
+/// `[egress]`: inputs of `policy-lint egress-report` that the Terraform does not hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EgressConfig {
+    /// `[egress.workspaces]`: workspace ID -> network policy ID (or resource address), in file
+    /// order, with the 1-based line of each entry.
+    pub workspaces: Vec<(String, String, usize)>,
+}
+
 /// Environments that relax production rules when no `non_production` list is configured.
 pub const DEFAULT_NON_PRODUCTION: &[&str] = &["dev", "development", "test", "staging", "sandbox"];
 
@@ -198,6 +216,8 @@ pub struct Config {
     pub roots: Vec<RootConfig>,
     pub overrides: Vec<Override>,
     pub kms: KmsConfig,
+    /// `[egress]`.
+    pub egress: EgressConfig,
     pub require_reason: bool,
     pub max_expiry_days: Option<u32>,
     pub non_suppressible: Vec<String>,
@@ -409,6 +429,26 @@ impl Config {
                     matcher,
                     index: i,
                 });
+            }
+        }
+        if let Some(toml::Value::Table(e)) = table.get("egress") {
+            if let Some(toml::Value::Table(ws)) = e.get("workspaces") {
+                for (id, _) in ws {
+                    let policy = json
+                        .pointer(&format!("/egress/workspaces/{}", escape(id)))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    let p = [
+                        Seg::Key("egress".into()),
+                        Seg::Key("workspaces".into()),
+                        Seg::Key(id.clone()),
+                    ];
+                    let line = span_of(text, &p, true)
+                        .map(|r| text[..r.start.min(text.len())].matches('\n').count() + 1)
+                        .unwrap_or(0);
+                    cfg.egress.workspaces.push((id.clone(), policy, line));
+                }
             }
         }
         if let Some(k) = json.get("kms") {

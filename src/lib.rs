@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod edit;
 pub mod engine;
 pub mod eval;
 pub mod finding;
