@@ -145,7 +145,9 @@ mod tests {
     #[test]
     fn changed_line_and_far_apart_hunks() {
         let old: String = (1..=20).map(|i| format!("l{i}\n")).collect();
-        let new = old.replace("l2\n", "l2,\nnew\n").replace("l18\n", "l18\nz\n");
+        let new = old
+            .replace("l2\n", "l2,\nnew\n")
+            .replace("l18\n", "l18\nz\n");
         let d = unified("x", &old, &new, 1);
         assert_eq!(
             d,

@@ -9,9 +9,7 @@ use hcl_edit::Span;
 
 /// Fills the document's index from its HCL text.
 pub(super) fn index(doc: &mut Document) -> Result<(), EditError> {
-    if let Some(at) =
-        crate::parse::find_excessive_nesting(&doc.text, crate::parse::MAX_HCL_DEPTH)
-    {
+    if let Some(at) = crate::parse::find_excessive_nesting(&doc.text, crate::parse::MAX_HCL_DEPTH) {
         return Err(EditError(format!(
             "nesting deeper than {} levels at byte {at}",
             crate::parse::MAX_HCL_DEPTH

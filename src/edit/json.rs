@@ -29,7 +29,11 @@ fn walk(v: &Value, doc: &mut Document) {
         Kind::List(items) => {
             doc.arrays.push(ArrayAt {
                 span: loc.range(),
-                elements: items.iter().filter_map(|i| i.loc()).map(|l| l.range()).collect(),
+                elements: items
+                    .iter()
+                    .filter_map(|i| i.loc())
+                    .map(|l| l.range())
+                    .collect(),
             });
             for i in items.iter() {
                 walk(i, doc);

@@ -227,7 +227,8 @@ impl Document {
 pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.range.start, e.range.end));
-    let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
     let mut pos = 0;
     for e in sorted {
         if e.range.start < pos || e.range.end > text.len() || e.range.start > e.range.end {

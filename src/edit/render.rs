@@ -19,7 +19,10 @@ fn line_start(text: &str, pos: usize) -> usize {
 
 /// Offset of the end of the line holding `pos` (before its `\r\n` or `\n`).
 fn line_end(text: &str, pos: usize) -> usize {
-    let e = text[pos..].find('\n').map(|i| pos + i).unwrap_or(text.len());
+    let e = text[pos..]
+        .find('\n')
+        .map(|i| pos + i)
+        .unwrap_or(text.len());
     if e > pos && text.as_bytes()[e - 1] == b'\r' {
         e - 1
     } else {
@@ -108,8 +111,11 @@ fn quote(s: &str, syntax: Syntax) -> String {
 /// An object key: bare when it is an identifier (HCL), quoted otherwise.
 fn key(k: &str, syntax: Syntax) -> String {
     let ident = !k.is_empty()
-        && k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        && k.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     match syntax {
         Syntax::Hcl if ident => k.to_string(),
         _ => quote(k, syntax),

@@ -123,7 +123,12 @@ fn empty_multi_line_array_keeps_its_comment() {
 #[test]
 fn one_line_arrays_stay_on_one_line() {
     assert_eq!(
-        append_to_attribute("a = [\"x.org\", \"y.org\"] # keep\n", Syntax::Hcl, "a", &[s("z.org")]),
+        append_to_attribute(
+            "a = [\"x.org\", \"y.org\"] # keep\n",
+            Syntax::Hcl,
+            "a",
+            &[s("z.org")]
+        ),
         "a = [\"x.org\", \"y.org\", \"z.org\"] # keep\n"
     );
     assert_eq!(
@@ -161,7 +166,12 @@ fn json_arrays() {
         "{\"a\": [\"x.org\"]}"
     );
     assert_eq!(
-        append_to_attribute("{\"a\": [\n]}", Syntax::Json, "a", &[s("x.org"), s("y.org")]),
+        append_to_attribute(
+            "{\"a\": [\n]}",
+            Syntax::Json,
+            "a",
+            &[s("x.org"), s("y.org")]
+        ),
         "{\"a\": [\n  \"x.org\",\n  \"y.org\"\n]}"
     );
     assert_eq!(
@@ -206,7 +216,12 @@ fn attribute_into_a_multi_line_object() {
 fn attribute_into_a_block_and_an_empty_object() {
     let text = "network_access {\n  restriction_mode = \"RESTRICTED_ACCESS\"\n}\nx = {}\n";
     let doc = Document::parse(text, Syntax::Hcl).unwrap();
-    let block = doc.objects.iter().find(|o| o.span.start == 0).unwrap().clone();
+    let block = doc
+        .objects
+        .iter()
+        .find(|o| o.span.start == 0)
+        .unwrap()
+        .clone();
     let edits = doc.insert_attribute(&block, "a", &s("1")).unwrap();
     assert_eq!(
         apply(text, &edits).unwrap(),
@@ -247,6 +262,9 @@ fn arrays_are_found_by_their_elements() {
     let array = doc.array_holding(b..b + 7).unwrap();
     assert_eq!(&text[array.span.clone()], "[\"a.org\", \"b.org\"]");
     assert!(doc.array_holding(b..b + 6).is_none());
-    assert_eq!(Syntax::of_path(Path::new("terraform.tfvars.json")), Syntax::Json);
+    assert_eq!(
+        Syntax::of_path(Path::new("terraform.tfvars.json")),
+        Syntax::Json
+    );
     assert_eq!(Syntax::of_path(Path::new("main.tf")), Syntax::Hcl);
 }
