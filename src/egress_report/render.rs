@@ -105,7 +105,7 @@ pub fn pretty(r: &Report) -> String {
         );
         let _ = writeln!(
             o,
-            "  enforcement_mode {}, restriction_mode {}, workspaces {}, {} events",
+            "  enforcement_mode {}, restriction_mode {}, workspaces {}, {}",
             p.enforcement_mode.as_deref().unwrap_or("not set"),
             p.restriction_mode.as_deref().unwrap_or("not set"),
             if p.workspaces.is_empty() {
@@ -113,7 +113,7 @@ pub fn pretty(r: &Report) -> String {
             } else {
                 p.workspaces.join(", ")
             },
-            p.events
+            plural(p.events as usize, "event", "events")
         );
         if !p.missing.is_empty() {
             let _ = writeln!(
@@ -127,7 +127,19 @@ pub fn pretty(r: &Report) -> String {
                     let _ = write!(line, " -> {list} at {}:{}", at.file, at.line);
                 }
                 if let Some(rg) = &d.region {
-                    let _ = write!(line, ", region {rg}");
+                    let assumed = d
+                        .region_source
+                        .as_deref()
+                        .is_some_and(|s| s.starts_with("assumed"));
+                    let _ = write!(
+                        line,
+                        ", region {rg}{}",
+                        if assumed {
+                            " (assumed: the workspace's region)"
+                        } else {
+                            ""
+                        }
+                    );
                 }
                 if let Some(why) = &d.not_writable {
                     let _ = write!(line, " (not written by --write: {why})");

@@ -314,7 +314,7 @@ pub fn build(
                 None => {
                     if let Target::Policy(i) = target {
                         computed.entry(i).or_default().push(format!(
-                            "{by} ({})",
+                            "{by}: {}",
                             b.workspace_unknown.clone().unwrap_or_default()
                         ));
                     }
@@ -361,7 +361,14 @@ pub fn build(
         },
         None => None,
     };
-    let label = |i: &u16| events.labels[*i as usize].clone();
+    let sorted_labels = |set: &BTreeSet<u16>| -> Vec<String> {
+        let mut v: Vec<String> = set
+            .iter()
+            .map(|i| events.labels[*i as usize].clone())
+            .collect();
+        v.sort();
+        v
+    };
     // Aggregate per policy.
     let mut per: Vec<HashMap<(DestType, String), PolAgg>> =
         (0..policies.len()).map(|_| HashMap::new()).collect();
@@ -478,8 +485,8 @@ pub fn build(
                 not_writable: None,
                 region: None,
                 region_source: None,
-                access_types: a.access.iter().map(label).collect(),
-                network_source_types: a.sources.iter().map(label).collect(),
+                access_types: sorted_labels(&a.access),
+                network_source_types: sorted_labels(&a.sources),
             };
             let kind = match dtype {
                 DestType::Ip => {
@@ -594,9 +601,13 @@ pub fn build(
                 missing.len()
             ));
         }
-        if let Some(c) = computed.get(&pi) {
+        let given = inputs
+            .workspaces
+            .iter()
+            .any(|w| find_policies(&policies, &w.policy).contains(&pi));
+        if let Some(c) = computed.get(&pi).filter(|_| !given) {
             notes.push(format!(
-                "{} binding{} with a workspace_id known only after apply ({}): give its ID with --workspace ID={} or [egress.workspaces] in policy-lint.toml",
+                "{} binding{} with a workspace_id known only after apply ({}); give its ID with --workspace ID={} or [egress.workspaces] in policy-lint.toml",
                 c.len(),
                 if c.len() == 1 { "" } else { "s" },
                 c.join(", "),
