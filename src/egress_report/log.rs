@@ -62,23 +62,58 @@ pub fn is_denial(access_type: &str) -> Option<bool> {
     None
 }
 
-/// Events of one (workspace, destination type, destination).
-#[derive(Debug, Clone, Default)]
+/// Events of one (workspace, destination type, destination). Small and without heap
+/// allocations: there is one per distinct pair of the log.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Agg {
     /// Denied events (rows, or the sum of the count column).
     pub denied: u64,
     /// Allowed events.
     pub allowed: u64,
-    /// `access_type` values seen (indices into [`Events::labels`]), sorted.
-    pub access_types: Vec<u16>,
-    /// `network_source_type` values seen, sorted.
-    pub sources: Vec<u16>,
+    /// `access_type` values seen: bit i stands for [`Events::access_types`]`[i]`.
+    pub access: u64,
+    /// `network_source_type` values seen: bit i stands for [`Events::sources`]`[i]`.
+    pub sources: u64,
 }
 
-fn add_label(v: &mut Vec<u16>, l: u16) {
-    if let Err(i) = v.binary_search(&l) {
-        v.push(l);
-        v[i..].rotate_right(1);
+/// Distinct values of a label column (`access_type`, `network_source_type`), at most 64: each
+/// is one bit of [`Agg`].
+#[derive(Debug, Default)]
+pub struct Labels {
+    pub values: Vec<String>,
+    index: HashMap<String, u8>,
+    /// More than 64 distinct values were seen: the others are not listed.
+    pub overflow: bool,
+}
+
+impl Labels {
+    /// The bit of `s` (0 for an empty value).
+    fn bit(&mut self, s: &str) -> u64 {
+        let s = s.trim();
+        if s.is_empty() || s.eq_ignore_ascii_case("null") {
+            return 0;
+        }
+        if let Some(i) = self.index.get(s) {
+            return 1 << i;
+        }
+        if self.values.len() >= 64 {
+            self.overflow = true;
+            return 0;
+        }
+        let i = self.values.len() as u8;
+        self.values.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        1 << i
+    }
+
+    /// The values of a bit set, sorted.
+    pub fn of(&self, bits: u64) -> Vec<String> {
+        let mut v: Vec<String> = (0..self.values.len())
+            .filter(|i| bits & (1 << i) != 0)
+            .map(|i| self.values[i].clone())
+            .collect();
+        v.sort();
+        v
     }
 }
 
@@ -99,11 +134,13 @@ pub struct Events {
     /// Workspace IDs; index 0 is "no workspace" (no `workspace_id` column, or an empty value).
     pub workspaces: Vec<String>,
     ws_index: HashMap<String, u32>,
-    /// `access_type` and `network_source_type` values.
-    pub labels: Vec<String>,
-    label_index: HashMap<String, u16>,
-    /// (workspace index, type) -> destination -> events.
-    pub by: HashMap<(u32, DestType), HashMap<Box<str>, Agg>>,
+    /// Destinations (normalised), each stored once.
+    pub destinations: Vec<Box<str>>,
+    dest_index: HashMap<Box<str>, u32>,
+    pub access_types: Labels,
+    pub sources: Labels,
+    /// (workspace index, type, destination index) -> events.
+    pub by: HashMap<(u32, DestType, u32), Agg>,
     /// `access_type` values not known to policy-lint (treated as denials).
     pub unknown_access: BTreeSet<String>,
     pub files: Vec<LogFile>,
@@ -182,21 +219,19 @@ impl Events {
         i
     }
 
-    fn label(&mut self, s: &str) -> Option<u16> {
-        let s = s.trim();
-        if s.is_empty() || s.eq_ignore_ascii_case("null") {
-            return None;
+    /// The index of a (normalised) destination seen in the log.
+    pub fn destination_id(&self, d: &str) -> Option<u32> {
+        self.dest_index.get(d).copied()
+    }
+
+    fn destination(&mut self, d: &str) -> u32 {
+        if let Some(i) = self.dest_index.get(d) {
+            return *i;
         }
-        if let Some(i) = self.label_index.get(s) {
-            return Some(*i);
-        }
-        if self.labels.len() >= u16::MAX as usize {
-            return None;
-        }
-        let i = self.labels.len() as u16;
-        self.labels.push(s.to_string());
-        self.label_index.insert(s.to_string(), i);
-        Some(i)
+        let i = self.destinations.len() as u32;
+        self.destinations.push(d.into());
+        self.dest_index.insert(d.into(), i);
+        i
     }
 
     /// Adds one row; the error says what is wrong with it.
@@ -268,24 +303,20 @@ impl Events {
             },
         };
         let ws = self.workspace(row.workspace);
-        let access = row.access_type.and_then(|a| self.label(a));
-        let source = row.source.and_then(|s| self.label(s));
-        let inner = self.by.entry((ws, dtype)).or_default();
-        let agg = match inner.get_mut(buf.as_str()) {
-            Some(a) => a,
-            None => inner.entry(buf.as_str().into()).or_default(),
-        };
+        let d = self.destination(buf);
+        let access = row
+            .access_type
+            .map(|a| self.access_types.bit(a))
+            .unwrap_or(0);
+        let source = row.source.map(|s| self.sources.bit(s)).unwrap_or(0);
+        let agg = self.by.entry((ws, dtype, d)).or_default();
         if denied {
             agg.denied += events;
         } else {
             agg.allowed += events;
         }
-        if let Some(a) = access {
-            add_label(&mut agg.access_types, a);
-        }
-        if let Some(s) = source {
-            add_label(&mut agg.sources, s);
-        }
+        agg.access |= access;
+        agg.sources |= source;
         Ok(events)
     }
 
@@ -684,7 +715,8 @@ mod tests {
         } else {
             e.workspaces.iter().position(|w| w == ws).unwrap() as u32
         };
-        let a = &e.by[&(wi, t)][d];
+        let di = e.destinations.iter().position(|x| &**x == d).unwrap() as u32;
+        let a = &e.by[&(wi, t, di)];
         (a.denied, a.allowed)
     }
 
@@ -700,7 +732,7 @@ a,1234,e3,DNS,pypi.org,,,2025-01-01,ALLOW,\"General, Compute\"\r\n";
         assert_eq!(e.files[0].format, "csv");
         assert_eq!(e.files[0].rows, 3);
         assert!(e.files[0].workspace_column);
-        assert!(e.labels.contains(&"General, Compute".to_string()));
+        assert!(e.sources.values.contains(&"General, Compute".to_string()));
     }
 
     #[test]

@@ -16,7 +16,6 @@ pub mod write;
 
 use crate::engine::{self, Options, SetupError, UnitView};
 use crate::registry::Registry;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -327,21 +326,25 @@ pub fn run(req: Request) -> u8 {
             code = u8::from(again.report.summary.would_block);
         }
     }
-    let text = match req.format {
-        Format::Pretty => render::pretty(&built.report),
-        Format::Json => render::json(&built.report),
-        Format::Markdown => render::markdown(&built.report),
+    let write_out = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        match req.format {
+            Format::Pretty => w.write_all(render::pretty(&built.report).as_bytes()),
+            Format::Markdown => w.write_all(render::markdown(&built.report).as_bytes()),
+            Format::Json => render::write_json(&built.report, w),
+        }?;
+        w.flush()
     };
     match &req.output {
         Some(p) => {
-            if let Err(e) = std::fs::write(p, &text) {
+            let res =
+                std::fs::File::create(p).and_then(|f| write_out(&mut std::io::BufWriter::new(f)));
+            if let Err(e) = res {
                 return fail(format!("cannot write `{}`: {e}", p.display()));
             }
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
+            let out = std::io::stdout().lock();
+            let _ = write_out(&mut std::io::BufWriter::new(out));
         }
     }
     code

@@ -4,10 +4,10 @@
 use super::report::{Dest, PolicyReport, Report};
 use std::fmt::Write;
 
-pub fn json(r: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(r).unwrap_or_else(|_| "{}".into());
-    s.push('\n');
-    s
+/// The JSON report, written as it is serialised (a large report is never held as text).
+pub fn write_json(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, r).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

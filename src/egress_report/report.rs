@@ -231,14 +231,15 @@ fn resolve(policies: &[Policy], r: &str, what: &str) -> Result<usize, String> {
     }
 }
 
-/// Per policy: (type, destination) -> aggregated events.
+/// Per policy: (type, destination index) -> aggregated events.
 #[derive(Default)]
 struct PolAgg {
     denied: u64,
     allowed: u64,
-    workspaces: BTreeSet<String>,
-    access: BTreeSet<u16>,
-    sources: BTreeSet<u16>,
+    /// Workspace indices, sorted.
+    workspaces: Vec<u32>,
+    access: u64,
+    sources: u64,
 }
 
 /// Where events of a workspace go.
@@ -341,7 +342,7 @@ pub fn build(
         }
     }
     // Events without a workspace: `--policy`, else the only policy.
-    let has_unscoped = events.by.keys().any(|(w, _)| *w == 0);
+    let has_unscoped = events.by.keys().any(|(w, _, _)| *w == 0);
     let default_policy = match cx.policy_arg {
         Some(r) => Some(resolve(&policies, r, "--policy")?),
         None if has_unscoped => match policies.len() {
@@ -361,66 +362,63 @@ pub fn build(
         },
         None => None,
     };
-    let sorted_labels = |set: &BTreeSet<u16>| -> Vec<String> {
-        let mut v: Vec<String> = set
-            .iter()
-            .map(|i| events.labels[*i as usize].clone())
-            .collect();
-        v.sort();
-        v
-    };
     // Aggregate per policy.
-    let mut per: Vec<HashMap<(DestType, String), PolAgg>> =
+    let mut per: Vec<HashMap<(DestType, u32), PolAgg>> =
         (0..policies.len()).map(|_| HashMap::new()).collect();
     let mut unattributed: BTreeMap<String, (u64, BTreeSet<String>, String)> = BTreeMap::new();
-    let mut keys: Vec<&(u32, DestType)> = events.by.keys().collect();
-    keys.sort();
-    for key in keys {
-        let (wi, dtype) = *key;
-        let ws = events
-            .workspaces
-            .get(wi as usize)
-            .cloned()
-            .unwrap_or_default();
-        let target = if wi == 0 {
-            default_policy.map(Target::Policy)
-        } else {
-            by_ws.get(&ws).map(|(t, _)| t.clone())
-        };
-        let inner = &events.by[key];
-        match target {
+    // Where each workspace's events go, decided once per workspace.
+    let targets: Vec<Option<Target>> = events
+        .workspaces
+        .iter()
+        .enumerate()
+        .map(|(wi, ws)| {
+            if wi == 0 {
+                default_policy.map(Target::Policy)
+            } else {
+                by_ws.get(ws).map(|(t, _)| t.clone())
+            }
+        })
+        .collect();
+    let target_of = |wi: u32| -> Option<Target> {
+        match targets.get(wi as usize) {
+            Some(t) => t.clone(),
+            // No workspace column at all: the table of workspaces is empty.
+            None if wi == 0 => default_policy.map(Target::Policy),
+            None => None,
+        }
+    };
+    for (&(wi, dtype, di), a) in &events.by {
+        match target_of(wi) {
             Some(Target::Policy(p)) => {
-                for (d, a) in inner {
-                    let e = per[p].entry((dtype, d.to_string())).or_default();
-                    e.denied += a.denied;
-                    e.allowed += a.allowed;
-                    if wi != 0 {
-                        e.workspaces.insert(ws.clone());
+                let e = per[p].entry((dtype, di)).or_default();
+                e.denied += a.denied;
+                e.allowed += a.allowed;
+                if wi != 0 {
+                    if let Err(i) = e.workspaces.binary_search(&wi) {
+                        e.workspaces.insert(i, wi);
                     }
-                    e.access.extend(a.access_types.iter().copied());
-                    e.sources.extend(a.sources.iter().copied());
                 }
+                e.access |= a.access;
+                e.sources |= a.sources;
             }
             other => {
+                if a.denied == 0 {
+                    continue;
+                }
                 let reason = match other {
                     Some(Target::Elsewhere(r)) => r,
                     _ => "no databricks_workspace_network_option in the configuration names this workspace, and no --workspace or [egress.workspaces] entry does".into(),
                 };
-                for (d, a) in inner {
-                    if a.denied == 0 {
-                        continue;
-                    }
-                    let u = unattributed.entry(ws.clone()).or_insert((
-                        0,
-                        BTreeSet::new(),
-                        reason.clone(),
-                    ));
-                    u.0 += a.denied;
-                    u.1.insert(d.to_string());
-                }
+                let ws = events.workspaces[wi as usize].clone();
+                let u = unattributed
+                    .entry(ws)
+                    .or_insert((0, BTreeSet::new(), reason));
+                u.0 += a.denied;
+                u.1.insert(events.destinations[di as usize].to_string());
             }
         }
     }
+    let name_of = |di: u32| -> &str { &events.destinations[di as usize] };
     // Classify.
     let mut reports = Vec::new();
     let mut additions = Vec::new();
@@ -467,26 +465,34 @@ pub fn build(
             };
             Some(place(cx.sources, cx.repo_root, loc.unwrap_or(p.loc)))
         };
-        let mut sorted: Vec<(&(DestType, String), &PolAgg)> = agg.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        let mut sorted: Vec<(DestType, &str, &PolAgg)> = agg
+            .iter()
+            .map(|((t, di), a)| (*t, name_of(*di), a))
+            .collect();
+        sorted.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let mut adds: BTreeMap<ListKind, Vec<(String, Option<String>)>> = BTreeMap::new();
-        for ((dtype, d), a) in sorted {
+        for (dtype, d, a) in sorted {
             if a.denied == 0 {
                 continue;
             }
+            let d = &d.to_string();
             let mut dest = Dest {
                 destination: d.clone(),
                 destination_type: dtype.as_str(),
                 events: a.denied,
-                workspaces: a.workspaces.iter().cloned().collect(),
+                workspaces: a
+                    .workspaces
+                    .iter()
+                    .map(|w| events.workspaces[*w as usize].clone())
+                    .collect(),
                 list: None,
                 location: None,
                 reason: None,
                 not_writable: None,
                 region: None,
                 region_source: None,
-                access_types: sorted_labels(&a.access),
-                network_source_types: sorted_labels(&a.sources),
+                access_types: events.access_types.of(a.access),
+                network_source_types: events.sources.of(a.sources),
             };
             let kind = match dtype {
                 DestType::Ip => {
@@ -576,7 +582,10 @@ pub fn build(
             ] {
                 let mut seen = BTreeSet::new();
                 for e in &list.entries {
-                    if !seen.insert(e.name.clone()) || agg.contains_key(&(dtype, e.name.clone())) {
+                    let used = events
+                        .destination_id(&e.name)
+                        .is_some_and(|di| agg.contains_key(&(dtype, di)));
+                    if !seen.insert(e.name.clone()) || used {
                         continue;
                     }
                     out.push(Unused {
@@ -643,6 +652,16 @@ pub fn build(
             unused,
             notes,
         });
+    }
+    for (labels, column) in [
+        (&events.access_types, "access_type"),
+        (&events.sources, "network_source_type"),
+    ] {
+        if labels.overflow {
+            warnings.push(format!(
+                "more than 64 distinct `{column}` values: only the first 64 are listed"
+            ));
+        }
     }
     if !events.unknown_access.is_empty() {
         warnings.push(format!(
