@@ -370,7 +370,10 @@ fn action_egress_report() {
     );
     assert_eq!(c, 2, "{out}{err}");
     assert!(err.contains("cannot read log `missing.csv`"), "{err}");
-    assert!(out.contains("::error::policy-lint egress-report exited with 2"), "{out}");
+    assert!(
+        out.contains("::error::policy-lint egress-report exited with 2"),
+        "{out}"
+    );
     assert_eq!(gh.output("egress-exit-code").as_deref(), Some("2"));
 }
 

@@ -311,9 +311,9 @@ impl Events {
         let source = row.source.map(|s| self.sources.bit(s)).unwrap_or(0);
         let agg = self.by.entry((ws, dtype, d)).or_default();
         if denied {
-            agg.denied += events;
+            agg.denied = agg.denied.saturating_add(events);
         } else {
-            agg.allowed += events;
+            agg.allowed = agg.allowed.saturating_add(events);
         }
         agg.access |= access;
         agg.sources |= source;
@@ -440,7 +440,7 @@ impl Events {
                 .add(&row, &mut buf)
                 .map_err(|m| LogError(format!("log `{shown}` line {line}: {m}")))?;
             file.rows += 1;
-            file.events += n;
+            file.events = file.events.saturating_add(n);
         }
         Ok(())
     }
@@ -552,7 +552,7 @@ impl Events {
             .add(&r, buf)
             .map_err(|m| LogError(format!("log `{shown}` line {line}: {m}")))?;
         file.rows += 1;
-        file.events += n;
+        file.events = file.events.saturating_add(n);
         Ok(())
     }
 }
@@ -743,6 +743,11 @@ a,1234,e3,DNS,pypi.org,,,2025-01-01,ALLOW,\"General, Compute\"\r\n";
         assert_eq!(get(&e, "", DestType::Ip, "10.1.2.3"), (4, 0));
         assert!(!e.files[0].workspace_column);
         assert_eq!(e.files[0].events, 19);
+        // Counts saturate instead of overflowing.
+        let big =
+            "destination_type,destination,count\nDNS,a.org,18446744073709551615\nDNS,a.org,2\n";
+        let e = read("big.csv", big.as_bytes()).unwrap();
+        assert_eq!(get(&e, "", DestType::Dns, "a.org"), (u64::MAX, 0));
     }
 
     #[test]

@@ -391,8 +391,8 @@ pub fn build(
         match target_of(wi) {
             Some(Target::Policy(p)) => {
                 let e = per[p].entry((dtype, di)).or_default();
-                e.denied += a.denied;
-                e.allowed += a.allowed;
+                e.denied = e.denied.saturating_add(a.denied);
+                e.allowed = e.allowed.saturating_add(a.allowed);
                 if wi != 0 {
                     if let Err(i) = e.workspaces.binary_search(&wi) {
                         e.workspaces.insert(i, wi);
@@ -413,7 +413,7 @@ pub fn build(
                 let u = unattributed
                     .entry(ws)
                     .or_insert((0, BTreeSet::new(), reason));
-                u.0 += a.denied;
+                u.0 = u.0.saturating_add(a.denied);
                 u.1.insert(events.destinations[di as usize].to_string());
             }
         }
@@ -645,7 +645,9 @@ pub fn build(
             enforcement_mode: p.enforcement_mode.clone(),
             restriction_mode: p.restriction_mode.clone(),
             workspaces,
-            events: agg.values().map(|a| a.denied + a.allowed).sum(),
+            events: agg.values().fold(0u64, |n, a| {
+                n.saturating_add(a.denied).saturating_add(a.allowed)
+            }),
             missing,
             not_allowable,
             allowed,
@@ -687,7 +689,10 @@ pub fn build(
         .collect();
     let summary = Summary {
         rows: events.files.iter().map(|f| f.rows).sum(),
-        events: events.files.iter().map(|f| f.events).sum(),
+        events: events
+            .files
+            .iter()
+            .fold(0u64, |n, f| n.saturating_add(f.events)),
         policies: reports.len(),
         missing: reports.iter().map(|r| r.missing.len()).sum(),
         not_allowable: reports.iter().map(|r| r.not_allowable.len()).sum(),
@@ -702,7 +707,9 @@ pub fn build(
         } else {
             None
         },
-        unattributed_events: unattributed.iter().map(|u| u.events).sum(),
+        unattributed_events: unattributed
+            .iter()
+            .fold(0u64, |n, u| n.saturating_add(u.events)),
         would_block: false,
     };
     let mut report = Report {
