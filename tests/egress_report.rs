@@ -911,3 +911,53 @@ fn write_exits_with_what_is_still_blocked() {
     let (c, _) = report(d.path(), &["--log", &log("aggregated.csv"), "--write"]);
     assert_eq!(c, 1);
 }
+
+#[test]
+fn never_writes_into_installed_modules() {
+    // The policy of fixtures/registry/after-init lives in a module `terraform init` installed.
+    let d = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/registry/after-init");
+    copy_dir(&fixture, d.path());
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    let main = read(d.path(), "main.tf").replace(
+        "  name       = \"prod-analytics\"\n",
+        "  name       = \"prod-analytics\"\n  restriction_mode = \"RESTRICTED_ACCESS\"\n",
+    );
+    std::fs::write(d.path().join("main.tf"), &main).unwrap();
+    std::fs::write(
+        d.path().join("log.csv"),
+        "workspace_id,destination_type,destination\n1234567890123456,DNS,github.com\n",
+    )
+    .unwrap();
+    let (c, r) = report(d.path(), &["--log", "log.csv", "--write"]);
+    assert_eq!(c, 1);
+    let p = policy(&r, "prod-analytics-egress");
+    assert_eq!(
+        p["address"],
+        "module.egress.module.policy.databricks_account_network_policy.this"
+    );
+    let m = &p["missing"][0];
+    assert_eq!(m["destination"], "github.com");
+    assert!(
+        m["not_writable"]
+            .as_str()
+            .unwrap()
+            .contains("inside .terraform/"),
+        "{m:#}"
+    );
+    // Places in the installed module are reported at the repository's module block.
+    assert_eq!(
+        m["location"],
+        serde_json::json!({"file": "main.tf", "line": 5})
+    );
+    assert_eq!(
+        p["location"],
+        serde_json::json!({"file": "main.tf", "line": 5})
+    );
+    assert_eq!(r["changes"], serde_json::json!([]));
+    assert_eq!(read(d.path(), "main.tf"), main);
+    assert_eq!(
+        read(d.path(), ".terraform/modules/egress/modules/policy/main.tf"),
+        read(&fixture, ".terraform/modules/egress/modules/policy/main.tf")
+    );
+}

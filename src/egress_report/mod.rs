@@ -261,16 +261,23 @@ pub fn run(req: Request) -> u8 {
     };
     let build = |ev: Evaluated| -> Result<(report::Built, engine::Outcome), String> {
         let Evaluated { models, outcome } = ev;
+        let installed: Vec<_> = models.iter().flat_map(|m| m.installed.clone()).collect();
         let cx = report::Context {
             sources: &outcome.sources,
             repo_root: &outcome.repo_root,
             checked: &checked,
             policy_arg: req.policy.as_deref(),
+            installed: &installed,
         };
         let mut built = report::build(models, &events, &inputs, &cx)?;
         built.report.warnings.extend(run_warnings(&outcome));
         Ok((built, outcome))
     };
+    let installed: Vec<_> = evaluated
+        .models
+        .iter()
+        .flat_map(|m| m.installed.clone())
+        .collect();
     let (mut built, outcome) = match build(evaluated) {
         Ok(x) => x,
         Err(e) => return fail(e),
@@ -282,6 +289,7 @@ pub fn run(req: Request) -> u8 {
             repo_root: &outcome.repo_root,
             checked: &checked,
             policy_arg: req.policy.as_deref(),
+            installed: &installed,
         };
         let applied = write::apply(&built, &cx, !req.diff);
         for e in &applied.errors {

@@ -143,6 +143,9 @@ pub struct UnitModel {
     pub policies: Vec<Policy>,
     pub bindings: Vec<Binding>,
     pub buckets: Vec<Bucket>,
+    /// Modules `terraform init` installed (their directory) and the repository `module` block
+    /// each is reached through: the report never points into `.terraform/`.
+    pub installed: Vec<(std::path::PathBuf, Location)>,
 }
 
 fn known_str(v: &Value) -> Option<String> {
@@ -341,5 +344,10 @@ pub fn extract(view: &UnitView) -> UnitModel {
         policies,
         bindings,
         buckets,
+        installed: unit
+            .vendored
+            .iter()
+            .map(|v| (v.package.clone(), v.call))
+            .collect(),
     }
 }

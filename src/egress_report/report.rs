@@ -163,6 +163,25 @@ pub struct Context<'a> {
     /// The checked paths (canonical): `--write` edits only files below them.
     pub checked: &'a [PathBuf],
     pub policy_arg: Option<&'a str>,
+    /// Installed modules and the repository `module` block each is reached through.
+    pub installed: &'a [(PathBuf, Location)],
+}
+
+impl Context<'_> {
+    /// The report place of a location; a place inside a module `terraform init` installed is
+    /// the repository `module` block it is reached through.
+    pub fn place(&self, loc: Location) -> Place {
+        let f = self.sources.get(loc.file);
+        let canonical = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
+        if let Some((_, call)) = self
+            .installed
+            .iter()
+            .find(|(pkg, _)| canonical.starts_with(pkg))
+        {
+            return place(self.sources, self.repo_root, *call);
+        }
+        place(self.sources, self.repo_root, loc)
+    }
 }
 
 /// A report place for a location.
@@ -278,7 +297,7 @@ pub fn build(
     }
     {
         for (base, b) in all_bindings {
-            let at = place(cx.sources, cx.repo_root, b.loc);
+            let at = cx.place(b.loc);
             let by = format!("`{}` ({}:{})", b.address, at.file, at.line);
             let target = match &b.to {
                 BoundTo::Policy(i) => Target::Policy(base + i),
@@ -463,7 +482,7 @@ pub fn build(
                 Plan::Write(t) => Some(t.loc),
                 Plan::Report { loc, .. } => *loc,
             };
-            Some(place(cx.sources, cx.repo_root, loc.unwrap_or(p.loc)))
+            Some(cx.place(loc.unwrap_or(p.loc)))
         };
         let mut sorted: Vec<(DestType, &str, &PolAgg)> = agg
             .iter()
@@ -531,15 +550,12 @@ pub fn build(
             }
             dest.list = Some(kind.attribute());
             if let Some(e) = entries.iter().find(|e| e.name == *d) {
-                dest.location = e
-                    .loc
-                    .map(|l| place(cx.sources, cx.repo_root, l))
-                    .or_else(|| target_place(kind));
+                dest.location = e.loc.map(|l| cx.place(l)).or_else(|| target_place(kind));
                 allowed.push(dest);
                 continue;
             }
             if full_access {
-                dest.location = Some(place(cx.sources, cx.repo_root, p.loc));
+                dest.location = Some(cx.place(p.loc));
                 allowed.push(dest);
                 continue;
             }
@@ -592,7 +608,7 @@ pub fn build(
                         destination: e.raw.clone(),
                         destination_type: dtype.as_str(),
                         list: kind.attribute(),
-                        location: e.loc.map(|l| place(cx.sources, cx.repo_root, l)),
+                        location: e.loc.map(|l| cx.place(l)),
                     });
                 }
             }
@@ -641,7 +657,7 @@ pub fn build(
             address: p.address.clone(),
             root: p.root.clone(),
             environment: p.environment.clone(),
-            location: place(cx.sources, cx.repo_root, p.loc),
+            location: cx.place(p.loc),
             enforcement_mode: p.enforcement_mode.clone(),
             restriction_mode: p.restriction_mode.clone(),
             workspaces,
