@@ -769,6 +769,30 @@ fn kind_name(v: &Value) -> &'static str {
 mod tests {
     use super::*;
 
+    #[test]
+    fn egress_workspaces() {
+        let c = Config::parse(
+            "strict = true\n\n[egress.workspaces]\n\"123\" = \"prod-egress\"\n\"456\" = \"module.a.databricks_account_network_policy.p\"\n",
+            "policy-lint.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.egress.workspaces,
+            vec![
+                ("123".to_string(), "prod-egress".to_string(), 4),
+                (
+                    "456".to_string(),
+                    "module.a.databricks_account_network_policy.p".to_string(),
+                    5
+                ),
+            ]
+        );
+        // Strict: unknown keys and wrong types are errors.
+        assert!(Config::parse("[egress]\nworkspace = {}\n", "policy-lint.toml").is_err());
+        assert!(Config::parse("[egress.workspaces]\n\"1\" = 2\n", "policy-lint.toml").is_err());
+        assert!(Config::parse("[egress.workspaces]\n\"1\" = \"\"\n", "policy-lint.toml").is_err());
+    }
+
     fn reg() -> Registry {
         Registry::builtin().unwrap()
     }

@@ -61,8 +61,12 @@ fn report(reason: impl Into<String>, loc: Option<Location>) -> Plan {
 /// The parsed text of the file of `loc`, as it was evaluated.
 fn document(cx: &Context, loc: Location) -> Result<Document, String> {
     let f = cx.sources.get(loc.file);
-    Document::parse(&f.text, Syntax::of_path(&f.path))
-        .map_err(|e| format!("{} does not parse: {e}", f.display))
+    Document::parse(&f.text, Syntax::of_path(&f.path)).map_err(|e| {
+        format!(
+            "it is written in {}, which is not an HCL or JSON file policy-lint can edit ({e})",
+            f.display
+        )
+    })
 }
 
 /// Why the file of `loc` must not be edited, if it must not.
