@@ -83,6 +83,8 @@ pub struct List {
 /// A `databricks_account_network_policy` instance of one evaluation.
 #[derive(Debug, Clone)]
 pub struct Policy {
+    /// The root module's directory (canonical); `root` is it as the report shows it.
+    pub dir: std::path::PathBuf,
     pub root: String,
     pub environment: String,
     pub address: String,
@@ -138,6 +140,8 @@ pub struct Bucket {
 /// What one evaluation of a unit contributes.
 #[derive(Debug, Clone, Default)]
 pub struct UnitModel {
+    /// The root module's directory (canonical).
+    pub dir: std::path::PathBuf,
     pub root: String,
     pub environment: String,
     pub policies: Vec<Policy>,
@@ -255,6 +259,7 @@ fn policy(view: &UnitView, p: &ResourceInstance) -> Policy {
         _ => Vec::new(),
     };
     Policy {
+        dir: view.dir.to_path_buf(),
         root: view.root.to_string(),
         environment: view.environment.to_string(),
         address: p.full_address(),
@@ -339,6 +344,7 @@ pub fn extract(view: &UnitView) -> UnitModel {
         })
         .collect();
     UnitModel {
+        dir: view.dir.to_path_buf(),
         root: view.root.to_string(),
         environment: view.environment.to_string(),
         policies,

@@ -277,7 +277,7 @@ pub fn build(
 ) -> Result<Built, String> {
     // All policies, in a stable order.
     let mut models = models;
-    models.sort_by(|a, b| (&a.root, &a.environment).cmp(&(&b.root, &b.environment)));
+    models.sort_by(|a, b| (&a.dir, &a.environment).cmp(&(&b.dir, &b.environment)));
     let mut policies: Vec<Policy> = Vec::new();
     // Workspace -> (target, the binding that says so).
     let mut by_ws: BTreeMap<String, (Target, String)> = BTreeMap::new();
@@ -289,7 +289,11 @@ pub fn build(
     let mut all_bindings = Vec::new();
     for m in models {
         let base = policies.len();
-        policies.extend(m.policies);
+        // Roots as the report shows them: relative to the repository root.
+        policies.extend(m.policies.into_iter().map(|mut p| {
+            p.root = crate::source::display_path(&p.dir, cx.repo_root);
+            p
+        }));
         for b in m.buckets {
             buckets.entry(b.name).or_insert((b.region, b.address));
         }

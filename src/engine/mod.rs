@@ -47,6 +47,8 @@ pub struct Options {
 /// environment it was evaluated for, and the rule parameters of its configuration.
 pub struct UnitView<'a> {
     pub unit: &'a crate::eval::Unit,
+    /// The root module's directory (canonical).
+    pub dir: &'a Path,
     /// The root directory relative to its configuration's directory (`.` for that directory).
     pub root: &'a str,
     pub environment: &'a str,
@@ -427,6 +429,7 @@ fn execute(
                 if let Some(hook) = hook {
                     hook(&UnitView {
                         unit: &unit,
+                        dir,
                         root: &e.root,
                         environment: &e.environment,
                         params: &params,
