@@ -16,6 +16,17 @@ tfvars; filler resources), then measures, each `--runs` times (the median is rep
   (c) small:  target/release/policy-lint check <one small .tf file> --format json --output /dev/null
 
 and prints files/s, MB/s, the ratio (b)/(a) and the peak RSS of each child (getrusage via wait4).
+
+Then it generates exported `system.access.outbound_network` logs of `--egress-rows` rows (default
+one million; rows of the table itself, every column, as the SQL editor exports them) for a small
+configuration of network policies and workspace bindings, and measures
+
+  (d) egress: target/release/policy-lint egress-report --log <log> <config> --format json
+
+for each of `--egress-formats` (csv, json, jsonl), twice: on a log with few distinct destinations
+(memory must not grow with the rows: target 10 s and 100 MiB) and on one with many (what each
+distinct destination adds). It prints wall time, rows/s and peak RSS. `--egress-only` skips (a)
+to (c).
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -431,6 +443,95 @@ def generate(root: Path, n: int, filler_n: int) -> tuple[int, int]:
     return files, size
 
 
+def egress_config(root: Path, policies: int, per_policy: int, workspaces: int) -> None:
+    """Network policies with `per_policy` allowed hosts each, and bindings for all but the last
+    two workspaces (their events are unattributed)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / ".git").mkdir(exist_ok=True)
+    out = []
+    for p in range(policies):
+        hosts = "\n".join(
+            f'        {{ destination = "h{h}.example.com", internet_destination_type = "DNS_NAME" }},'
+            for h in range(p * per_policy, (p + 1) * per_policy)
+        )
+        out.append(f"""resource "databricks_account_network_policy" "p{p}" {{
+  network_policy_id = "team-{p}-egress"
+  egress = {{
+    network_access = {{
+      restriction_mode = "RESTRICTED_ACCESS"
+      allowed_internet_destinations = [
+{hosts}
+      ]
+      allowed_storage_destinations = [
+        {{ bucket_name = "bucket-{p}", region = "us-east-1", storage_destination_type = "AWS_S3" }},
+      ]
+      policy_enforcement = {{
+        enforcement_mode = "DRY_RUN"
+      }}
+    }}
+  }}
+}}
+""")
+    for w in range(workspaces - 2):
+        out.append(f"""resource "databricks_workspace_network_option" "w{w}" {{
+  workspace_id      = "{1000000000000000 + w}"
+  network_policy_id = databricks_account_network_policy.p{w % policies}.network_policy_id
+}}
+""")
+    (root / "main.tf").write_text("\n".join(out))
+
+
+def egress_log(path: Path, rows: int, fmt: str, hosts: int, buckets: int, workspaces: int) -> int:
+    """Writes `rows` rows of system.access.outbound_network; returns the number of distinct
+    (workspace, destination) pairs."""
+    rng = random.Random(20260102)
+    sources = ["General Compute", "DBSQL", "MLServing", "ML Build", "Apps"]
+    seen = set()
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        if fmt == "csv":
+            f.write("account_id,workspace_id,event_id,destination_type,destination,dns_event,"
+                    "storage_event,event_time,access_type,network_source_type\r\n")
+        elif fmt == "json":
+            f.write("[\n")
+        for i in range(rows):
+            ws = 1000000000000000 + rng.randrange(workspaces)
+            r = rng.random()
+            if r < 0.9:
+                # A skewed choice: a few hosts get most events, as in real logs.
+                d = f"h{int(hosts * rng.random() ** 3)}.example.com"
+                dtype, dns, storage = "DNS", {"domain_name": d, "rcode": 3}, None
+            elif r < 0.98:
+                b = f"bucket-{rng.randrange(buckets)}"
+                d = f"s3://{b}"
+                dtype, dns, storage = "STORAGE", None, {"hostname": d, "path": "/data", "rejection_reason": "storage-bucket-path-denied"}
+            else:
+                d = f"203.0.113.{rng.randrange(256)}"
+                dtype, dns, storage = "IP", None, None
+            seen.add((ws, d))
+            event = f"{i:08x}-7a0a-4d49-b742-7ae5f06bc4b2"
+            when = f"2025-05-{1 + i % 28:02d}T01:01:01.123"
+            src = sources[i % len(sources)]
+            if fmt == "csv":
+                dj = json.dumps(dns).replace('"', '""') if dns else ""
+                sj = json.dumps(storage).replace('"', '""') if storage else ""
+                f.write(f'7af234db-66d7-4db3-bbf0-956098224879,{ws},{event},{dtype},{d},'
+                        f'"{dj}","{sj}",{when},DROP,{src}\r\n')
+            else:
+                row = json.dumps({
+                    "account_id": "7af234db-66d7-4db3-bbf0-956098224879", "workspace_id": str(ws),
+                    "event_id": event, "destination_type": dtype, "destination": d,
+                    "dns_event": dns, "storage_event": storage, "event_time": when,
+                    "access_type": "DROP", "network_source_type": src,
+                })
+                if fmt == "json":
+                    f.write(("  " if i == 0 else ",\n  ") + row)
+                else:
+                    f.write(row + "\n")
+        if fmt == "json":
+            f.write("\n]\n")
+    return len(seen)
+
+
 def run_child(cmd: list[str]) -> tuple[float, int, int, bytes, float]:
     """Runs cmd; returns (wall seconds, peak RSS in KiB, exit code, stdout, CPU seconds)."""
     t0 = time.perf_counter()
@@ -465,13 +566,24 @@ def measure(name: str, cmd: list[str], runs: int) -> dict:
 
 
 def main() -> None:
+    if len(sys.argv) == 8 and sys.argv[1] == "--egress-generate":
+        # Internal: generate one egress log (see egress_bench) and print its distinct pairs.
+        _, _, path, rows, fmt, hosts, buckets, workspaces = sys.argv
+        print(egress_log(Path(path), int(rows), fmt, int(hosts), int(buckets), int(workspaces)))
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--workspaces", type=int, default=2500, help="root modules to generate (default 2500)")
     ap.add_argument("--filler", type=int, default=45, help="filler resources per root module (default 45)")
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is reported")
     ap.add_argument("--threads", type=int, default=0, help="policy-lint --threads (0 = one per core)")
     ap.add_argument("--keep", type=Path, help="generate the corpus here and keep it")
+    ap.add_argument("--egress-rows", type=int, default=1_000_000, help="rows of the egress log (default 1000000; 0 skips)")
+    ap.add_argument("--egress-formats", default="csv", help="log formats to measure: csv,json,jsonl (default csv)")
+    ap.add_argument("--egress-only", action="store_true", help="measure only egress-report")
     args = ap.parse_args()
+    if args.egress_only:
+        egress_bench(args)
+        return
 
     lint = TARGET / "release" / "policy-lint"
     bare = TARGET / "release" / "examples" / "bare_parse"
@@ -519,6 +631,58 @@ def main() -> None:
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+    if args.egress_rows > 0:
+        print()
+        egress_bench(args)
+
+
+def egress_bench(args: argparse.Namespace) -> None:
+    """(d): policy-lint egress-report on a generated log of --egress-rows rows."""
+    lint = TARGET / "release" / "policy-lint"
+    if not lint.exists():
+        raise SystemExit(f"{lint} is missing: run `cargo build --release --bin policy-lint` first")
+    tmp = Path(tempfile.mkdtemp(prefix="policy-lint-egress-bench-"))
+    try:
+        workspaces, policies = 20, 4
+        egress_config(tmp / "config", policies, 250, workspaces)
+        # Two logs of the same size: few distinct destinations (what memory costs per row: it
+        # must not grow) and many (what each distinct destination costs).
+        for fmt in [f.strip() for f in args.egress_formats.split(",") if f.strip()]:
+            base = None
+            for label, hosts, buckets in (("few destinations", 200, 20), ("many destinations", 20_000, 500)):
+                log = tmp / f"outbound_network.{fmt}"
+                t0 = time.perf_counter()
+                # In a child process: a child's peak RSS (wait4) counts the high-water mark of
+                # the process it was started from, so this one must stay small.
+                gen = subprocess.run(
+                    [sys.executable, __file__, "--egress-generate", str(log), str(args.egress_rows), fmt,
+                     str(hosts), str(buckets), str(workspaces)],
+                    check=True, capture_output=True, text=True,
+                )
+                distinct = int(gen.stdout.strip())
+                size = log.stat().st_size / 1e6
+                print(f"egress log: {args.egress_rows} rows ({fmt}, {label}), {size:.0f} MB, {distinct} distinct "
+                      f"(workspace, destination) pairs, generated in {time.perf_counter() - t0:.1f}s")
+                cmd = [str(lint), "egress-report", "--log", str(log), str(tmp / "config"),
+                       "--format", "json", "--output", "/dev/null", "--threads", str(args.threads)]
+                run_child(cmd)  # warm the page cache
+                d = measure(f"(d) egress-report {fmt}", cmd, args.runs)
+                runs = ", ".join(f"{w:.3f}" for w in d["walls"])
+                mib = d["rss_kib"] / 1024
+                print(f"{d['name']:38} {d['wall']:9.3f} s  runs {runs}  {args.egress_rows / d['wall']:,.0f} rows/s  "
+                      f"{size / d['wall']:.0f} MB/s  peak RSS {mib:.1f} MiB "
+                      f"(floor: this script's own {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
+                if base is None:
+                    base = (mib, distinct)
+                    ok = d["wall"] <= 10 and mib <= 100
+                    print(f"  target: at most 10 s and 100 MiB with few destinations: {'met' if ok else 'NOT met'}")
+                else:
+                    per = (mib - base[0]) * 2**20 / max(1, distinct - base[1])
+                    print(f"  target: at most 10 s: {'met' if d['wall'] <= 10 else 'NOT met'}; "
+                          f"{per:.0f} bytes of peak memory per additional distinct pair")
+                log.unlink()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

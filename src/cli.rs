@@ -74,7 +74,7 @@ pub struct CheckRequest {
 
 /// Prints an error with its snippet (a configuration or rule file that does not load), in the
 /// colours and characters standard error can show; exit code 2.
-fn report_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> u8 {
+pub fn report_error(e: impl miette::Diagnostic + Send + Sync + 'static) -> u8 {
     eprint!("{}", render_error(&e, crate::term::stderr_caps()));
     2
 }
@@ -236,22 +236,42 @@ fn elapsed_since(start: std::time::Instant) -> std::time::Duration {
         .unwrap_or_else(|| start.elapsed())
 }
 
+/// The evaluation inputs of a run: `--var`, `--var-file` (which must exist), `TF_VAR_*`,
+/// `TF_WORKSPACE` and `TF_DATA_DIR`, as `terraform plan` reads them. The error is for the user.
+pub fn eval_options(vars: &[String], var_files: &[PathBuf]) -> Result<EvalOptions, String> {
+    let vars = parse_vars(vars)?;
+    for f in var_files {
+        if !f.is_file() {
+            return Err(format!("--var-file `{}` does not exist", f.display()));
+        }
+    }
+    let env_vars: Vec<(String, String)> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
+        .collect();
+    Ok(EvalOptions {
+        vars,
+        var_files: var_files.to_vec(),
+        env_vars,
+        workspace: std::env::var("TF_WORKSPACE").unwrap_or_default(),
+        tf_data_dir: std::env::var_os("TF_DATA_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from),
+        types: None,
+        plan: None,
+        world: Vec::new(),
+    })
+}
+
 pub fn check(req: CheckRequest) -> u8 {
     let started = std::time::Instant::now();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let vars = match parse_vars(&req.vars) {
-        Ok(v) => v,
+    let eval = match eval_options(&req.vars, &req.var_files) {
+        Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
-    for f in &req.var_files {
-        if !f.is_file() {
-            eprintln!("error: --var-file `{}` does not exist", f.display());
-            return 2;
-        }
-    }
     let plans = match crate::plan::Plans::load(&req.plans, &cwd) {
         Ok(p) => std::sync::Arc::new(p),
         Err(e) => {
@@ -259,30 +279,17 @@ pub fn check(req: CheckRequest) -> u8 {
             return 2;
         }
     };
-    let env_vars: Vec<(String, String)> = std::env::vars()
-        .filter_map(|(k, v)| k.strip_prefix("TF_VAR_").map(|n| (n.to_string(), v)))
-        .collect();
     let opts = Options {
         paths: req.paths.clone(),
         cwd: cwd.clone(),
-        eval: EvalOptions {
-            vars,
-            var_files: req.var_files.clone(),
-            env_vars,
-            workspace: std::env::var("TF_WORKSPACE").unwrap_or_default(),
-            tf_data_dir: std::env::var_os("TF_DATA_DIR")
-                .filter(|d| !d.is_empty())
-                .map(PathBuf::from),
-            types: None,
-            plan: None,
-            world: Vec::new(),
-        },
+        eval,
         environment: req.environment.clone(),
         plans,
         select: req.select.clone(),
         ignore: req.ignore.clone(),
         strict: req.strict,
         threads: req.threads,
+        extra_types: Vec::new(),
     };
     // Read the baseline before the run: a file that cannot be used stops here (`baseline`,
     // which writes one, ignores it).

@@ -91,6 +91,16 @@ const CONFIG_SCHEMA: &str = r##"{
       }
     },
     "docs_url": { "type": "string", "pattern": "^https?://" },
+    "egress": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "workspaces": {
+          "type": "object",
+          "additionalProperties": { "type": "string", "minLength": 1 }
+        }
+      }
+    },
     "require_reason": { "type": "boolean" },
     "max_expiry_days": { "type": "integer", "minimum": 1 },
     "non_suppressible": { "type": "array", "items": { "type": "string" } },
@@ -166,6 +176,14 @@ impl KmsConfig {
     }
 }
 
+/// `[egress]`: inputs of `policy-lint egress-report` that the Terraform does not hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EgressConfig {
+    /// `[egress.workspaces]`: workspace ID -> network policy ID (or resource address), in file
+    /// order, with the 1-based line of each entry.
+    pub workspaces: Vec<(String, String, usize)>,
+}
+
 /// Environments that relax production rules when no `non_production` list is configured.
 pub const DEFAULT_NON_PRODUCTION: &[&str] = &["dev", "development", "test", "staging", "sandbox"];
 
@@ -199,6 +217,8 @@ pub struct Config {
     pub roots: Vec<RootConfig>,
     pub overrides: Vec<Override>,
     pub kms: KmsConfig,
+    /// `[egress]`.
+    pub egress: EgressConfig,
     pub require_reason: bool,
     pub max_expiry_days: Option<u32>,
     pub non_suppressible: Vec<String>,
@@ -417,6 +437,26 @@ impl Config {
                     matcher,
                     index: i,
                 });
+            }
+        }
+        if let Some(toml::Value::Table(e)) = table.get("egress") {
+            if let Some(toml::Value::Table(ws)) = e.get("workspaces") {
+                for (id, _) in ws {
+                    let policy = json
+                        .pointer(&format!("/egress/workspaces/{}", escape(id)))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string();
+                    let p = [
+                        Seg::Key("egress".into()),
+                        Seg::Key("workspaces".into()),
+                        Seg::Key(id.clone()),
+                    ];
+                    let line = span_of(text, &p, true)
+                        .map(|r| text[..r.start.min(text.len())].matches('\n').count() + 1)
+                        .unwrap_or(0);
+                    cfg.egress.workspaces.push((id.clone(), policy, line));
+                }
             }
         }
         if let Some(k) = json.get("kms") {
@@ -731,6 +771,30 @@ fn kind_name(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn egress_workspaces() {
+        let c = Config::parse(
+            "strict = true\n\n[egress.workspaces]\n\"123\" = \"prod-egress\"\n\"456\" = \"module.a.databricks_account_network_policy.p\"\n",
+            "policy-lint.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.egress.workspaces,
+            vec![
+                ("123".to_string(), "prod-egress".to_string(), 4),
+                (
+                    "456".to_string(),
+                    "module.a.databricks_account_network_policy.p".to_string(),
+                    5
+                ),
+            ]
+        );
+        // Strict: unknown keys and wrong types are errors.
+        assert!(Config::parse("[egress]\nworkspace = {}\n", "policy-lint.toml").is_err());
+        assert!(Config::parse("[egress.workspaces]\n\"1\" = 2\n", "policy-lint.toml").is_err());
+        assert!(Config::parse("[egress.workspaces]\n\"1\" = \"\"\n", "policy-lint.toml").is_err());
+    }
 
     fn reg() -> Registry {
         Registry::builtin().unwrap()

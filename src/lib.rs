@@ -9,6 +9,8 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod doclinks;
+pub mod edit;
+pub mod egress_report;
 pub mod engine;
 pub mod eval;
 pub mod finding;

@@ -41,6 +41,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Compare an exported log of serverless egress denials (system.access.outbound_network)
+    /// with the network policies' allow-lists; --write adds the missing destinations.
+    EgressReport(EgressArgs),
     /// Show a rule's documentation with a bad and a good example.
     Explain {
         /// Rule code (NET002) or name (egress-unrestricted).
@@ -137,6 +140,54 @@ struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+struct EgressArgs {
+    /// Terraform files or directories (default: the current directory).
+    paths: Vec<PathBuf>,
+    /// Exported log: CSV with a header row, a JSON array or JSON Lines (repeatable).
+    #[arg(long = "log", value_name = "FILE", required = true)]
+    logs: Vec<PathBuf>,
+    /// The network policy (ID or address) of events without a workspace_id; needed when the
+    /// configuration has several policies.
+    #[arg(long, value_name = "NETWORK_POLICY_ID")]
+    policy: Option<String>,
+    /// A workspace ID the configuration computes, and its policy (repeatable).
+    #[arg(long = "workspace", value_name = "ID=NETWORK_POLICY_ID")]
+    workspaces: Vec<String>,
+    /// Report format: pretty (terminal), json (docs/egress-report.md) or markdown (a pull
+    /// request comment or job summary).
+    #[arg(long, value_enum, default_value_t = policy_lint::egress_report::Format::Pretty)]
+    format: policy_lint::egress_report::Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    output: Option<PathBuf>,
+    /// Add the missing destinations to the Terraform (comments and formatting kept).
+    #[arg(long)]
+    write: bool,
+    /// With --write: print the changes as a unified diff instead of writing them.
+    #[arg(long, requires = "write")]
+    diff: bool,
+    /// Configuration file (default: the nearest policy-lint.toml of each directory).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Environment of every root (decides which per-environment var files are read and edited).
+    #[arg(long)]
+    environment: Option<String>,
+    /// Set a root-module variable: NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+    /// Read root-module variables from a .tfvars or .tfvars.json file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// Values Terraform knew when it planned (workspace IDs): the output of `terraform show
+    /// -json PLANFILE`, as FILE or DIR=FILE. Repeatable.
+    #[arg(long = "plan", value_name = "[DIR=]FILE")]
+    plans: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+#[derive(Args, Debug)]
 struct BaselineArgs {
     #[command(flatten)]
     run: RunArgs,
@@ -217,6 +268,24 @@ fn main() -> ExitCode {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "policy-lint", &mut std::io::stdout());
             0
+        }
+        Command::EgressReport(a) => {
+            policy_lint::egress_report::run(policy_lint::egress_report::Request {
+                paths: a.paths,
+                logs: a.logs,
+                config: a.config,
+                environment: a.environment,
+                vars: a.vars,
+                var_files: a.var_files,
+                plans: a.plans,
+                policy: a.policy,
+                workspaces: a.workspaces,
+                format: a.format,
+                output: a.output,
+                write: a.write,
+                diff: a.diff,
+                threads: a.threads,
+            })
         }
     };
     ExitCode::from(code)

@@ -63,6 +63,9 @@ fn action_yml_has_the_inputs_outputs_and_steps() {
         ("args", ""),
         ("summary", "true"),
         ("version", ""),
+        ("egress-log", ""),
+        ("egress-policy", ""),
+        ("egress-fail", "false"),
     ] {
         assert!(inputs.contains_key(k), "input {k} missing");
         assert_eq!(default(k), d, "default of {k}");
@@ -288,6 +291,92 @@ impl Gh {
             .rev()
             .find_map(|l| l.strip_prefix(&format!("{key}=")).map(str::to_string))
     }
+}
+
+/// A policy in dry run that allows pypi.org, bound to workspace 1111.
+const EGRESS_TF: &str = r#"resource "databricks_account_network_policy" "p" {
+  network_policy_id = "prod-egress"
+  egress = {
+    network_access = {
+      restriction_mode = "RESTRICTED_ACCESS"
+      allowed_internet_destinations = [
+        { destination = "pypi.org", internet_destination_type = "DNS_NAME" },
+      ]
+      policy_enforcement = {
+        enforcement_mode = "DRY_RUN"
+      }
+    }
+  }
+}
+
+resource "databricks_workspace_network_option" "p" {
+  workspace_id      = "1111"
+  network_policy_id = databricks_account_network_policy.p.network_policy_id
+}
+"#;
+
+#[test]
+fn action_egress_report() {
+    if !have("bash") {
+        eprintln!("skipped: bash missing");
+        return;
+    }
+    let gh = Gh::new();
+    std::fs::create_dir_all(gh.file("infra")).unwrap();
+    std::fs::write(gh.file("infra/main.tf"), EGRESS_TF).unwrap();
+    std::fs::write(
+        gh.file("denials.csv"),
+        "workspace_id,destination_type,destination,access_type\n1111,DNS,github.com,DROP\n1111,DNS,pypi.org,DROP\n",
+    )
+    .unwrap();
+    std::fs::write(gh.file("summary.md"), "## policy-lint\n").unwrap();
+    let (c, out, err) = gh.step(
+        "bash",
+        "action/egress.sh",
+        &[("EGRESS_LOG", "denials.csv\n"), ("PATHS", "infra")],
+    );
+    assert_eq!(c, 0, "{out}{err}");
+    assert_eq!(gh.output("egress-exit-code").as_deref(), Some("1"));
+    assert_eq!(gh.output("egress-failed").as_deref(), Some("false"));
+    // The Markdown report is appended to the job summary (after what is there) and printed.
+    let summary = gh.read("summary.md");
+    assert!(
+        summary.starts_with("## policy-lint\n## policy-lint egress report\n"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| `github.com` | DNS | 1 | 1111 | `allowed_internet_destinations` | `infra/main.tf:6` |"),
+        "{summary}"
+    );
+    assert!(out.contains("## policy-lint egress report"), "{out}");
+    // egress-fail makes the verdict step fail; summary: false leaves the summary alone.
+    std::fs::write(gh.file("summary.md"), "").unwrap();
+    let (c, _, _) = gh.step(
+        "bash",
+        "action/egress.sh",
+        &[
+            ("EGRESS_LOG", "denials.csv"),
+            ("PATHS", "infra"),
+            ("EGRESS_FAIL", "true"),
+            ("SUMMARY", "false"),
+        ],
+    );
+    assert_eq!(c, 0);
+    assert_eq!(gh.output("egress-failed").as_deref(), Some("true"));
+    assert_eq!(gh.read("summary.md"), "");
+    // A log that cannot be read fails the step with policy-lint's exit code.
+    let (c, out, err) = gh.step(
+        "bash",
+        "action/egress.sh",
+        &[("EGRESS_LOG", "missing.csv"), ("PATHS", "infra")],
+    );
+    assert_eq!(c, 2, "{out}{err}");
+    assert!(err.contains("cannot read log `missing.csv`"), "{err}");
+    assert!(
+        out.contains("::error::policy-lint egress-report exited with 2"),
+        "{out}"
+    );
+    assert_eq!(gh.output("egress-exit-code").as_deref(), Some("2"));
 }
 
 #[test]

@@ -7,9 +7,9 @@ use crate::eval::ResourceInstance;
 use crate::finding::{Finding, Severity};
 use crate::value::{Kind, PathResult, Value};
 
-const POLICY: &str = "databricks_account_network_policy";
-const OPTION: &str = "databricks_workspace_network_option";
-const WORKSPACE: &str = "databricks_mws_workspaces";
+pub(crate) const POLICY: &str = "databricks_account_network_policy";
+pub(crate) const OPTION: &str = "databricks_workspace_network_option";
+pub(crate) const WORKSPACE: &str = "databricks_mws_workspaces";
 /// Azure workspaces are created by the azurerm provider; NET007 looks at them only with
 /// `[rules.NET007] all_clouds = true`.
 pub const AZURE_WORKSPACE: &str = "azurerm_databricks_workspace";
@@ -125,8 +125,8 @@ fn network_access(ctx: &mut Ctx, p: &ResourceInstance) {
     }
 }
 
-/// How a destination string looks.
-fn classify_ip(s: &str) -> bool {
+/// True when a destination string is an IP address or CIDR range rather than a host name.
+pub(crate) fn classify_ip(s: &str) -> bool {
     let host = s.split('/').next().unwrap_or(s);
     host.parse::<std::net::IpAddr>().is_ok()
         || (s.contains('/') && host.parse::<std::net::IpAddr>().is_ok())
@@ -144,17 +144,7 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
         .chain(ctx.param_strings("NET003", "extra_suffixes"))
         .map(|s| s.to_ascii_lowercase())
         .collect();
-    let approved: Vec<globset::GlobMatcher> = ctx
-        .param_strings("NET009", "approved")
-        .iter()
-        .filter_map(|g| {
-            globset::GlobBuilder::new(&g.to_ascii_lowercase())
-                .literal_separator(false)
-                .build()
-                .ok()
-                .map(|g| g.compile_matcher())
-        })
-        .collect();
+    let approved = approved_matchers(&ctx.param_strings("NET009", "approved"));
     let na = match p.body.path(&["egress", "network_access"]) {
         PathResult::Found(v) => v,
         _ => return,
@@ -210,21 +200,7 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                     _ => true,
                 };
                 let lower = s.to_ascii_lowercase();
-                let mut wild = None;
-                if s.contains('*') {
-                    wild = Some("contains `*`: wildcard destinations are not allowed (the FQDN filter has no documented wildcard support)".to_string());
-                } else if s.starts_with('.') {
-                    wild = Some("starts with `.`, which stands for every subdomain".to_string());
-                } else if suffixes.iter().any(|x| *x == lower.trim_end_matches('.')) {
-                    wild = Some(format!(
-                        "is the bare public suffix `{s}`: it would allow every domain under it"
-                    ));
-                } else if dtype_is_dns && classify_ip(s) {
-                    wild = Some(
-                        "is an IP address or CIDR range given as a DNS_NAME destination"
-                            .to_string(),
-                    );
-                }
+                let wild = wildcard_reason(s, dtype_is_dns, &suffixes);
                 let is_wild = wild.is_some();
                 if let Some(why) = wild {
                     if ctx.on("NET003") {
@@ -321,6 +297,40 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
     }
 }
 
+/// Why NET003 rejects internet destination `s` as a wildcard, or None: `*`, a leading `.`, a bare
+/// public suffix (`suffixes`, lower case), an IP address or range given as a DNS name.
+pub(crate) fn wildcard_reason(s: &str, dtype_is_dns: bool, suffixes: &[String]) -> Option<String> {
+    let lower = s.to_ascii_lowercase();
+    if s.contains('*') {
+        Some("contains `*`: wildcard destinations are not allowed (the FQDN filter has no documented wildcard support)".to_string())
+    } else if s.starts_with('.') {
+        Some("starts with `.`, which stands for every subdomain".to_string())
+    } else if suffixes.iter().any(|x| *x == lower.trim_end_matches('.')) {
+        Some(format!(
+            "is the bare public suffix `{s}`: it would allow every domain under it"
+        ))
+    } else if dtype_is_dns && classify_ip(s) {
+        Some("is an IP address or CIDR range given as a DNS_NAME destination".to_string())
+    } else {
+        None
+    }
+}
+
+/// NET009's `approved` globs, compiled (compared with lower-cased names); invalid globs are
+/// left out (the configuration is validated before a run).
+pub(crate) fn approved_matchers(globs: &[String]) -> Vec<globset::GlobMatcher> {
+    globs
+        .iter()
+        .filter_map(|g| {
+            globset::GlobBuilder::new(&g.to_ascii_lowercase())
+                .literal_separator(false)
+                .build()
+                .ok()
+                .map(|g| g.compile_matcher())
+        })
+        .collect()
+}
+
 /// A finding about destination `d`: host and bucket names compare in lower case, so the
 /// lower-cased value identifies it (the list index would change when entries are reordered).
 fn at_destination(
@@ -371,7 +381,7 @@ fn bare_host(s: &str) -> Option<String> {
 }
 
 /// Why a destination is not a bare host name, if it is not.
-fn malformed_host(s: &str) -> Option<String> {
+pub(crate) fn malformed_host(s: &str) -> Option<String> {
     if s.is_empty() {
         return Some("it is empty".into());
     }
@@ -507,7 +517,7 @@ fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str) {
 }
 
 /// True when `v` refers to resource `target` (by reference) or equals `known` (a literal id).
-fn refers_to(v: &Value, target: &ResourceInstance, known: Option<&str>) -> Option<bool> {
+pub(crate) fn refers_to(v: &Value, target: &ResourceInstance, known: Option<&str>) -> Option<bool> {
     if let Some(r) = v.reference() {
         return Some(r.address == target.address && (r.key.is_none() || r.key == target.key));
     }

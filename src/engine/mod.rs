@@ -41,7 +41,30 @@ pub struct Options {
     pub strict: bool,
     /// Threads (0 = one per core).
     pub threads: usize,
+    /// Resource types evaluated for their own sake although no rule reads them (for a
+    /// [`UnitHook`] that needs them, such as `aws_s3_bucket`).
+    pub extra_types: Vec<String>,
 }
+
+/// One evaluation of a unit as a [`UnitHook`] sees it: the evaluated unit, the root and the
+/// environment it was evaluated for, and the rule parameters of its configuration.
+pub struct UnitView<'a> {
+    pub unit: &'a crate::eval::Unit,
+    /// The root module's directory (canonical).
+    pub dir: &'a Path,
+    /// The root directory relative to its configuration's directory (`.` for that directory).
+    pub root: &'a str,
+    pub environment: &'a str,
+    /// Rule parameter (`code`, `key`) under the unit's configuration.
+    pub params: &'a checks::ParamFn<'a>,
+    /// The unit's configuration.
+    pub config: &'a Config,
+}
+
+/// Called once per evaluation of every unit (from several threads), after evaluation and
+/// before the trees are released: the way for other commands (`egress-report`) to read the
+/// evaluated configuration without a pipeline of their own.
+pub type UnitHook<'a> = dyn Fn(&UnitView) + Sync + 'a;
 
 /// The result of a run.
 pub struct Outcome {
@@ -142,23 +165,42 @@ fn skipped_of(
 /// Runs policy-lint.
 /// Runs policy-lint with one configuration for every file (`--config`; library callers).
 pub fn run(opts: &Options, config: &Config, registry: &Registry) -> Result<Outcome, String> {
+    run_with(opts, config, registry, None)
+}
+
+/// [`run`] with a [`UnitHook`] that sees every evaluated unit.
+pub fn run_with(
+    opts: &Options,
+    config: &Config,
+    registry: &Registry,
+    hook: Option<&UnitHook>,
+) -> Result<Outcome, String> {
     let paths = given_paths(opts)?;
     let repo_root = configs::repo_root_of(&paths);
     let configs = Configs::fixed(config, &repo_root)?;
     let prepared = prepare(opts, paths, repo_root, &configs).map_err(|e| e.to_string())?;
-    execute(opts, prepared, &configs, registry).map_err(|e| e.to_string())
+    execute(opts, prepared, &configs, registry, hook).map_err(|e| e.to_string())
 }
 
 /// Runs policy-lint with the nearest `policy-lint.toml` of each directory (see
 /// [`configs`]); `builtin` is the built-in rule pack, to which the configurations' `rules_dirs`
 /// are added. Returns the outcome and the run's rule pack.
 pub fn run_nearest(opts: &Options, builtin: Registry) -> Result<(Outcome, Registry), SetupError> {
+    run_nearest_with(opts, builtin, None)
+}
+
+/// [`run_nearest`] with a [`UnitHook`] that sees every evaluated unit.
+pub fn run_nearest_with(
+    opts: &Options,
+    builtin: Registry,
+    hook: Option<&UnitHook>,
+) -> Result<(Outcome, Registry), SetupError> {
     let paths = given_paths(opts)?;
     let repo_root = configs::repo_root_of(&paths);
     let configs = Configs::nearest(&repo_root)?;
     let prepared = prepare(opts, paths, repo_root, &configs)?;
     let registry = configs.validate(builtin)?;
-    let outcome = execute(opts, prepared, &configs, &registry)?;
+    let outcome = execute(opts, prepared, &configs, &registry, hook)?;
     Ok((outcome, registry))
 }
 
@@ -266,6 +308,7 @@ fn execute(
     prepared: Prepared,
     configs: &Configs,
     registry: &Registry,
+    hook: Option<&UnitHook>,
 ) -> Result<Outcome, SetupError> {
     for (flag, list) in [("--select", &opts.select), ("--ignore", &opts.ignore)] {
         for code in list {
@@ -351,6 +394,7 @@ fn execute(
                     })
                     .then(|| checks::net::AZURE_WORKSPACE.to_string()),
             )
+            .chain(opts.extra_types.iter().cloned())
             .chain(
                 registry
                     .rules
@@ -411,6 +455,16 @@ fn execute(
                     ..eval_opts.clone()
                 };
                 let unit = evaluate_unit(&loaded.loader, &eval_opts, dir);
+                if let Some(hook) = hook {
+                    hook(&UnitView {
+                        unit: &unit,
+                        dir,
+                        root: &e.root,
+                        environment: &e.environment,
+                        params: &params,
+                        config: &ctx.entry.config,
+                    });
+                }
                 for c in &unit.remote_calls {
                     if !remote.contains(c) {
                         remote.push(c.clone());

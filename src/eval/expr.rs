@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
+/// The label of the hop a `for` expression's result gets: where its collection was written.
+pub const FOR_COLLECTION: &str = "the collection this `for` iterates over is written here";
+
 /// An error Terraform itself would report (undeclared reference, wrong type). Callers turn it
 /// into an unknown value with the message as reason.
 #[derive(Debug, Clone)]
@@ -687,7 +690,19 @@ impl<'l> super::module::Ev<'l> {
                 }
             }
         }
-        Ok(if f.key_expr.is_none() {
+        // The result remembers where the collection it iterated over was written (a tfvars
+        // list, a variable default), so tools that edit the configuration can find the list
+        // that feeds it even when it is empty.
+        let iterated = |v: Value| -> Value {
+            match coll.loc() {
+                Some(cl) if cl != loc => {
+                    let origin = v.origin.with_hop(cl, FOR_COLLECTION);
+                    v.with_origin(origin)
+                }
+                _ => v,
+            }
+        };
+        Ok(iterated(if f.key_expr.is_none() {
             Value::list(list).at(loc)
         } else if f.grouping {
             Value::object(
@@ -699,7 +714,7 @@ impl<'l> super::module::Ev<'l> {
             .at(loc)
         } else {
             Value::object(obj).at(loc)
-        })
+        }))
     }
 
     /// Evaluates a template (quoted string or heredoc). A template that is a single

@@ -1,0 +1,263 @@
+//! Lossless edits of HCL and JSON files: the one mechanism every command that changes a
+//! configuration uses (`egress-report --write` today).
+//!
+//! An edit never re-prints a file. A [`Document`] parses the text (hcl-edit for HCL, the
+//! span-keeping parser of [`crate::json`] for JSON) only to *find* things: the array literal at a
+//! span, the array that holds an element, a top-level attribute of a tfvars file, a variable's
+//! `default`, an object or block body. The changes are then exact [`Edit`]s of the original
+//! text, insertions or replacements of byte ranges, so comments, order, blank lines, quoting
+//! and every byte outside the edited ranges stay as they were. New text follows the style of its
+//! neighbours (indentation, one element per line or all on one line, trailing commas, objects on
+//! one line or several, CRLF line ends). [`apply_checked`] applies edits and parses the result
+//! again, so an edit that would break the file is an error, never a broken file.
+
+pub mod diff;
+mod hcl;
+mod json;
+mod render;
+
+use std::ops::Range;
+use std::path::Path;
+
+/// A change of the text: `range` (byte offsets of the original) is replaced by `text`; an empty
+/// range inserts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+impl Edit {
+    /// Inserts `text` at byte offset `at`.
+    pub fn insert(at: usize, text: impl Into<String>) -> Edit {
+        Edit {
+            range: at..at,
+            text: text.into(),
+        }
+    }
+    /// Replaces the bytes of `range` with `text`.
+    pub fn replace(range: Range<usize>, text: impl Into<String>) -> Edit {
+        Edit {
+            range,
+            text: text.into(),
+        }
+    }
+}
+
+/// Why an edit cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditError(pub String);
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for EditError {}
+
+/// The language of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// Terraform (`.tf`) and tfvars (`.tfvars`).
+    Hcl,
+    /// `.tf.json`, `.tfvars.json`, JSON documents.
+    Json,
+}
+
+impl Syntax {
+    /// JSON for `*.json`, HCL otherwise.
+    pub fn of_path(path: &Path) -> Syntax {
+        if path
+            .extension()
+            .map(|e| e.eq_ignore_ascii_case("json"))
+            .unwrap_or(false)
+        {
+            Syntax::Json
+        } else {
+            Syntax::Hcl
+        }
+    }
+}
+
+/// A value to write: strings, objects and arrays of them, rendered in the syntax and the style
+/// of the place it goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Element {
+    Str(String),
+    /// Attributes in the order given.
+    Object(Vec<(String, Element)>),
+    Array(Vec<Element>),
+}
+
+impl Element {
+    /// An object of string attributes.
+    pub fn object_of_strings(attrs: &[(&str, &str)]) -> Element {
+        Element::Object(
+            attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Element::Str(v.to_string())))
+                .collect(),
+        )
+    }
+}
+
+/// An array literal of a document: its span (`[` to `]`) and the spans of its elements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArrayAt {
+    pub span: Range<usize>,
+    pub elements: Vec<Range<usize>>,
+}
+
+/// An object literal or a block (its body goes from `{` to `}`): its span and its attributes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectAt {
+    /// The whole object expression, or the whole block.
+    pub span: Range<usize>,
+    /// The opening and closing braces (byte offsets of `{` and `}`).
+    pub open: usize,
+    pub close: usize,
+    /// Each attribute: its key and the span from the key to the end of the value.
+    pub attributes: Vec<(String, Range<usize>)>,
+}
+
+/// A parsed file in which edits are located. See the module documentation.
+#[derive(Debug)]
+pub struct Document {
+    text: String,
+    syntax: Syntax,
+    arrays: Vec<ArrayAt>,
+    objects: Vec<ObjectAt>,
+    /// Top-level attributes (tfvars): name and value span.
+    attributes: Vec<(String, Range<usize>)>,
+    /// `variable "NAME" { default = ... }`: name and value span of `default`.
+    defaults: Vec<(String, Range<usize>)>,
+}
+
+impl Document {
+    /// Parses `text`; a syntax error is an error (nothing is edited in a file that does not
+    /// parse).
+    pub fn parse(text: &str, syntax: Syntax) -> Result<Document, EditError> {
+        let mut doc = Document {
+            text: text.to_string(),
+            syntax,
+            arrays: Vec::new(),
+            objects: Vec::new(),
+            attributes: Vec::new(),
+            defaults: Vec::new(),
+        };
+        match syntax {
+            Syntax::Hcl => hcl::index(&mut doc)?,
+            Syntax::Json => json::index(&mut doc)?,
+        }
+        doc.arrays.sort_by_key(|a| (a.span.start, a.span.end));
+        Ok(doc)
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn syntax(&self) -> Syntax {
+        self.syntax
+    }
+
+    /// The array literal whose span is exactly `span`.
+    pub fn array_at(&self, span: Range<usize>) -> Option<&ArrayAt> {
+        self.arrays.iter().find(|a| a.span == span)
+    }
+
+    /// The array literal one of whose elements is exactly at `element`.
+    pub fn array_holding(&self, element: Range<usize>) -> Option<&ArrayAt> {
+        self.arrays
+            .iter()
+            .filter(|a| a.elements.contains(&element))
+            .min_by_key(|a| a.span.len())
+    }
+
+    /// The object literal or block whose span is exactly `span`.
+    pub fn object_at(&self, span: Range<usize>) -> Option<&ObjectAt> {
+        self.objects.iter().find(|o| o.span == span)
+    }
+
+    /// The value span of top-level attribute `name` (a tfvars entry; for JSON, a top-level key).
+    pub fn attribute(&self, name: &str) -> Option<Range<usize>> {
+        self.attributes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// The value span of the `default` of `variable "name"` (HCL only).
+    pub fn variable_default(&self, name: &str) -> Option<Range<usize>> {
+        self.defaults
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// Edits that append `elements` to `array`, in the style of its existing elements.
+    pub fn insert_elements(
+        &self,
+        array: &ArrayAt,
+        elements: &[Element],
+    ) -> Result<Vec<Edit>, EditError> {
+        if elements.is_empty() {
+            return Ok(Vec::new());
+        }
+        render::insert_elements(self, array, elements)
+    }
+
+    /// Edits that add attribute `key = value` at the end of `object` (a multi-line object or
+    /// block body; for JSON, an object). Fails when the key is already there.
+    pub fn insert_attribute(
+        &self,
+        object: &ObjectAt,
+        key: &str,
+        value: &Element,
+    ) -> Result<Vec<Edit>, EditError> {
+        if object.attributes.iter().any(|(k, _)| k == key) {
+            return Err(EditError(format!("`{key}` is already set")));
+        }
+        render::insert_attribute(self, object, key, value)
+    }
+}
+
+/// Applies non-overlapping edits to `text` (in any order).
+pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out =
+        String::with_capacity(text.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut pos = 0;
+    for e in sorted {
+        if e.range.start < pos || e.range.end > text.len() || e.range.start > e.range.end {
+            return Err(EditError(format!(
+                "edit at bytes {}..{} overlaps another edit or lies outside the text",
+                e.range.start, e.range.end
+            )));
+        }
+        if !text.is_char_boundary(e.range.start) || !text.is_char_boundary(e.range.end) {
+            return Err(EditError(format!(
+                "edit at bytes {}..{} is not on a character boundary",
+                e.range.start, e.range.end
+            )));
+        }
+        out.push_str(&text[pos..e.range.start]);
+        out.push_str(&e.text);
+        pos = e.range.end;
+    }
+    out.push_str(&text[pos..]);
+    Ok(out)
+}
+
+/// [`apply`], then parses the result in `syntax`: a result that no longer parses is an error.
+pub fn apply_checked(text: &str, syntax: Syntax, edits: &[Edit]) -> Result<String, EditError> {
+    let out = apply(text, edits)?;
+    Document::parse(&out, syntax)
+        .map_err(|e| EditError(format!("the edited text would not parse: {e}")))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,2 @@
+environment          = "dev"
+allowed_destinations = ["pypi.org"]

@@ -1,0 +1,4 @@
+environment = "prod"
+allowed_destinations = [
+  "pypi.org",
+]

@@ -1,0 +1,3 @@
+module "egress" {
+  source = "../../modules/egress"
+}

@@ -1,0 +1,18 @@
+variable "allowed_destinations" {
+  type = list(string)
+}
+
+resource "databricks_account_network_policy" "prod" {
+  network_policy_id = "prod-egress"
+  egress = {
+    network_access = {
+      restriction_mode = "RESTRICTED_ACCESS"
+      allowed_internet_destinations = [
+        for d in var.allowed_destinations : { destination = d, internet_destination_type = "DNS_NAME" }
+      ]
+      policy_enforcement = {
+        enforcement_mode = "DRY_RUN"
+      }
+    }
+  }
+}
