@@ -155,14 +155,23 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                 .map(|g| g.compile_matcher())
         })
         .collect();
-    let na = match p.body.path(&["egress", "network_access"]) {
-        PathResult::Found(v) => v,
-        _ => return,
-    };
     // The rules an unknown destination blocks: NET009 only when an approved list is configured.
     let net009: &[&str] = if approved.is_empty() { &[] } else { &["NET009"] };
     let internet_codes: Vec<&str> = ["NET003", "NET004"].iter().chain(net009).copied().collect();
     let storage_codes: Vec<&str> = ["NET003"].iter().chain(net009).copied().collect();
+    let na = match p.body.path(&["egress", "network_access"]) {
+        PathResult::Found(v) => v,
+        PathResult::Unknown(v) => {
+            // Whatever destinations it lists are unknown.
+            for &code in &internet_codes {
+                if ctx.on(code) {
+                    ctx.push(unresolved(code, p, "egress.network_access", v));
+                }
+            }
+            return;
+        }
+        PathResult::Absent { .. } => return,
+    };
     // Internet destinations.
     let path = "egress.network_access.allowed_internet_destinations";
     match na.path(&["allowed_internet_destinations"]) {
