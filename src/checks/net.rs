@@ -156,7 +156,11 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
         })
         .collect();
     // The rules an unknown destination blocks: NET009 only when an approved list is configured.
-    let net009: &[&str] = if approved.is_empty() { &[] } else { &["NET009"] };
+    let net009: &[&str] = if approved.is_empty() {
+        &[]
+    } else {
+        &["NET009"]
+    };
     let internet_codes: Vec<&str> = ["NET003", "NET004"].iter().chain(net009).copied().collect();
     let storage_codes: Vec<&str> = ["NET003"].iter().chain(net009).copied().collect();
     let na = match p.body.path(&["egress", "network_access"]) {
@@ -484,9 +488,8 @@ fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str, policies: &[&Resou
     // none of its resources (the policy whose id this is, as a rule) are checked.
     let refers_to_policy = |v: &Value| {
         policies.iter().any(|p| refers_to(v, p, None) == Some(true))
-            || v.as_unknown().is_some_and(|u| {
-                matches!(u.reason, crate::value::Reason::RemoteModule { .. })
-            })
+            || v.as_unknown()
+                .is_some_and(|u| matches!(u.reason, crate::value::Reason::RemoteModule { .. }))
     };
     let re_ok = |s: &str| {
         !s.is_empty()
@@ -549,7 +552,6 @@ fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str, policies: &[&Resou
         _ => {}
     }
 }
-
 
 /// True when `v` refers to resource `target` (by reference) or equals `known` (a literal id).
 fn refers_to(v: &Value, target: &ResourceInstance, known: Option<&str>) -> Option<bool> {
