@@ -55,6 +55,10 @@ pub fn arn_region(v: &Value) -> Option<String> {
 
 fn use_cases(c: &ResourceInstance) -> Option<Vec<String>> {
     let v = c.attr("use_cases")?;
+    if v.is_unknown() {
+        // Nothing known: callers see that the value is not known.
+        return Some(vec![]);
+    }
     let items = v.as_list()?;
     Some(
         items
@@ -347,8 +351,14 @@ pub fn check(ctx: &mut Ctx) {
             };
             if ctx.on("CMK002") {
                 if let Some(uc) = use_cases(c) {
-                    if !uc.iter().any(|u| u == needed) {
-                        let ucv = c.attr("use_cases");
+                    let ucv = c.attr("use_cases");
+                    let has = uc.iter().any(|u| u == needed);
+                    if !has && ucv.is_some_and(|x| !x.is_known()) {
+                        // An unknown element may be the one needed.
+                        if let Some(x) = ucv {
+                            ctx.push(unresolved("CMK002", c, "use_cases", x));
+                        }
+                    } else if !has {
                         ctx.push(
                             at_value("CMK002", w, attr, Some(v), format!(
                                 "`{attr}` points at `{}`, whose use_cases {:?} do not include {needed}: Databricks rejects the workspace",

@@ -20,10 +20,10 @@ pub fn check(ctx: &mut Ctx) {
     for p in &policies {
         network_access(ctx, p);
         destinations(ctx, p);
-        policy_id(ctx, p, "network_policy_id");
+        policy_id(ctx, p, "network_policy_id", &[]);
     }
     for o in unit.of_type(OPTION) {
-        policy_id(ctx, o, "network_policy_id");
+        policy_id(ctx, o, "network_policy_id", &policies);
     }
     attachments(ctx, &policies);
 }
@@ -145,15 +145,32 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
         .map(|s| s.to_ascii_lowercase())
         .collect();
     let approved = approved_matchers(&ctx.param_strings("NET009", "approved"));
+    // The rules an unknown destination blocks: NET009 only when an approved list is configured.
+    let net009: &[&str] = if approved.is_empty() {
+        &[]
+    } else {
+        &["NET009"]
+    };
+    let internet_codes: Vec<&str> = ["NET003", "NET004"].iter().chain(net009).copied().collect();
+    let storage_codes: Vec<&str> = ["NET003"].iter().chain(net009).copied().collect();
     let na = match p.body.path(&["egress", "network_access"]) {
         PathResult::Found(v) => v,
-        _ => return,
+        PathResult::Unknown(v) => {
+            // Whatever destinations it lists are unknown.
+            for &code in &internet_codes {
+                if ctx.on(code) {
+                    ctx.push(unresolved(code, p, "egress.network_access", v));
+                }
+            }
+            return;
+        }
+        PathResult::Absent { .. } => return,
     };
     // Internet destinations.
     let path = "egress.network_access.allowed_internet_destinations";
     match na.path(&["allowed_internet_destinations"]) {
         PathResult::Unknown(v) => {
-            for code in ["NET003", "NET004"] {
+            for &code in &internet_codes {
                 if ctx.on(code) {
                     ctx.push(unresolved(code, p, path, v));
                 }
@@ -166,7 +183,7 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                 let d = match item.path(&["destination"]) {
                     PathResult::Found(d) => d,
                     PathResult::Unknown(d) => {
-                        for code in ["NET003", "NET004"] {
+                        for &code in &internet_codes {
                             if ctx.on(code) {
                                 ctx.push(unresolved(code, p, &dpath, d));
                             }
@@ -188,7 +205,7 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                             }
                         }
                     }
-                    for code in ["NET003", "NET004"] {
+                    for &code in &internet_codes {
                         if ctx.on(code) {
                             ctx.push(unresolved(code, p, &dpath, d));
                         }
@@ -252,14 +269,28 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
     }
     // Storage destinations.
     let spath = "egress.network_access.allowed_storage_destinations";
-    if let PathResult::Found(list) = na.path(&["allowed_storage_destinations"]) {
+    let list = match na.path(&["allowed_storage_destinations"]) {
+        PathResult::Found(list) => list,
+        PathResult::Unknown(v) => {
+            for &code in &storage_codes {
+                if ctx.on(code) {
+                    ctx.push(unresolved(code, p, spath, v));
+                }
+            }
+            return;
+        }
+        PathResult::Absent { .. } => return,
+    };
+    {
         for item in list.as_items() {
             let bpath = format!("{spath}[].bucket_name");
             let b = match item.path(&["bucket_name"]) {
                 PathResult::Found(b) => b,
                 PathResult::Unknown(b) => {
-                    if ctx.on("NET003") {
-                        ctx.push(unresolved("NET003", p, &bpath, b));
+                    for &code in &storage_codes {
+                        if ctx.on(code) {
+                            ctx.push(unresolved(code, p, &bpath, b));
+                        }
                     }
                     continue;
                 }
@@ -279,6 +310,9 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                 ));
             } else if !b.is_known() && ctx.on("NET003") {
                 ctx.push(unresolved("NET003", p, &bpath, b));
+            }
+            if !b.is_known() && !approved.is_empty() && ctx.on("NET009") {
+                ctx.push(unresolved("NET009", p, &bpath, b));
             }
             if let Some(s) = b.as_str() {
                 if !approved.is_empty()
@@ -454,11 +488,19 @@ fn malformed_fragment(frags: &[String]) -> Option<String> {
 }
 
 /// NET008: `network_policy_id` format.
-fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str) {
+fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str, policies: &[&ResourceInstance]) {
     if !ctx.on("NET008") {
         return;
     }
     let Some(v) = r.attr(attr) else { return };
+    // The id of a policy of this configuration: checked where the policy sets it.
+    // An output of a module that is not evaluated: the module call has its own EVAL001 saying
+    // none of its resources (the policy whose id this is, as a rule) are checked.
+    let refers_to_policy = |v: &Value| {
+        policies.iter().any(|p| refers_to(v, p, None) == Some(true))
+            || v.as_unknown()
+                .is_some_and(|u| matches!(u.reason, crate::value::Reason::RemoteModule { .. }))
+    };
     let re_ok = |s: &str| {
         !s.is_empty()
             && s.len() <= 32
@@ -509,8 +551,13 @@ fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str) {
                     )
                     .with_help("use only letters, digits, `_`, `.` and `-`"),
                 );
+            } else if !refers_to_policy(v) {
+                // The unknown parts decide.
+                ctx.push(unresolved("NET008", r, attr, v));
             }
-            // Otherwise the unknown parts decide; a reference to a policy resource is fine.
+        }
+        Kind::Unknown(_) if !refers_to_policy(v) => {
+            ctx.push(unresolved("NET008", r, attr, v));
         }
         _ => {}
     }

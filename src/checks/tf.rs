@@ -1,6 +1,6 @@
 //! TF001–TF003: the provider schema of the modelled resources.
 
-use super::{at_value, nearest, Ctx};
+use super::{at_value, nearest, unresolved, Ctx};
 use crate::finding::Finding;
 use crate::source::Location;
 use crate::value::{Kind, Value};
@@ -16,9 +16,11 @@ pub fn check(ctx: &mut Ctx) {
     }
 }
 
-/// Values found at a dotted path, stepping through lists.
+/// Values found at a dotted path, stepping through lists; an unknown on the way stands for
+/// what it hides.
 fn values_at<'a>(v: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
     match &v.kind {
+        Kind::Unknown(_) => out.push(v),
         Kind::List(items) => {
             for i in items.iter() {
                 values_at(i, path, out);
@@ -45,6 +47,8 @@ fn enums(ctx: &mut Ctx) {
         return;
     };
     let unit = ctx.unit;
+    // One EVAL001 per unknown value, however many enum attributes it hides.
+    let mut reported: std::collections::HashSet<*const Value> = Default::default();
     for entry in entries.values() {
         let (Some(rtype), Some(attr)) = (
             entry.get("resource").and_then(|v| v.as_str()),
@@ -71,7 +75,15 @@ fn enums(ctx: &mut Ctx) {
                     _ => vec![v],
                 };
                 for item in items {
-                    let Some(s) = item.as_str() else { continue };
+                    let Some(s) = item.as_str() else {
+                        // An unknown or partly known value may be outside the enum.
+                        if matches!(item.kind, Kind::Unknown(_) | Kind::Partial(_))
+                            && reported.insert(std::ptr::from_ref(item))
+                        {
+                            ctx.push(unresolved("TF001", r, attr, item));
+                        }
+                        continue;
+                    };
                     let ok = valid.iter().any(|x| {
                         if case_sensitive {
                             *x == s

@@ -186,6 +186,13 @@ pub fn check_policy(
             inverted(&mut cx, info);
         }
     }
+    // A statement that is not known may be an Allow for `*`, with `NotAction`, with excessive
+    // actions, granting without a condition or naming a near miss of a Databricks principal.
+    if let Some(u) = unknown_statement(&policy) {
+        for code in ["KMS001", "KMS002", "KMS005", "KMS006", "KMS007"] {
+            cx.unknown(code, u, None, "a statement");
+        }
+    }
     if cx.on("KMS003") {
         let is_cmk = target.databricks_cmk
             || infos.iter().any(|i| {
@@ -218,6 +225,17 @@ struct Eval {
     null: bool,
     /// For the fingerprint: the statement and the value at `loc`, never the rules.
     subject: Option<String>,
+}
+
+/// The `Statement` element when it is unknown as a whole, else its first unknown element.
+fn unknown_statement<'a>(policy: &Policy<'a>) -> Option<&'a Value> {
+    policy.statement.filter(|s| s.is_unknown()).or_else(|| {
+        policy
+            .other_statements
+            .iter()
+            .copied()
+            .find(|s| s.is_unknown())
+    })
 }
 
 /// How a statement is identified in fingerprints: its `Sid`, else its index.

@@ -207,6 +207,13 @@ pub(super) fn missing_statement(cx: &mut Ctx, policy: &Policy, infos: &[StmtInfo
             }
         }
     }
+    // A statement that is not known may be the one that looks missing.
+    if !missing.is_empty() || !missing_grants.is_empty() {
+        if let Some(u) = unknown_statement(policy) {
+            cx.unknown("KMS003", u, None, "a statement");
+            return;
+        }
+    }
     let where_ = policy.statement.or(Some(policy.doc));
     if missing.is_empty() && missing_grants.is_empty() {
         if unknown {
