@@ -5,6 +5,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod common;
+use common::{code, repo_dir as tempdir, stderr, write};
+
 fn policy_lint(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_policy-lint"))
         .args(args)
@@ -17,31 +20,12 @@ fn policy_lint(dir: &Path, args: &[&str]) -> Output {
         .expect("run policy-lint")
 }
 
-fn tempdir() -> tempfile::TempDir {
-    let d = tempfile::tempdir().expect("temp dir");
-    // Stop config discovery and give the run a repository root.
-    std::fs::create_dir(d.path().join(".git")).unwrap();
-    d
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join(name), text).unwrap();
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
 fn out(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn json(o: &Output) -> serde_json::Value {

@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::{code, repo_dir as tempdir, stderr, stdout, write};
+
 /// A policy that allows all serverless egress: NET002 (error) in production.
 const BAD_TF: &str = r#"resource "databricks_account_network_policy" "p" {
   network_policy_id = "prod-egress"
@@ -58,34 +61,6 @@ fn policy_lint_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .envs(env.iter().copied())
         .output()
         .expect("run policy-lint")
-}
-
-fn tempdir() -> tempfile::TempDir {
-    let d = tempfile::tempdir().expect("temp dir");
-    // Stop config discovery and give the run a repository root.
-    std::fs::create_dir(d.path().join(".git")).unwrap();
-    d
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn json(o: &Output) -> serde_json::Value {

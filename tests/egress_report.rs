@@ -10,6 +10,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::{code, stderr, stdout};
+
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/egress")
 }
@@ -57,18 +60,6 @@ fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     run_env(dir, args, &[])
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// `egress-report --format json ARGS`: (exit code, report).

@@ -1,8 +1,11 @@
 //! The command line as a new user meets it: did-you-mean, help texts, completions, the
 //! human-readable formats in different terminals, suppression near misses and `policy-lint test`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+mod common;
+use common::{code, repo_dir as repo, stderr as err, stdout as out, write};
 
 /// A policy that allows all serverless egress: NET002 (error) in production.
 const BAD_TF: &str = r#"resource "databricks_account_network_policy" "p" {
@@ -46,33 +49,6 @@ fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     run_env(dir, args, &[])
-}
-
-fn repo() -> tempfile::TempDir {
-    let d = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir(d.path().join(".git")).unwrap();
-    d
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).unwrap();
-    }
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]

@@ -138,3 +138,34 @@ impl Drop for LocalServer {
         }
     }
 }
+
+/// A temporary directory with a `.git` directory: it stops configuration discovery and gives a
+/// run its repository root.
+pub fn repo_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    d
+}
+
+/// Writes `text` to `dir/name`, creating the directories on the way.
+pub fn write(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The exit code of a finished process.
+pub fn code(o: &std::process::Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
