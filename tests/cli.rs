@@ -4,45 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
-use common::{code, repo_dir as tempdir, stderr, stdout, write};
-
-/// A policy that allows all serverless egress: NET002 (error) in production.
-const BAD_TF: &str = r#"resource "databricks_account_network_policy" "p" {
-  network_policy_id = "prod-egress"
-  egress = {
-    network_access = {
-      restriction_mode = "FULL_ACCESS"
-      policy_enforcement = {
-        enforcement_mode = "ENFORCED"
-      }
-    }
-  }
-}
-
-resource "databricks_workspace_network_option" "p" {
-  workspace_id      = "1234567890"
-  network_policy_id = databricks_account_network_policy.p.network_policy_id
-}
-"#;
-
-/// The same policy, restricted: no findings.
-const GOOD_TF: &str = r#"resource "databricks_account_network_policy" "p" {
-  network_policy_id = "prod-egress"
-  egress = {
-    network_access = {
-      restriction_mode = "RESTRICTED_ACCESS"
-      policy_enforcement = {
-        enforcement_mode = "ENFORCED"
-      }
-    }
-  }
-}
-
-resource "databricks_workspace_network_option" "p" {
-  workspace_id      = "1234567890"
-  network_policy_id = databricks_account_network_policy.p.network_policy_id
-}
-"#;
+use common::{code, repo_dir as tempdir, stderr, stdout, write, BAD_TF, GOOD_TF};
 
 fn policy_lint(dir: &Path, args: &[&str]) -> Output {
     policy_lint_env(dir, args, &[])

@@ -1,5 +1,7 @@
 //! The GitHub Action (`action.yml`, `action/`) and the pre-commit hooks (`.pre-commit-hooks.yaml`).
 
+mod common;
+use common::BAD_TF;
 use serde_norway::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -226,24 +228,6 @@ fn have(cmd: &str) -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false)
 }
-
-const BAD_TF: &str = r#"resource "databricks_account_network_policy" "p" {
-  network_policy_id = "prod-egress"
-  egress = {
-    network_access = {
-      restriction_mode = "FULL_ACCESS"
-      policy_enforcement = {
-        enforcement_mode = "ENFORCED"
-      }
-    }
-  }
-}
-
-resource "databricks_workspace_network_option" "p" {
-  workspace_id      = "1234567890"
-  network_policy_id = databricks_account_network_policy.p.network_policy_id
-}
-"#;
 
 struct Gh {
     dir: tempfile::TempDir,

@@ -5,26 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod common;
-use common::{code, repo_dir as repo, stderr as err, stdout as out, write};
-
-/// A policy that allows all serverless egress: NET002 (error) in production.
-const BAD_TF: &str = r#"resource "databricks_account_network_policy" "p" {
-  network_policy_id = "prod-egress"
-  egress = {
-    network_access = {
-      restriction_mode = "FULL_ACCESS"
-      policy_enforcement = {
-        enforcement_mode = "ENFORCED"
-      }
-    }
-  }
-}
-
-resource "databricks_workspace_network_option" "p" {
-  workspace_id      = "1234567890"
-  network_policy_id = databricks_account_network_policy.p.network_policy_id
-}
-"#;
+use common::{code, repo_dir as repo, stderr as err, stdout as out, write, BAD_TF};
 
 /// Runs policy-lint in `dir` with a neutral environment (no colour, UTF-8 locale, fixed time)
 /// plus `env`.

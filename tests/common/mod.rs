@@ -169,3 +169,41 @@ pub fn stdout(o: &std::process::Output) -> String {
 pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A policy that allows all serverless egress: NET002 (error) in production.
+pub const BAD_TF: &str = r#"resource "databricks_account_network_policy" "p" {
+  network_policy_id = "prod-egress"
+  egress = {
+    network_access = {
+      restriction_mode = "FULL_ACCESS"
+      policy_enforcement = {
+        enforcement_mode = "ENFORCED"
+      }
+    }
+  }
+}
+
+resource "databricks_workspace_network_option" "p" {
+  workspace_id      = "1234567890"
+  network_policy_id = databricks_account_network_policy.p.network_policy_id
+}
+"#;
+
+/// The same policy, restricted: no findings.
+pub const GOOD_TF: &str = r#"resource "databricks_account_network_policy" "p" {
+  network_policy_id = "prod-egress"
+  egress = {
+    network_access = {
+      restriction_mode = "RESTRICTED_ACCESS"
+      policy_enforcement = {
+        enforcement_mode = "ENFORCED"
+      }
+    }
+  }
+}
+
+resource "databricks_workspace_network_option" "p" {
+  workspace_id      = "1234567890"
+  network_policy_id = databricks_account_network_policy.p.network_policy_id
+}
+"#;
