@@ -949,12 +949,13 @@ impl<'l> super::module::Ev<'l> {
             None => Ok(unknown_at(Reason::Function(name), loc)),
             Some(Err(m)) => Err(EvalError::new(loc, format!("{name}: {m}"))),
             Some(Ok(v)) => {
+                let v = if v.loc().is_none() { v.at(loc) } else { v };
                 if let Some(doc) = structured {
                     if let Some((text, _)) = super::placeholder_text(&v) {
-                        self.unit.borrow_mut().json_docs.insert(text, doc);
+                        self.unit.borrow_mut().add_json_doc(text, v.loc(), doc);
                     }
                 }
-                Ok(if v.loc().is_none() { v.at(loc) } else { v })
+                Ok(v)
             }
         }
     }

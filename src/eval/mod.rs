@@ -760,8 +760,11 @@ pub struct Unit {
     /// Registry and git modules evaluated from where `terraform init` installed them.
     pub vendored: Vec<Vendored>,
     /// Structured values behind JSON strings made by `jsonencode` or policy documents, keyed by
-    /// the string's placeholder text, so findings point at the HCL that wrote each element.
-    pub json_docs: HashMap<String, Value>,
+    /// the string's placeholder text, so findings point at the HCL that wrote each element. One
+    /// text may be written in several places (two keys with the same `jsonencode` policy): each
+    /// entry keeps the location of the string it made, and [`Unit::decode_json`] picks the one
+    /// written where the string came from.
+    pub json_docs: HashMap<String, Vec<(Option<Location>, Value)>>,
     /// Source maps of strings from heredocs, `file()` and `templatefile()`.
     pub text_maps: HashMap<String, TextMap>,
     /// Findings of evaluation itself (EVAL001 for cycles and limits).
@@ -807,8 +810,15 @@ impl Unit {
                 loc: v.loc(),
             });
         };
-        if let Some(doc) = self.json_docs.get(&text) {
-            return Ok(doc.clone());
+        if let Some(docs) = self.json_docs.get(&text) {
+            let at = v.loc();
+            let doc = docs
+                .iter()
+                .find(|(loc, _)| at.is_some() && *loc == at)
+                .or_else(|| docs.first());
+            if let Some((_, doc)) = doc {
+                return Ok(doc.clone());
+            }
         }
         let map = self.text_maps.get(&text);
         let fallback = v.origin.clone();
@@ -826,6 +836,14 @@ impl Unit {
 
     /// The region an AWS resource is created in: its provider's `region` (the default provider
     /// unless `provider = aws.ALIAS`). None when no provider block says.
+    /// Records the structured value behind a JSON string made at `loc` (see [`Unit::json_docs`]).
+    pub fn add_json_doc(&mut self, text: String, loc: Option<Location>, doc: Value) {
+        let docs = self.json_docs.entry(text).or_default();
+        if !docs.iter().any(|(l, _)| *l == loc) {
+            docs.push((loc, doc));
+        }
+    }
+
     pub fn aws_region_of(&self, r: &ResourceInstance) -> Option<&Value> {
         let alias = r
             .provider

@@ -987,7 +987,9 @@ impl<'l> Ev<'l> {
         if let Some(Ok(mut s)) = json {
             s.origin = body.origin.clone();
             if let Some((key, _)) = super::placeholder_text(&s) {
-                self.unit.borrow_mut().json_docs.insert(key, rendered);
+                self.unit
+                    .borrow_mut()
+                    .add_json_doc(key, s.loc(), rendered);
             }
             if let Kind::Object(map) = &mut body.kind {
                 let map = Arc::make_mut(map);
