@@ -229,19 +229,32 @@ impl Finding {
     }
 }
 
-/// One EVAL001 per unknown expression: EVAL001 findings at the same place with the same message
-/// become one that blocks every rule any of them blocked (their related locations joined).
+/// One EVAL001 per unknown expression: EVAL001 findings of one resource at the same place about
+/// the same unknown become one that blocks every rule any of them blocked (their related
+/// locations joined, the attribute path the longest one they share).
 pub fn merge_unresolved(findings: &mut Vec<Finding>) {
     let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
-    let mut index: std::collections::HashMap<(Location, String), usize> =
-        std::collections::HashMap::new();
+    // One unknown expression: its location, the resource it is in, and what is unknown (the
+    // EVAL001's `unknown:` subject, else its message).
+    type Key = (Location, Option<String>, String);
+    let mut index: std::collections::HashMap<Key, Vec<usize>> = std::collections::HashMap::new();
     for f in findings.drain(..) {
         if f.code != "EVAL001" || f.blocks.is_empty() {
             merged.push(f);
             continue;
         }
-        match index.get(&(f.loc, f.message.clone())) {
-            Some(&i) => {
+        let what = match &f.subject {
+            Some(s) if s.starts_with("unknown:") => s.clone(),
+            _ => f.message.clone(),
+        };
+        let key = (f.loc, f.address.clone(), what);
+        let candidates = index.entry(key).or_default();
+        let into = candidates
+            .iter()
+            .copied()
+            .find(|&i| same_unknown_message(&mut merged[i], &f));
+        match into {
+            Some(i) => {
                 let m = &mut merged[i];
                 for c in f.blocks {
                     if !m.blocks.contains(&c) {
@@ -255,7 +268,7 @@ pub fn merge_unresolved(findings: &mut Vec<Finding>) {
                 }
             }
             None => {
-                index.insert((f.loc, f.message.clone()), merged.len());
+                candidates.push(merged.len());
                 merged.push(f);
             }
         }
@@ -264,6 +277,40 @@ pub fn merge_unresolved(findings: &mut Vec<Finding>) {
         f.blocks.sort();
     }
     *findings = merged;
+}
+
+/// Whether EVAL001 `f` can be merged into `m` (same unknown expression): same message, or messages
+/// that differ only in the attribute path each rule could not check (`egress.network_access` for
+/// one rule, `egress.network_access.restriction_mode` for another, when all of `egress` is
+/// unknown). Then `m` names the longest path both share.
+fn same_unknown_message(m: &mut Finding, f: &Finding) -> bool {
+    if m.message == f.message {
+        return true;
+    }
+    let (Some(a), Some(b)) = (m.attr_path.clone(), f.attr_path.clone()) else {
+        return false;
+    };
+    let ta = format!("`{a}`");
+    let tb = format!("`{b}`");
+    if !m.message.contains(&ta) || m.message.replacen(&ta, &tb, 1) != f.message {
+        return false;
+    }
+    let bare = |s: &str| s.trim_end_matches("[]").to_string();
+    let common: Vec<&str> = a
+        .split('.')
+        .zip(b.split('.'))
+        .take_while(|(x, y)| bare(x) == bare(y))
+        .map(|(x, _)| x)
+        .collect();
+    let path = common.join(".");
+    if path.is_empty() {
+        m.message = m.message.replacen(&format!("{ta} of "), "", 1);
+        m.attr_path = None;
+    } else {
+        m.message = m.message.replacen(&ta, &format!("`{path}`"), 1);
+        m.attr_path = Some(path);
+    }
+    true
 }
 
 /// Sorts findings deterministically and removes duplicates (same code, location and message).

@@ -126,6 +126,14 @@ pub enum Reason {
     Limit(String),
     /// `file()`/`templatefile()` could not or would not read a file.
     File(String),
+    /// The condition of a conditional expression is unknown: `condition` says why. `refs`: the
+    /// resources its branches refer to when each branch is a resource attribute (or null), so a
+    /// rule can tell which resources the value may stand for (`cond ? aws_kms_key.a.arn :
+    /// aws_kms_key.b.arn` is one of two keys).
+    Choice {
+        condition: Box<Reason>,
+        refs: Vec<ResourceRef>,
+    },
     /// Anything else, in words.
     Other(String),
 }
@@ -156,6 +164,10 @@ impl fmt::Display for Reason {
             ),
             Reason::Limit(what) => write!(f, "evaluation limit reached: {what}"),
             Reason::File(what) => write!(f, "{what}"),
+            Reason::Choice { condition, .. } => write!(
+                f,
+                "the condition of this conditional expression is unknown: {condition}"
+            ),
             Reason::Other(what) => write!(f, "{what}"),
         }
     }
@@ -219,6 +231,7 @@ impl Reason {
             | Reason::Limit(what)
             | Reason::File(what)
             | Reason::Other(what) => what.clone(),
+            Reason::Choice { condition, .. } => condition.identity(),
         }
     }
 }

@@ -20,9 +20,25 @@ pub fn keyconf_of<'a>(unit: &'a Unit, v: &Value) -> Option<&'a ResourceInstance>
 /// `aws_kms_key` instances a value refers to: directly, or through an `aws_kms_alias`
 /// (`target_key_id`).
 pub fn keys_of<'a>(unit: &'a Unit, v: &Value) -> Vec<&'a ResourceInstance> {
-    let Some(r) = v.reference() else {
-        return vec![];
-    };
+    match v.reference() {
+        Some(r) => keys_of_ref(unit, r),
+        None => vec![],
+    }
+}
+
+/// The keys a value may stand for when it is not known which: each resource a conditional with
+/// an unknown condition may pick (`cond ? aws_kms_key.a.arn : aws_kms_key.b.arn`).
+pub fn maybe_keys_of<'a>(unit: &'a Unit, v: &Value) -> Vec<&'a ResourceInstance> {
+    match v.first_unknown().map(|u| &u.reason) {
+        Some(crate::value::Reason::Choice { refs, .. }) if v.reference().is_none() => {
+            refs.iter().flat_map(|r| keys_of_ref(unit, r)).collect()
+        }
+        _ => vec![],
+    }
+}
+
+/// The keys a reference to a key, a replica key or an alias names.
+pub fn keys_of_ref<'a>(unit: &'a Unit, r: &crate::value::ResourceRef) -> Vec<&'a ResourceInstance> {
     let mut out = Vec::new();
     for i in unit.resolve(r) {
         match i.rtype.as_str() {

@@ -5,7 +5,7 @@
 //! KMS009/KMS010. The policy rules themselves are in [`crate::kms`].
 
 use super::cloud::aws_rules_apply;
-use super::cmk::{keys_of, KEYCONF};
+use super::cmk::{keys_of, maybe_keys_of, KEYCONF};
 use super::kms_grants;
 use super::{at_value, unresolved, Ctx};
 use crate::config::Config;
@@ -67,6 +67,9 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
     let unit = ctx.unit;
     // Keys used by Databricks key configurations, with their use cases.
     let mut cmk: BTreeMap<String, (Vec<String>, Vec<Location>)> = BTreeMap::new();
+    // Keys a key configuration may use, when its `key_arn` is a conditional whose condition is
+    // unknown: the configuration, its `key_arn` and its use cases.
+    let mut chosen: BTreeMap<String, Vec<Chosen>> = BTreeMap::new();
     for c in unit.of_type(KEYCONF) {
         if !aws_rules_apply(unit, c) {
             continue;
@@ -84,6 +87,9 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
                     .collect()
             })
             .unwrap_or_default();
+        for k in maybe_keys_of(unit, arn) {
+            chosen.entry(key_id(k)).or_default().push((c, arn, ucs.clone()));
+        }
         for k in keys_of(unit, arn) {
             let e = cmk.entry(key_id(k)).or_default();
             for u in &ucs {
@@ -145,6 +151,11 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
             grants.maybe(&id).collect()
         };
         let mut would_report: Vec<String> = Vec::new();
+        let choices: &[Chosen] = if is_cmk {
+            &[]
+        } else {
+            chosen.get(&id).map(Vec::as_slice).unwrap_or(&[])
+        };
         if let Some(Some((d, double))) = &doc {
             let mut target = PolicyTarget::new(attr_v.and_then(|v| v.loc()).unwrap_or(holder.loc));
             target.databricks_cmk = linked.is_some() || granted;
@@ -173,6 +184,27 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
                     would_report.push("KMS003".to_string());
                 }
             }
+            if !choices.is_empty() && ctx.on("KMS003") {
+                // As if the conditional picked this key.
+                let enabled = |c: &str| c == "KMS003" || c == "EVAL001";
+                let undecided = choices.iter().any(|(_, _, ucs)| {
+                    let mut target =
+                        PolicyTarget::new(attr_v.and_then(|v| v.loc()).unwrap_or(holder.loc));
+                    target.databricks_cmk = true;
+                    target.use_cases = Some(ucs.clone()).filter(|u| !u.is_empty());
+                    target.address = Some(holder.full_address());
+                    target.databricks_grants = grants.of(&id).map(|(_, g)| g.clone()).collect();
+                    let mut fs = Vec::new();
+                    check_policy(d, &target, data, &params, &enabled, &mut fs);
+                    !fs.is_empty()
+                });
+                if undecided && !would_report.iter().any(|c| c == "KMS003") {
+                    would_report.push("KMS003".to_string());
+                }
+            }
+        } else if !choices.is_empty() && attr_v.is_none() && ctx.on("KMS003") {
+            // No policy: if the conditional picks this key, Databricks cannot use it.
+            would_report.push("KMS003".to_string());
         }
         if linked.is_some()
             && attr_v.is_none()
@@ -208,7 +240,7 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
         }
         if is_cmk {
             out.extend(resource_checks(ctx, k).into_iter().map(|(_, f)| f));
-        } else if !maybe.is_empty() {
+        } else if !maybe.is_empty() || !choices.is_empty() {
             // A finding, or an EVAL001 on the key's own attribute: either way undecided.
             for (code, _) in resource_checks(ctx, k) {
                 if !would_report.iter().any(|c| *c == code) {
@@ -219,6 +251,9 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
                 would_report.sort();
                 for g in &maybe {
                     out.push(kms_grants::undecided(k, *g, &would_report));
+                }
+                for (c, arn, _) in choices {
+                    out.push(undecided_choice(k, c, arn, &would_report));
                 }
             }
         }
@@ -244,6 +279,46 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
         }
     }
     ctx.out.extend(out);
+}
+
+/// A key configuration whose `key_arn` may pick a key, with its use cases.
+type Chosen<'a> = (&'a ResourceInstance, &'a Value, Vec<String>);
+
+/// EVAL001 for a key that is a Databricks CMK only if the conditional `key_arn` of key
+/// configuration `c` picks it, when `codes` (rules that apply only to Databricks CMKs) would
+/// report it if it were.
+fn undecided_choice(k: &ResourceInstance, c: &ResourceInstance, arn: &Value, codes: &[String]) -> Finding {
+    let why = arn
+        .first_unknown()
+        .map(|u| u.reason.to_string())
+        .unwrap_or_else(|| "it is not known statically".to_string());
+    let mut f = Finding::new(
+        "EVAL001",
+        arn.first_unknown().and_then(|u| u.loc).or(arn.loc()).unwrap_or(c.loc),
+        format!(
+            "cannot be checked on `{}`: it is a Databricks customer-managed key if `aws_key_info.key_arn` of `{}` picks it: {why}",
+            k.full_address(),
+            c.full_address()
+        ),
+    )
+    .blocking(codes)
+    .with_anchor(c.loc)
+    .with_address(k.full_address())
+    .with_path("aws_key_info.key_arn")
+    .with_subject(format!(
+        "choice:{}\u{1f}{}",
+        c.full_address(),
+        arn.first_unknown().map(|u| u.reason.identity()).unwrap_or_default()
+    ))
+    .with_origin_chain(&arn.origin)
+    .with_related(k.loc, "the key")
+    .with_help(
+        "policy-lint reports neither a pass nor a failure here; give the condition's inputs a value (tfvars, --var, --var-file, TF_VAR_) so it can decide which key is used",
+    );
+    for h in &c.call_chain {
+        f = f.with_related(h.loc, h.label.clone());
+    }
+    f
 }
 
 /// The files a key policy was read from: the segments of its text (`file()`, `templatefile()`)

@@ -212,12 +212,21 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                     }
                     continue;
                 };
-                let dtype_is_dns = match item.path(&["internet_destination_type"]) {
-                    PathResult::Found(t) => t.as_str().map(|t| t == "DNS_NAME").unwrap_or(true),
-                    _ => true,
+                // An IP given as a DNS name is NET003's only verdict that depends on the type:
+                // absent means DNS_NAME, an unknown type keeps NET003 from deciding it.
+                let dtype = match item.path(&["internet_destination_type"]) {
+                    PathResult::Found(t) => Ok(t.as_str().map(|t| t == "DNS_NAME").unwrap_or(true)),
+                    PathResult::Unknown(t) => Err(t),
+                    PathResult::Absent { .. } => Ok(true),
                 };
                 let lower = s.to_ascii_lowercase();
-                let wild = wildcard_reason(s, dtype_is_dns, &suffixes);
+                let wild = wildcard_reason(s, dtype.clone().unwrap_or(false), &suffixes);
+                if let (None, Err(t)) = (&wild, &dtype) {
+                    if classify_ip(s) && ctx.on("NET003") {
+                        let tpath = format!("{path}[].internet_destination_type");
+                        ctx.push(unresolved("NET003", p, &tpath, t));
+                    }
+                }
                 let is_wild = wild.is_some();
                 if let Some(why) = wild {
                     if ctx.on("NET003") {

@@ -17,22 +17,23 @@ pub fn check(ctx: &mut Ctx) {
 }
 
 /// Values found at a dotted path, stepping through lists; an unknown on the way stands for
-/// what it hides.
-fn values_at<'a>(v: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
+/// what it hides. Each value comes with how many segments of `path` lead to it (fewer than all
+/// for an unknown met on the way).
+fn values_at<'a>(v: &'a Value, path: &[&str], depth: usize, out: &mut Vec<(&'a Value, usize)>) {
     match &v.kind {
-        Kind::Unknown(_) => out.push(v),
+        Kind::Unknown(_) => out.push((v, depth)),
         Kind::List(items) => {
             for i in items.iter() {
-                values_at(i, path, out);
+                values_at(i, path, depth, out);
             }
         }
         Kind::Object(m) => {
             if let Some((first, rest)) = path.split_first() {
                 if let Some(x) = m.get(*first) {
                     if rest.is_empty() {
-                        out.push(x);
+                        out.push((x, depth + 1));
                     } else {
-                        values_at(x, rest, out);
+                        values_at(x, rest, depth + 1, out);
                     }
                 }
             }
@@ -68,8 +69,14 @@ fn enums(ctx: &mut Ctx) {
         let path: Vec<&str> = attr.split('.').collect();
         for r in unit.of_type(rtype) {
             let mut found = Vec::new();
-            values_at(&r.body, &path, &mut found);
-            for v in found {
+            values_at(&r.body, &path, 0, &mut found);
+            for (v, depth) in found {
+                // What could not be checked: the attribute, or the block that hides it.
+                let at = if depth == 0 {
+                    attr.to_string()
+                } else {
+                    path[..depth].join(".")
+                };
                 let items: Vec<&Value> = match &v.kind {
                     Kind::List(items) => items.iter().collect(),
                     _ => vec![v],
@@ -80,7 +87,7 @@ fn enums(ctx: &mut Ctx) {
                         if matches!(item.kind, Kind::Unknown(_) | Kind::Partial(_))
                             && reported.insert(std::ptr::from_ref(item))
                         {
-                            ctx.push(unresolved("TF001", r, attr, item));
+                            ctx.push(unresolved("TF001", r, &at, item));
                         }
                         continue;
                     };

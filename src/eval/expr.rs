@@ -458,6 +458,7 @@ impl<'l> super::module::Ev<'l> {
                     Some(false) => self.eval(&c.false_expr, scope)?,
                     None => {
                         // Both branches known and equal: the value whatever the condition.
+                        let mut refs = Vec::new();
                         if cond.first_unknown().is_some() {
                             let t = self.eval(&c.true_expr, scope);
                             let f = self.eval(&c.false_expr, scope);
@@ -465,14 +466,22 @@ impl<'l> super::module::Ev<'l> {
                                 if t.is_known() && values_equal(t, f) == Some(true) {
                                     return Ok(t.clone());
                                 }
+                                // Which resources the value may stand for: every branch is a
+                                // resource attribute or null.
+                                let branch = |v: &Value| v.reference().cloned().ok_or(v.is_null());
+                                refs = match (branch(t), branch(f)) {
+                                    (Ok(a), Ok(b)) => vec![a, b],
+                                    (Ok(a), Err(true)) | (Err(true), Ok(a)) => vec![a],
+                                    _ => vec![],
+                                };
                             }
                         }
                         if let Some(u) = cond.first_unknown() {
                             Value::unknown(Unknown {
-                                reason: Reason::Other(format!(
-                                    "the condition of this conditional expression is unknown: {}",
-                                    u.reason
-                                )),
+                                reason: Reason::Choice {
+                                    condition: Box::new(u.reason.clone()),
+                                    refs,
+                                },
                                 loc: u.loc.or(Some(scope.loc(c.cond_expr.span()))),
                                 reference: None,
                             })

@@ -924,14 +924,22 @@ fn inverted(cx: &mut Ctx, info: &StmtInfo) {
             Tri::No => {}
             Tri::Unknown => cx.unknowns("KMS007", &info.effect_unknowns(), Some(s), "the Effect"),
             Tri::Yes => {
+                // What it names, when that is known (the verdict does not depend on it).
+                let named = if v.is_known() {
+                    format!(
+                        " ({})",
+                        v.as_items().into_iter().map(show).collect::<Vec<_>>().join(", ")
+                    )
+                } else {
+                    String::new()
+                };
                 let f = cx.finding(
                     "KMS007",
                     Some(v),
                     Some(s),
                     format!(
-                        "`{name}` in the Allow {} grants everything it does not name ({}), including whatever is added to AWS later",
+                        "`{name}` in the Allow {} grants everything it does not name{named}, including whatever is added to AWS later",
                         info.sid(),
-                        v.as_items().into_iter().map(show).collect::<Vec<_>>().join(", ")
                     ),
                     format!("List what is allowed with `{positive}`; keep `{name}` for Deny statements."),
                 );

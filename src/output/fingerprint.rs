@@ -60,6 +60,21 @@ fn key(f: &Finding, rel_path: &str, sources: &SourceMap) -> String {
         }
     }
     key.push('\0');
+    match &f.subject {
+        // An unknown is identified by what is unknown and the expression that is (one EVAL001
+        // stands for every rule it blocks, so the attribute path, which depends on the rules that
+        // ran, is not part of it).
+        Some(s) if f.code == "EVAL001" && s.starts_with("unknown:") => {
+            key.push('\0');
+            key.push_str("subject:");
+            key.push_str(s);
+            key.push('\0');
+            key.push_str("text:");
+            key.push_str(&pointed_text(f, sources));
+            return key;
+        }
+        _ => {}
+    }
     key.push_str(f.attr_path.as_deref().unwrap_or(""));
     key.push('\0');
     match &f.subject {
