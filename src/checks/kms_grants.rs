@@ -163,3 +163,42 @@ pub fn undecided(key: &ResourceInstance, grant: MaybeGrant, codes: &[String]) ->
     }
     f
 }
+
+/// KMS001 on grants: a `grantee_principal` that is almost a Databricks principal (an account ID
+/// one digit off, another partition, a role of the Databricks account) gives the key to someone
+/// else while Databricks gets nothing, as in a key policy statement.
+pub fn near_misses(unit: &Unit, data: &KmsData, params: &KmsParams) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for g in unit.of_type(GRANT) {
+        let Some(grantee) = g.attr("grantee_principal") else {
+            continue;
+        };
+        let PrincipalClass::NearMiss { expected, kind } =
+            classify_aws(grantee, data, params.max_edit_distance)
+        else {
+            continue;
+        };
+        let (why, help) = crate::kms::checks::near_miss_reason(data, expected, &kind);
+        let text = grantee.as_str().map(str::to_string).unwrap_or_else(|| {
+            grantee
+                .known_fragments()
+                .map(|f| f.join("…"))
+                .unwrap_or_default()
+        });
+        out.push(
+            super::at_value(
+                "KMS001",
+                g,
+                "grantee_principal",
+                Some(grantee),
+                format!(
+                    "`grantee_principal` `{text}` of `{}` is not the Databricks principal `{}`: {why}",
+                    g.full_address(),
+                    data.principals[expected].arn
+                ),
+            )
+            .with_help(help),
+        );
+    }
+    out
+}

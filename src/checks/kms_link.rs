@@ -117,6 +117,10 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
     }
     // Keys granted to the Databricks principal (or perhaps: the grantee is not known).
     let grants = kms_grants::links(unit, data, &params);
+    if ctx.on("KMS001") {
+        ctx.out
+            .extend(kms_grants::near_misses(unit, data, &params));
+    }
     let mut out = Vec::new();
     arn_placeholders(ctx, data, &mut out);
     for k in unit.of_type("aws_kms_key") {

@@ -557,51 +557,7 @@ fn near_misses(cx: &mut Ctx, info: &StmtInfo) {
         };
         let e = &cx.data.principals[*expected];
         let text = show(p.value);
-        let (why, help) = match kind {
-            NearMissKind::Typo { account, distance } => (
-                format!(
-                    "account {account} is {distance} edit(s) away from the Databricks account {} ({}), so the key is shared with an unrelated account while Databricks is denied",
-                    e.account_id, e.name
-                ),
-                format!("Write `{}`.", e.arn),
-            ),
-            NearMissKind::WrongPartition { partition } => {
-                let here: Vec<&DatabricksPrincipal> = cx
-                    .data
-                    .principals
-                    .iter()
-                    .filter(|d| &d.partition == partition)
-                    .collect();
-                let alt = if here.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; in partition `{partition}` the Databricks principal is {}",
-                        here.iter()
-                            .map(|d| format!("`{}` ({})", d.arn, d.name))
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    )
-                };
-                (
-                    format!(
-                        "the Databricks account {} ({}) belongs to partition `{}`, not `{partition}`{alt}",
-                        e.account_id, e.name, e.partition
-                    ),
-                    format!(
-                        "Write `{}` for {}, or the principal of the key's own partition.",
-                        e.arn, e.name
-                    ),
-                )
-            }
-            NearMissKind::NotRoot { resource } => (
-                format!(
-                    "Databricks calls KMS as the account root of {} ({}), never as `{resource}`",
-                    e.account_id, e.name
-                ),
-                format!("Write `{}`.", e.arn),
-            ),
-        };
+        let (why, help) = near_miss_reason(cx.data, *expected, kind);
         let f = cx.finding(
             "KMS001",
             Some(p.value),
@@ -614,6 +570,60 @@ fn near_misses(cx: &mut Ctx, info: &StmtInfo) {
             help,
         );
         cx.push(f);
+    }
+}
+
+/// Why principal class `NearMiss { expected, kind }` is not the Databricks principal it nearly
+/// is, and what to write instead: KMS001's reason and help, for key policy statements and grants.
+pub(crate) fn near_miss_reason(
+    data: &KmsData,
+    expected: usize,
+    kind: &NearMissKind,
+) -> (String, String) {
+    let e = &data.principals[expected];
+    match kind {
+        NearMissKind::Typo { account, distance } => (
+            format!(
+                "account {account} is {distance} edit(s) away from the Databricks account {} ({}), so the key is shared with an unrelated account while Databricks is denied",
+                e.account_id, e.name
+            ),
+            format!("Write `{}`.", e.arn),
+        ),
+        NearMissKind::WrongPartition { partition } => {
+            let here: Vec<&DatabricksPrincipal> = data
+                .principals
+                .iter()
+                .filter(|d| &d.partition == partition)
+                .collect();
+            let alt = if here.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; in partition `{partition}` the Databricks principal is {}",
+                    here.iter()
+                        .map(|d| format!("`{}` ({})", d.arn, d.name))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )
+            };
+            (
+                format!(
+                    "the Databricks account {} ({}) belongs to partition `{}`, not `{partition}`{alt}",
+                    e.account_id, e.name, e.partition
+                ),
+                format!(
+                    "Write `{}` for {}, or the principal of the key's own partition.",
+                    e.arn, e.name
+                ),
+            )
+        }
+        NearMissKind::NotRoot { resource } => (
+            format!(
+                "Databricks calls KMS as the account root of {} ({}), never as `{resource}`",
+                e.account_id, e.name
+            ),
+            format!("Write `{}`.", e.arn),
+        ),
     }
 }
 
