@@ -88,7 +88,10 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
             })
             .unwrap_or_default();
         for k in maybe_keys_of(unit, arn) {
-            chosen.entry(key_id(k)).or_default().push((c, arn, ucs.clone()));
+            chosen
+                .entry(key_id(k))
+                .or_default()
+                .push((c, arn, ucs.clone()));
         }
         for k in keys_of(unit, arn) {
             let e = cmk.entry(key_id(k)).or_default();
@@ -118,8 +121,7 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
     // Keys granted to the Databricks principal (or perhaps: the grantee is not known).
     let grants = kms_grants::links(unit, data, &params);
     if ctx.on("KMS001") {
-        ctx.out
-            .extend(kms_grants::near_misses(unit, data, &params));
+        ctx.out.extend(kms_grants::near_misses(unit, data, &params));
     }
     let mut out = Vec::new();
     arn_placeholders(ctx, data, &mut out);
@@ -291,7 +293,12 @@ type Chosen<'a> = (&'a ResourceInstance, &'a Value, Vec<String>);
 /// EVAL001 for a key that is a Databricks CMK only if the conditional `key_arn` of key
 /// configuration `c` picks it, when `codes` (rules that apply only to Databricks CMKs) would
 /// report it if it were.
-fn undecided_choice(k: &ResourceInstance, c: &ResourceInstance, arn: &Value, codes: &[String]) -> Finding {
+fn undecided_choice(
+    k: &ResourceInstance,
+    c: &ResourceInstance,
+    arn: &Value,
+    codes: &[String],
+) -> Finding {
     let why = arn
         .first_unknown()
         .map(|u| u.reason.to_string())

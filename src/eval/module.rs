@@ -987,9 +987,7 @@ impl<'l> Ev<'l> {
         if let Some(Ok(mut s)) = json {
             s.origin = body.origin.clone();
             if let Some((key, _)) = super::placeholder_text(&s) {
-                self.unit
-                    .borrow_mut()
-                    .add_json_doc(key, s.loc(), rendered);
+                self.unit.borrow_mut().add_json_doc(key, s.loc(), rendered);
             }
             if let Kind::Object(map) = &mut body.kind {
                 let map = Arc::make_mut(map);

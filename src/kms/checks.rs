@@ -938,7 +938,11 @@ fn inverted(cx: &mut Ctx, info: &StmtInfo) {
                 let named = if v.is_known() {
                     format!(
                         " ({})",
-                        v.as_items().into_iter().map(show).collect::<Vec<_>>().join(", ")
+                        v.as_items()
+                            .into_iter()
+                            .map(show)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 } else {
                     String::new()
