@@ -220,7 +220,7 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                     PathResult::Absent { .. } => Ok(true),
                 };
                 let lower = s.to_ascii_lowercase();
-                let wild = wildcard_reason(s, dtype.clone().unwrap_or(false), &suffixes);
+                let wild = wildcard_reason(s, dtype.unwrap_or(false), &suffixes);
                 if let (None, Err(t)) = (&wild, &dtype) {
                     if classify_ip(s) && ctx.on("NET003") {
                         let tpath = format!("{path}[].internet_destination_type");
