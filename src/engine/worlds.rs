@@ -9,7 +9,13 @@
 //! nothing is reported where no combination gives one, and a finding only some combinations give
 //! is an EVAL001 that names the values that fail. A conditional on such a variable whose branches
 //! all pass is therefore decided too.
+//!
+//! A conditional expression whose condition is unknown otherwise (`var.name == "prod" ? a : b`)
+//! is an input of two values, its branches: evaluated once with each, what both branches give is
+//! reported, what neither gives is quiet, and a finding of one branch only is an EVAL001 naming
+//! the condition and the branch that fails.
 
+use crate::eval::{choice_branches, choice_text};
 use crate::finding::Finding;
 use crate::source::Location;
 use crate::value::Value;
@@ -25,23 +31,45 @@ pub fn decide(
     finite: &[(String, Vec<Value>)],
     run: &dyn Fn(Vec<(String, Value)>) -> Vec<Finding>,
 ) -> Vec<Finding> {
-    // The finite inputs some EVAL001 is about.
-    let relevant: Vec<&(String, Vec<Value>)> = finite
+    // The finite inputs some EVAL001 is about: variables first, then conditionals with an
+    // unknown condition, as many as the limit allows (each one doubles the evaluations).
+    let about_choice = base.iter().any(|f| {
+        f.code == "EVAL001"
+            && f.message
+                .contains("the condition of this conditional expression is unknown")
+    });
+    let mut relevant: Vec<&(String, Vec<Value>)> = finite
         .iter()
         .filter(|(name, _)| {
-            let needle = format!("`var.{name}`");
-            base.iter()
-                .any(|f| f.code == "EVAL001" && f.message.contains(&needle))
+            choice_text(name).is_none() && {
+                let needle = format!("`var.{name}`");
+                base.iter()
+                    .any(|f| f.code == "EVAL001" && f.message.contains(&needle))
+            }
         })
         .collect();
-    if relevant.is_empty() {
-        return base;
-    }
-    let count = relevant
+    let mut count = relevant
         .iter()
         .try_fold(1usize, |n, (_, d)| n.checked_mul(d.len()))
         .unwrap_or(usize::MAX);
     if count > MAX_WORLDS || count == 0 {
+        return base;
+    }
+    if about_choice {
+        for c in finite
+            .iter()
+            .filter(|(name, _)| choice_text(name).is_some())
+        {
+            match count.checked_mul(c.1.len()) {
+                Some(n) if n <= MAX_WORLDS && n > 0 => {
+                    count = n;
+                    relevant.push(c);
+                }
+                _ => break,
+            }
+        }
+    }
+    if relevant.is_empty() {
         return base;
     }
     // Every combination, in order.
@@ -62,15 +90,33 @@ pub fn decide(
     combine(&worlds, results)
 }
 
-/// Identity of a finding across evaluations: code and location (and the message for EVAL001,
-/// which several rules share at one place).
-fn key(f: &Finding) -> (String, Location, String) {
+/// Identity of a finding across evaluations ([`Key`]). A finding at one branch of a conditional bound to
+/// a branch (`branches`) stands at the other branch too, so that the finding of one branch and
+/// the same finding of the other are one.
+fn key(f: &Finding, branches: &[[Location; 2]]) -> Key {
     let msg = if f.code == "EVAL001" {
         f.message.clone()
     } else {
         String::new()
     };
-    (f.code.clone(), f.loc, msg)
+    let loc = branches
+        .iter()
+        .find(|[_, other]| *other == f.loc)
+        .map(|[first, _]| *first)
+        .unwrap_or(f.loc);
+    (f.code.clone(), loc, f.address.clone(), msg)
+}
+
+/// A finding's identity across evaluations: code, location, resource instance (instances of a
+/// `for_each` share their locations) and, for EVAL001, the message.
+type Key = (String, Location, Option<String>, String);
+
+/// How an input is named in messages: `var.NAME`, or the condition of a conditional.
+fn input_name(name: &str) -> String {
+    match choice_text(name) {
+        Some(text) => format!("the condition `{text}`"),
+        None => format!("`var.{name}`"),
+    }
 }
 
 fn describe(world: &[(String, Value)]) -> String {
@@ -81,7 +127,10 @@ fn describe(world: &[(String, Value)]) -> String {
                 Some(s) => format!("{s:?}"),
                 None => v.to_tf_string().unwrap_or_else(|| "?".into()),
             };
-            format!("`var.{n}` = {shown}")
+            match choice_text(n) {
+                Some(text) => format!("`{text}` is {shown}"),
+                None => format!("`var.{n}` = {shown}"),
+            }
         })
         .collect::<Vec<_>>()
         .join(" and ")
@@ -104,12 +153,16 @@ fn deciding(worlds: &[Vec<(String, Value)>], failing: &[usize]) -> Vec<usize> {
 }
 
 fn combine(worlds: &[Vec<(String, Value)>], results: Vec<Vec<Finding>>) -> Vec<Finding> {
-    let mut order: Vec<(String, Location, String)> = Vec::new();
-    let mut found: std::collections::HashMap<(String, Location, String), Vec<(usize, Finding)>> =
+    let mut order: Vec<Key> = Vec::new();
+    let mut found: std::collections::HashMap<Key, Vec<(usize, Finding)>> =
         std::collections::HashMap::new();
+    let branches: Vec<[Location; 2]> = worlds
+        .first()
+        .map(|w| w.iter().filter_map(|(n, _)| choice_branches(n)).collect())
+        .unwrap_or_default();
     for (i, fs) in results.into_iter().enumerate() {
         for f in fs {
-            let k = key(&f);
+            let k = key(&f, &branches);
             let e = found.entry(k.clone()).or_default();
             if e.is_empty() {
                 order.push(k);
@@ -142,17 +195,14 @@ fn combine(worlds: &[Vec<(String, Value)>], results: Vec<Vec<Finding>>) -> Vec<F
         };
         let mut cases: Vec<String> = failing.iter().map(|&w| describe(&project(w))).collect();
         cases.dedup();
-        let names: Vec<String> = vars
-            .iter()
-            .map(|&j| format!("`var.{}`", worlds[0][j].0))
-            .collect();
+        let names: Vec<String> = vars.iter().map(|&j| input_name(&worlds[0][j].0)).collect();
         let mut f = Finding::new(
             "EVAL001",
             first.loc,
             format!(
-                "cannot be decided: it depends on {}, which {} no value; it fails when {} ({})",
+                "cannot be decided: it depends on {}, which {} not known; it fails when {} ({})",
                 names.join(" and "),
-                if names.len() == 1 { "has" } else { "have" },
+                if names.len() == 1 { "is" } else { "are" },
                 cases.join(", or when "),
                 first.message
             ),

@@ -453,7 +453,32 @@ impl<'l> super::module::Ev<'l> {
             }
             Expression::Conditional(c) => {
                 let cond = self.eval(&c.cond_expr, scope)?;
-                match truthy(&cond) {
+                // An unknown condition bound to one branch in this evaluation (the engine decides
+                // over both branches: see `Unit::finite_inputs`).
+                let choice = if cond.first_unknown().is_some() && truthy(&cond).is_none() {
+                    let at = scope.loc(c.cond_expr.span());
+                    let text = self.source_text(at);
+                    let branches = [
+                        scope.loc(c.true_expr.span()),
+                        scope.loc(c.false_expr.span()),
+                    ];
+                    let key = super::choice_key(at, branches, &text);
+                    let bound = self.opts.world.iter().find(|(k, _)| *k == key);
+                    match bound {
+                        Some((_, v)) => truthy(v),
+                        None => {
+                            let mut unit = self.unit.borrow_mut();
+                            if !unit.finite_inputs.iter().any(|(k, _)| *k == key) {
+                                unit.finite_inputs
+                                    .push((key, vec![Value::bool(true), Value::bool(false)]));
+                            }
+                            None
+                        }
+                    }
+                } else {
+                    None
+                };
+                match truthy(&cond).or(choice) {
                     Some(true) => self.eval(&c.true_expr, scope)?,
                     Some(false) => self.eval(&c.false_expr, scope)?,
                     None => {
@@ -518,6 +543,18 @@ impl<'l> super::module::Ev<'l> {
             Expression::BinaryOp(b) => self.eval_binary(b, scope, loc)?,
             Expression::ForExpr(f) => self.eval_for(f, scope, loc)?,
         })
+    }
+
+    /// The source text at `at`, on one line (runs of whitespace as one space), for messages.
+    fn source_text(&self, at: Location) -> String {
+        let file = self.loader.sources.get(at.file);
+        let text = file.text.get(at.range()).unwrap_or("");
+        let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if one.chars().count() > 80 {
+            format!("{}…", one.chars().take(79).collect::<String>())
+        } else {
+            one
+        }
     }
 
     fn eval_binary(

@@ -62,9 +62,10 @@ pub struct EvalOptions {
     /// The plan of the root being evaluated (`--plan`): what Terraform knew when it planned —
     /// root variable values and attributes of resources and data sources.
     pub plan: Option<Arc<crate::plan::Plan>>,
-    /// Root variables bound to one of their possible values for this evaluation (see
-    /// [`Unit::finite_inputs`]): the engine evaluates a root once per combination to decide
-    /// what every possible value decides.
+    /// Root variables bound to one of their possible values for this evaluation, and
+    /// conditionals with an unknown condition bound to one branch (see [`Unit::finite_inputs`]):
+    /// the engine evaluates a root once per combination to decide what every possible value
+    /// decides.
     pub world: Vec<(String, Value)>,
     /// `TF_DATA_DIR`: where `terraform init` put the modules manifest and the registry and git
     /// modules it installed (relative to each root module directory); None: `.terraform`.
@@ -777,11 +778,46 @@ pub struct Unit {
     pub databricks_providers: Vec<DatabricksProvider>,
     /// Root variables that have no value but a finite set of possible ones (`type = bool`, or a
     /// `validation` whose condition is `contains([...], var.NAME)` over literals), read during
-    /// the evaluation.
+    /// the evaluation; and conditional expressions whose condition is unknown, which can take
+    /// either branch (named by [`choice_key`], domain `[true, false]`).
     pub finite_inputs: Vec<(String, Vec<Value>)>,
     /// The cloud providers (`aws`, `azurerm`, `google`) each module instance (by address, "" for
     /// the root) configures or requires, sorted.
     pub module_providers: HashMap<String, Vec<String>>,
+}
+
+/// The name under which a conditional expression whose condition (written at `cond`, as `text`)
+/// is unknown appears among [`Unit::finite_inputs`] and in [`EvalOptions::world`]: `?`, the
+/// locations of the condition and of the two branches, a unit separator and the condition's
+/// text for messages.
+pub fn choice_key(cond: Location, branches: [Location; 2], text: &str) -> String {
+    let [t, f] = branches;
+    format!(
+        "?{}:{}:{}:{}:{}:{}\u{1f}{}",
+        cond.file.0, cond.start, t.start, t.end, f.start, f.end, text
+    )
+}
+
+/// The condition's text of a [`choice_key`], or None for a variable's name.
+pub fn choice_text(key: &str) -> Option<&str> {
+    key.strip_prefix('?')?.split_once('\u{1f}').map(|(_, t)| t)
+}
+
+/// Where the two branches of the conditional of a [`choice_key`] are written.
+pub fn choice_branches(key: &str) -> Option<[Location; 2]> {
+    let (head, _) = key.strip_prefix('?')?.split_once('\u{1f}')?;
+    let n: Vec<u32> = head.split(':').filter_map(|x| x.parse().ok()).collect();
+    match n[..] {
+        [file, _, ts, te, fs, fe] => {
+            let at = |start, end| Location {
+                file: FileId(file),
+                start,
+                end,
+            };
+            Some([at(ts, te), at(fs, fe)])
+        }
+        _ => None,
+    }
 }
 
 /// A `provider "databricks"` block of the root module, as far as the cloud of the resources it
