@@ -133,32 +133,67 @@ pub fn undecided(key: &ResourceInstance, grant: MaybeGrant, codes: &[String]) ->
             .map(|u| u.reason.to_string())
             .unwrap_or_else(|| "it is not known statically".to_string())
     };
-    let loc = grantee.loc().unwrap_or(g.loc);
+    possible_cmk(
+        key,
+        PossibleCmk {
+            via: g,
+            value: grantee,
+            loc: grantee.loc().unwrap_or(g.loc),
+            path: "grantee_principal",
+            condition: format!(
+                "if `grantee_principal` of `{}` is the Databricks principal, and that value is not known: {why}",
+                g.full_address()
+            ),
+            // The grant and its grantee identify it, not the rules that could not decide.
+            subject: format!(
+                "grant:{}\u{1f}{}",
+                g.full_address(),
+                grantee.subject(&str::to_string).unwrap_or_default()
+            ),
+            help: "give the grantee a value (tfvars, --var, --var-file, TF_VAR_) so it can decide",
+        },
+        codes,
+    )
+}
+
+/// What makes a key possibly a Databricks CMK: the resource (`via`) and its value that may make it
+/// one, and how.
+pub struct PossibleCmk<'a> {
+    pub via: &'a ResourceInstance,
+    pub value: &'a Value,
+    pub loc: crate::source::Location,
+    pub path: &'static str,
+    /// `if ...`: the condition under which the key is a Databricks CMK, and why it is unknown.
+    pub condition: String,
+    pub subject: String,
+    /// What the user can do, after "policy-lint reports neither a pass nor a failure here; ".
+    pub help: &'static str,
+}
+
+/// EVAL001 for a key that may be a Databricks CMK, when `codes` (rules that apply only to
+/// Databricks CMKs) would report it if it were.
+pub fn possible_cmk(key: &ResourceInstance, p: PossibleCmk, codes: &[String]) -> Finding {
     let mut f = Finding::new(
         "EVAL001",
-        loc,
+        p.loc,
         format!(
-            "cannot be checked on `{}`: it is a Databricks customer-managed key if `grantee_principal` of `{}` is the Databricks principal, and that value is not known: {why}",
+            "cannot be checked on `{}`: it is a Databricks customer-managed key {}",
             key.full_address(),
-            g.full_address()
+            p.condition
         ),
     )
     .blocking(codes)
-    .with_anchor(g.loc)
+    .with_anchor(p.via.loc)
     .with_address(key.full_address())
-    .with_path("grantee_principal")
-    // The grant and its grantee identify it, not the rules that could not decide.
-    .with_subject(format!(
-        "grant:{}\u{1f}{}",
-        g.full_address(),
-        grantee.subject(&str::to_string).unwrap_or_default()
-    ))
-    .with_origin_chain(&grantee.origin)
+    .with_path(p.path)
+    .with_subject(p.subject)
+    .with_origin_chain(&p.value.origin)
     .with_related(key.loc, "the key")
-    .with_help(
-        "policy-lint reports neither a pass nor a failure here; give the grantee a value (tfvars, --var, --var-file, TF_VAR_) so it can decide",
-    );
-    for h in &g.call_chain {
+    .with_help(format!(
+        "policy-lint reports neither a pass nor a failure here; {}",
+        p.help
+    ));
+    for h in &p.via.call_chain {
         f = f.with_related(h.loc, h.label.clone());
     }
     f

@@ -299,37 +299,30 @@ fn undecided_choice(
     arn: &Value,
     codes: &[String],
 ) -> Finding {
-    let why = arn
-        .first_unknown()
+    let unknown = arn.first_unknown();
+    let why = unknown
         .map(|u| u.reason.to_string())
         .unwrap_or_else(|| "it is not known statically".to_string());
-    let mut f = Finding::new(
-        "EVAL001",
-        arn.first_unknown().and_then(|u| u.loc).or(arn.loc()).unwrap_or(c.loc),
-        format!(
-            "cannot be checked on `{}`: it is a Databricks customer-managed key if `aws_key_info.key_arn` of `{}` picks it: {why}",
-            k.full_address(),
-            c.full_address()
-        ),
+    kms_grants::possible_cmk(
+        k,
+        kms_grants::PossibleCmk {
+            via: c,
+            value: arn,
+            loc: unknown.and_then(|u| u.loc).or(arn.loc()).unwrap_or(c.loc),
+            path: "aws_key_info.key_arn",
+            condition: format!(
+                "if `aws_key_info.key_arn` of `{}` picks it: {why}",
+                c.full_address()
+            ),
+            subject: format!(
+                "choice:{}\u{1f}{}",
+                c.full_address(),
+                unknown.map(|u| u.reason.identity()).unwrap_or_default()
+            ),
+            help: "give the condition's inputs a value (tfvars, --var, --var-file, TF_VAR_) so it can decide which key is used",
+        },
+        codes,
     )
-    .blocking(codes)
-    .with_anchor(c.loc)
-    .with_address(k.full_address())
-    .with_path("aws_key_info.key_arn")
-    .with_subject(format!(
-        "choice:{}\u{1f}{}",
-        c.full_address(),
-        arn.first_unknown().map(|u| u.reason.identity()).unwrap_or_default()
-    ))
-    .with_origin_chain(&arn.origin)
-    .with_related(k.loc, "the key")
-    .with_help(
-        "policy-lint reports neither a pass nor a failure here; give the condition's inputs a value (tfvars, --var, --var-file, TF_VAR_) so it can decide which key is used",
-    );
-    for h in &c.call_chain {
-        f = f.with_related(h.loc, h.label.clone());
-    }
-    f
 }
 
 /// The files a key policy was read from: the segments of its text (`file()`, `templatefile()`)

@@ -208,9 +208,11 @@ fn combine(worlds: &[Vec<(String, Value)>], results: Vec<Vec<Finding>>) -> Vec<F
             ),
         )
         .blocking(std::slice::from_ref(&first.code))
-        .with_help(
-            "give the variable its value (tfvars, --var, --var-file, TF_VAR_, --plan): policy-lint reports neither a pass nor a failure until then",
-        );
+        .with_help(if vars.iter().any(|&j| choice_text(&worlds[0][j].0).is_some()) {
+            "give the inputs of the condition their values (tfvars, --var, --var-file, TF_VAR_, --plan): policy-lint reports neither a pass nor a failure until then"
+        } else {
+            "give the variable its value (tfvars, --var, --var-file, TF_VAR_, --plan): policy-lint reports neither a pass nor a failure until then"
+        });
         f.anchor = first.anchor;
         f.related = first.related.clone();
         f.address = first.address.clone();
