@@ -1,14 +1,10 @@
 //! The GitHub Action (`action.yml`, `action/`) and the pre-commit hooks (`.pre-commit-hooks.yaml`).
 
 mod common;
-use common::BAD_TF;
+use common::{root, BAD_TF};
 use serde_norway::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn yaml(path: &str) -> Value {
     let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
