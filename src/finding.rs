@@ -100,6 +100,97 @@ pub struct Finding {
     pub blocks: Vec<String>,
     /// Which of the run's configurations applies (the engine's index; 0 when the run has one).
     pub config: usize,
+    /// The automatic fix of this finding, if it has one (see [`crate::fix`]).
+    pub fix: Option<Fix>,
+}
+
+/// Whether a fix keeps what the configuration evidently meant (`safe`, applied by `--fix`) or
+/// changes behaviour a person should review (`unsafe`, applied with `--unsafe-fixes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// What a check wants changed, in terms of the configuration; [`crate::fix::realize`] turns
+/// each into exact [`TextEdit`]s of the file's text, or withdraws the fix with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// The string literal at `at` (quotes included) becomes `value`. Refused when the text
+    /// there is not a plain literal (an interpolation, a function result).
+    SetString { at: Location, value: String },
+    /// The literal `expect` at `at` becomes `text` (`false` → `true`).
+    ReplaceLiteral {
+        at: Location,
+        expect: String,
+        text: String,
+    },
+    /// The element at `at` is removed from the list literal that holds it.
+    RemoveElement { at: Location },
+    /// Attribute `key = value` is added to the block or object that starts at `at` (a
+    /// block's header, an object's `{`), in the syntax and style of the file.
+    AddAttribute {
+        at: Location,
+        key: String,
+        value: crate::edit::Element,
+    },
+}
+
+/// An exact edit: the bytes of `loc` are replaced by `text` (an empty range inserts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextEdit {
+    pub loc: Location,
+    pub text: String,
+}
+
+/// An automatic fix: the changes a check asks for and, once realized, the edits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What the fix does (`set \`enforcement_mode\` to \`"DRY_RUN"\``).
+    pub description: String,
+    pub changes: Vec<Change>,
+    /// The edits, filled by [`crate::fix::realize`]; empty before.
+    pub edits: Vec<TextEdit>,
+    /// Rules whose findings the fixed value may rightly bring on the edited lines (`DRY_RUN`
+    /// in production is NET001's to report): they do not withhold the fix.
+    pub expects: Vec<String>,
+}
+
+impl Fix {
+    pub fn new(applicability: Applicability, description: impl Into<String>) -> Fix {
+        Fix {
+            applicability,
+            description: description.into(),
+            changes: Vec::new(),
+            edits: Vec::new(),
+            expects: Vec::new(),
+        }
+    }
+    pub fn safe(description: impl Into<String>) -> Fix {
+        Fix::new(Applicability::Safe, description)
+    }
+    pub fn unsafe_(description: impl Into<String>) -> Fix {
+        Fix::new(Applicability::Unsafe, description)
+    }
+    pub fn change(mut self, c: Change) -> Fix {
+        self.changes.push(c);
+        self
+    }
+    /// See [`Fix::expects`].
+    pub fn expecting(mut self, code: &str) -> Fix {
+        self.expects.push(code.to_string());
+        self
+    }
 }
 
 /// A root module that produced a finding, and the environment it was evaluated in.
@@ -131,7 +222,20 @@ impl Finding {
             roots: Vec::new(),
             blocks: Vec::new(),
             config: 0,
+            fix: None,
         }
+    }
+    /// Attaches the fix `make(at)` when the value has a location.
+    pub fn with_fix_at(self, at: Option<Location>, make: impl FnOnce(Location) -> Fix) -> Self {
+        match at {
+            Some(at) => self.with_fix(make(at)),
+            None => self,
+        }
+    }
+    /// Attaches an automatic fix (see [`Fix`]).
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
@@ -215,6 +319,22 @@ impl Finding {
             }
         }
         self.related = related;
+        // A fix made on the native form of a `.tf.json` file would write native syntax into
+        // JSON: such findings have no fix.
+        if let Some(fix) = &self.fix {
+            let derived = fix.changes.iter().any(|c| {
+                let at = match c {
+                    Change::SetString { at, .. }
+                    | Change::ReplaceLiteral { at, .. }
+                    | Change::RemoveElement { at }
+                    | Change::AddAttribute { at, .. } => at,
+                };
+                sources.resolve(*at) != *at
+            });
+            if derived {
+                self.fix = None;
+            }
+        }
     }
 
     /// Sort key: file path, position, code, message.
@@ -332,6 +452,13 @@ pub struct Summary {
     /// A baseline was applied (`--baseline`): the hint does not suggest one.
     #[serde(skip)]
     pub baseline_applied: bool,
+    /// Findings that `--fix` would fix (safe fixes), and those only `--unsafe-fixes` would.
+    pub fixable: usize,
+    pub unsafe_fixable: usize,
+    /// Fixes applied by this run (`--fix`), and fixes withheld because they broke the file or
+    /// added a finding.
+    pub fixed: usize,
+    pub withheld: usize,
 }
 
 impl Summary {
@@ -341,6 +468,11 @@ impl Summary {
             if f.suppression.is_some() {
                 s.suppressed += 1;
                 continue;
+            }
+            match f.fix.as_ref().map(|x| x.applicability) {
+                Some(Applicability::Safe) => s.fixable += 1,
+                Some(Applicability::Unsafe) => s.unsafe_fixable += 1,
+                None => {}
             }
             match f.severity {
                 Severity::Error => s.error += 1,

@@ -330,7 +330,7 @@ impl SourceMap {
 
     /// Reads a released file again (an empty text if it can no longer be read).
     fn restore(&self, f: Arc<SourceFile>) -> Arc<SourceFile> {
-        let text = std::fs::read(&f.path)
+        let text = read_bytes(&f.path)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .unwrap_or_default();
@@ -365,6 +365,30 @@ impl SourceMap {
     pub fn all(&self) -> Vec<Arc<SourceFile>> {
         self.files.read().unwrap().clone()
     }
+}
+
+/// Texts that stand for files on disk while `--diff` (and the rounds of `--fix`) evaluate edits
+/// that are not written: canonical path → text. Empty outside those runs.
+static OVERLAY: RwLock<Option<std::collections::HashMap<PathBuf, Arc<str>>>> = RwLock::new(None);
+
+/// Replaces the overlay (None: files are read from disk).
+pub fn set_overlay(texts: Option<std::collections::HashMap<PathBuf, Arc<str>>>) {
+    *OVERLAY.write().unwrap_or_else(|e| e.into_inner()) = texts;
+}
+
+/// Reads a file: its text in the overlay when there is one, else the bytes on disk. Every read
+/// of a configuration file goes through here.
+pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    {
+        let overlay = OVERLAY.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(map) = overlay.as_ref().filter(|m| !m.is_empty()) {
+            let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            if let Some(t) = map.get(&canon) {
+                return Ok(t.as_bytes().to_vec());
+            }
+        }
+    }
+    std::fs::read(path)
 }
 
 /// A path in a message: relative to the working directory when below it (`policy-lint.toml`

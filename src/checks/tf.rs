@@ -1,7 +1,7 @@
 //! TF001–TF003: the provider schema of the modelled resources.
 
 use super::{at_value, nearest, unresolved, Ctx};
-use crate::finding::Finding;
+use crate::finding::{Change, Finding, Fix};
 use crate::source::Location;
 use crate::value::{Kind, Value};
 use hcl_edit::structure::Body;
@@ -39,6 +39,25 @@ fn values_at<'a>(v: &'a Value, path: &[&str], out: &mut Vec<&'a Value>) {
         }
         _ => {}
     }
+}
+
+/// The value an invalid enum value evidently meant: the valid value it differs from only in
+/// case, `DRY_RUN` for `MONITOR_ONLY` (the console's name for a dry run), the only valid value,
+/// or the one valid value nearest to it by edit distance when no other is as near.
+fn intended<'a>(s: &str, valid: &[&'a str]) -> Option<&'a str> {
+    if let Some(v) = valid.iter().find(|v| v.eq_ignore_ascii_case(s)) {
+        return Some(v);
+    }
+    if s == "MONITOR_ONLY" && valid.contains(&"DRY_RUN") {
+        return Some("DRY_RUN");
+    }
+    if let [only] = valid {
+        return Some(only);
+    }
+    let n = nearest(s, valid.iter().copied())?;
+    let d = |c: &str| strsim::levenshtein(&s.to_ascii_lowercase(), &c.to_ascii_lowercase());
+    let best = d(n);
+    (valid.iter().filter(|v| d(v) == best).count() == 1).then_some(n)
 }
 
 fn enums(ctx: &mut Ctx) {
@@ -115,6 +134,28 @@ fn enums(ctx: &mut Ctx) {
                     };
                     if let Some(n) = hint {
                         f = f.with_help(format!("did you mean `\"{n}\"`?"));
+                    }
+                    match (intended(s, &valid), item.loc()) {
+                        (Some(n), Some(at)) => {
+                            let mut fix = Fix::safe(format!("set `{attr}` to `\"{n}\"`"))
+                                .change(Change::SetString {
+                                    at,
+                                    value: n.to_string(),
+                                });
+                            if n == "DRY_RUN" {
+                                // A dry run in production is NET001's to report.
+                                fix = fix.expecting("NET001");
+                            }
+                            f = f.with_fix(fix);
+                        }
+                        (None, _) => {
+                            let note = "no automatic fix: the intended value is not clear";
+                            f.help = Some(match f.help.take() {
+                                Some(h) => format!("{h} ({note})"),
+                                None => note.to_string(),
+                            });
+                        }
+                        _ => {}
                     }
                     ctx.push(f);
                 }

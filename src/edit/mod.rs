@@ -85,6 +85,8 @@ impl Syntax {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Element {
     Str(String),
+    /// A literal written as is (`true`, `3`): the same text in HCL and JSON.
+    Raw(String),
     /// Attributes in the order given.
     Object(Vec<(String, Element)>),
     Array(Vec<Element>),
@@ -173,6 +175,61 @@ impl Document {
             .iter()
             .filter(|a| a.elements.contains(&element))
             .min_by_key(|a| a.span.len())
+    }
+
+    /// The list element that holds `range` most closely: the array and the element's index.
+    pub fn element_containing(&self, range: Range<usize>) -> Option<(&ArrayAt, usize)> {
+        self.arrays
+            .iter()
+            .flat_map(|a| {
+                a.elements
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.start <= range.start && range.end <= e.end)
+                    .map(move |(i, e)| (a, i, e.len()))
+            })
+            .min_by_key(|(_, _, len)| *len)
+            .map(|(a, i, _)| (a, i))
+    }
+
+    /// Edits that remove element `index` of `array`, with its separator: the elements after it
+    /// take its place (and its indentation), the last one takes the separator before it, so the
+    /// layout of the rest of the list is unchanged. The only element of a list is not removed.
+    pub fn remove_element(&self, array: &ArrayAt, index: usize) -> Result<Vec<Edit>, EditError> {
+        let n = array.elements.len();
+        if index >= n {
+            return Err(EditError("no such list element".into()));
+        }
+        if n == 1 {
+            return Err(EditError("the list would become empty".into()));
+        }
+        let el = &array.elements[index];
+        let range = if index + 1 < n {
+            el.start..array.elements[index + 1].start
+        } else {
+            array.elements[index - 1].end..el.end
+        };
+        let sep = if index + 1 < n {
+            &self.text[el.end..array.elements[index + 1].start]
+        } else {
+            &self.text[array.elements[index - 1].end..el.start]
+        };
+        if sep.contains('#') || sep.contains("//") || sep.contains("/*") {
+            // A comment next to the element may be about it or its neighbour: not guessed.
+            return Err(EditError(
+                "a comment lies next to the element; remove it by hand".into(),
+            ));
+        }
+        Ok(vec![Edit::replace(range, "")])
+    }
+
+    /// The innermost object literal or block that starts at `start` (a block's header, an
+    /// object's `{`).
+    pub fn object_starting_at(&self, start: usize) -> Option<&ObjectAt> {
+        self.objects
+            .iter()
+            .filter(|o| o.span.start == start || o.open == start)
+            .min_by_key(|o| o.span.len())
     }
 
     /// The object literal or block whose span is exactly `span`.

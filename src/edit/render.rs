@@ -136,6 +136,7 @@ fn render(e: &Element, ind: &str, st: &Style) -> String {
     let json = st.syntax == Syntax::Json;
     match e {
         Element::Str(s) => quote(s, st.syntax),
+        Element::Raw(s) => s.clone(),
         Element::Array(items) => {
             let inner: Vec<String> = items
                 .iter()
