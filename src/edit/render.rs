@@ -381,7 +381,21 @@ pub(super) fn insert_attribute(
                 if json && !has_comma {
                     edits.push(Edit::insert(last.end, ","));
                 }
-                let mut s = format!("{nl}{ind}{}", assign(&ind));
+                let mut line = assign(&ind);
+                if !json {
+                    // `terraform fmt` aligns the `=` of neighbouring attributes: when the last
+                    // one is padded, so is the new one (if its name is not longer).
+                    let prev = &text[last.start..];
+                    let width = prev.find('=').filter(|w| {
+                        prev[..*w].ends_with("  ") && !prev[..*w].contains('\n')
+                    });
+                    let own = key(k, syntax).len();
+                    if let Some(w) = width.filter(|w| *w > own + 1) {
+                        line = format!("{}{}", key(k, syntax), &" ".repeat(w - own))
+                            + line[own..].trim_start();
+                    }
+                }
+                let mut s = format!("{nl}{ind}{line}");
                 if !json && has_comma {
                     s.push(',');
                 }

@@ -68,6 +68,21 @@ pub fn of_rule(code: &str) -> Option<(Applicability, &'static str)> {
         .map(|(_, a, d)| (*a, *d))
 }
 
+/// A sentence saying whether rule `code` has an automatic fix, and which (`policy-lint
+/// explain`).
+pub fn describe(code: &str) -> String {
+    match of_rule(code) {
+        Some((Applicability::Safe, what)) => {
+            format!("**Automatic fix** (safe, applied by `--fix`): {what}. See docs/fixes.md.")
+        }
+        Some((Applicability::Unsafe, what)) => format!(
+            "**Automatic fix** (unsafe, applied by `--fix --unsafe-fixes`): {what}. See docs/fixes.md."
+        ),
+        None => "**Automatic fix:** none; `policy-lint check --fix` leaves these findings to you."
+            .to_string(),
+    }
+}
+
 /// What `--fix` is asked to do.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
