@@ -125,9 +125,14 @@ impl Applicability {
 /// each into exact [`TextEdit`]s of the file's text, or withdraws the fix with the reason.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    /// The string literal at `at` (quotes included) becomes `value`. Refused when the text
-    /// there is not a plain literal (an interpolation, a function result).
-    SetString { at: Location, value: String },
+    /// The string literal at `at` (quotes included), which reads `from`, becomes `value`.
+    /// Refused when the text there is not the plain literal `from` (an interpolation, a
+    /// function result: the origin of a computed value is the literal it was computed from).
+    SetString {
+        at: Location,
+        from: String,
+        value: String,
+    },
     /// The literal `expect` at `at` becomes `text` (`false` → `true`).
     ReplaceLiteral {
         at: Location,

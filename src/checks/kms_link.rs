@@ -352,8 +352,12 @@ fn resource_checks(ctx: &Ctx, k: &ResourceInstance) -> Vec<(&'static str, Findin
                 .with_help("set `enable_key_rotation = true`")
                 .with_fix_at(v.loc(), |at| {
                     let fix = Fix::safe("set `enable_key_rotation = true`");
-                    if v.as_str().is_some() {
-                        fix.change(Change::SetString { at, value: "true".into() })
+                    if let Some(from) = v.as_str() {
+                        fix.change(Change::SetString {
+                            at,
+                            from: from.to_string(),
+                            value: "true".into(),
+                        })
                     } else {
                         fix.change(Change::ReplaceLiteral {
                             at,

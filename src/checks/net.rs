@@ -124,6 +124,7 @@ fn network_access(ctx: &mut Ctx, p: &ResourceInstance) {
                             .with_help("set `enforcement_mode = \"ENFORCED\"` (review `system.access.outbound_network` first to extend the allow-list)")
                             .with_fix_at(v.loc(), |at| Fix::unsafe_("set `enforcement_mode` to `\"ENFORCED\"`: requests outside the allow-list start to be denied").change(Change::SetString {
                                 at,
+                                from: "DRY_RUN".into(),
                                 value: "ENFORCED".into(),
                             })),
                         );
@@ -420,8 +421,16 @@ fn malformed(p: &ResourceInstance, path: &str, v: &Value, s: &str, why: &str) ->
         if !h.contains('*') && !h.starts_with('.') && malformed_host(&h).is_none() {
             f = f.with_fix_at(v.is_known().then(|| v.loc()).flatten(), |at| {
                 Fix::safe(format!("write the bare host `{h}`"))
-                    .change(Change::SetString { at, value: h.clone() })
+                    .change(Change::SetString {
+                        at,
+                        from: s.to_string(),
+                        value: h.clone(),
+                    })
             });
+        } else {
+            f = f.with_help(format!(
+                "write the host name only: `destination = \"{h}\"` (no automatic fix: what remains is a wildcard or still not a host name)"
+            ));
         }
     } else {
         f = f.with_help("write a lower-case host name without scheme, path, port or trailing dot");

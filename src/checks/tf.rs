@@ -140,6 +140,7 @@ fn enums(ctx: &mut Ctx) {
                             let mut fix = Fix::safe(format!("set `{attr}` to `\"{n}\"`"))
                                 .change(Change::SetString {
                                     at,
+                                    from: s.to_string(),
                                     value: n.to_string(),
                                 });
                             if n == "DRY_RUN" {

@@ -86,15 +86,20 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
         text: t,
     };
     match c {
-        Change::SetString { value, .. } => {
+        Change::SetString { from, value, .. } => {
             let inner = literal_inner(slice)?;
+            if inner != from {
+                return Err(format!(
+                    "the value is computed from `{}` (by a function or an expression), not written as it is",
+                    one_line(slice)
+                ));
+            }
             if value
                 .chars()
                 .any(|ch| ch == '"' || ch == '\\' || ch == '$' || ch == '%' || ch.is_control())
             {
                 return Err("the new value would need escaping".into());
             }
-            let _ = inner;
             Ok(vec![edit(r.start + 1..r.end - 1, value.clone())])
         }
         Change::ReplaceLiteral { expect, text: t, .. } => {
