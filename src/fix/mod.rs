@@ -54,6 +54,11 @@ pub const FIXES: &[(&str, Applicability, &str)] = &[
         "`policy_enforcement = { enforcement_mode = \"ENFORCED\" }` (or `enforcement_mode = \"ENFORCED\"`) is written explicitly; the behaviour does not change",
     ),
     (
+        "KMS001",
+        Applicability::Safe,
+        "a principal whose account is a typo of a Databricks account (within `max_edit_distance`) gets that account, when it is the only Databricks account of the principal's partition that is near; in a heredoc, a `jsonencode` object, an `aws_iam_policy_document` or a JSON file",
+    ),
+    (
         "NET001",
         Applicability::Unsafe,
         "`enforcement_mode = \"DRY_RUN\"` becomes `\"ENFORCED\"` (requests the allow-list does not admit start to be denied: review the dry-run log first)",

@@ -6,6 +6,7 @@
 //! reports `EVAL001` at that value (naming why it is unknown and which rules could not decide)
 //! instead of passing or failing. `EVAL001`s at the same element are merged into one finding.
 
+mod account_fix;
 mod ebs_grant;
 mod missing_statement;
 
@@ -602,7 +603,7 @@ fn near_misses(cx: &mut Ctx, info: &StmtInfo) {
                 format!("Write `{}`.", e.arn),
             ),
         };
-        let f = cx.finding(
+        let mut f = cx.finding(
             "KMS001",
             Some(p.value),
             Some(info.stmt),
@@ -613,6 +614,20 @@ fn near_misses(cx: &mut Ctx, info: &StmtInfo) {
             ),
             help,
         );
+        if let NearMissKind::Typo { account, .. } = kind {
+            match account_fix::account_fix(
+                p.value,
+                account,
+                *expected,
+                cx.data,
+                cx.params.max_edit_distance,
+            ) {
+                Ok(fix) => f = f.with_fix(fix),
+                Err(why) => {
+                    f.help = f.help.map(|h| format!("{h} (no automatic fix: {why})"));
+                }
+            }
+        }
         cx.push(f);
     }
 }
