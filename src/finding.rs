@@ -139,6 +139,9 @@ pub enum Change {
         expect: String,
         text: String,
     },
+    /// The call `function(ARG)` written at `at` becomes `ARG` (`jsonencode(data.x.json)` →
+    /// `data.x.json`).
+    Unwrap { at: Location, function: String },
     /// The element at `at` is removed from the list literal that holds it.
     RemoveElement { at: Location },
     /// Attribute `key = value` is added to the block or object that starts at `at` (a
@@ -332,6 +335,7 @@ impl Finding {
                     Change::SetString { at, .. }
                     | Change::ReplaceLiteral { at, .. }
                     | Change::RemoveElement { at }
+                    | Change::Unwrap { at, .. }
                     | Change::AddAttribute { at, .. } => at,
                 };
                 sources.resolve(*at) != *at

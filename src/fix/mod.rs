@@ -59,6 +59,11 @@ pub const FIXES: &[(&str, Applicability, &str)] = &[
         "a principal whose account is a typo of a Databricks account (within `max_edit_distance`) gets that account, when it is the only Databricks account of the principal's partition that is near; in a heredoc, a `jsonencode` object, an `aws_iam_policy_document` or a JSON file",
     ),
     (
+        "KMS008",
+        Applicability::Safe,
+        "a policy encoded twice is unwrapped: `jsonencode(data.aws_iam_policy_document.x.json)` becomes `data.aws_iam_policy_document.x.json` (the same for `jsonencode` of any JSON string)",
+    ),
+    (
         "NET001",
         Applicability::Unsafe,
         "`enforcement_mode = \"DRY_RUN\"` becomes `\"ENFORCED\"` (requests the allow-list does not admit start to be denied: review the dry-run log first)",

@@ -43,6 +43,7 @@ fn location(c: &Change) -> Location {
         Change::SetString { at, .. }
         | Change::ReplaceLiteral { at, .. }
         | Change::RemoveElement { at }
+        | Change::Unwrap { at, .. }
         | Change::AddAttribute { at, .. } => *at,
     }
 }
@@ -111,6 +112,21 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
             }
             Ok(vec![edit(r, t.clone())])
         }
+        Change::Unwrap { function, .. } => {
+            if let Some(inner) = call_argument(slice, function) {
+                return Ok(vec![edit(r, inner.to_string())]);
+            }
+            // The value is the argument of nested calls (`jsonencode(jsonencode({...}))`): the
+            // outermost one goes.
+            let calls = enclosing_calls(text, r.clone(), function);
+            match calls.as_slice() {
+                [.., inner, outer] => Ok(vec![edit(outer.clone(), text[inner.clone()].to_string())]),
+                _ => Err(format!(
+                    "the value is not written as `{function}(...)` here (`{}`)",
+                    one_line(slice)
+                )),
+            }
+        }
         Change::RemoveElement { .. } => {
             let doc = Document::parse(text, Syntax::of_path(&file.path)).map_err(|e| e.0)?;
             let (array, i) = doc
@@ -138,6 +154,105 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
                 .collect())
         }
     }
+}
+
+/// The argument of `slice` when it is exactly one call `function(ARG)` (ARG trimmed), else
+/// None. Parentheses in strings are not counted.
+fn call_argument<'a>(slice: &'a str, function: &str) -> Option<&'a str> {
+    let rest = slice.strip_prefix(function)?.trim_start();
+    let body = rest.strip_prefix('(')?;
+    let mut depth = 1usize;
+    let mut in_str = false;
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        if in_str {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    let arg = body[..i].trim();
+                    let after = body[i + 1..].trim();
+                    return (after.is_empty() && !arg.is_empty() && !top_level_comma(arg))
+                        .then_some(arg);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The calls `function(...)` whose only argument is the text at `range`, innermost first, each
+/// the only argument of the next.
+fn enclosing_calls(
+    text: &str,
+    range: std::ops::Range<usize>,
+    function: &str,
+) -> Vec<std::ops::Range<usize>> {
+    let (mut s, mut e) = (range.start, range.end);
+    let mut out = Vec::new();
+    loop {
+        let before = text[..s].trim_end();
+        let Some(name_end) = before.strip_suffix('(').map(|b| b.trim_end().len()) else {
+            break;
+        };
+        let Some(start) = name_end.checked_sub(function.len()) else {
+            break;
+        };
+        let boundary = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
+        if &text[start..name_end] != function || !boundary {
+            break;
+        }
+        let after = &text[e..];
+        let skipped = after.len() - after.trim_start().len();
+        if !after[skipped..].starts_with(')') {
+            break;
+        }
+        let close = e + skipped + 1;
+        out.push(start..close);
+        s = start;
+        e = close;
+    }
+    out
+}
+
+/// True when `s` has a comma outside brackets and strings (several arguments).
+fn top_level_comma(s: &str) -> bool {
+    let mut depth = 0i32;
+    let mut in_str = false;
+    let mut escaped = false;
+    for c in s.chars() {
+        if in_str {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The text of a plain string literal (`"..."`, no interpolation, directive or escape), or why

@@ -969,7 +969,14 @@ fn malformed(cx: &mut Ctx, policy: &Policy) {
             None,
             "the policy is a JSON string instead of an object: it was encoded twice (typically `jsonencode(data.aws_iam_policy_document.x.json)`), so AWS receives a string, not a policy".to_string(),
             "Use the document's `.json` directly (`policy = data.aws_iam_policy_document.x.json`) or `jsonencode` an object, not both.",
-        );
+        )
+        .with_fix_at(Some(cx.at(Some(doc), None)), |at| {
+            crate::finding::Fix::safe("remove the outer `jsonencode(...)`: the policy is encoded once")
+                .change(crate::finding::Change::Unwrap {
+                    at,
+                    function: "jsonencode".into(),
+                })
+        });
         cx.push(f);
         if doc.as_object().is_none() {
             return;
