@@ -142,6 +142,17 @@ pub enum Change {
     /// The call `function(ARG)` written at `at` becomes `ARG` (`jsonencode(data.x.json)` →
     /// `data.x.json`).
     Unwrap { at: Location, function: String },
+    /// The nested block whose identifier is at `at` (dotted path `path` in its resource) is
+    /// written as an attribute, the blocks nested in it too; `lists` are the paths that are
+    /// lists of objects, `unclear` those whose shape is not known (no fix).
+    BlockToAttribute {
+        at: Location,
+        path: String,
+        lists: Vec<String>,
+        unclear: Vec<String>,
+    },
+    /// The attribute whose key is at `at` is written as a block (one per element of a list).
+    AttributeToBlock { at: Location },
     /// The element at `at` is removed from the list literal that holds it.
     RemoveElement { at: Location },
     /// Attribute `key = value` is added to the block or object that starts at `at` (a
@@ -336,6 +347,8 @@ impl Finding {
                     | Change::ReplaceLiteral { at, .. }
                     | Change::RemoveElement { at }
                     | Change::Unwrap { at, .. }
+                    | Change::BlockToAttribute { at, .. }
+                    | Change::AttributeToBlock { at }
                     | Change::AddAttribute { at, .. } => at,
                 };
                 sources.resolve(*at) != *at

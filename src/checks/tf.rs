@@ -239,7 +239,8 @@ fn syntax(ctx: &mut Ctx) {
                     };
                     let attrs = list("attributes");
                     let blocks = list("blocks");
-                    nesting_walk(ctx, f.file, rtype, &b.body, "", &attrs, &blocks);
+                    let shapes = (list("lists"), list("unclear"));
+                    nesting_walk(ctx, f.file, rtype, &b.body, "", &attrs, &blocks, &shapes);
                 }
             }
         }
@@ -271,6 +272,10 @@ fn inner_blocks(body: &Body, prefix: &str, attrs: &[String], out: &mut Vec<Strin
     }
 }
 
+/// Paths that are lists of objects, and paths whose shape is not known (TF003's fix).
+type Shapes = (Vec<String>, Vec<String>);
+
+#[allow(clippy::too_many_arguments)]
 fn nesting_walk(
     ctx: &mut Ctx,
     file: crate::source::FileId,
@@ -279,6 +284,7 @@ fn nesting_walk(
     prefix: &str,
     attrs: &[String],
     blocks: &[String],
+    shapes: &Shapes,
 ) {
     for s in body.iter() {
         if let Some(b) = s.as_block() {
@@ -318,11 +324,20 @@ fn nesting_walk(
                         ),
                     )
                     .with_path(p.clone())
-                    .with_help(format!("write `{name} = {{ ... }}` (an attribute with an object value)")),
+                    .with_help(format!("write `{name} = {{ ... }}` (an attribute with an object value)"))
+                    .with_fix(
+                        Fix::safe(format!("write `{p}` (and the blocks nested in it) in attribute syntax"))
+                            .change(Change::BlockToAttribute {
+                                at: loc,
+                                path: p.clone(),
+                                lists: shapes.0.to_vec(),
+                                unclear: shapes.1.to_vec(),
+                            }),
+                    ),
                 );
                 continue;
             }
-            nesting_walk(ctx, file, rtype, &b.body, &p, attrs, blocks);
+            nesting_walk(ctx, file, rtype, &b.body, &p, attrs, blocks, shapes);
         } else if let Some(a) = s.as_attribute() {
             let name = a.key.as_str();
             let p = if prefix.is_empty() {
@@ -341,7 +356,11 @@ fn nesting_walk(
                         ),
                     )
                     .with_path(p.clone())
-                    .with_help(format!("write it as a block: `{name} {{ ... }}` without `=`")),
+                    .with_help(format!("write it as a block: `{name} {{ ... }}` without `=`"))
+                    .with_fix(
+                        Fix::safe(format!("write `{p}` in block syntax"))
+                            .change(Change::AttributeToBlock { at: loc }),
+                    ),
                 );
             }
         }

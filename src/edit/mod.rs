@@ -14,6 +14,7 @@
 pub mod diff;
 mod hcl;
 mod json;
+pub mod nesting;
 mod render;
 
 use std::ops::Range;

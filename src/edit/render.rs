@@ -4,7 +4,7 @@
 use super::{ArrayAt, Document, Edit, EditError, Element, ObjectAt, Syntax};
 
 /// The line end of the file: CRLF when it uses CRLF.
-fn newline(text: &str) -> &'static str {
+pub(super) fn newline(text: &str) -> &'static str {
     if text.contains("\r\n") {
         "\r\n"
     } else {
@@ -38,7 +38,7 @@ fn starts_line(text: &str, pos: usize) -> bool {
 }
 
 /// The blanks at the start of the line holding `pos`.
-fn indent_of(text: &str, pos: usize) -> String {
+pub(super) fn indent_of(text: &str, pos: usize) -> String {
     text[line_start(text, pos)..]
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
@@ -47,7 +47,7 @@ fn indent_of(text: &str, pos: usize) -> String {
 
 /// One level of indentation in this file: a tab when lines are indented with tabs, else the
 /// smallest indentation of an indented line (two spaces when nothing is indented).
-fn indent_unit(text: &str) -> String {
+pub(super) fn indent_unit(text: &str) -> String {
     let mut smallest: Option<usize> = None;
     for line in text.lines() {
         if line.starts_with('\t') {

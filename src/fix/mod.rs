@@ -64,6 +64,11 @@ pub const FIXES: &[(&str, Applicability, &str)] = &[
         "a policy encoded twice is unwrapped: `jsonencode(data.aws_iam_policy_document.x.json)` becomes `data.aws_iam_policy_document.x.json` (the same for `jsonencode` of any JSON string)",
     ),
     (
+        "TF003",
+        Applicability::Safe,
+        "a block the provider reads as an attribute becomes `name = { ... }`, with the blocks nested in it, and repeated blocks or lists of objects `name = [{ ... }, ...]`; an attribute the provider reads as a block becomes `name { ... }` (one block per element of a list of objects)",
+    ),
+    (
         "NET001",
         Applicability::Unsafe,
         "`enforcement_mode = \"DRY_RUN\"` becomes `\"ENFORCED\"` (requests the allow-list does not admit start to be denied: review the dry-run log first)",

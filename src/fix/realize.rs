@@ -44,6 +44,8 @@ fn location(c: &Change) -> Location {
         | Change::ReplaceLiteral { at, .. }
         | Change::RemoveElement { at }
         | Change::Unwrap { at, .. }
+        | Change::BlockToAttribute { at, .. }
+        | Change::AttributeToBlock { at }
         | Change::AddAttribute { at, .. } => *at,
     }
 }
@@ -126,6 +128,21 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
                     one_line(slice)
                 )),
             }
+        }
+        Change::BlockToAttribute {
+            path,
+            lists,
+            unclear,
+            ..
+        } => {
+            let shapes = crate::edit::nesting::Shapes { lists, unclear };
+            let e = crate::edit::nesting::block_to_attribute(text, r.start, path, &shapes)
+                .map_err(|e| e.0)?;
+            Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
+        }
+        Change::AttributeToBlock { .. } => {
+            let e = crate::edit::nesting::attribute_to_block(text, r.start).map_err(|e| e.0)?;
+            Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
         }
         Change::RemoveElement { .. } => {
             let doc = Document::parse(text, Syntax::of_path(&file.path)).map_err(|e| e.0)?;
