@@ -153,6 +153,16 @@ pub enum Change {
     },
     /// The attribute whose key is at `at` is written as a block (one per element of a list).
     AttributeToBlock { at: Location },
+    /// The resource type label at `at` (`"from"`) becomes `to`, the references
+    /// `from.name` of the module (every `.tf` file of the label's directory) follow, and the
+    /// block's arguments `drop` (which `to` does not accept) are removed.
+    RenameType {
+        at: Location,
+        from: String,
+        to: String,
+        name: String,
+        drop: Vec<String>,
+    },
     /// The element at `at` is removed from the list literal that holds it.
     RemoveElement { at: Location },
     /// Attribute `key = value` is added to the block or object that starts at `at` (a
@@ -349,6 +359,7 @@ impl Finding {
                     | Change::Unwrap { at, .. }
                     | Change::BlockToAttribute { at, .. }
                     | Change::AttributeToBlock { at }
+                    | Change::RenameType { at, .. }
                     | Change::AddAttribute { at, .. } => at,
                 };
                 sources.resolve(*at) != *at

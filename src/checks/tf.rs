@@ -170,16 +170,35 @@ fn syntax(ctx: &mut Ctx) {
     let resources = ctx.param_strings("TF002", "resources");
     let data_sources = ctx.param_strings("TF002", "data_sources");
     let nesting = (ctx.params)("TF003", "nesting");
-    let renames: Vec<(String, String)> = match (ctx.params)("TF002", "known_mistakes").as_deref() {
-        Some(serde_json::Value::Object(m)) => m
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-            .collect(),
-        _ => vec![(
-            "databricks_workspace_network_policy_binding".into(),
-            "databricks_workspace_network_option".into(),
-        )],
-    };
+    // Known mistakes: the type meant and the arguments it does not accept (a table entry), or
+    // just the type (a string).
+    let renames: Vec<(String, String, Vec<String>)> =
+        match (ctx.params)("TF002", "known_mistakes").as_deref() {
+            Some(serde_json::Value::Object(m)) => m
+                .iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(t) => Some((k.clone(), t.clone(), Vec::new())),
+                    serde_json::Value::Object(o) => Some((
+                        k.clone(),
+                        o.get("type")?.as_str()?.to_string(),
+                        o.get("drop")
+                            .and_then(|d| d.as_array())
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|x| x.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    )),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![(
+                "databricks_workspace_network_policy_binding".into(),
+                "databricks_workspace_network_option".into(),
+                vec!["account_id".into()],
+            )],
+        };
     let files = ctx.unit.files.clone();
     for f in files {
         for s in f.body.iter() {
@@ -200,10 +219,9 @@ fn syntax(ctx: &mut Ctx) {
                     &data_sources
                 };
                 if !known.iter().any(|k| k == rtype) {
-                    let suggestion = renames
-                        .iter()
-                        .find(|(k, _)| k == rtype)
-                        .map(|(_, v)| v.clone())
+                    let mistake = renames.iter().find(|(k, _, _)| k == rtype);
+                    let suggestion = mistake
+                        .map(|(_, v, _)| v.clone())
                         .or_else(|| nearest_type(rtype, known));
                     let what = if kind == "resource" {
                         "resource"
@@ -219,6 +237,42 @@ fn syntax(ctx: &mut Ctx) {
                     );
                     if let Some(sg) = suggestion {
                         fd = fd.with_help(format!("did you mean `{sg}`?"));
+                    }
+                    // A known mistake is renamed with its references; a mere nearest name is
+                    // a guess, not a fix.
+                    match (mistake, b.labels.get(1)) {
+                        (Some((from, to, drop)), Some(name)) if kind == "resource" && !f.json => {
+                            fd = fd.with_fix(
+                                Fix::safe(format!(
+                                    "rename the resource type to `{to}` and its references{}",
+                                    if drop.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!(
+                                            ", without {} (not an argument of `{to}`)",
+                                            drop.iter()
+                                                .map(|d| format!("`{d}`"))
+                                                .collect::<Vec<_>>()
+                                                .join(", ")
+                                        )
+                                    }
+                                ))
+                                .change(Change::RenameType {
+                                    at: loc,
+                                    from: from.clone(),
+                                    to: to.clone(),
+                                    name: name.as_str().to_string(),
+                                    drop: drop.clone(),
+                                }),
+                            );
+                        }
+                        (None, _) => {
+                            fd.help = Some(match fd.help.take() {
+                                Some(h) => format!("{h} (no automatic fix: the nearest type is a guess)"),
+                                None => "no automatic fix: which type is meant is not known".into(),
+                            });
+                        }
+                        _ => {}
                     }
                     ctx.push(fd);
                 }

@@ -64,6 +64,11 @@ pub const FIXES: &[(&str, Applicability, &str)] = &[
         "a policy encoded twice is unwrapped: `jsonencode(data.aws_iam_policy_document.x.json)` becomes `data.aws_iam_policy_document.x.json` (the same for `jsonencode` of any JSON string)",
     ),
     (
+        "TF002",
+        Applicability::Safe,
+        "a resource type from the curated list of known mistakes (`databricks_workspace_network_policy_binding`) becomes the type meant (`databricks_workspace_network_option`), with the references to it in the module, and without the arguments the right type does not accept (the binding's `account_id`); a type that is only near a real one is a guess and gets no fix",
+    ),
+    (
         "TF003",
         Applicability::Safe,
         "a block the provider reads as an attribute becomes `name = { ... }`, with the blocks nested in it, and repeated blocks or lists of objects `name = [{ ... }, ...]`; an attribute the provider reads as a block becomes `name { ... }` (one block per element of a list of objects)",

@@ -46,6 +46,7 @@ fn location(c: &Change) -> Location {
         | Change::Unwrap { at, .. }
         | Change::BlockToAttribute { at, .. }
         | Change::AttributeToBlock { at }
+        | Change::RenameType { at, .. }
         | Change::AddAttribute { at, .. } => *at,
     }
 }
@@ -143,6 +144,45 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
         Change::AttributeToBlock { .. } => {
             let e = crate::edit::nesting::attribute_to_block(text, r.start).map_err(|e| e.0)?;
             Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
+        }
+        Change::RenameType {
+            from,
+            to,
+            name,
+            drop,
+            ..
+        } => {
+            let inner = literal_inner(slice)?;
+            if inner != from {
+                return Err(format!("the type label reads `{inner}`, not `{from}`"));
+            }
+            let mut out = vec![edit(r.start + 1..r.end - 1, to.clone())];
+            for key in drop {
+                out.extend(
+                    crate::edit::references::remove_attribute(text, r.start, key)
+                        .map_err(|e| e.0)?
+                        .into_iter()
+                        .map(|e| edit(e.range, e.text)),
+                );
+            }
+            // The references of the module: every Terraform file of the directory.
+            let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            for other in sources.all() {
+                if other.derived.is_some()
+                    || other.path.parent() != Some(dir.as_path())
+                    || other.path.extension().is_none_or(|e| e != "tf")
+                {
+                    continue;
+                }
+                let other = sources.get(other.id);
+                let refs = crate::edit::references::rename_references(&other.text, from, to, name)
+                    .map_err(|e| e.0)?;
+                out.extend(refs.into_iter().map(|e| TextEdit {
+                    loc: Location::new(other.id, e.range),
+                    text: e.text,
+                }));
+            }
+            Ok(out)
         }
         Change::RemoveElement { .. } => {
             let doc = Document::parse(text, Syntax::of_path(&file.path)).map_err(|e| e.0)?;
