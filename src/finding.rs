@@ -163,6 +163,11 @@ pub enum Change {
         name: String,
         drop: Vec<String>,
     },
+    /// The `Bool` `kms:GrantIsForAWSResource` condition is added to the policy statement at
+    /// `at`, in the statement's own form: a `"Condition"` key of a JSON object (a JSON file, a
+    /// heredoc), a `Condition` attribute of a `jsonencode` object, a `condition` block of an
+    /// `aws_iam_policy_document` statement.
+    AddGrantCondition { at: Location },
     /// The element at `at` is removed from the list literal that holds it.
     RemoveElement { at: Location },
     /// Attribute `key = value` is added to the block or object that starts at `at` (a
@@ -360,6 +365,7 @@ impl Finding {
                     | Change::BlockToAttribute { at, .. }
                     | Change::AttributeToBlock { at }
                     | Change::RenameType { at, .. }
+                    | Change::AddGrantCondition { at }
                     | Change::AddAttribute { at, .. } => at,
                 };
                 sources.resolve(*at) != *at

@@ -15,6 +15,7 @@ pub mod diff;
 mod hcl;
 mod json;
 pub mod nesting;
+pub mod policy;
 pub mod references;
 mod render;
 

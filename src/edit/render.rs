@@ -30,6 +30,27 @@ fn line_end(text: &str, pos: usize) -> usize {
     }
 }
 
+/// The start of the quoted key before the JSON value at `value` (`"key": value`), else `value`.
+fn json_key_start(text: &str, value: usize) -> usize {
+    let before = text[..value].trim_end();
+    let Some(b) = before.strip_suffix(':') else {
+        return value;
+    };
+    let b = b.trim_end();
+    let Some(inner) = b.strip_suffix('"') else {
+        return value;
+    };
+    let bytes = inner.as_bytes();
+    let mut i = inner.len();
+    while i > 0 {
+        i -= 1;
+        if bytes[i] == b'"' && (i == 0 || bytes[i - 1] != b'\\') {
+            return i;
+        }
+    }
+    value
+}
+
 /// True when only blanks precede `pos` on its line.
 fn starts_line(text: &str, pos: usize) -> bool {
     text[line_start(text, pos)..pos]
@@ -373,10 +394,16 @@ pub(super) fn insert_attribute(
         let p = skip_blanks(text, last.end);
         let has_comma = text[p..].starts_with(',');
         let after_comma = if has_comma { p + 1 } else { last.end };
-        if multiline && starts_line(text, last.start) {
+        // A JSON attribute's range is its value: its line starts at its key.
+        let first = if json {
+            json_key_start(text, last.start)
+        } else {
+            last.start
+        };
+        if multiline && starts_line(text, first) {
             let eol = line_end(text, after_comma);
             if rest_is_blank(&text[after_comma..eol], syntax) {
-                let ind = indent_of(text, last.start);
+                let ind = indent_of(text, first);
                 let mut edits = Vec::new();
                 if json && !has_comma {
                     edits.push(Edit::insert(last.end, ","));

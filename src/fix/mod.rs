@@ -78,6 +78,11 @@ pub const FIXES: &[(&str, Applicability, &str)] = &[
         Applicability::Unsafe,
         "`enforcement_mode = \"DRY_RUN\"` becomes `\"ENFORCED\"` (requests the allow-list does not admit start to be denied: review the dry-run log first)",
     ),
+    (
+        "KMS002",
+        Applicability::Unsafe,
+        "the `Bool` `kms:GrantIsForAWSResource` condition is added to the statement that gives the Databricks principal the grant actions, in the policy's own form (a JSON key in a heredoc or a JSON file, a `jsonencode` attribute, a `condition` block of an `aws_iam_policy_document`); only when that statement has no `Condition` and allows nothing but the grant actions",
+    ),
 ];
 
 /// The fix of rule `code`, if it has one.

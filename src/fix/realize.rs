@@ -47,6 +47,7 @@ fn location(c: &Change) -> Location {
         | Change::BlockToAttribute { at, .. }
         | Change::AttributeToBlock { at }
         | Change::RenameType { at, .. }
+        | Change::AddGrantCondition { at }
         | Change::AddAttribute { at, .. } => *at,
     }
 }
@@ -62,10 +63,10 @@ fn editable(loc: Location, sources: &SourceMap, repo_root: &Path) -> Result<(), 
     }
     let canon = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
     if canon.components().any(|c| c.as_os_str() == ".terraform") {
-        return Err(format!(
-            "the value is written in {}, inside .terraform/ (a module `terraform init` installed); change it at its source",
-            f.display
-        ));
+        return Err(
+            "the value is written inside a module `terraform init` installed; change it at its source"
+                .into(),
+        );
     }
     if !canon.starts_with(repo_root) {
         return Err(format!(
@@ -183,6 +184,11 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
                 }));
             }
             Ok(out)
+        }
+        Change::AddGrantCondition { .. } => {
+            let e = crate::edit::policy::add_grant_condition(text, Syntax::of_path(&file.path), r)
+                .map_err(|e| e.0)?;
+            Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
         }
         Change::RemoveElement { .. } => {
             let doc = Document::parse(text, Syntax::of_path(&file.path)).map_err(|e| e.0)?;

@@ -7,6 +7,7 @@
 //! instead of passing or failing. `EVAL001`s at the same element are merged into one finding.
 
 mod account_fix;
+mod grant_fix;
 mod ebs_grant;
 mod missing_statement;
 
@@ -737,6 +738,14 @@ fn grant_without_condition(cx: &mut Ctx, info: &StmtInfo) {
                      (aws_iam_policy_document: condition {{ test = \"Bool\", variable = \"kms:GrantIsForAWSResource\", values = [\"true\"] }})."
                 ),
             );
+            let f = match grant_fix::grant_condition_fix(s, &actions) {
+                Ok(fix) => f.with_fix(fix),
+                Err(why) => {
+                    let mut f = f;
+                    f.help = f.help.map(|h| format!("{h} (no automatic fix: {why})"));
+                    f
+                }
+            };
             cx.push(f);
         }
     }
