@@ -220,7 +220,10 @@ resource "databricks_workspace_network_option" "p" {
             .ends_with("1 fixable with --fix (1 more with --unsafe-fixes)"),
         "{out}"
     );
-    assert!(out.contains("fix: write the bare host `pypi.org` (safe: --fix)"), "{out}");
+    assert!(
+        out.contains("fix: write the bare host `pypi.org` (safe: --fix)"),
+        "{out}"
+    );
     let j = policy_lint(dir.path(), &args(&["--format", "json"]));
     let v: serde_json::Value = serde_json::from_slice(&j.stdout).unwrap();
     let net004 = v["findings"]
@@ -244,7 +247,10 @@ resource "databricks_workspace_network_option" "p" {
         .unwrap();
     let rep = &res["fixes"][0]["artifactChanges"][0];
     assert_eq!(rep["artifactLocation"]["uri"], "main.tf");
-    assert_eq!(rep["replacements"][0]["insertedContent"]["text"], "pypi.org");
+    assert_eq!(
+        rep["replacements"][0]["insertedContent"]["text"],
+        "pypi.org"
+    );
     assert_eq!(rep["replacements"][0]["deletedRegion"]["startLine"], 7);
     // --fix: the safe one; NET001 remains, exit 1.
     let o = policy_lint(dir.path(), &args(&["--fix", "--format", "concise"]));
@@ -253,7 +259,11 @@ resource "databricks_workspace_network_option" "p" {
     assert!(out.contains("error[NET001]"), "{out}");
     assert!(!out.contains("NET004"), "{out}");
     assert!(out.contains("Fixed 1 finding."), "{out}");
-    assert!(out.trim_end().ends_with("1 fixable with --fix --unsafe-fixes"), "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("1 fixable with --fix --unsafe-fixes"),
+        "{out}"
+    );
     let text = std::fs::read_to_string(dir.path().join("main.tf")).unwrap();
     assert_eq!(text, tf.replace("https://PyPI.org/simple", "pypi.org"));
     // --unsafe-fixes: NET001 too; nothing remains, exit 0.
@@ -307,4 +317,94 @@ fn select_ignore_and_suppressions_decide_which_fixes_run() {
         std::fs::read_to_string(dir.path().join("main.tf")).unwrap(),
         text.replace("\"https://pypi.org\"", "\"pypi.org\"")
     );
+}
+
+/// `policy-lint explain` says whether the rule has a fix, and which.
+#[test]
+fn explain_says_whether_a_rule_has_a_fix() {
+    let dir = repo_dir();
+    let o = policy_lint(dir.path(), &["explain".into(), "TF001".into()]);
+    assert!(
+        stdout(&o).contains("**Automatic fix** (safe, applied by `--fix`)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = policy_lint(
+        dir.path(),
+        &["explain".into(), "egress-not-enforced".into()],
+    );
+    assert!(
+        stdout(&o).contains("**Automatic fix** (unsafe, applied by `--fix --unsafe-fixes`)"),
+        "{}",
+        stdout(&o)
+    );
+    let o = policy_lint(dir.path(), &["explain".into(), "NET002".into()]);
+    assert!(
+        stdout(&o).contains("**Automatic fix:** none"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A file that does not parse is never edited, and the run says so through SYN001 as usual.
+#[test]
+fn a_file_with_a_syntax_error_is_left_alone() {
+    let dir = repo_dir();
+    let text = "resource \"databricks_account_network_policy\" \"p\" {\n  egress = {\n";
+    write(dir.path(), "main.tf", text);
+    let o = policy_lint(dir.path(), &["check".into(), "--fix".into()]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(stdout(&o).contains("SYN001"), "{}", stdout(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("main.tf")).unwrap(),
+        text
+    );
+}
+
+/// The example repository: `--diff` writes nothing and exits 1, `--fix` fixes in several files
+/// in rounds (MONITOR_ONLY becomes DRY_RUN, which --unsafe-fixes then enforces), a second
+/// `--fix` changes nothing, and every edited file still parses.
+#[test]
+fn the_example_repository_is_fixed_once() {
+    let dir = repo_dir();
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/insecure-workspace"),
+        dir.path(),
+    );
+    let before = tree(dir.path());
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = vec!["check".into(), "--format".into(), "concise".into()];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let d = policy_lint(dir.path(), &args(&["--diff", "--unsafe-fixes"]));
+    assert_eq!(code(&d), 1, "{}", stderr(&d));
+    assert_eq!(tree(dir.path()), before, "--diff wrote files");
+    let diff = stdout(&d);
+    for f in [
+        "--- a/main.tf",
+        "--- a/terraform.tfvars",
+        "--- a/modules/cmk/main.tf",
+    ] {
+        assert!(diff.contains(f), "{diff}");
+    }
+    let o = policy_lint(dir.path(), &args(&["--fix", "--unsafe-fixes"]));
+    assert_ne!(code(&o), 2, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(!out.contains("SYN001"), "{out}");
+    assert!(out.contains("Fixed 5 findings."), "{out}");
+    let fixed = tree(dir.path());
+    assert_ne!(fixed, before);
+    let main = String::from_utf8(fixed["main.tf"].clone()).unwrap();
+    assert!(main.contains("enforcement_mode = \"ENFORCED\""), "{main}");
+    assert!(
+        main.contains("resource \"databricks_workspace_network_option\" \"this\""),
+        "{main}"
+    );
+    let again = policy_lint(dir.path(), &args(&["--fix", "--unsafe-fixes"]));
+    assert_eq!(tree(dir.path()), fixed, "a second --fix changed files");
+    assert!(!stdout(&again).contains("Fixed"), "{}", stdout(&again));
+    let d = policy_lint(dir.path(), &args(&["--diff", "--unsafe-fixes"]));
+    assert_eq!(code(&d), 0);
+    assert!(stdout(&d).is_empty());
 }

@@ -3,8 +3,8 @@
 
 use super::cloud::aws_rules_apply;
 use super::{at_value, unresolved, Ctx};
-use crate::eval::ResourceInstance;
 use crate::edit::Element;
+use crate::eval::ResourceInstance;
 use crate::finding::{Change, Finding, Fix, Severity};
 use crate::value::{Kind, PathResult, Value};
 
@@ -420,12 +420,11 @@ fn malformed(p: &ResourceInstance, path: &str, v: &Value, s: &str, why: &str) ->
         // Only when the host is a valid entry itself (not a wildcard, nothing else wrong).
         if !h.contains('*') && !h.starts_with('.') && malformed_host(&h).is_none() {
             f = f.with_fix_at(v.is_known().then(|| v.loc()).flatten(), |at| {
-                Fix::safe(format!("write the bare host `{h}`"))
-                    .change(Change::SetString {
-                        at,
-                        from: s.to_string(),
-                        value: h.clone(),
-                    })
+                Fix::safe(format!("write the bare host `{h}`")).change(Change::SetString {
+                    at,
+                    from: s.to_string(),
+                    value: h.clone(),
+                })
             });
         } else {
             f = f.with_help(format!(

@@ -137,12 +137,13 @@ fn enums(ctx: &mut Ctx) {
                     }
                     match (intended(s, &valid), item.loc()) {
                         (Some(n), Some(at)) => {
-                            let mut fix = Fix::safe(format!("set `{attr}` to `\"{n}\"`"))
-                                .change(Change::SetString {
+                            let mut fix = Fix::safe(format!("set `{attr}` to `\"{n}\"`")).change(
+                                Change::SetString {
                                     at,
                                     from: s.to_string(),
                                     value: n.to_string(),
-                                });
+                                },
+                            );
                             if n == "DRY_RUN" {
                                 // A dry run in production is NET001's to report.
                                 fix = fix.expecting("NET001");
@@ -268,7 +269,9 @@ fn syntax(ctx: &mut Ctx) {
                         }
                         (None, _) => {
                             fd.help = Some(match fd.help.take() {
-                                Some(h) => format!("{h} (no automatic fix: the nearest type is a guess)"),
+                                Some(h) => {
+                                    format!("{h} (no automatic fix: the nearest type is a guess)")
+                                }
                                 None => "no automatic fix: which type is meant is not known".into(),
                             });
                         }

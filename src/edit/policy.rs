@@ -43,7 +43,9 @@ pub fn add_grant_condition(
     // its `{` to the matching `}`: a location inside an indented heredoc may cover only its
     // first line).
     if !slice.starts_with('{') {
-        return Err(EditError("the statement is not written as an object".into()));
+        return Err(EditError(
+            "the statement is not written as an object".into(),
+        ));
     }
     let close = matching_brace(text, at.start)
         .ok_or_else(|| EditError("the statement's object is not closed".into()))?;

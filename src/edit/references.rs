@@ -51,26 +51,21 @@ pub fn rename_references(
 
 /// The block whose first label starts at `label_start`.
 fn block_with_label(body: &Body, label_start: usize) -> Option<&Block> {
-    body.iter()
-        .filter_map(Structure::as_block)
-        .find(|b| {
-            b.labels
-                .first()
-                .and_then(|l| l.span())
-                .is_some_and(|s| s.start == label_start)
-        })
+    body.iter().filter_map(Structure::as_block).find(|b| {
+        b.labels
+            .first()
+            .and_then(|l| l.span())
+            .is_some_and(|s| s.start == label_start)
+    })
 }
 
 /// Edits that remove attribute `key` (its whole lines, with a comment at their end) from the
 /// top-level block whose first label starts at `label_start`. Nothing when it has none.
-pub fn remove_attribute(
-    text: &str,
-    label_start: usize,
-    key: &str,
-) -> Result<Vec<Edit>, EditError> {
+pub fn remove_attribute(text: &str, label_start: usize, key: &str) -> Result<Vec<Edit>, EditError> {
     let body: Body = hcl_edit::parser::parse_body(text)
         .map_err(|e| EditError(format!("HCL syntax error: {}", e.message())))?;
-    let b = block_with_label(&body, label_start).ok_or_else(|| EditError("the block moved".into()))?;
+    let b =
+        block_with_label(&body, label_start).ok_or_else(|| EditError("the block moved".into()))?;
     let Some(a) = b.body.get_attribute(key) else {
         return Ok(Vec::new());
     };

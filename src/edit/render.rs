@@ -413,9 +413,9 @@ pub(super) fn insert_attribute(
                     // `terraform fmt` aligns the `=` of neighbouring attributes: when the last
                     // one is padded, so is the new one (if its name is not longer).
                     let prev = &text[last.start..];
-                    let width = prev.find('=').filter(|w| {
-                        prev[..*w].ends_with("  ") && !prev[..*w].contains('\n')
-                    });
+                    let width = prev
+                        .find('=')
+                        .filter(|w| prev[..*w].ends_with("  ") && !prev[..*w].contains('\n'));
                     let own = key(k, syntax).len();
                     if let Some(w) = width.filter(|w| *w > own + 1) {
                         line = format!("{}{}", key(k, syntax), &" ".repeat(w - own))

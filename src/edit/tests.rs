@@ -287,15 +287,18 @@ fn new_attribute_follows_the_alignment_and_elements_are_removed() {
     let doc = Document::parse(text, Syntax::Hcl).unwrap();
     let l = doc.array_at(doc.attribute("l").unwrap()).unwrap().clone();
     let e = doc.remove_element(&l, 1).unwrap();
+    assert_eq!(apply(text, &e).unwrap(), text.replace("  \"b\",\n", ""));
+    let e = doc.remove_element(&l, 2).unwrap();
     assert_eq!(
         apply(text, &e).unwrap(),
-        text.replace("  \"b\",\n", "")
+        text.replace(",\n  \"c\",\n", ",\n")
     );
-    let e = doc.remove_element(&l, 2).unwrap();
-    assert_eq!(apply(text, &e).unwrap(), text.replace(",\n  \"c\",\n", ",\n"));
     let m = doc.array_at(doc.attribute("m").unwrap()).unwrap().clone();
     let e = doc.remove_element(&m, 1).unwrap();
-    assert_eq!(apply(text, &e).unwrap(), text.replace("[\"x\", \"y\"]", "[\"x\"]"));
+    assert_eq!(
+        apply(text, &e).unwrap(),
+        text.replace("[\"x\", \"y\"]", "[\"x\"]")
+    );
     let n = doc.array_at(doc.attribute("n").unwrap()).unwrap().clone();
     assert!(doc.remove_element(&n, 0).is_err());
     let o = doc.array_at(doc.attribute("o").unwrap()).unwrap().clone();

@@ -3,19 +3,22 @@
 
 use crate::edit::{Document, Syntax};
 use crate::finding::{Change, Finding, TextEdit};
-use crate::source::{Location, SourceMap};
+use crate::source::{FileId, Location, SourceMap};
+use std::collections::HashMap;
 use std::path::Path;
+use std::rc::Rc;
 
 /// Turns the changes of every finding's fix into edits. A fix that cannot be made (the value is
 /// computed, it is written outside the repository or inside `.terraform/`) is withdrawn and the
 /// finding's help says why.
 pub fn realize(findings: &mut [Finding], sources: &SourceMap, repo_root: &Path) {
+    let mut cache = Cache::default();
     for f in findings.iter_mut() {
         let Some(fix) = f.fix.as_mut() else { continue };
         let mut edits = Vec::new();
         let mut why = None;
         for c in &fix.changes {
-            match edits_of(c, sources, repo_root) {
+            match edits_of(c, sources, repo_root, &mut cache) {
                 Ok(e) => edits.extend(e),
                 Err(e) => {
                     why = Some(e);
@@ -59,7 +62,10 @@ fn editable(loc: Location, sources: &SourceMap, repo_root: &Path) -> Result<(), 
         return Err("the value is written in Terraform's JSON syntax".into());
     }
     if !f.path.is_absolute() {
-        return Err(format!("the value is given outside the configuration ({})", f.display));
+        return Err(format!(
+            "the value is given outside the configuration ({})",
+            f.display
+        ));
     }
     let canon = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
     if canon.components().any(|c| c.as_os_str() == ".terraform") {
@@ -77,9 +83,38 @@ fn editable(loc: Location, sources: &SourceMap, repo_root: &Path) -> Result<(), 
     Ok(())
 }
 
-fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<TextEdit>, String> {
+/// What several findings of one file share: whether it may be edited, its parsed document.
+#[derive(Default)]
+struct Cache {
+    editable: HashMap<FileId, Result<(), String>>,
+    docs: HashMap<FileId, Result<Rc<Document>, String>>,
+}
+
+impl Cache {
+    fn document(&mut self, id: FileId, text: &str, path: &Path) -> Result<Rc<Document>, String> {
+        self.docs
+            .entry(id)
+            .or_insert_with(|| {
+                Document::parse(text, Syntax::of_path(path))
+                    .map(Rc::new)
+                    .map_err(|e| e.0)
+            })
+            .clone()
+    }
+}
+
+fn edits_of(
+    c: &Change,
+    sources: &SourceMap,
+    repo_root: &Path,
+    cache: &mut Cache,
+) -> Result<Vec<TextEdit>, String> {
     let at = location(c);
-    editable(at, sources, repo_root)?;
+    cache
+        .editable
+        .entry(at.file)
+        .or_insert_with(|| editable(at, sources, repo_root))
+        .clone()?;
     let file = sources.get(at.file);
     let text: &str = &file.text;
     let r = at.range();
@@ -107,7 +142,9 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
             }
             Ok(vec![edit(r.start + 1..r.end - 1, value.clone())])
         }
-        Change::ReplaceLiteral { expect, text: t, .. } => {
+        Change::ReplaceLiteral {
+            expect, text: t, ..
+        } => {
             if slice != expect {
                 return Err(format!(
                     "the value there is `{}`, not the literal `{expect}`",
@@ -124,7 +161,9 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
             // outermost one goes.
             let calls = enclosing_calls(text, r.clone(), function);
             match calls.as_slice() {
-                [.., inner, outer] => Ok(vec![edit(outer.clone(), text[inner.clone()].to_string())]),
+                [.., inner, outer] => {
+                    Ok(vec![edit(outer.clone(), text[inner.clone()].to_string())])
+                }
                 _ => Err(format!(
                     "the value is not written as `{function}(...)` here (`{}`)",
                     one_line(slice)
@@ -167,7 +206,11 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
                 );
             }
             // The references of the module: every Terraform file of the directory.
-            let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = file
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             for other in sources.all() {
                 if other.derived.is_some()
                     || other.path.parent() != Some(dir.as_path())
@@ -191,7 +234,7 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
             Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
         }
         Change::RemoveElement { .. } => {
-            let doc = Document::parse(text, Syntax::of_path(&file.path)).map_err(|e| e.0)?;
+            let doc = cache.document(at.file, text, &file.path)?;
             let (array, i) = doc
                 .element_containing(r.clone())
                 .ok_or("the entry is not an element of a list literal")?;
@@ -200,21 +243,15 @@ fn edits_of(c: &Change, sources: &SourceMap, repo_root: &Path) -> Result<Vec<Tex
                 return Err("the entry is computed, not written in a list".into());
             }
             let e = doc.remove_element(array, i).map_err(|e| e.0)?;
-            Ok(e.into_iter()
-                .map(|e| edit(e.range, e.text))
-                .collect())
+            Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
         }
         Change::AddAttribute { key, value, .. } => {
-            let doc = Document::parse(text, Syntax::of_path(&file.path)).map_err(|e| e.0)?;
+            let doc = cache.document(at.file, text, &file.path)?;
             let o = doc
                 .object_starting_at(r.start)
                 .ok_or("the block is not written as a block or an object literal")?;
-            let e = doc
-                .insert_attribute(o, key, value)
-                .map_err(|e| e.0)?;
-            Ok(e.into_iter()
-                .map(|e| edit(e.range, e.text))
-                .collect())
+            let e = doc.insert_attribute(o, key, value).map_err(|e| e.0)?;
+            Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
         }
     }
 }

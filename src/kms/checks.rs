@@ -7,8 +7,8 @@
 //! instead of passing or failing. `EVAL001`s at the same element are merged into one finding.
 
 mod account_fix;
-mod grant_fix;
 mod ebs_grant;
+mod grant_fix;
 mod missing_statement;
 
 use super::*;
