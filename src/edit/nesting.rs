@@ -28,7 +28,7 @@ fn parse(text: &str) -> Result<Body, EditError> {
 }
 
 /// The block whose identifier starts at `start`, with the body that holds it.
-fn find_block<'b>(body: &'b Body, start: usize) -> Option<(&'b Body, &'b Block)> {
+fn find_block(body: &Body, start: usize) -> Option<(&Body, &Block)> {
     for b in body.iter().filter_map(Structure::as_block) {
         if b.ident.span().is_some_and(|s| s.start == start) {
             return Some((body, b));

@@ -400,15 +400,8 @@ fn choose(
         }
         let overlaps = edits.iter().any(|(p, es)| {
             taken.get(p).is_some_and(|t| {
-                es.iter().any(|e| {
-                    let r = e.loc.range();
-                    t.iter().any(|x| {
-                        (r.start < x.end && x.start < r.end)
-                            || r.start == x.start
-                            || (r.is_empty() && (r.start == x.end || r.start == x.start))
-                            || (x.is_empty() && (x.start == r.end || x.start == r.start))
-                    })
-                })
+                es.iter()
+                    .any(|e| t.iter().any(|x| touches(&e.loc.range(), x)))
             })
         });
         if overlaps {
@@ -429,6 +422,16 @@ fn choose(
         });
     }
     chosen
+}
+
+/// Whether two edits cannot be applied in one round: their ranges overlap, start at the same
+/// place, or one inserts at an end of the other.
+fn touches(r: &std::ops::Range<usize>, x: &std::ops::Range<usize>) -> bool {
+    let overlap = r.start < x.end && x.start < r.end;
+    let inserts_at = |a: &std::ops::Range<usize>, b: &std::ops::Range<usize>| {
+        a.is_empty() && (a.start == b.start || a.start == b.end)
+    };
+    overlap || r.start == x.start || inserts_at(r, x) || inserts_at(x, r)
 }
 
 /// The rules whose findings a fix may rightly bring on its lines (setting `DRY_RUN` in
