@@ -372,6 +372,11 @@ impl Finding {
             });
             if derived {
                 self.fix = None;
+                let note = "no automatic fix: the value is written in Terraform's JSON syntax";
+                self.help = Some(match self.help.take() {
+                    Some(h) => format!("{h} ({note})"),
+                    None => note.to_string(),
+                });
             }
         }
     }

@@ -289,18 +289,36 @@ fn rounds(
         }
         set_overlay(&files);
         let (next, next_reg) = check_once()?;
-        // A finding on the edited lines that was not there before withholds the fix.
-        let old: BTreeSet<(&str, &str)> = outcome
+        // A finding on the edited lines that was not there before withholds the fix. "There
+        // before": the same finding (fingerprint), or one of the same rule about the same
+        // attribute of the same resource, whose value the fix may have changed (a NET009 on a
+        // destination NET004's fix wrote as a bare host).
+        let old_ids: BTreeSet<(&str, &str)> = outcome
             .findings
             .iter()
             .map(|f| (f.code.as_str(), f.fingerprint.as_str()))
             .collect();
+        let old_places: BTreeSet<(&str, &str, &str)> = outcome
+            .findings
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f.code.as_str(),
+                    f.address.as_deref()?,
+                    f.attr_path.as_deref().unwrap_or(""),
+                ))
+            })
+            .collect();
+        let was_there = |f: &Finding| {
+            old_ids.contains(&(f.code.as_str(), f.fingerprint.as_str()))
+                || f.address.as_deref().is_some_and(|a| {
+                    old_places.contains(&(f.code.as_str(), a, f.attr_path.as_deref().unwrap_or("")))
+                })
+        };
         let mut bad: Vec<usize> = Vec::new();
         for (i, c) in applied.iter().enumerate() {
             let new_finding = next.findings.iter().find(|f| {
-                !old.contains(&(f.code.as_str(), f.fingerprint.as_str()))
-                    && !c.expects.contains(&f.code)
-                    && on_lines(f, &next, &lines[i])
+                !was_there(f) && !c.expects.contains(&f.code) && on_lines(f, &next, &lines[i])
             });
             if let Some(f) = new_finding {
                 notes.push(format!(
