@@ -55,14 +55,24 @@ mod tests {
         let line =
             regex::Regex::new(r"^[^:]+:\d+:\d+: (error|warning|note)\[[A-Z]+\d{3}\] \S").unwrap();
         let lines: Vec<&str> = out.lines().collect();
-        let (findings, summary) = lines.split_at(lines.len() - 1);
+        let (findings, summary) = lines.split_at(lines.len() - 2);
         assert_eq!(findings.len(), 5, "{out}");
         for l in findings {
             assert!(line.is_match(l), "{l}");
         }
+        // The summary, then how many findings --fix fixes; those are marked `[*]`.
         assert_eq!(
             summary,
-            ["2 errors, 1 warning, 2 notes in 3 files (1 suppressed)"]
+            [
+                "2 errors, 1 warning, 2 notes in 3 files (1 suppressed)",
+                "1 fixable with --fix"
+            ]
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|l| l.contains("warning[CMK001] [*] Automatic rotation")),
+            "{out}"
         );
         assert!(
             out.contains("policies/key policy.json:"),
