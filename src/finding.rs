@@ -158,6 +158,8 @@ pub enum Change {
     /// block's arguments `drop` (which `to` does not accept) are removed.
     RenameType {
         at: Location,
+        /// The whole block.
+        block: Location,
         from: String,
         to: String,
         name: String,
@@ -171,7 +173,8 @@ pub enum Change {
     /// The element at `at` is removed from the list literal that holds it.
     RemoveElement { at: Location },
     /// Attribute `key = value` is added to the block or object that starts at `at` (a
-    /// block's header, an object's `{`), in the syntax and style of the file.
+    /// block's header, an object's `{`; when `at` covers a whole block, only that block's text
+    /// is parsed), in the syntax and style of the file.
     AddAttribute {
         at: Location,
         key: String,

@@ -328,6 +328,20 @@ impl SourceMap {
         *f = Arc::new(empty);
     }
 
+    /// The text of a file, read again from disk (without keeping it) when it was released: for
+    /// a look at many files that should not bring their texts back into memory.
+    pub fn text_of(&self, id: FileId) -> Arc<str> {
+        let f = self.files.read().unwrap()[id.0 as usize].clone();
+        if !f.released {
+            return f.text.clone();
+        }
+        read_bytes(&f.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(Arc::from)
+            .unwrap_or_else(|| Arc::from(""))
+    }
+
     /// Reads a released file again (an empty text if it can no longer be read).
     fn restore(&self, f: Arc<SourceFile>) -> Arc<SourceFile> {
         let text = read_bytes(&f.path)

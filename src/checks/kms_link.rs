@@ -375,7 +375,7 @@ fn resource_checks(ctx: &Ctx, k: &ResourceInstance) -> Vec<(&'static str, Findin
                 ))
                 .with_help("add `enable_key_rotation = true`")
                 .with_fix(Fix::safe("add `enable_key_rotation = true`").change(Change::AddAttribute {
-                    at: k.loc,
+                    at: k.block_loc,
                     key: "enable_key_rotation".into(),
                     value: crate::edit::Element::Raw("true".into()),
                 })),

@@ -260,6 +260,7 @@ fn syntax(ctx: &mut Ctx) {
                                 ))
                                 .change(Change::RenameType {
                                     at: loc,
+                                    block: Location::new(f.file, b.span().unwrap_or(0..0)),
                                     from: from.clone(),
                                     to: to.clone(),
                                     name: name.as_str().to_string(),

@@ -283,6 +283,49 @@ impl Document {
     }
 }
 
+/// A block's text (from its identifier to its closing brace) as a document in which the block
+/// itself is located: its braces and its attributes, found by the fast recognizer
+/// ([`crate::skim`]) instead of a parse, for an attribute added to a large block (a key with its
+/// policy). None when the recognizer cannot vouch for the body.
+pub fn block_document(text: &str) -> Option<(Document, ObjectAt)> {
+    if !text.ends_with('}') {
+        return None;
+    }
+    let open = text.find('{')?;
+    let close = text.len() - 1;
+    if open >= close {
+        return None;
+    }
+    let items = crate::skim::skim(&text[open + 1..close])?;
+    let attributes = items
+        .iter()
+        .filter(|i| !i.is_block)
+        .map(|i| {
+            (
+                i.ident.to_string(),
+                i.range.start + open + 1..i.range.end + open + 1,
+            )
+        })
+        .collect();
+    let doc = Document {
+        text: text.to_string(),
+        syntax: Syntax::Hcl,
+        arrays: Vec::new(),
+        objects: Vec::new(),
+        attributes: Vec::new(),
+        defaults: Vec::new(),
+    };
+    Some((
+        doc,
+        ObjectAt {
+            span: 0..text.len(),
+            open,
+            close,
+            attributes,
+        },
+    ))
+}
+
 /// Applies non-overlapping edits to `text` (in any order).
 pub fn apply(text: &str, edits: &[Edit]) -> Result<String, EditError> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();

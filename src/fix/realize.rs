@@ -5,6 +5,7 @@ use crate::edit::{Document, Syntax};
 use crate::finding::{Change, Finding, TextEdit};
 use crate::source::{FileId, Location, SourceMap};
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 use std::rc::Rc;
 
@@ -83,23 +84,60 @@ fn editable(loc: Location, sources: &SourceMap, repo_root: &Path) -> Result<(), 
     Ok(())
 }
 
-/// What several findings of one file share: whether it may be edited, its parsed document.
+/// What several findings of one file share: whether it may be edited, its top-level items, the
+/// parsed documents of the items edits go into.
 #[derive(Default)]
 struct Cache {
+    /// The Terraform files of the run by directory (for the references of a renamed type).
+    by_dir: Option<HashMap<std::path::PathBuf, Vec<std::sync::Arc<crate::source::SourceFile>>>>,
     editable: HashMap<FileId, Result<(), String>>,
-    docs: HashMap<FileId, Result<Rc<Document>, String>>,
+    /// The top-level blocks and attributes of an HCL file (`crate::skim`; None when the
+    /// recognizer cannot vouch for the file).
+    items: HashMap<FileId, Option<Vec<Range<usize>>>>,
+    /// Documents by file and the offset of the text they were parsed from.
+    docs: HashMap<(FileId, usize), Result<Rc<Document>, String>>,
 }
 
 impl Cache {
-    fn document(&mut self, id: FileId, text: &str, path: &Path) -> Result<Rc<Document>, String> {
-        self.docs
+    /// The top-level item of HCL file `id` that holds `at`, if the file could be skimmed.
+    fn item(&mut self, id: FileId, text: &str, at: &Range<usize>) -> Option<Range<usize>> {
+        self.items
             .entry(id)
             .or_insert_with(|| {
-                Document::parse(text, Syntax::of_path(path))
+                crate::skim::skim(text).map(|items| items.into_iter().map(|i| i.range).collect())
+            })
+            .as_ref()?
+            .iter()
+            .find(|r| r.start <= at.start && at.end <= r.end)
+            .cloned()
+    }
+
+    /// A document in which `at` can be located, and the offset of its text in the file: the
+    /// top-level item that holds `at` alone (parsing a whole file of resources to add one line
+    /// to one of them would cost more than the run), else the whole file.
+    fn document(
+        &mut self,
+        id: FileId,
+        text: &str,
+        path: &Path,
+        at: &Range<usize>,
+    ) -> Result<(Rc<Document>, usize), String> {
+        let syntax = Syntax::of_path(path);
+        let part = match syntax {
+            Syntax::Hcl => self.item(id, text, at),
+            Syntax::Json => None,
+        }
+        .unwrap_or(0..text.len());
+        let doc = self
+            .docs
+            .entry((id, part.start))
+            .or_insert_with(|| {
+                Document::parse(&text[part.clone()], syntax)
                     .map(Rc::new)
                     .map_err(|e| e.0)
             })
-            .clone()
+            .clone()?;
+        Ok((doc, part.start))
     }
 }
 
@@ -186,6 +224,7 @@ fn edits_of(
             Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
         }
         Change::RenameType {
+            block,
             from,
             to,
             name,
@@ -197,34 +236,81 @@ fn edits_of(
                 return Err(format!("the type label reads `{inner}`, not `{from}`"));
             }
             let mut out = vec![edit(r.start + 1..r.end - 1, to.clone())];
+            let part = if block.file == at.file && block.start <= at.start && at.end <= block.end {
+                block.range()
+            } else {
+                cache.item(at.file, text, &r).unwrap_or(0..text.len())
+            };
             for key in drop {
                 out.extend(
-                    crate::edit::references::remove_attribute(text, r.start, key)
-                        .map_err(|e| e.0)?
-                        .into_iter()
-                        .map(|e| edit(e.range, e.text)),
+                    crate::edit::references::remove_attribute(
+                        &text[part.clone()],
+                        r.start - part.start,
+                        key,
+                    )
+                    .map_err(|e| e.0)?
+                    .into_iter()
+                    .map(|e| edit(e.range.start + part.start..e.range.end + part.start, e.text)),
                 );
             }
-            // The references of the module: every Terraform file of the directory.
+            // The references of the module: the items of the directory's Terraform files that
+            // refer to `from.name` (only those are parsed; released texts are read, not kept).
             let dir = file
                 .path
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
-            for other in sources.all() {
-                if other.derived.is_some()
-                    || other.path.parent() != Some(dir.as_path())
-                    || other.path.extension().is_none_or(|e| e != "tf")
-                {
+            let by_dir = cache.by_dir.get_or_insert_with(|| {
+                let mut m: HashMap<
+                    std::path::PathBuf,
+                    Vec<std::sync::Arc<crate::source::SourceFile>>,
+                > = HashMap::new();
+                for f in sources.all() {
+                    if f.derived.is_none() && f.path.extension().is_some_and(|e| e == "tf") {
+                        if let Some(d) = f.path.parent() {
+                            m.entry(d.to_path_buf()).or_default().push(f);
+                        }
+                    }
+                }
+                m
+            });
+            for other in by_dir.get(&dir).map(Vec::as_slice).unwrap_or_default() {
+                let other_text = if other.id == at.file {
+                    file.text.clone()
+                } else {
+                    sources.text_of(other.id)
+                };
+                if !other_text.contains(&format!("{from}.{name}")) {
                     continue;
                 }
-                let other = sources.get(other.id);
-                let refs = crate::edit::references::rename_references(&other.text, from, to, name)
+                let parts: Vec<Range<usize>> = match crate::skim::skim(&other_text) {
+                    Some(items) => items
+                        .into_iter()
+                        .filter(|i| {
+                            i.refs
+                                .iter()
+                                .any(|(t, n)| t == from && *n == Some(name.as_str()))
+                        })
+                        .map(|i| i.range)
+                        .collect(),
+                    None => vec![0..other_text.len()],
+                };
+                for p in parts {
+                    let refs = crate::edit::references::rename_references(
+                        &other_text[p.clone()],
+                        from,
+                        to,
+                        name,
+                    )
                     .map_err(|e| e.0)?;
-                out.extend(refs.into_iter().map(|e| TextEdit {
-                    loc: Location::new(other.id, e.range),
-                    text: e.text,
-                }));
+                    out.extend(refs.into_iter().map(|e| TextEdit {
+                        loc: Location::new(
+                            other.id,
+                            e.range.start + p.start..e.range.end + p.start,
+                        ),
+                        text: e.text,
+                    }));
+                }
             }
             Ok(out)
         }
@@ -234,24 +320,43 @@ fn edits_of(
             Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
         }
         Change::RemoveElement { .. } => {
-            let doc = cache.document(at.file, text, &file.path)?;
+            let (doc, off) = cache.document(at.file, text, &file.path, &r)?;
             let (array, i) = doc
-                .element_containing(r.clone())
+                .element_containing(r.start - off..r.end - off)
                 .ok_or("the entry is not an element of a list literal")?;
-            let el = &array.elements[i];
-            if el.clone() != r && !text[el.clone()].trim_start().starts_with('{') {
+            let el = array.elements[i].start + off..array.elements[i].end + off;
+            if el != r && !text[el].trim_start().starts_with('{') {
                 return Err("the entry is computed, not written in a list".into());
             }
             let e = doc.remove_element(array, i).map_err(|e| e.0)?;
-            Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
+            Ok(e.into_iter()
+                .map(|e| edit(e.range.start + off..e.range.end + off, e.text))
+                .collect())
         }
         Change::AddAttribute { key, value, .. } => {
-            let doc = cache.document(at.file, text, &file.path)?;
+            let hcl = Syntax::of_path(&file.path) == Syntax::Hcl;
+            // A whole block that starts its line: its attributes are found by the recognizer,
+            // without a parse (indentation is read from whole lines).
+            let ls = text[..r.start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let starts_line = text[ls..r.start].chars().all(|c| c == ' ' || c == '\t');
+            if let Some((doc, block)) = (hcl && starts_line)
+                .then(|| crate::edit::block_document(&text[ls..r.end]))
+                .flatten()
+            {
+                let e = doc.insert_attribute(&block, key, value).map_err(|e| e.0)?;
+                return Ok(e
+                    .into_iter()
+                    .map(|e| edit(e.range.start + ls..e.range.end + ls, e.text))
+                    .collect());
+            }
+            let (doc, off) = cache.document(at.file, text, &file.path, &r)?;
             let o = doc
-                .object_starting_at(r.start)
+                .object_starting_at(r.start - off)
                 .ok_or("the block is not written as a block or an object literal")?;
             let e = doc.insert_attribute(o, key, value).map_err(|e| e.0)?;
-            Ok(e.into_iter().map(|e| edit(e.range, e.text)).collect())
+            Ok(e.into_iter()
+                .map(|e| edit(e.range.start + off..e.range.end + off, e.text))
+                .collect())
         }
     }
 }
