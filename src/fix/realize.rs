@@ -293,7 +293,7 @@ fn edits_of(
                         })
                         .map(|i| i.range)
                         .collect(),
-                    None => vec![0..other_text.len()],
+                    None => std::iter::once(0..other_text.len()).collect(),
                 };
                 for p in parts {
                     let refs = crate::edit::references::rename_references(
