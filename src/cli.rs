@@ -70,6 +70,10 @@ pub struct CheckRequest {
     pub show_urls: bool,
     /// Pretty: EVAL001 notes with their full context.
     pub verbose: bool,
+    /// `--fix`, `--unsafe-fixes`, `--diff` (see [`crate::fix`]).
+    pub fix: bool,
+    pub unsafe_fixes: bool,
+    pub diff: bool,
 }
 
 /// Prints an error with its snippet (a configuration or rule file that does not load), in the
@@ -319,34 +323,67 @@ pub fn check(req: CheckRequest) -> u8 {
     };
     // `--config` applies to every file; otherwise each directory follows its nearest
     // policy-lint.toml.
-    let (outcome, reg) = match &req.config {
-        Some(path) => {
-            let (reg, config) = match load_setup(Some(path), &cwd) {
-                Ok(x) => x,
-                Err(c) => return c,
-            };
-            match engine::run(&opts, &config, &reg) {
-                Ok(o) => (o, reg),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return 2;
+    let mut run_once = || -> Result<(engine::Outcome, Registry), u8> {
+        match &req.config {
+            Some(path) => {
+                let (reg, config) = load_setup(Some(path), &cwd)?;
+                match engine::run(&opts, &config, &reg) {
+                    Ok(o) => Ok((o, reg)),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        Err(2)
+                    }
+                }
+            }
+            None => {
+                let builtin = Registry::builtin().map_err(report_error)?;
+                match engine::run_nearest(&opts, builtin) {
+                    Ok(x) => Ok(x),
+                    Err(SetupError::Config(e)) => Err(report_error(*e)),
+                    Err(SetupError::Rules(e)) => Err(report_error(*e)),
+                    Err(SetupError::Other(e)) => {
+                        eprintln!("error: {e}");
+                        Err(2)
+                    }
                 }
             }
         }
-        None => {
-            let builtin = match Registry::builtin() {
-                Ok(r) => r,
-                Err(e) => return report_error(e),
-            };
-            match engine::run_nearest(&opts, builtin) {
-                Ok(x) => x,
-                Err(SetupError::Config(e)) => return report_error(*e),
-                Err(SetupError::Rules(e)) => return report_error(*e),
-                Err(SetupError::Other(e)) => {
-                    eprintln!("error: {e}");
-                    return 2;
+    };
+    let fixing = req.fix || req.diff;
+    let (outcome, reg, fixed) = if fixing {
+        let named = req.paths.iter().filter(|p| p.is_file()).cloned().collect();
+        let fix_req = crate::fix::Request {
+            unsafe_fixes: req.unsafe_fixes,
+            diff: req.diff,
+            named,
+        };
+        match crate::fix::run(&fix_req, &mut run_once) {
+            Ok(a) => {
+                for n in &a.notes {
+                    eprintln!("policy-lint: {n}");
                 }
+                if req.diff {
+                    // What --fix would change, nothing else; exit 1 when there is something.
+                    print!("{}", a.diff);
+                    if !req.quiet {
+                        eprintln!(
+                            "policy-lint: {} fix{} would change {} file{}",
+                            a.fixed,
+                            if a.fixed == 1 { "" } else { "es" },
+                            a.files.len(),
+                            if a.files.len() == 1 { "" } else { "s" }
+                        );
+                    }
+                    return u8::from(!a.diff.is_empty());
+                }
+                (a.outcome, a.registry, Some((a.fixed, a.withheld)))
             }
+            Err(c) => return c,
+        }
+    } else {
+        match run_once() {
+            Ok((o, r)) => (o, r, None),
+            Err(c) => return c,
         }
     };
     // One SARIF run has one category: configurations that disagree need --sarif-category.
@@ -427,6 +464,10 @@ pub fn check(req: CheckRequest) -> u8 {
     summary.notices = outcome.notices.clone();
     summary.not_run = outcome.not_run.clone();
     summary.baseline_applied = baseline_applied;
+    if let Some((n, w)) = fixed {
+        summary.fixed = n;
+        summary.withheld = w;
+    }
     summary.elapsed = Some(elapsed_since(started));
     let rules = descriptors(&reg);
     let report = Report {

@@ -100,6 +100,134 @@ pub struct Finding {
     pub blocks: Vec<String>,
     /// Which of the run's configurations applies (the engine's index; 0 when the run has one).
     pub config: usize,
+    /// The automatic fix of this finding, if it has one (see [`crate::fix`]).
+    pub fix: Option<Fix>,
+}
+
+/// Whether a fix keeps what the configuration evidently meant (`safe`, applied by `--fix`) or
+/// changes behaviour a person should review (`unsafe`, applied with `--unsafe-fixes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// What a check wants changed, in terms of the configuration; [`crate::fix::realize`] turns
+/// each into exact [`TextEdit`]s of the file's text, or withdraws the fix with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// The string literal at `at` (quotes included), which reads `from`, becomes `value`.
+    /// Refused when the text there is not the plain literal `from` (an interpolation, a
+    /// function result: the origin of a computed value is the literal it was computed from).
+    SetString {
+        at: Location,
+        from: String,
+        value: String,
+    },
+    /// The literal `expect` at `at` becomes `text` (`false` → `true`).
+    ReplaceLiteral {
+        at: Location,
+        expect: String,
+        text: String,
+    },
+    /// The call `function(ARG)` written at `at` becomes `ARG` (`jsonencode(data.x.json)` →
+    /// `data.x.json`).
+    Unwrap { at: Location, function: String },
+    /// The nested block whose identifier is at `at` (dotted path `path` in its resource) is
+    /// written as an attribute, the blocks nested in it too; `lists` are the paths that are
+    /// lists of objects, `unclear` those whose shape is not known (no fix).
+    BlockToAttribute {
+        at: Location,
+        path: String,
+        lists: Vec<String>,
+        unclear: Vec<String>,
+    },
+    /// The attribute whose key is at `at` is written as a block (one per element of a list).
+    AttributeToBlock { at: Location },
+    /// The resource type label at `at` (`"from"`) becomes `to`, the references
+    /// `from.name` of the module (every `.tf` file of the label's directory) follow, and the
+    /// block's arguments `drop` (which `to` does not accept) are removed.
+    RenameType {
+        at: Location,
+        /// The whole block.
+        block: Location,
+        from: String,
+        to: String,
+        name: String,
+        drop: Vec<String>,
+    },
+    /// The `Bool` `kms:GrantIsForAWSResource` condition is added to the policy statement at
+    /// `at`, in the statement's own form: a `"Condition"` key of a JSON object (a JSON file, a
+    /// heredoc), a `Condition` attribute of a `jsonencode` object, a `condition` block of an
+    /// `aws_iam_policy_document` statement.
+    AddGrantCondition { at: Location },
+    /// The element at `at` is removed from the list literal that holds it.
+    RemoveElement { at: Location },
+    /// Attribute `key = value` is added to the block or object that starts at `at` (a
+    /// block's header, an object's `{`; when `at` covers a whole block, only that block's text
+    /// is parsed), in the syntax and style of the file.
+    AddAttribute {
+        at: Location,
+        key: String,
+        value: crate::edit::Element,
+    },
+}
+
+/// An exact edit: the bytes of `loc` are replaced by `text` (an empty range inserts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextEdit {
+    pub loc: Location,
+    pub text: String,
+}
+
+/// An automatic fix: the changes a check asks for and, once realized, the edits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    /// What the fix does (`set \`enforcement_mode\` to \`"DRY_RUN"\``).
+    pub description: String,
+    pub changes: Vec<Change>,
+    /// The edits, filled by [`crate::fix::realize`]; empty before.
+    pub edits: Vec<TextEdit>,
+    /// Rules whose findings the fixed value may rightly bring on the edited lines (`DRY_RUN`
+    /// in production is NET001's to report): they do not withhold the fix.
+    pub expects: Vec<String>,
+}
+
+impl Fix {
+    pub fn new(applicability: Applicability, description: impl Into<String>) -> Fix {
+        Fix {
+            applicability,
+            description: description.into(),
+            changes: Vec::new(),
+            edits: Vec::new(),
+            expects: Vec::new(),
+        }
+    }
+    pub fn safe(description: impl Into<String>) -> Fix {
+        Fix::new(Applicability::Safe, description)
+    }
+    pub fn unsafe_(description: impl Into<String>) -> Fix {
+        Fix::new(Applicability::Unsafe, description)
+    }
+    pub fn change(mut self, c: Change) -> Fix {
+        self.changes.push(c);
+        self
+    }
+    /// See [`Fix::expects`].
+    pub fn expecting(mut self, code: &str) -> Fix {
+        self.expects.push(code.to_string());
+        self
+    }
 }
 
 /// A root module that produced a finding, and the environment it was evaluated in.
@@ -131,7 +259,20 @@ impl Finding {
             roots: Vec::new(),
             blocks: Vec::new(),
             config: 0,
+            fix: None,
         }
+    }
+    /// Attaches the fix `make(at)` when the value has a location.
+    pub fn with_fix_at(self, at: Option<Location>, make: impl FnOnce(Location) -> Fix) -> Self {
+        match at {
+            Some(at) => self.with_fix(make(at)),
+            None => self,
+        }
+    }
+    /// Attaches an automatic fix (see [`Fix`]).
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
@@ -215,6 +356,32 @@ impl Finding {
             }
         }
         self.related = related;
+        // A fix made on the native form of a `.tf.json` file would write native syntax into
+        // JSON: such findings have no fix.
+        if let Some(fix) = &self.fix {
+            let derived = fix.changes.iter().any(|c| {
+                let at = match c {
+                    Change::SetString { at, .. }
+                    | Change::ReplaceLiteral { at, .. }
+                    | Change::RemoveElement { at }
+                    | Change::Unwrap { at, .. }
+                    | Change::BlockToAttribute { at, .. }
+                    | Change::AttributeToBlock { at }
+                    | Change::RenameType { at, .. }
+                    | Change::AddGrantCondition { at }
+                    | Change::AddAttribute { at, .. } => at,
+                };
+                sources.resolve(*at) != *at
+            });
+            if derived {
+                self.fix = None;
+                let note = "no automatic fix: the value is written in Terraform's JSON syntax";
+                self.help = Some(match self.help.take() {
+                    Some(h) => format!("{h} ({note})"),
+                    None => note.to_string(),
+                });
+            }
+        }
     }
 
     /// Sort key: file path, position, code, message.
@@ -379,6 +546,13 @@ pub struct Summary {
     /// A baseline was applied (`--baseline`): the hint does not suggest one.
     #[serde(skip)]
     pub baseline_applied: bool,
+    /// Findings that `--fix` would fix (safe fixes), and those only `--unsafe-fixes` would.
+    pub fixable: usize,
+    pub unsafe_fixable: usize,
+    /// Fixes applied by this run (`--fix`), and fixes withheld because they broke the file or
+    /// added a finding.
+    pub fixed: usize,
+    pub withheld: usize,
 }
 
 impl Summary {
@@ -388,6 +562,11 @@ impl Summary {
             if f.suppression.is_some() {
                 s.suppressed += 1;
                 continue;
+            }
+            match f.fix.as_ref().map(|x| x.applicability) {
+                Some(Applicability::Safe) => s.fixable += 1,
+                Some(Applicability::Unsafe) => s.unsafe_fixable += 1,
+                None => {}
             }
             match f.severity {
                 Severity::Error => s.error += 1,

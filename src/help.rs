@@ -28,11 +28,13 @@ Examples:
 /// After `policy-lint check --help`.
 pub const CHECK_AFTER_HELP: &str = "\
 Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage, configuration or internal
-error.
+error. With --fix, the findings that remain decide; with --diff, 1 when there is something to fix.
 
 Examples:
   policy-lint check infra/ --var-file prod.tfvars --environment production
-  policy-lint check . --baseline .policy-lint-baseline.json --fail-on warning";
+  policy-lint check . --baseline .policy-lint-baseline.json --fail-on warning
+  policy-lint check . --diff                   what --fix would change (docs/fixes.md)
+  policy-lint check . --fix";
 
 /// After `policy-lint baseline --help`.
 pub const BASELINE_AFTER_HELP: &str = "\

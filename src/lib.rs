@@ -14,6 +14,7 @@ pub mod egress_report;
 pub mod engine;
 pub mod eval;
 pub mod finding;
+pub mod fix;
 pub mod help;
 pub mod json;
 pub mod kms;

@@ -137,6 +137,16 @@ struct CheckArgs {
     /// SARIF automationDetails.id category (default from config, else "policy-lint/").
     #[arg(long, value_name = "CATEGORY")]
     sarif_category: Option<String>,
+    /// Apply the safe fixes in place, then report what remains (docs/fixes.md).
+    #[arg(long)]
+    fix: bool,
+    /// With --fix or --diff: apply the unsafe fixes too (they change behaviour; review them).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change and write nothing; exit 1 when there is
+    /// something to fix.
+    #[arg(long)]
+    diff: bool,
 }
 
 #[derive(Args, Debug)]
@@ -314,6 +324,9 @@ fn to_req(a: CheckArgs) -> cli::CheckRequest {
         threads: r.threads,
         show_urls: a.show_urls,
         verbose: a.verbose,
+        fix: a.fix,
+        unsafe_fixes: a.unsafe_fixes,
+        diff: a.diff,
     }
 }
 
@@ -340,6 +353,9 @@ fn baseline_req(b: BaselineArgs) -> cli::CheckRequest {
         threads: r.threads,
         show_urls: false,
         verbose: false,
+        fix: false,
+        unsafe_fixes: false,
+        diff: false,
     }
 }
 

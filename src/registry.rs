@@ -1296,6 +1296,7 @@ fn rule_body(out: &mut String, r: &RuleDef, implemented: bool) {
 pub fn render_explain(reg: &Registry, rule: &RuleDef, implemented: bool) -> String {
     let mut out = format!("# {} {}\n\n", rule.code, rule.name);
     rule_body(&mut out, rule, implemented);
+    let _ = writeln!(out, "{}\n", crate::fix::describe(&rule.code));
     let url = reg.doc_url(rule);
     if !url.is_empty() {
         let _ = writeln!(out, "Documentation: {url}");

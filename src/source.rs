@@ -328,9 +328,23 @@ impl SourceMap {
         *f = Arc::new(empty);
     }
 
+    /// The text of a file, read again from disk (without keeping it) when it was released: for
+    /// a look at many files that should not bring their texts back into memory.
+    pub fn text_of(&self, id: FileId) -> Arc<str> {
+        let f = self.files.read().unwrap()[id.0 as usize].clone();
+        if !f.released {
+            return f.text.clone();
+        }
+        read_bytes(&f.path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(Arc::from)
+            .unwrap_or_else(|| Arc::from(""))
+    }
+
     /// Reads a released file again (an empty text if it can no longer be read).
     fn restore(&self, f: Arc<SourceFile>) -> Arc<SourceFile> {
-        let text = std::fs::read(&f.path)
+        let text = read_bytes(&f.path)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .unwrap_or_default();
@@ -365,6 +379,30 @@ impl SourceMap {
     pub fn all(&self) -> Vec<Arc<SourceFile>> {
         self.files.read().unwrap().clone()
     }
+}
+
+/// Texts that stand for files on disk while `--diff` (and the rounds of `--fix`) evaluate edits
+/// that are not written: canonical path → text. Empty outside those runs.
+static OVERLAY: RwLock<Option<std::collections::HashMap<PathBuf, Arc<str>>>> = RwLock::new(None);
+
+/// Replaces the overlay (None: files are read from disk).
+pub fn set_overlay(texts: Option<std::collections::HashMap<PathBuf, Arc<str>>>) {
+    *OVERLAY.write().unwrap_or_else(|e| e.into_inner()) = texts;
+}
+
+/// Reads a file: its text in the overlay when there is one, else the bytes on disk. Every read
+/// of a configuration file goes through here.
+pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    {
+        let overlay = OVERLAY.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(map) = overlay.as_ref().filter(|m| !m.is_empty()) {
+            let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            if let Some(t) = map.get(&canon) {
+                return Ok(t.as_bytes().to_vec());
+            }
+        }
+    }
+    std::fs::read(path)
 }
 
 /// A path in a message: relative to the working directory when below it (`policy-lint.toml`

@@ -7,6 +7,7 @@
 //! the end of the line the finding points at; JSON files list theirs in `<file>.expect`
 //! as `LINE CODE` lines. An `args` file in the case directory adds command-line options
 //! (`--environment dev`, `--var name=value`, `--var-file x.tfvars`, `--strict`, `--plan FILE`).
+//! `fixtures/fix/` is not annotated: its before/after trees are checked by tests/fix.rs.
 
 use policy_lint::engine::{self, Options};
 use policy_lint::eval::EvalOptions;
@@ -19,7 +20,8 @@ fn cases() -> Vec<PathBuf> {
     let mut out = Vec::new();
     for g in std::fs::read_dir(&root).expect("fixtures/") {
         let g = g.unwrap().path();
-        if !g.is_dir() {
+        // `fixtures/fix/` holds before/after trees of `--fix`, checked by tests/fix.rs.
+        if !g.is_dir() || g.file_name().is_some_and(|n| n == "fix") {
             continue;
         }
         for c in std::fs::read_dir(&g).unwrap() {

@@ -196,6 +196,19 @@ fn pre_commit_hooks() {
     for f in ["README.md", "main.tf.bak", "x.yaml"] {
         assert!(!re.is_match(f), "{f}");
     }
+    let fix = hook("policy-lint-fix");
+    assert_eq!(s(fix, "language"), "rust");
+    assert_eq!(s(fix, "entry"), "policy-lint");
+    assert_eq!(s(fix, "files"), s(one, "files"));
+    assert_eq!(fix["pass_filenames"], Value::Bool(true));
+    assert_eq!(fix["require_serial"], Value::Bool(true));
+    let fix_args: Vec<&str> = fix["args"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(fix_args, vec!["check", "--fix"]);
     let all = hook("policy-lint-all");
     assert_eq!(s(all, "language"), "rust");
     assert_eq!(s(all, "entry"), "policy-lint");

@@ -214,26 +214,42 @@ pub fn near_misses(unit: &Unit, data: &KmsData, params: &KmsParams) -> Vec<Findi
             continue;
         };
         let (why, help) = crate::kms::checks::near_miss_reason(data, expected, &kind);
+        let fix = match &kind {
+            crate::kms::NearMissKind::Typo { account, .. } => {
+                Some(crate::kms::checks::account_fix::account_fix(
+                    grantee,
+                    account,
+                    expected,
+                    data,
+                    params.max_edit_distance,
+                ))
+            }
+            _ => None,
+        };
         let text = grantee.as_str().map(str::to_string).unwrap_or_else(|| {
             grantee
                 .known_fragments()
                 .map(|f| f.join("…"))
                 .unwrap_or_default()
         });
-        out.push(
-            super::at_value(
-                "KMS001",
-                g,
-                "grantee_principal",
-                Some(grantee),
-                format!(
-                    "`grantee_principal` `{text}` of `{}` is not the Databricks principal `{}`: {why}",
-                    g.full_address(),
-                    data.principals[expected].arn
-                ),
-            )
-            .with_help(help),
-        );
+        let mut f = super::at_value(
+            "KMS001",
+            g,
+            "grantee_principal",
+            Some(grantee),
+            format!(
+                "`grantee_principal` `{text}` of `{}` is not the Databricks principal `{}`: {why}",
+                g.full_address(),
+                data.principals[expected].arn
+            ),
+        )
+        .with_help(help);
+        match fix {
+            Some(Ok(fix)) => f = f.with_fix(fix),
+            Some(Err(why)) => f.help = f.help.map(|h| format!("{h} (no automatic fix: {why})")),
+            None => {}
+        }
+        out.push(f);
     }
     out
 }

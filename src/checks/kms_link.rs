@@ -10,7 +10,7 @@ use super::kms_grants;
 use super::{at_value, unresolved, Ctx};
 use crate::config::Config;
 use crate::eval::{ResourceInstance, Unit};
-use crate::finding::Finding;
+use crate::finding::{Change, Finding, Fix};
 use crate::kms::checks::{check_policy, names_databricks_with, PolicyTarget};
 use crate::kms::{KmsData, KmsParams, Tri};
 use crate::registry::Registry;
@@ -428,7 +428,23 @@ fn resource_checks(ctx: &Ctx, k: &ResourceInstance) -> Vec<(&'static str, Findin
                     "`{}` is a Databricks customer-managed key with automatic rotation turned off",
                     k.full_address()
                 ))
-                .with_help("set `enable_key_rotation = true`"),
+                .with_help("set `enable_key_rotation = true`")
+                .with_fix_at(v.loc(), |at| {
+                    let fix = Fix::safe("set `enable_key_rotation = true`");
+                    if let Some(from) = v.as_str() {
+                        fix.change(Change::SetString {
+                            at,
+                            from: from.to_string(),
+                            value: "true".into(),
+                        })
+                    } else {
+                        fix.change(Change::ReplaceLiteral {
+                            at,
+                            expect: "false".into(),
+                            text: "true".into(),
+                        })
+                    }
+                }),
             )),
             None => out.push((
                 "KMS009",
@@ -436,7 +452,12 @@ fn resource_checks(ctx: &Ctx, k: &ResourceInstance) -> Vec<(&'static str, Findin
                     "`{}` is a Databricks customer-managed key without `enable_key_rotation = true`: AWS does not rotate its key material (rotation is off by default)",
                     k.full_address()
                 ))
-                .with_help("add `enable_key_rotation = true`"),
+                .with_help("add `enable_key_rotation = true`")
+                .with_fix(Fix::safe("add `enable_key_rotation = true`").change(Change::AddAttribute {
+                    at: k.block_loc,
+                    key: "enable_key_rotation".into(),
+                    value: crate::edit::Element::Raw("true".into()),
+                })),
             )),
         }
     }

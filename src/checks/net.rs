@@ -3,8 +3,9 @@
 
 use super::cloud::aws_rules_apply;
 use super::{at_value, unresolved, Ctx};
+use crate::edit::Element;
 use crate::eval::ResourceInstance;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Change, Finding, Fix, Severity};
 use crate::value::{Kind, PathResult, Value};
 
 pub(crate) const POLICY: &str = "databricks_account_network_policy";
@@ -53,7 +54,12 @@ fn network_access(ctx: &mut Ctx, p: &ResourceInstance) {
                         "`{}` omits `policy_enforcement`: the mode defaults to ENFORCED, but the provider then shows a perpetual diff and reviewers cannot see the intent",
                         p.full_address()
                     ))
-                    .with_help("add `policy_enforcement = { enforcement_mode = \"ENFORCED\" }` to `network_access`"),
+                    .with_help("add `policy_enforcement = { enforcement_mode = \"ENFORCED\" }` to `network_access`")
+                    .with_fix_at(na.loc(), |at| Fix::safe("write `policy_enforcement = { enforcement_mode = \"ENFORCED\" }` (the default, made explicit)").change(Change::AddAttribute {
+                        at,
+                        key: "policy_enforcement".into(),
+                        value: Element::object_of_strings(&[("enforcement_mode", "ENFORCED")]),
+                    })),
                 );
             }
         }
@@ -77,7 +83,12 @@ fn network_access(ctx: &mut Ctx, p: &ResourceInstance) {
                             "`{}`: `policy_enforcement` has no `enforcement_mode`; it defaults to ENFORCED but the provider shows a perpetual diff and the intent is invisible",
                             p.full_address()
                         ))
-                        .with_help("write `enforcement_mode = \"ENFORCED\"` explicitly"),
+                        .with_help("write `enforcement_mode = \"ENFORCED\"` explicitly")
+                        .with_fix_at(pe.loc(), |at| Fix::safe("write `enforcement_mode = \"ENFORCED\"` (the default, made explicit)").change(Change::AddAttribute {
+                            at,
+                            key: "enforcement_mode".into(),
+                            value: Element::Str("ENFORCED".into()),
+                        })),
                     );
                 }
             }
@@ -110,7 +121,12 @@ fn network_access(ctx: &mut Ctx, p: &ResourceInstance) {
                                 "`{}` sets enforcement_mode = \"DRY_RUN\": {what}; production egress must be ENFORCED",
                                 p.full_address()
                             ))
-                            .with_help("set `enforcement_mode = \"ENFORCED\"` (review `system.access.outbound_network` first to extend the allow-list)"),
+                            .with_help("set `enforcement_mode = \"ENFORCED\"` (review `system.access.outbound_network` first to extend the allow-list)")
+                            .with_fix_at(v.loc(), |at| Fix::unsafe_("set `enforcement_mode` to `\"ENFORCED\"`: requests outside the allow-list start to be denied").change(Change::SetString {
+                                at,
+                                from: "DRY_RUN".into(),
+                                value: "ENFORCED".into(),
+                            })),
                         );
                     }
                 }
@@ -252,6 +268,14 @@ fn destinations(ctx: &mut Ctx, p: &ResourceInstance) {
                         ),
                         )
                         .with_help("remove the duplicate entry");
+                        // Only an exact duplicate is removed; one that differs in case is first
+                        // lower-cased by its own fix.
+                        if first.as_str() == Some(s) {
+                            f = f.with_fix_at(d.loc(), |at| {
+                                Fix::safe(format!("remove the duplicate `{s}`"))
+                                    .change(Change::RemoveElement { at })
+                            });
+                        }
                         if let Some(l) = first.loc() {
                             f = f.with_related(l, "first listed here");
                         }
@@ -402,6 +426,20 @@ fn malformed(p: &ResourceInstance, path: &str, v: &Value, s: &str, why: &str) ->
     ));
     if let Some(h) = suggestion.filter(|h| h != s) {
         f = f.with_help(format!("write the host name only: `destination = \"{h}\"`"));
+        // Only when the host is a valid entry itself (not a wildcard, nothing else wrong).
+        if !h.contains('*') && !h.starts_with('.') && malformed_host(&h).is_none() {
+            f = f.with_fix_at(v.is_known().then(|| v.loc()).flatten(), |at| {
+                Fix::safe(format!("write the bare host `{h}`")).change(Change::SetString {
+                    at,
+                    from: s.to_string(),
+                    value: h.clone(),
+                })
+            });
+        } else {
+            f = f.with_help(format!(
+                "write the host name only: `destination = \"{h}\"` (no automatic fix: what remains is a wildcard or still not a host name)"
+            ));
+        }
     } else {
         f = f.with_help("write a lower-case host name without scheme, path, port or trailing dot");
     }

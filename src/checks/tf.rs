@@ -1,7 +1,7 @@
 //! TF001–TF003: the provider schema of the modelled resources.
 
 use super::{at_value, nearest, unresolved, Ctx};
-use crate::finding::Finding;
+use crate::finding::{Change, Finding, Fix};
 use crate::source::Location;
 use crate::value::{Kind, Value};
 use hcl_edit::structure::Body;
@@ -40,6 +40,25 @@ fn values_at<'a>(v: &'a Value, path: &[&str], depth: usize, out: &mut Vec<(&'a V
         }
         _ => {}
     }
+}
+
+/// The value an invalid enum value evidently meant: the valid value it differs from only in
+/// case, `DRY_RUN` for `MONITOR_ONLY` (the console's name for a dry run), the only valid value,
+/// or the one valid value nearest to it by edit distance when no other is as near.
+fn intended<'a>(s: &str, valid: &[&'a str]) -> Option<&'a str> {
+    if let Some(v) = valid.iter().find(|v| v.eq_ignore_ascii_case(s)) {
+        return Some(v);
+    }
+    if s == "MONITOR_ONLY" && valid.contains(&"DRY_RUN") {
+        return Some("DRY_RUN");
+    }
+    if let [only] = valid {
+        return Some(only);
+    }
+    let n = nearest(s, valid.iter().copied())?;
+    let d = |c: &str| strsim::levenshtein(&s.to_ascii_lowercase(), &c.to_ascii_lowercase());
+    let best = d(n);
+    (valid.iter().filter(|v| d(v) == best).count() == 1).then_some(n)
 }
 
 fn enums(ctx: &mut Ctx) {
@@ -123,6 +142,30 @@ fn enums(ctx: &mut Ctx) {
                     if let Some(n) = hint {
                         f = f.with_help(format!("did you mean `\"{n}\"`?"));
                     }
+                    match (intended(s, &valid), item.loc()) {
+                        (Some(n), Some(at)) => {
+                            let mut fix = Fix::safe(format!("set `{attr}` to `\"{n}\"`")).change(
+                                Change::SetString {
+                                    at,
+                                    from: s.to_string(),
+                                    value: n.to_string(),
+                                },
+                            );
+                            if n == "DRY_RUN" {
+                                // A dry run in production is NET001's to report.
+                                fix = fix.expecting("NET001");
+                            }
+                            f = f.with_fix(fix);
+                        }
+                        (None, _) => {
+                            let note = "no automatic fix: the intended value is not clear";
+                            f.help = Some(match f.help.take() {
+                                Some(h) => format!("{h} ({note})"),
+                                None => note.to_string(),
+                            });
+                        }
+                        _ => {}
+                    }
                     ctx.push(f);
                 }
             }
@@ -135,16 +178,35 @@ fn syntax(ctx: &mut Ctx) {
     let resources = ctx.param_strings("TF002", "resources");
     let data_sources = ctx.param_strings("TF002", "data_sources");
     let nesting = (ctx.params)("TF003", "nesting");
-    let renames: Vec<(String, String)> = match (ctx.params)("TF002", "known_mistakes").as_deref() {
-        Some(serde_json::Value::Object(m)) => m
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-            .collect(),
-        _ => vec![(
-            "databricks_workspace_network_policy_binding".into(),
-            "databricks_workspace_network_option".into(),
-        )],
-    };
+    // Known mistakes: the type meant and the arguments it does not accept (a table entry), or
+    // just the type (a string).
+    let renames: Vec<(String, String, Vec<String>)> =
+        match (ctx.params)("TF002", "known_mistakes").as_deref() {
+            Some(serde_json::Value::Object(m)) => m
+                .iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(t) => Some((k.clone(), t.clone(), Vec::new())),
+                    serde_json::Value::Object(o) => Some((
+                        k.clone(),
+                        o.get("type")?.as_str()?.to_string(),
+                        o.get("drop")
+                            .and_then(|d| d.as_array())
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(|x| x.as_str().map(str::to_string))
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    )),
+                    _ => None,
+                })
+                .collect(),
+            _ => vec![(
+                "databricks_workspace_network_policy_binding".into(),
+                "databricks_workspace_network_option".into(),
+                vec!["account_id".into()],
+            )],
+        };
     let files = ctx.unit.files.clone();
     for f in files {
         for s in f.body.iter() {
@@ -165,10 +227,9 @@ fn syntax(ctx: &mut Ctx) {
                     &data_sources
                 };
                 if !known.iter().any(|k| k == rtype) {
-                    let suggestion = renames
-                        .iter()
-                        .find(|(k, _)| k == rtype)
-                        .map(|(_, v)| v.clone())
+                    let mistake = renames.iter().find(|(k, _, _)| k == rtype);
+                    let suggestion = mistake
+                        .map(|(_, v, _)| v.clone())
                         .or_else(|| nearest_type(rtype, known));
                     let what = if kind == "resource" {
                         "resource"
@@ -184,6 +245,45 @@ fn syntax(ctx: &mut Ctx) {
                     );
                     if let Some(sg) = suggestion {
                         fd = fd.with_help(format!("did you mean `{sg}`?"));
+                    }
+                    // A known mistake is renamed with its references; a mere nearest name is
+                    // a guess, not a fix.
+                    match (mistake, b.labels.get(1)) {
+                        (Some((from, to, drop)), Some(name)) if kind == "resource" && !f.json => {
+                            fd = fd.with_fix(
+                                Fix::safe(format!(
+                                    "rename the resource type to `{to}` and its references{}",
+                                    if drop.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!(
+                                            ", without {} (not an argument of `{to}`)",
+                                            drop.iter()
+                                                .map(|d| format!("`{d}`"))
+                                                .collect::<Vec<_>>()
+                                                .join(", ")
+                                        )
+                                    }
+                                ))
+                                .change(Change::RenameType {
+                                    at: loc,
+                                    block: Location::new(f.file, b.span().unwrap_or(0..0)),
+                                    from: from.clone(),
+                                    to: to.clone(),
+                                    name: name.as_str().to_string(),
+                                    drop: drop.clone(),
+                                }),
+                            );
+                        }
+                        (None, _) => {
+                            fd.help = Some(match fd.help.take() {
+                                Some(h) => {
+                                    format!("{h} (no automatic fix: the nearest type is a guess)")
+                                }
+                                None => "no automatic fix: which type is meant is not known".into(),
+                            });
+                        }
+                        _ => {}
                     }
                     ctx.push(fd);
                 }
@@ -204,7 +304,8 @@ fn syntax(ctx: &mut Ctx) {
                     };
                     let attrs = list("attributes");
                     let blocks = list("blocks");
-                    nesting_walk(ctx, f.file, rtype, &b.body, "", &attrs, &blocks);
+                    let shapes = (list("lists"), list("unclear"));
+                    nesting_walk(ctx, f.file, rtype, &b.body, "", &attrs, &blocks, &shapes);
                 }
             }
         }
@@ -236,6 +337,10 @@ fn inner_blocks(body: &Body, prefix: &str, attrs: &[String], out: &mut Vec<Strin
     }
 }
 
+/// Paths that are lists of objects, and paths whose shape is not known (TF003's fix).
+type Shapes = (Vec<String>, Vec<String>);
+
+#[allow(clippy::too_many_arguments)]
 fn nesting_walk(
     ctx: &mut Ctx,
     file: crate::source::FileId,
@@ -244,6 +349,7 @@ fn nesting_walk(
     prefix: &str,
     attrs: &[String],
     blocks: &[String],
+    shapes: &Shapes,
 ) {
     for s in body.iter() {
         if let Some(b) = s.as_block() {
@@ -283,11 +389,20 @@ fn nesting_walk(
                         ),
                     )
                     .with_path(p.clone())
-                    .with_help(format!("write `{name} = {{ ... }}` (an attribute with an object value)")),
+                    .with_help(format!("write `{name} = {{ ... }}` (an attribute with an object value)"))
+                    .with_fix(
+                        Fix::safe(format!("write `{p}` (and the blocks nested in it) in attribute syntax"))
+                            .change(Change::BlockToAttribute {
+                                at: loc,
+                                path: p.clone(),
+                                lists: shapes.0.to_vec(),
+                                unclear: shapes.1.to_vec(),
+                            }),
+                    ),
                 );
                 continue;
             }
-            nesting_walk(ctx, file, rtype, &b.body, &p, attrs, blocks);
+            nesting_walk(ctx, file, rtype, &b.body, &p, attrs, blocks, shapes);
         } else if let Some(a) = s.as_attribute() {
             let name = a.key.as_str();
             let p = if prefix.is_empty() {
@@ -306,7 +421,11 @@ fn nesting_walk(
                         ),
                     )
                     .with_path(p.clone())
-                    .with_help(format!("write it as a block: `{name} {{ ... }}` without `=`")),
+                    .with_help(format!("write it as a block: `{name} {{ ... }}` without `=`"))
+                    .with_fix(
+                        Fix::safe(format!("write `{p}` in block syntax"))
+                            .change(Change::AttributeToBlock { at: loc }),
+                    ),
                 );
             }
         }

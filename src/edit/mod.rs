@@ -14,6 +14,9 @@
 pub mod diff;
 mod hcl;
 mod json;
+pub mod nesting;
+pub mod policy;
+pub mod references;
 mod render;
 
 use std::ops::Range;
@@ -85,6 +88,8 @@ impl Syntax {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Element {
     Str(String),
+    /// A literal written as is (`true`, `3`): the same text in HCL and JSON.
+    Raw(String),
     /// Attributes in the order given.
     Object(Vec<(String, Element)>),
     Array(Vec<Element>),
@@ -175,6 +180,61 @@ impl Document {
             .min_by_key(|a| a.span.len())
     }
 
+    /// The list element that holds `range` most closely: the array and the element's index.
+    pub fn element_containing(&self, range: Range<usize>) -> Option<(&ArrayAt, usize)> {
+        self.arrays
+            .iter()
+            .flat_map(|a| {
+                a.elements
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.start <= range.start && range.end <= e.end)
+                    .map(move |(i, e)| (a, i, e.len()))
+            })
+            .min_by_key(|(_, _, len)| *len)
+            .map(|(a, i, _)| (a, i))
+    }
+
+    /// Edits that remove element `index` of `array`, with its separator: the elements after it
+    /// take its place (and its indentation), the last one takes the separator before it, so the
+    /// layout of the rest of the list is unchanged. The only element of a list is not removed.
+    pub fn remove_element(&self, array: &ArrayAt, index: usize) -> Result<Vec<Edit>, EditError> {
+        let n = array.elements.len();
+        if index >= n {
+            return Err(EditError("no such list element".into()));
+        }
+        if n == 1 {
+            return Err(EditError("the list would become empty".into()));
+        }
+        let el = &array.elements[index];
+        let range = if index + 1 < n {
+            el.start..array.elements[index + 1].start
+        } else {
+            array.elements[index - 1].end..el.end
+        };
+        let sep = if index + 1 < n {
+            &self.text[el.end..array.elements[index + 1].start]
+        } else {
+            &self.text[array.elements[index - 1].end..el.start]
+        };
+        if sep.contains('#') || sep.contains("//") || sep.contains("/*") {
+            // A comment next to the element may be about it or its neighbour: not guessed.
+            return Err(EditError(
+                "a comment lies next to the element; remove it by hand".into(),
+            ));
+        }
+        Ok(vec![Edit::replace(range, "")])
+    }
+
+    /// The innermost object literal or block that starts at `start` (a block's header, an
+    /// object's `{`).
+    pub fn object_starting_at(&self, start: usize) -> Option<&ObjectAt> {
+        self.objects
+            .iter()
+            .filter(|o| o.span.start == start || o.open == start)
+            .min_by_key(|o| o.span.len())
+    }
+
     /// The object literal or block whose span is exactly `span`.
     pub fn object_at(&self, span: Range<usize>) -> Option<&ObjectAt> {
         self.objects.iter().find(|o| o.span == span)
@@ -221,6 +281,49 @@ impl Document {
         }
         render::insert_attribute(self, object, key, value)
     }
+}
+
+/// A block's text (from its identifier to its closing brace) as a document in which the block
+/// itself is located: its braces and its attributes, found by the fast recognizer
+/// ([`crate::skim`]) instead of a parse, for an attribute added to a large block (a key with its
+/// policy). None when the recognizer cannot vouch for the body.
+pub fn block_document(text: &str) -> Option<(Document, ObjectAt)> {
+    if !text.ends_with('}') {
+        return None;
+    }
+    let open = text.find('{')?;
+    let close = text.len() - 1;
+    if open >= close {
+        return None;
+    }
+    let items = crate::skim::skim(&text[open + 1..close])?;
+    let attributes = items
+        .iter()
+        .filter(|i| !i.is_block)
+        .map(|i| {
+            (
+                i.ident.to_string(),
+                i.range.start + open + 1..i.range.end + open + 1,
+            )
+        })
+        .collect();
+    let doc = Document {
+        text: text.to_string(),
+        syntax: Syntax::Hcl,
+        arrays: Vec::new(),
+        objects: Vec::new(),
+        attributes: Vec::new(),
+        defaults: Vec::new(),
+    };
+    Some((
+        doc,
+        ObjectAt {
+            span: 0..text.len(),
+            open,
+            close,
+            attributes,
+        },
+    ))
 }
 
 /// Applies non-overlapping edits to `text` (in any order).

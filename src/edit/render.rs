@@ -4,7 +4,7 @@
 use super::{ArrayAt, Document, Edit, EditError, Element, ObjectAt, Syntax};
 
 /// The line end of the file: CRLF when it uses CRLF.
-fn newline(text: &str) -> &'static str {
+pub(super) fn newline(text: &str) -> &'static str {
     if text.contains("\r\n") {
         "\r\n"
     } else {
@@ -30,6 +30,27 @@ fn line_end(text: &str, pos: usize) -> usize {
     }
 }
 
+/// The start of the quoted key before the JSON value at `value` (`"key": value`), else `value`.
+fn json_key_start(text: &str, value: usize) -> usize {
+    let before = text[..value].trim_end();
+    let Some(b) = before.strip_suffix(':') else {
+        return value;
+    };
+    let b = b.trim_end();
+    let Some(inner) = b.strip_suffix('"') else {
+        return value;
+    };
+    let bytes = inner.as_bytes();
+    let mut i = inner.len();
+    while i > 0 {
+        i -= 1;
+        if bytes[i] == b'"' && (i == 0 || bytes[i - 1] != b'\\') {
+            return i;
+        }
+    }
+    value
+}
+
 /// True when only blanks precede `pos` on its line.
 fn starts_line(text: &str, pos: usize) -> bool {
     text[line_start(text, pos)..pos]
@@ -38,7 +59,7 @@ fn starts_line(text: &str, pos: usize) -> bool {
 }
 
 /// The blanks at the start of the line holding `pos`.
-fn indent_of(text: &str, pos: usize) -> String {
+pub(super) fn indent_of(text: &str, pos: usize) -> String {
     text[line_start(text, pos)..]
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
@@ -47,7 +68,7 @@ fn indent_of(text: &str, pos: usize) -> String {
 
 /// One level of indentation in this file: a tab when lines are indented with tabs, else the
 /// smallest indentation of an indented line (two spaces when nothing is indented).
-fn indent_unit(text: &str) -> String {
+pub(super) fn indent_unit(text: &str) -> String {
     let mut smallest: Option<usize> = None;
     for line in text.lines() {
         if line.starts_with('\t') {
@@ -136,6 +157,7 @@ fn render(e: &Element, ind: &str, st: &Style) -> String {
     let json = st.syntax == Syntax::Json;
     match e {
         Element::Str(s) => quote(s, st.syntax),
+        Element::Raw(s) => s.clone(),
         Element::Array(items) => {
             let inner: Vec<String> = items
                 .iter()
@@ -372,15 +394,35 @@ pub(super) fn insert_attribute(
         let p = skip_blanks(text, last.end);
         let has_comma = text[p..].starts_with(',');
         let after_comma = if has_comma { p + 1 } else { last.end };
-        if multiline && starts_line(text, last.start) {
+        // A JSON attribute's range is its value: its line starts at its key.
+        let first = if json {
+            json_key_start(text, last.start)
+        } else {
+            last.start
+        };
+        if multiline && starts_line(text, first) {
             let eol = line_end(text, after_comma);
             if rest_is_blank(&text[after_comma..eol], syntax) {
-                let ind = indent_of(text, last.start);
+                let ind = indent_of(text, first);
                 let mut edits = Vec::new();
                 if json && !has_comma {
                     edits.push(Edit::insert(last.end, ","));
                 }
-                let mut s = format!("{nl}{ind}{}", assign(&ind));
+                let mut line = assign(&ind);
+                if !json {
+                    // `terraform fmt` aligns the `=` of neighbouring attributes: when the last
+                    // one is padded, so is the new one (if its name is not longer).
+                    let prev = &text[last.start..];
+                    let width = prev
+                        .find('=')
+                        .filter(|w| prev[..*w].ends_with("  ") && !prev[..*w].contains('\n'));
+                    let own = key(k, syntax).len();
+                    if let Some(w) = width.filter(|w| *w > own + 1) {
+                        line = format!("{}{}", key(k, syntax), &" ".repeat(w - own))
+                            + line[own..].trim_start();
+                    }
+                }
+                let mut s = format!("{nl}{ind}{line}");
                 if !json && has_comma {
                     s.push(',');
                 }

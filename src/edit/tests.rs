@@ -268,3 +268,43 @@ fn arrays_are_found_by_their_elements() {
     );
     assert_eq!(Syntax::of_path(Path::new("main.tf")), Syntax::Hcl);
 }
+
+#[test]
+fn new_attribute_follows_the_alignment_and_elements_are_removed() {
+    let text = "resource \"a\" \"b\" {\n  description = \"x\"\n  policy      = \"y\"\n}\n";
+    let doc = Document::parse(text, Syntax::Hcl).unwrap();
+    let block = doc.object_starting_at(0).unwrap().clone();
+    let edits = doc
+        .insert_attribute(&block, "rotate", &Element::Raw("true".into()))
+        .unwrap();
+    assert_eq!(
+        apply_checked(text, Syntax::Hcl, &edits).unwrap(),
+        "resource \"a\" \"b\" {\n  description = \"x\"\n  policy      = \"y\"\n  rotate      = true\n}\n"
+    );
+    // Removing the middle, the last and (refused) the only element; a comment next to the
+    // element is not guessed at.
+    let text = "l = [\n  \"a\",\n  \"b\",\n  \"c\",\n]\nm = [\"x\", \"y\"]\nn = [\"z\"]\no = [\n  \"p\", # keep\n  \"q\",\n]\n";
+    let doc = Document::parse(text, Syntax::Hcl).unwrap();
+    let l = doc.array_at(doc.attribute("l").unwrap()).unwrap().clone();
+    let e = doc.remove_element(&l, 1).unwrap();
+    assert_eq!(apply(text, &e).unwrap(), text.replace("  \"b\",\n", ""));
+    let e = doc.remove_element(&l, 2).unwrap();
+    assert_eq!(
+        apply(text, &e).unwrap(),
+        text.replace(",\n  \"c\",\n", ",\n")
+    );
+    let m = doc.array_at(doc.attribute("m").unwrap()).unwrap().clone();
+    let e = doc.remove_element(&m, 1).unwrap();
+    assert_eq!(
+        apply(text, &e).unwrap(),
+        text.replace("[\"x\", \"y\"]", "[\"x\"]")
+    );
+    let n = doc.array_at(doc.attribute("n").unwrap()).unwrap().clone();
+    assert!(doc.remove_element(&n, 0).is_err());
+    let o = doc.array_at(doc.attribute("o").unwrap()).unwrap().clone();
+    assert!(doc.remove_element(&o, 0).is_err());
+    // The element that holds a span: the innermost one.
+    let b = text.find("\"b\"").unwrap();
+    let (a, i) = doc.element_containing(b..b + 3).unwrap();
+    assert_eq!((a.span.clone(), i), (l.span.clone(), 1));
+}

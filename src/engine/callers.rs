@@ -90,7 +90,7 @@ pub fn select(
         let text = if too_big {
             String::new()
         } else {
-            std::fs::read(p)
+            crate::source::read_bytes(p)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default()
         };

@@ -77,7 +77,7 @@ fn read_one(sources: &SourceMap, f: &Found, cwd: &Path, named: &NamedFn<'_>) -> 
             ),
         )));
     }
-    let bytes = match std::fs::read(&f.path) {
+    let bytes = match crate::source::read_bytes(&f.path) {
         Ok(b) => b,
         Err(_) => return Read::Skip,
     };

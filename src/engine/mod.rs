@@ -711,6 +711,7 @@ fn execute(
         reported.as_ref(),
     );
     sort_and_dedup(&mut findings, &sources);
+    crate::fix::realize(&mut findings, &sources, &repo_root);
     crate::output::assign_fingerprints(&mut findings, &sources, &repo_root);
     let skipped = skipped_of(&paths, &found, skipped_calls, &sources, &repo_root);
     // `--plan` files that no root of this run used.

@@ -539,7 +539,7 @@ impl Loader {
                 limits::MAX_FILE / 1024 / 1024
             ));
         }
-        let bytes = std::fs::read(&canon)
+        let bytes = crate::source::read_bytes(&canon)
             .map_err(|e| format!("`{}` cannot be read: {e}", path.display()))?;
         let text = crate::parse::decode_owned(bytes)
             .map_err(|(_, m, _)| format!("`{}`: {m}", path.display()))?;
@@ -577,7 +577,7 @@ impl Loader {
                 }
                 found.sort();
                 for p in &found {
-                    if let Some(text) = std::fs::read(p)
+                    if let Some(text) = crate::source::read_bytes(p)
                         .ok()
                         .and_then(|b| crate::parse::decode_owned(b).ok())
                     {

@@ -6,7 +6,9 @@
 //! reports `EVAL001` at that value (naming why it is unknown and which rules could not decide)
 //! instead of passing or failing. `EVAL001`s at the same element are merged into one finding.
 
+pub(crate) mod account_fix;
 mod ebs_grant;
+mod grant_fix;
 mod missing_statement;
 
 use super::*;
@@ -558,7 +560,7 @@ fn near_misses(cx: &mut Ctx, info: &StmtInfo) {
         let e = &cx.data.principals[*expected];
         let text = show(p.value);
         let (why, help) = near_miss_reason(cx.data, *expected, kind);
-        let f = cx.finding(
+        let mut f = cx.finding(
             "KMS001",
             Some(p.value),
             Some(info.stmt),
@@ -569,6 +571,20 @@ fn near_misses(cx: &mut Ctx, info: &StmtInfo) {
             ),
             help,
         );
+        if let NearMissKind::Typo { account, .. } = kind {
+            match account_fix::account_fix(
+                p.value,
+                account,
+                *expected,
+                cx.data,
+                cx.params.max_edit_distance,
+            ) {
+                Ok(fix) => f = f.with_fix(fix),
+                Err(why) => {
+                    f.help = f.help.map(|h| format!("{h} (no automatic fix: {why})"));
+                }
+            }
+        }
         cx.push(f);
     }
 }
@@ -732,6 +748,14 @@ fn grant_without_condition(cx: &mut Ctx, info: &StmtInfo) {
                      (aws_iam_policy_document: condition {{ test = \"Bool\", variable = \"kms:GrantIsForAWSResource\", values = [\"true\"] }})."
                 ),
             );
+            let f = match grant_fix::grant_condition_fix(s, &actions) {
+                Ok(fix) => f.with_fix(fix),
+                Err(why) => {
+                    let mut f = f;
+                    f.help = f.help.map(|h| format!("{h} (no automatic fix: {why})"));
+                    f
+                }
+            };
             cx.push(f);
         }
     }
@@ -976,7 +1000,14 @@ fn malformed(cx: &mut Ctx, policy: &Policy) {
             None,
             "the policy is a JSON string instead of an object: it was encoded twice (typically `jsonencode(data.aws_iam_policy_document.x.json)`), so AWS receives a string, not a policy".to_string(),
             "Use the document's `.json` directly (`policy = data.aws_iam_policy_document.x.json`) or `jsonencode` an object, not both.",
-        );
+        )
+        .with_fix_at(Some(cx.at(Some(doc), None)), |at| {
+            crate::finding::Fix::safe("remove the outer `jsonencode(...)`: the policy is encoded once")
+                .change(crate::finding::Change::Unwrap {
+                    at,
+                    function: "jsonencode".into(),
+                })
+        });
         cx.push(f);
         if doc.as_object().is_none() {
             return;

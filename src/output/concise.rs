@@ -4,7 +4,7 @@
 
 use super::pretty::PrettyOptions;
 use super::text::{self, Paint};
-use super::{span_line_cols, summary_details, summary_line, Report};
+use super::{fixable_line, span_line_cols, summary_details, summary_line, Report};
 
 /// Renders unsuppressed findings one per line (messages folded onto one line), then the
 /// summary unless `quiet`.
@@ -16,8 +16,13 @@ pub fn render_concise(r: &Report, o: &PrettyOptions) -> String {
         let (start, _) = span_line_cols(r.sources, &f.loc);
         let path = text::shown_path(&file.path, &file.display, o.cwd.as_deref());
         let tag = paint.severity(f.severity, &format!("{}[{}]", f.severity, f.code));
+        // `[*]`: --fix fixes it (ruff's mark); unsafe fixes are not marked.
+        let mark = match f.fix.as_ref().map(|x| x.applicability) {
+            Some(crate::finding::Applicability::Safe) => "[*] ",
+            _ => "",
+        };
         out.push_str(&format!(
-            "{path}:{}:{}: {tag} {}\n",
+            "{path}:{}:{}: {tag} {mark}{}\n",
             start.line,
             start.col,
             text::one_line(&f.message)
@@ -27,6 +32,10 @@ pub fn render_concise(r: &Report, o: &PrettyOptions) -> String {
         out.push_str(&summary_line(r.summary));
         out.push('\n');
         for l in summary_details(r.summary) {
+            out.push_str(&l);
+            out.push('\n');
+        }
+        if let Some(l) = fixable_line(r.summary) {
             out.push_str(&l);
             out.push('\n');
         }
@@ -46,14 +55,24 @@ mod tests {
         let line =
             regex::Regex::new(r"^[^:]+:\d+:\d+: (error|warning|note)\[[A-Z]+\d{3}\] \S").unwrap();
         let lines: Vec<&str> = out.lines().collect();
-        let (findings, summary) = lines.split_at(lines.len() - 1);
+        let (findings, summary) = lines.split_at(lines.len() - 2);
         assert_eq!(findings.len(), 5, "{out}");
         for l in findings {
             assert!(line.is_match(l), "{l}");
         }
+        // The summary, then how many findings --fix fixes; those are marked `[*]`.
         assert_eq!(
             summary,
-            ["2 errors, 1 warning, 2 notes in 3 files (1 suppressed)"]
+            [
+                "2 errors, 1 warning, 2 notes in 3 files (1 suppressed)",
+                "1 fixable with --fix"
+            ]
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|l| l.contains("warning[CMK001] [*] Automatic rotation")),
+            "{out}"
         );
         assert!(
             out.contains("policies/key policy.json:"),

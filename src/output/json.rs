@@ -51,6 +51,24 @@ struct JsonFinding<'a> {
     /// The root modules whose evaluation produced it.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     roots: &'a [crate::finding::RootRef],
+    /// The automatic fix, when the finding has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    applicability: &'static str,
+    description: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    file: String,
+    start: Position,
+    end: Position,
+    content: &'a str,
 }
 
 #[derive(Serialize)]
@@ -80,6 +98,18 @@ struct JsonSummary<'a> {
     /// What was not checked, and why.
     skipped: &'a [crate::finding::Skipped],
     notices: &'a [String],
+    /// Unsuppressed findings with a safe fix, and with an unsafe one.
+    fixable: usize,
+    unsafe_fixable: usize,
+    /// Fixes this run applied (`--fix`), and fixes it withheld.
+    #[serde(skip_serializing_if = "is_zero")]
+    fixed: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    withheld: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 pub(crate) fn suppression_kind(kind: SuppressionKind) -> &'static str {
@@ -140,6 +170,23 @@ fn finding<'a>(r: &Report, f: &'a Finding) -> JsonFinding<'a> {
         fingerprint: &f.fingerprint,
         environment: f.environment.as_deref(),
         roots: &f.roots,
+        fix: f.fix.as_ref().map(|x| JsonFix {
+            applicability: x.applicability.as_str(),
+            description: &x.description,
+            edits: x
+                .edits
+                .iter()
+                .map(|e| {
+                    let (file, start, end) = span(r, &e.loc);
+                    JsonEdit {
+                        file,
+                        start,
+                        end,
+                        content: &e.text,
+                    }
+                })
+                .collect(),
+        }),
     }
 }
 
@@ -167,6 +214,10 @@ pub fn render_json(r: &Report) -> String {
             notices: &s.notices,
             baselined: s.baselined,
             total: s.total(),
+            fixable: s.fixable,
+            unsafe_fixable: s.unsafe_fixable,
+            fixed: s.fixed,
+            withheld: s.withheld,
         },
     };
     let mut out = serde_json::to_string_pretty(&report).expect("JSON output serializes");

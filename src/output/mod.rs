@@ -130,9 +130,39 @@ pub fn summary_line(s: &Summary) -> String {
     }
 }
 
-/// The lines after the summary line: what was skipped (one line) and notices about the run.
+/// The last line of a human-readable report when fixes are available:
+/// `N fixable with --fix (M more with --unsafe-fixes)`.
+pub fn fixable_line(s: &Summary) -> Option<String> {
+    match (s.fixable, s.unsafe_fixable) {
+        (0, 0) => None,
+        (0, u) => Some(format!("{u} fixable with --fix --unsafe-fixes")),
+        (n, 0) => Some(format!("{n} fixable with --fix")),
+        (n, u) => Some(format!(
+            "{n} fixable with --fix ({u} more with --unsafe-fixes)"
+        )),
+    }
+}
+
+/// The lines after the summary line: fixes applied, what was skipped (one line) and notices
+/// about the run.
 pub fn summary_details(s: &Summary) -> Vec<String> {
     let mut out = Vec::new();
+    if s.fixed > 0 || s.withheld > 0 {
+        let mut line = format!(
+            "Fixed {} finding{}",
+            s.fixed,
+            if s.fixed == 1 { "" } else { "s" }
+        );
+        if s.withheld > 0 {
+            line.push_str(&format!(
+                " ({} fix{} withheld, see standard error)",
+                s.withheld,
+                if s.withheld == 1 { "" } else { "es" }
+            ));
+        }
+        line.push('.');
+        out.push(line);
+    }
     if !s.skipped.is_empty() {
         let items: Vec<String> = s
             .skipped

@@ -7,7 +7,7 @@
 //! the same bytes.
 
 use super::text::{self, Paint};
-use super::{span_line_cols, summary_details, summary_line, Report};
+use super::{fixable_line, span_line_cols, summary_details, summary_line, Report};
 use crate::finding::{Finding, Severity};
 use crate::term::Caps;
 use miette::{
@@ -212,6 +212,17 @@ impl<'a> Renderer<'a> {
             out.push_str(&wrapped.replacen("  help: ", &first, 1));
             out.push('\n');
         }
+        if let Some(x) = &f.fix {
+            let how = match x.applicability {
+                crate::finding::Applicability::Safe => "safe: --fix",
+                crate::finding::Applicability::Unsafe => "unsafe: --fix --unsafe-fixes",
+            };
+            let line = format!("{} ({how})", x.description);
+            let first = format!("  {} ", self.paint.cyan("fix:"));
+            let wrapped = text::wrap(&line, width, "  fix: ", "       ");
+            out.push_str(&wrapped.replacen("  fix: ", &first, 1));
+            out.push('\n');
+        }
         for n in notes {
             out.push_str(&text::wrap(&n, width, "  = note: ", "          "));
             out.push('\n');
@@ -293,6 +304,10 @@ pub fn render_pretty(r: &Report, o: &PrettyOptions) -> String {
         out.push_str(
             &text::wrap(&h, o.caps.width, "hint: ", "      ").replacen("hint: ", &first, 1),
         );
+        out.push('\n');
+    }
+    if let Some(l) = fixable_line(r.summary) {
+        out.push_str(&l);
         out.push('\n');
     }
     out

@@ -168,6 +168,36 @@ struct SarifResult<'a> {
     suppressions: Vec<SarifSuppression<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<ResultProperties<'a>>,
+    /// The automatic fix (SARIF `fix`: artifact changes made of replacements).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'a> {
+    description: Text<'a>,
+    artifact_changes: Vec<ArtifactChange<'a>>,
+    properties: FixProperties,
+}
+
+#[derive(Serialize)]
+struct FixProperties {
+    applicability: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange<'a> {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'a> {
+    deleted_region: Region,
+    inserted_content: Text<'a>,
 }
 
 /// The root modules (and their environments) whose evaluation produced a result.
@@ -365,6 +395,38 @@ fn result<'a>(r: &Report<'a>, f: &'a Finding) -> SarifResult<'a> {
             environment: f.environment.as_deref(),
             roots: &f.roots,
         }),
+        fixes: f.fix.iter().map(|x| sarif_fix(r, x)).collect(),
+    }
+}
+
+/// A fix as SARIF: one artifact change per file, its replacements in order.
+fn sarif_fix<'a>(r: &Report<'a>, x: &'a crate::finding::Fix) -> SarifFix<'a> {
+    let mut changes: Vec<(crate::source::FileId, ArtifactChange<'a>)> = Vec::new();
+    for e in &x.edits {
+        let (pl, _) = physical(r, &e.loc);
+        let rep = Replacement {
+            deleted_region: pl.region,
+            inserted_content: Text { text: &e.text },
+        };
+        match changes.iter_mut().find(|(id, _)| *id == e.loc.file) {
+            Some((_, c)) => c.replacements.push(rep),
+            None => changes.push((
+                e.loc.file,
+                ArtifactChange {
+                    artifact_location: pl.artifact_location,
+                    replacements: vec![rep],
+                },
+            )),
+        }
+    }
+    SarifFix {
+        description: Text {
+            text: &x.description,
+        },
+        artifact_changes: changes.into_iter().map(|(_, c)| c).collect(),
+        properties: FixProperties {
+            applicability: x.applicability.as_str(),
+        },
     }
 }
 

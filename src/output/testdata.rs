@@ -1,7 +1,7 @@
 //! A small in-memory report shared by the output tests.
 
 use super::{Report, RuleDescriptor};
-use crate::finding::{Finding, Severity, Summary, Suppression, SuppressionKind};
+use crate::finding::{Finding, Fix, Severity, Summary, Suppression, SuppressionKind, TextEdit};
 use crate::source::{FileId, Location, SourceMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -184,6 +184,14 @@ pub fn sample_with_prefix(prefix: &str) -> Sample {
             .with_help("Set `enable_key_rotation = true`.")
             .with_address("aws_kms_key.managed")
             .with_path("enable_key_rotation")
+            .with_fix({
+                let mut x = Fix::safe("set `enable_key_rotation = true`");
+                x.edits = vec![TextEdit {
+                    loc: find(&sources, tf, "false", 0),
+                    text: "true".into(),
+                }];
+                x
+            })
             .with_related(
                 find(&sources, tf, "aws_kms_key.managed.arn", 0),
                 "key used for managed services here",
