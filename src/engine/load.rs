@@ -22,6 +22,11 @@ use std::sync::Arc;
 /// Largest file policy-lint reads (bigger files are SYN001).
 pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
+/// Terraform texts up to this many bytes in all are kept from the first read to the parse, so
+/// each file is read once; beyond it, a text is let go after the scan and read again by the unit
+/// that parses it, so that memory follows the units in flight, not the corpus.
+pub const KEEP_TEXTS: u64 = 32 * 1024 * 1024;
+
 /// Everything read from disk, and the plan.
 pub struct Loaded {
     pub sources: Arc<SourceMap>,
@@ -114,6 +119,7 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
 pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &NamedFn<'_>) -> Loaded {
     let sources = Arc::new(SourceMap::new());
     // Read (and scan .tf files for module calls) in parallel.
+    let kept = std::sync::atomic::AtomicU64::new(0);
     let results: Vec<(Read, Vec<String>)> = files
         .par_iter()
         .map(|f| {
@@ -125,9 +131,13 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
                         FileKind::TfJson => crate::tfjson::module_sources(&sources.get(*id).text),
                         _ => Vec::new(),
                     };
-                    // Read again by the unit that parses it: holding every text from here to
-                    // there would make memory grow with the corpus.
-                    sources.release_text(*id);
+                    // Past the budget, read again by the unit that parses it: holding every
+                    // text from here to there would make memory grow with the corpus.
+                    let len = sources.get(*id).text.len() as u64;
+                    let before = kept.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+                    if before + len > KEEP_TEXTS {
+                        sources.release_text(*id);
+                    }
                     calls
                 }
                 _ => Vec::new(),
