@@ -148,7 +148,8 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     let loader = Loader::new(sources.clone(), roots, cwd.to_path_buf());
     let mut syntax = Vec::new();
     let mut json = Vec::new();
-    let mut scanned: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    // Hashed while files are added, sorted once for the plan.
+    let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::new();
     for (f, (r, calls)) in files.iter().zip(results) {
         match r {
             Read::Skip => {}
@@ -167,6 +168,7 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
             },
         }
     }
+    let scanned: BTreeMap<PathBuf, Vec<String>> = scanned.into_iter().collect();
     let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
     let mut users: HashMap<PathBuf, usize> = HashMap::new();
     for dirs in reach.values() {
