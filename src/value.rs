@@ -69,6 +69,77 @@ impl Origin {
     }
 }
 
+/// How many nodes of a value [`Value::with_hop`] visits (the elements of larger values keep
+/// their own hops).
+pub const HOP_NODES: usize = 2048;
+
+/// A node inside a value that a hop is to be added to, reached by traversal without copying:
+/// `with_hop(loc, label)` of the root followed by the traversal gives the same value as the
+/// traversal followed by [`HopPath::finish`], which copies only the node reached.
+#[derive(Clone, Copy)]
+pub struct HopPath<'v> {
+    pub node: &'v Value,
+    /// The node's position in the root's depth-first pre-order (capped at [`HOP_NODES`]).
+    index: usize,
+    /// Whether `with_hop` of the root reaches this node (its container's elements were visited).
+    reached: bool,
+}
+
+impl<'v> HopPath<'v> {
+    pub fn root(node: &'v Value) -> Self {
+        HopPath {
+            node,
+            index: 0,
+            reached: true,
+        }
+    }
+
+    /// The element `key` of an object node.
+    pub fn field(&self, key: &str) -> Option<HopPath<'v>> {
+        let Kind::Object(map) = &self.node.kind else {
+            return None;
+        };
+        let node = map.get(key)?;
+        let before = map
+            .range::<str, _>((std::ops::Bound::Unbounded, std::ops::Bound::Excluded(key)))
+            .map(|(_, v)| v);
+        Some(self.child(node, before))
+    }
+
+    /// Element `i` of a list node.
+    pub fn item(&self, i: usize) -> Option<HopPath<'v>> {
+        let Kind::List(items) = &self.node.kind else {
+            return None;
+        };
+        let node = items.get(i)?;
+        Some(self.child(node, items[..i].iter()))
+    }
+
+    fn child(&self, node: &'v Value, before: impl Iterator<Item = &'v Value>) -> HopPath<'v> {
+        let mut index = self.index + 1;
+        for v in before {
+            if index >= HOP_NODES {
+                break;
+            }
+            index += v.nodes_up_to(HOP_NODES - index);
+        }
+        HopPath {
+            node,
+            index: index.min(HOP_NODES),
+            reached: self.index < HOP_NODES,
+        }
+    }
+
+    /// The node with the hop, as `with_hop` of the root would have made it.
+    pub fn finish(&self, loc: Location, label: &str) -> Value {
+        if !self.reached {
+            return self.node.clone();
+        }
+        self.node
+            .with_hop_budget(loc, label, HOP_NODES.saturating_sub(self.index))
+    }
+}
+
 /// A reference to a resource (or data source) attribute, kept by unknown values so that rules can
 /// follow links between resources (`aws_kms_key.storage.arn`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -563,6 +634,15 @@ impl Value {
     /// Adds a hop to this value and (for small values) to every element in it, so findings on a
     /// nested element still show how it travelled.
     pub fn with_hop(&self, loc: Location, label: &str) -> Value {
+        self.with_hop_budget(loc, label, HOP_NODES)
+    }
+
+    /// [`Value::with_hop`] of a node met at position `budget` from the end of the budget: the
+    /// nodes of a value are numbered in depth-first pre-order, the first [`HOP_NODES`] get the
+    /// hop and have their elements visited, the others get it only when their container was
+    /// visited. [`HopPath`] uses it to add a hop to one element exactly as `with_hop` of its
+    /// container would have.
+    pub fn with_hop_budget(&self, loc: Location, label: &str, mut budget: usize) -> Value {
         fn go(v: &Value, loc: Location, label: &str, budget: &mut usize) -> Value {
             let origin = v.origin.with_hop(loc, label);
             if *budget == 0 {
@@ -582,8 +662,25 @@ impl Value {
             };
             Value::new(kind, origin)
         }
-        let mut budget = 2048;
         go(self, loc, label, &mut budget)
+    }
+
+    /// The number of nodes of the value (itself and every element, deeply), counted up to `cap`.
+    pub fn nodes_up_to(&self, cap: usize) -> usize {
+        fn go(v: &Value, left: &mut usize) {
+            if *left == 0 {
+                return;
+            }
+            *left -= 1;
+            match &v.kind {
+                Kind::List(items) => items.iter().for_each(|i| go(i, left)),
+                Kind::Object(map) => map.values().for_each(|i| go(i, left)),
+                _ => {}
+            }
+        }
+        let mut left = cap;
+        go(self, &mut left);
+        cap - left
     }
 
     /// A short type name for messages.
@@ -670,6 +767,39 @@ fn number_to_json(n: f64) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A map of `n` lists of `m` located strings, each located.
+    fn grid(n: usize, m: usize) -> Value {
+        let at = |i: usize| Location::new(crate::source::FileId(0), i..i + 1);
+        let map: BTreeMap<String, Value> = (0..n)
+            .map(|i| {
+                let items = (0..m).map(|j| Value::string(format!("{i}.{j}")).at(at(j)));
+                (format!("k{i:04}"), Value::list(items.collect()).at(at(i)))
+            })
+            .collect();
+        Value::object(map).at(at(0))
+    }
+
+    #[test]
+    fn hop_path_gives_what_with_hop_then_indexing_gives() {
+        let loc = Location::new(crate::source::FileId(1), 3..9);
+        // Small, at the budget, and past it (elements early and late in the pre-order).
+        for (n, m) in [(3, 2), (50, 40), (200, 30)] {
+            let v = grid(n, m);
+            let whole = v.with_hop(loc, "via `local.m`");
+            for i in [0, 1, n / 2, n - 1] {
+                let key = format!("k{i:04}");
+                let field = HopPath::root(&v).field(&key).unwrap();
+                let want = whole.as_object().unwrap()[&key].clone();
+                assert_eq!(field.finish(loc, "via `local.m`"), want, "{n}x{m} {key}");
+                for j in [0, m - 1] {
+                    let item = field.item(j).unwrap().finish(loc, "via `local.m`");
+                    assert_eq!(item, want.as_list().unwrap()[j], "{n}x{m} {key}[{j}]");
+                }
+            }
+            assert!(HopPath::root(&v).field("missing").is_none());
+        }
+    }
 
     #[test]
     fn path_steps_through_blocks() {

@@ -22,6 +22,11 @@ use std::sync::Arc;
 /// Largest file policy-lint reads (bigger files are SYN001).
 pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
+/// Terraform texts up to this many bytes in all are kept from the first read to the parse, so
+/// each file is read once; beyond it, a text is let go after the scan and read again by the unit
+/// that parses it, so that memory follows the units in flight, not the corpus.
+pub const KEEP_TEXTS: u64 = 32 * 1024 * 1024;
+
 /// Everything read from disk, and the plan.
 pub struct Loaded {
     pub sources: Arc<SourceMap>,
@@ -114,6 +119,7 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
 pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &NamedFn<'_>) -> Loaded {
     let sources = Arc::new(SourceMap::new());
     // Read (and scan .tf files for module calls) in parallel.
+    let kept = std::sync::atomic::AtomicU64::new(0);
     let results: Vec<(Read, Vec<String>)> = files
         .par_iter()
         .map(|f| {
@@ -125,9 +131,13 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
                         FileKind::TfJson => crate::tfjson::module_sources(&sources.get(*id).text),
                         _ => Vec::new(),
                     };
-                    // Read again by the unit that parses it: holding every text from here to
-                    // there would make memory grow with the corpus.
-                    sources.release_text(*id);
+                    // Past the budget, read again by the unit that parses it: holding every
+                    // text from here to there would make memory grow with the corpus.
+                    let len = sources.get(*id).text.len() as u64;
+                    let before = kept.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+                    if before + len > KEEP_TEXTS {
+                        sources.release_text(*id);
+                    }
                     calls
                 }
                 _ => Vec::new(),
@@ -138,7 +148,8 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     let loader = Loader::new(sources.clone(), roots, cwd.to_path_buf());
     let mut syntax = Vec::new();
     let mut json = Vec::new();
-    let mut scanned: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+    // Hashed while files are added, sorted once for the plan.
+    let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::new();
     for (f, (r, calls)) in files.iter().zip(results) {
         match r {
             Read::Skip => {}
@@ -157,6 +168,7 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
             },
         }
     }
+    let scanned: BTreeMap<PathBuf, Vec<String>> = scanned.into_iter().collect();
     let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
     let mut users: HashMap<PathBuf, usize> = HashMap::new();
     for dirs in reach.values() {
@@ -185,60 +197,73 @@ pub fn unit_plan(
     module_sources: &BTreeMap<PathBuf, Vec<String>>,
     canonical: &dyn Fn(&Path) -> Option<PathBuf>,
 ) -> (Vec<PathBuf>, HashMap<PathBuf, Vec<PathBuf>>) {
-    let mut calls_of: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
-    let mut called: BTreeSet<PathBuf> = BTreeSet::new();
-    for (dir, srcs) in module_sources {
+    // Directories are numbered (those with Terraform files first, in path order, then the other
+    // directories calls lead to) and the plan works on numbers: paths are compared and hashed
+    // once each, so planning grows with the number of directories and calls, not faster.
+    let mut dirs: Vec<PathBuf> = module_sources.keys().cloned().collect();
+    let mut number: HashMap<PathBuf, usize> = dirs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.clone(), i))
+        .collect();
+    let sourced = dirs.len();
+    let mut calls_of: Vec<Vec<usize>> = vec![Vec::new(); sourced];
+    let mut called = vec![false; sourced];
+    for (i, srcs) in module_sources.values().enumerate() {
         let mut seen: BTreeSet<&str> = BTreeSet::new();
         for src in srcs {
             if !seen.insert(src) {
                 continue;
             }
-            if let Some(c) = canonical(&dir.join(src)) {
-                if c != *dir {
-                    called.insert(c.clone());
-                    calls_of.entry(dir.clone()).or_default().push(c);
+            let Some(c) = canonical(&dirs[i].join(src)) else {
+                continue;
+            };
+            let n = match number.get(&c) {
+                Some(&n) => n,
+                None => {
+                    number.insert(c.clone(), dirs.len());
+                    dirs.push(c);
+                    calls_of.push(Vec::new());
+                    called.push(false);
+                    dirs.len() - 1
                 }
+            };
+            if n != i {
+                called[n] = true;
+                calls_of[i].push(n);
             }
         }
     }
-    let reach_from = |d: &PathBuf| -> Vec<PathBuf> {
+    let mut reached = vec![false; dirs.len()];
+    let reach_from = |d: usize, reached: &mut [bool]| -> Vec<PathBuf> {
         let mut out = Vec::new();
-        let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
-        let mut stack = vec![d.clone()];
+        let mut seen = vec![false; dirs.len()];
+        let mut stack = vec![d];
         while let Some(x) = stack.pop() {
-            if !seen.insert(x.clone()) {
+            if std::mem::replace(&mut seen[x], true) {
                 continue;
             }
-            if let Some(cs) = calls_of.get(&x) {
-                stack.extend(cs.iter().rev().cloned());
-            }
-            out.push(x);
+            stack.extend(calls_of[x].iter().rev());
+            reached[x] = true;
+            out.push(dirs[x].clone());
         }
         out
     };
-    let mut units: Vec<PathBuf> = module_sources
-        .keys()
-        .filter(|d| !called.contains(*d))
-        .cloned()
-        .collect();
+    let mut units: Vec<usize> = (0..sourced).filter(|&i| !called[i]).collect();
     let mut reach: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
-    let mut reached: BTreeSet<PathBuf> = BTreeSet::new();
-    for u in &units {
-        let r = reach_from(u);
-        reached.extend(r.iter().cloned());
-        reach.insert(u.clone(), r);
+    for &u in &units {
+        reach.insert(dirs[u].clone(), reach_from(u, &mut reached));
     }
     // Directories reached only through a cycle of calls: make sure each is evaluated.
-    for d in module_sources.keys() {
-        if !reached.contains(d) {
-            let r = reach_from(d);
-            reached.extend(r.iter().cloned());
-            reach.insert(d.clone(), r);
-            units.push(d.clone());
+    for d in 0..sourced {
+        if !reached[d] {
+            reach.insert(dirs[d].clone(), reach_from(d, &mut reached));
+            units.push(d);
         }
     }
+    // Numbers below `sourced` are in path order.
     units.sort();
-    (units, reach)
+    (units.into_iter().map(|u| dirs[u].clone()).collect(), reach)
 }
 
 /// The local module sources (`./x`, `../x`) of the top-level `module` blocks of a Terraform

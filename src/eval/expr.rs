@@ -3,7 +3,7 @@
 use super::module::{span_loc, CallResult, ModuleInst};
 use super::{limits, Segment, TextMap};
 use crate::source::{FileId, Location};
-use crate::value::{Kind, Origin, Part, Reason, ResourceRef, Unknown, Value};
+use crate::value::{HopPath, Kind, Origin, Part, Reason, ResourceRef, Unknown, Value};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Template};
 use hcl_edit::Span;
@@ -1155,15 +1155,15 @@ impl<'l> super::module::Ev<'l> {
                         let Some(n) = attr(0) else {
                             return Err(EvalError::new(loc, "`var` needs a variable name"));
                         };
-                        let v = self.var(m, n, ref_loc(0))?;
-                        return self.apply_ops(v, &ops[1..], scope, loc);
+                        let r = self.var(m, n, ref_loc(0))?;
+                        return self.apply_ops_read(r, &ops[1..], scope, loc);
                     }
                     "local" => {
                         let Some(n) = attr(0) else {
                             return Err(EvalError::new(loc, "`local` needs a name"));
                         };
-                        let v = self.local(m, n, ref_loc(0))?;
-                        return self.apply_ops(v, &ops[1..], scope, loc);
+                        let r = self.local(m, n, ref_loc(0))?;
+                        return self.apply_ops_read(r, &ops[1..], scope, loc);
                     }
                     "count" => {
                         if attr(0) == Some("index") {
@@ -1520,6 +1520,73 @@ impl<'l> super::module::Ev<'l> {
     }
 
     /// Applies attribute access, indexing and splats to a value.
+    /// [`Self::apply_ops`] on a variable or local read with its hop (`with_hop` of it), without
+    /// copying the value: attribute and index steps that select an element walk into it, and
+    /// only what they reach gets the hop. Any other step (a splat, an unknown, a missing key)
+    /// continues from that node with the hop added, as `apply_ops` would have seen it.
+    fn apply_ops_read(
+        &self,
+        r: super::module::Read,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        scope: &Scope,
+        loc: Location,
+    ) -> Result<Value, EvalError> {
+        let Some((hop_loc, label)) = &r.hop else {
+            return self.apply_ops(r.value, ops, scope, loc);
+        };
+        let mut at = HopPath::root(&r.value);
+        for (i, op) in ops.iter().enumerate() {
+            let oploc = Location::new(
+                scope.file,
+                loc.start as usize..op.span().map(|s| s.end).unwrap_or(loc.end as usize),
+            );
+            // What the step gives when it does not select an element: computed from the node
+            // itself, which differs from the node with its hop only in origins, and only an
+            // unknown's origin passes into the result.
+            let node = || {
+                if at.node.is_unknown() {
+                    at.finish(*hop_loc, label)
+                } else {
+                    at.node.clone()
+                }
+            };
+            let next = match op.value() {
+                TraversalOperator::GetAttr(a) => match at.field(a.as_str()) {
+                    Some(n) => n,
+                    None => {
+                        let v = get_attr(&node(), a.as_str(), oploc)?;
+                        return self.apply_ops(v, &ops[i + 1..], scope, loc);
+                    }
+                },
+                TraversalOperator::Index(e) => {
+                    let idx = self.eval(e, scope)?;
+                    match element(&at, &idx) {
+                        Some(n) => n,
+                        None => {
+                            let v = index(&node(), &idx, oploc)?;
+                            return self.apply_ops(v, &ops[i + 1..], scope, loc);
+                        }
+                    }
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    let idx = Value::number(*n.value() as f64);
+                    match element(&at, &idx) {
+                        Some(n) => n,
+                        None => {
+                            let v = index(&node(), &idx, oploc)?;
+                            return self.apply_ops(v, &ops[i + 1..], scope, loc);
+                        }
+                    }
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    return self.apply_ops(at.finish(*hop_loc, label), &ops[i..], scope, loc);
+                }
+            };
+            at = next;
+        }
+        Ok(at.finish(*hop_loc, label))
+    }
+
     fn apply_ops(
         &self,
         mut v: Value,
@@ -1682,6 +1749,24 @@ fn index(v: &Value, idx: &Value, loc: Location) -> Result<Value, EvalError> {
             loc,
             format!("cannot index a {} value", v.type_name()),
         )),
+    }
+}
+
+/// The element [`index`] selects (a list item or an object member), when it selects one.
+fn element<'v>(at: &HopPath<'v>, idx: &Value) -> Option<HopPath<'v>> {
+    if !idx.is_known() {
+        return None;
+    }
+    match &at.node.kind {
+        Kind::List(_) => {
+            let n = to_number(idx)?;
+            if n < 0.0 || n.fract() != 0.0 {
+                return None;
+            }
+            at.item(n as usize)
+        }
+        Kind::Object(_) => at.field(&idx.to_tf_string()?),
+        _ => None,
     }
 }
 

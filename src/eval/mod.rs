@@ -132,8 +132,8 @@ struct FileState {
     syntax: Vec<Finding>,
     suppressions: Vec<crate::suppress::Suppression>,
     /// Local module sources (`./x`, `../x`) of each parsed `.tf` and `.tf.json` file, by
-    /// directory.
-    module_sources: BTreeMap<PathBuf, Vec<String>>,
+    /// directory (hashed as files are parsed, sorted once by [`Loader::take_results`]).
+    module_sources: HashMap<PathBuf, Vec<String>>,
     /// Directories whose blank plan is made, and the ranges to blank in their files.
     planned: HashSet<PathBuf>,
     blanks: HashMap<PathBuf, Vec<std::ops::Range<usize>>>,
@@ -496,7 +496,7 @@ impl Loader {
         ParseResults {
             syntax: std::mem::take(&mut st.syntax),
             suppressions: std::mem::take(&mut st.suppressions),
-            module_sources: std::mem::take(&mut st.module_sources),
+            module_sources: std::mem::take(&mut st.module_sources).into_iter().collect(),
         }
     }
 

@@ -538,7 +538,8 @@ impl<'l> Ev<'l> {
     }
 
     /// `var.NAME` in module `m`.
-    pub fn var(&self, m: &ModuleInst, name: &str, at: Location) -> Result<Value, EvalError> {
+    /// `var.NAME` read at `at`, its hop not yet added (see [`Read`]).
+    pub(crate) fn var(&self, m: &ModuleInst, name: &str, at: Location) -> Result<Read, EvalError> {
         let Some(r) = m.def.variables.get(name).copied() else {
             return Err(EvalError::new(
                 at,
@@ -692,7 +693,13 @@ impl<'l> Ev<'l> {
 
     // ---------------------------------------------------------------- locals
 
-    pub fn local(&self, m: &ModuleInst, name: &str, at: Location) -> Result<Value, EvalError> {
+    /// `local.NAME` read at `at`, its hop not yet added (see [`Read`]).
+    pub(crate) fn local(
+        &self,
+        m: &ModuleInst,
+        name: &str,
+        at: Location,
+    ) -> Result<Read, EvalError> {
         let Some(r) = m.def.locals.get(name).copied() else {
             return Err(EvalError::new(
                 at,
@@ -713,7 +720,10 @@ impl<'l> Ev<'l> {
         if matches!(v.as_unknown().map(|u| &u.reason), Some(Reason::Cycle(_))) {
             return Ok(at_reference(v, at, &format!("local.{name}")));
         }
-        Ok(v.with_hop(at, &format!("via `local.{name}`")))
+        Ok(Read {
+            value: v,
+            hop: Some((at, format!("via `local.{name}`"))),
+        })
     }
 
     fn local_value(&self, m: &ModuleInst, name: &str, r: ItemRef) -> Value {
@@ -1599,7 +1609,7 @@ fn resource_header(m: &ModuleInst, r: ItemRef) -> Location {
 /// `var.NAME` (or a local) read at `at`. A variable without any value, or a node on a dependency
 /// cycle, is reported where it is used (the expression a rule could not decide), with the place
 /// it was evaluated as a hop.
-fn at_reference(v: Value, at: Location, name: &str) -> Value {
+fn at_reference(v: Value, at: Location, name: &str) -> Read {
     if let Kind::Unknown(u) = &v.kind {
         if matches!(u.reason, Reason::Variable { .. } | Reason::Cycle(_)) {
             let mut u2 = (**u).clone();
@@ -1613,10 +1623,25 @@ fn at_reference(v: Value, at: Location, name: &str) -> Value {
                 };
                 out = out.with_hop(d, &what);
             }
-            return out;
+            return Read {
+                value: out,
+                hop: None,
+            };
         }
     }
-    v.with_hop(at, &format!("via `var.{name}`"))
+    Read {
+        value: v,
+        hop: Some((at, format!("via `var.{name}`"))),
+    }
+}
+
+/// A variable or local as a reference reads it: the node's value and the hop the reference adds
+/// to it and to everything in it ([`Value::with_hop`]). A traversal (`local.m[each.key].name`)
+/// reaches into the value first and adds the hop to what it reached only
+/// ([`crate::value::HopPath`]), instead of copying the whole value to index it.
+pub(crate) struct Read {
+    pub value: Value,
+    pub hop: Option<(Location, String)>,
 }
 
 fn push_block(map: &mut BTreeMap<String, Value>, ident: &str, v: Value) {
