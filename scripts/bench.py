@@ -580,7 +580,39 @@ def main() -> None:
     ap.add_argument("--egress-rows", type=int, default=1_000_000, help="rows of the egress log (default 1000000; 0 skips)")
     ap.add_argument("--egress-formats", default="csv", help="log formats to measure: csv,json,jsonl (default csv)")
     ap.add_argument("--egress-only", action="store_true", help="measure only egress-report")
+    real = ap.add_argument_group("real repositories (--real; see scripts/bench_real.py)")
+    real.add_argument("--real", nargs="?", metavar="DIR",
+                      const=os.environ.get("POLICY_LINT_ECO_CACHE", "/tmp/policy-lint-ecosystem"),
+                      help="measure on real repositories instead of a generated corpus: the ecosystem "
+                           "corpus extracted by scripts/ecosystem.py (default $POLICY_LINT_ECO_CACHE or "
+                           "/tmp/policy-lint-ecosystem), or every subdirectory of DIR")
+    real.add_argument("--only", help="only these repositories (owner/name,...; `issue19`: the three of issue 19)")
+    real.add_argument("--copies", default="1,4,20", help="copies of the corpus to measure (default 1,4,20)")
+    real.add_argument("--callgrind", action="store_true", help="also count instructions (valgrind)")
+    real.add_argument("--check-files", action="store_true",
+                      help="check (strace) that bare_parse parses exactly the files policy-lint reads")
+    real.add_argument("--precommit", action="store_true",
+                      help="also time a few named files in the largest tree (time to first output)")
+    real.add_argument("--env", action="append", metavar="K=V", help="environment of the policy-lint runs")
+    real.add_argument("--keep-trees", action="store_true", help="keep the copies (printed)")
+    big = ap.add_argument_group("one huge module (--big-file; see scripts/gen_big_module.py)")
+    big.add_argument("--big-file", action="store_true",
+                     help="measure one generated file of --big-resources aws_kms_key resources, also "
+                          "under a 2 GiB address-space limit")
+    big.add_argument("--big-resources", type=int, default=400_000, help="resources (default 400000: 37.9 MB)")
     args = ap.parse_args()
+    if args.real:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_real
+
+        bench_real.real_bench(args, TARGET)
+        return
+    if args.big_file:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import gen_big_module
+
+        gen_big_module.big_bench(args, TARGET)
+        return
     if args.egress_only:
         egress_bench(args)
         return
