@@ -3,6 +3,7 @@
 //! Pipeline: discover -> parse -> evaluate -> model -> rules -> findings -> emit.
 //! See ARCHITECTURE.md for the module map.
 
+pub mod alloc;
 pub mod baseline;
 pub mod checks;
 pub mod cli;
@@ -23,7 +24,6 @@ pub mod plan;
 pub mod registry;
 pub mod rules_table;
 pub mod ruletest;
-pub mod skim;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
