@@ -1,6 +1,6 @@
 //! Baseline for `scripts/bench.py`: finds the files `policy-lint check` reads, with policy-lint's
-//! own discovery (`.gitignore`/`.ignore` honoured; `.git`, `.terraform`, `node_modules` skipped),
-//! and parses each once on one thread: `.tf`/`.tfvars` with hcl-edit, `.tf.json`/`.tfvars.json`
+//! own discovery (`.gitignore`/`.ignore` honoured; `.git`, `.terraform`, `node_modules` skipped)
+//! plus the automatic variable files of each module directory, and parses each once on one thread: `.tf`/`.tfvars` with hcl-edit, `.tf.json`/`.tfvars.json`
 //! and the `.json` files policy-lint reads (those naming `"Statement"`, as `engine::load` decides)
 //! with serde_json. Nothing else.
 //!
@@ -33,13 +33,45 @@ fn main() {
     }
     let t0 = Instant::now();
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let found = match discover(&paths, &cwd, &Filter::default()) {
+    let mut found = match discover(&paths, &cwd, &Filter::default()) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("bare_parse: {e}");
             std::process::exit(2);
         }
     };
+    // A root module reads its automatic variable files (`terraform.tfvars`, `*.auto.tfvars`, and
+    // their `.json` forms) even when `.gitignore` hides them from discovery (eval::module's
+    // root_inputs): parse those of every directory with Terraform files too.
+    let dirs: std::collections::BTreeSet<PathBuf> = found
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Tf | FileKind::TfJson))
+        .filter_map(|f| f.path.parent().map(PathBuf::from))
+        .collect();
+    let known: std::collections::HashSet<PathBuf> = found.iter().map(|f| f.path.clone()).collect();
+    for d in dirs {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let auto = n == "terraform.tfvars" || n.ends_with(".auto.tfvars");
+            let auto_json = n == "terraform.tfvars.json" || n.ends_with(".auto.tfvars.json");
+            if (auto || auto_json) && p.is_file() && !known.contains(&p) {
+                found.push(policy_lint::discover::Found {
+                    kind: if auto {
+                        FileKind::Tfvars
+                    } else {
+                        FileKind::TfvarsJson
+                    },
+                    path: p,
+                    explicit: false,
+                });
+            }
+        }
+    }
+    found.sort();
     let (mut files, mut bytes, mut failed) = (0usize, 0usize, 0usize);
     for f in &found {
         let hcl = matches!(f.kind, FileKind::Tf | FileKind::Tfvars);

@@ -11,7 +11,8 @@ one local `cmk` module per workspace; key policies written every way: aws_iam_po
 jsonencode, heredoc, file(), templatefile(), standalone JSON; network policies with destinations;
 tfvars; filler resources), then measures, each `--runs` times (the median is reported):
 
-  (a) bare:   target/release/examples/bare_parse <corpus>  (one thread: hcl-edit + serde_json)
+  (a) bare:   target/release/examples/bare_parse <corpus>  (one thread: policy-lint's discovery,
+              hcl-edit + serde_json over the files policy-lint parses)
   (b) full:   target/release/policy-lint check <corpus> --format json --output /dev/null
   (c) small:  target/release/policy-lint check <one small .tf file> --format json --output /dev/null
 
@@ -27,6 +28,18 @@ for each of `--egress-formats` (csv, json, jsonl), twice: on a log with few dist
 (memory must not grow with the rows: target 10 s and 100 MiB) and on one with many (what each
 distinct destination adds). It prints wall time, rows/s and peak RSS. `--egress-only` skips (a)
 to (c).
+
+Real repositories (`--real [DIR]`, scripts/bench_real.py): the ecosystem corpus (or every
+subdirectory of DIR) at `--copies 1,4,20`, interleaved bare parse and policy-lint runs, the ratio,
+CPU ratio, peak RSS and scaling; `--callgrind` (instruction counts), `--check-files` (bare_parse
+parses exactly the files policy-lint reads, by strace), `--precommit` (three named files in the
+largest tree: time to first output), `--only issue19` (the three repositories of issue 19).
+
+    python3 scripts/bench.py --real --runs 5 --check-files --callgrind --precommit
+
+One huge module (`--big-file`, scripts/gen_big_module.py): 400,000 aws_kms_key resources in one
+file (37.9 MB) and in 16 modules, each with and without `ulimit -v 2097152`: exit code, time,
+peak RSS.
 """
 
 from __future__ import annotations
