@@ -11,7 +11,8 @@ one local `cmk` module per workspace; key policies written every way: aws_iam_po
 jsonencode, heredoc, file(), templatefile(), standalone JSON; network policies with destinations;
 tfvars; filler resources), then measures, each `--runs` times (the median is reported):
 
-  (a) bare:   target/release/examples/bare_parse <corpus>  (one thread: hcl-edit + serde_json)
+  (a) bare:   target/release/examples/bare_parse <corpus>  (one thread: policy-lint's discovery,
+              hcl-edit + serde_json over the files policy-lint parses)
   (b) full:   target/release/policy-lint check <corpus> --format json --output /dev/null
   (c) small:  target/release/policy-lint check <one small .tf file> --format json --output /dev/null
 
@@ -27,6 +28,18 @@ for each of `--egress-formats` (csv, json, jsonl), twice: on a log with few dist
 (memory must not grow with the rows: target 10 s and 100 MiB) and on one with many (what each
 distinct destination adds). It prints wall time, rows/s and peak RSS. `--egress-only` skips (a)
 to (c).
+
+Real repositories (`--real [DIR]`, scripts/bench_real.py): the ecosystem corpus (or every
+subdirectory of DIR) at `--copies 1,4,20`, interleaved bare parse and policy-lint runs, the ratio,
+CPU ratio, peak RSS and scaling; `--callgrind` (instruction counts), `--check-files` (bare_parse
+parses exactly the files policy-lint reads, by strace), `--precommit` (three named files in the
+largest tree: time to first output), `--only issue19` (the three repositories of issue 19).
+
+    python3 scripts/bench.py --real --runs 5 --check-files --callgrind --precommit
+
+One huge module (`--big-file`, scripts/gen_big_module.py): 400,000 aws_kms_key resources in one
+file (37.9 MB) and in 16 modules, each with and without `ulimit -v 2097152`: exit code, time,
+peak RSS.
 """
 
 from __future__ import annotations
@@ -580,7 +593,39 @@ def main() -> None:
     ap.add_argument("--egress-rows", type=int, default=1_000_000, help="rows of the egress log (default 1000000; 0 skips)")
     ap.add_argument("--egress-formats", default="csv", help="log formats to measure: csv,json,jsonl (default csv)")
     ap.add_argument("--egress-only", action="store_true", help="measure only egress-report")
+    real = ap.add_argument_group("real repositories (--real; see scripts/bench_real.py)")
+    real.add_argument("--real", nargs="?", metavar="DIR",
+                      const=os.environ.get("POLICY_LINT_ECO_CACHE", "/tmp/policy-lint-ecosystem"),
+                      help="measure on real repositories instead of a generated corpus: the ecosystem "
+                           "corpus extracted by scripts/ecosystem.py (default $POLICY_LINT_ECO_CACHE or "
+                           "/tmp/policy-lint-ecosystem), or every subdirectory of DIR")
+    real.add_argument("--only", help="only these repositories (owner/name,...; `issue19`: the three of issue 19)")
+    real.add_argument("--copies", default="1,4,20", help="copies of the corpus to measure (default 1,4,20)")
+    real.add_argument("--callgrind", action="store_true", help="also count instructions (valgrind)")
+    real.add_argument("--check-files", action="store_true",
+                      help="check (strace) that bare_parse parses exactly the files policy-lint reads")
+    real.add_argument("--precommit", action="store_true",
+                      help="also time a few named files in the largest tree (time to first output)")
+    real.add_argument("--env", action="append", metavar="K=V", help="environment of the policy-lint runs")
+    real.add_argument("--keep-trees", action="store_true", help="keep the copies (printed)")
+    big = ap.add_argument_group("one huge module (--big-file; see scripts/gen_big_module.py)")
+    big.add_argument("--big-file", action="store_true",
+                     help="measure one generated file of --big-resources aws_kms_key resources, also "
+                          "under a 2 GiB address-space limit")
+    big.add_argument("--big-resources", type=int, default=400_000, help="resources (default 400000: 37.9 MB)")
     args = ap.parse_args()
+    if args.real:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_real
+
+        bench_real.real_bench(args, TARGET)
+        return
+    if args.big_file:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import gen_big_module
+
+        gen_big_module.big_bench(args, TARGET)
+        return
     if args.egress_only:
         egress_bench(args)
         return

@@ -3,6 +3,7 @@
 //! Pipeline: discover -> parse -> evaluate -> model -> rules -> findings -> emit.
 //! See ARCHITECTURE.md for the module map.
 
+pub mod alloc;
 pub mod baseline;
 pub mod checks;
 pub mod cli;

@@ -7,9 +7,11 @@ use std::process::ExitCode;
 
 // policy-lint allocates and frees many small objects (syntax trees, values); mimalloc does that
 // with a fraction of glibc malloc's instructions. The bare-parse baseline of scripts/bench.py
-// uses the same allocator, so the comparison stays like for like.
+// uses the same allocator, so the comparison stays like for like. The wrapper ends the run with
+// a clear error (exit 2) naming the file or module and the address-space limit when memory runs
+// out, instead of aborting (src/alloc.rs).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: policy_lint::alloc::Allocator = policy_lint::alloc::Allocator;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -165,17 +165,9 @@ pub fn find_excessive_nesting(text: &str, max: usize) -> Option<usize> {
 
 /// Parses Terraform native syntax (`.tf`, `.tfvars`).
 pub fn parse_hcl(sources: &SourceMap, file: FileId) -> Parsed {
-    parse_hcl_blanked(sources, file, &[])
-}
-
-/// [`parse_hcl`] without trees for the `blanks` (top-level blocks [`crate::skim`] recognized and
-/// found unneeded): they are parsed as whitespace, so every other offset is unchanged.
-pub fn parse_hcl_blanked(
-    sources: &SourceMap,
-    file: FileId,
-    blanks: &[std::ops::Range<usize>],
-) -> Parsed {
-    let text = sources.get(file).text.clone();
+    let src = sources.get(file);
+    let _parsing = crate::alloc::parsing(&src.display);
+    let text = src.text.clone();
     if let Some(off) = find_excessive_nesting(&text, MAX_HCL_DEPTH) {
         return Parsed::Failed(Box::new(syntax_finding(
             sources,
@@ -185,17 +177,6 @@ pub fn parse_hcl_blanked(
                 "expressions or blocks nested more than {MAX_HCL_DEPTH} levels deep; policy-lint does not evaluate them"
             ),
         )));
-    }
-    if !blanks.is_empty() {
-        // The recognizer vouched for the whole text, so this parses; if it ever did not, the
-        // whole text is parsed below and its error reported.
-        if let Ok(body) = hcl_edit::parser::parse_body(&crate::skim::blank(&text, blanks)) {
-            return Parsed::Hcl(Arc::new(ParsedHcl {
-                file,
-                body,
-                json: false,
-            }));
-        }
     }
     match hcl_edit::parser::parse_body(&text) {
         Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl {
@@ -235,7 +216,9 @@ pub(crate) fn parse_error(
 
 /// Parses a JSON file into a value with spans.
 pub fn parse_json(sources: &SourceMap, file: FileId) -> Parsed {
-    let text = sources.get(file).text.clone();
+    let src = sources.get(file);
+    let _parsing = crate::alloc::parsing(&src.display);
+    let text = src.text.clone();
     match crate::json::parse_file(&text, file) {
         Ok(v) => Parsed::Json(Arc::new(v)),
         Err(e) => parse_error(sources, file, e.offset, "JSON", &e.message),

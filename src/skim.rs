@@ -1,20 +1,16 @@
-//! A fast recognizer for Terraform native syntax, used to avoid building trees for blocks no rule
-//! reads.
+//! A fast recognizer for Terraform native syntax: the top-level items of a file (block type,
+//! labels, byte range, the references each makes) without building a tree.
 //!
-//! Most of the text of a real configuration is resources no rule looks at (security groups,
-//! buckets, roles). hcl-edit builds a lossless tree of every byte, which is most of the cost of a
-//! run. [`skim`] walks a file without building anything and returns its top-level items (block
-//! type, labels, byte range) and, per item, the references it makes (`TYPE.NAME`). The loader
-//! (see [`plan_blanks`]) then replaces the resources no rule wants and nothing kept refers to with
-//! spaces before handing the text to hcl-edit, so offsets, lines and everything kept are the same.
+//! The lossless editor ([`crate::edit`]) and the fixes ([`crate::fix`]) use it to find the item
+//! that holds a location in a large file without parsing all of it. (It once also let the loader
+//! blank resources no rule reads before parsing; that stage did not pay on real repositories and
+//! was removed, see docs/performance.md.)
 //!
 //! The recognizer is deliberately strict: it accepts a subset of what hcl-edit accepts and gives up
 //! ([`None`]) on anything it is not certain about — directives, provider functions, escapes other
 //! than the common ones, expressions continued across lines, inline `/* */` comments inside
-//! expressions, deep nesting. Giving up only means the file is parsed whole, as before. The one
-//! property that matters is the other direction: **whatever it accepts, hcl-edit accepts**, so a
-//! syntax error is never hidden in a blanked block. The `skim` fuzz target checks exactly that
-//! against hcl-edit.
+//! expressions, deep nesting. Giving up means its callers parse the file instead. The one
+//! property that matters is the other direction: **whatever it accepts, hcl-edit accepts**.
 
 use std::ops::Range;
 
@@ -843,133 +839,6 @@ impl<'a> P<'a> {
     }
 }
 
-/// Whether `text` may hold a `resource` block of a type `wanted` refuses: a line starting with
-/// `resource` and a label. A quick scan that lets [`plan_blanks`] skip skimming modules with
-/// nothing to blank; a block it misses (unusual layout) is only parsed whole, never lost.
-fn may_have_unwanted_resource(text: &str, wanted: &dyn Fn(&str) -> bool) -> bool {
-    let b = text.as_bytes();
-    memchr::memmem::find_iter(b, b"resource").any(|i| {
-        let line = b[..i]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |n| n + 1);
-        if !b[line..i].iter().all(|&c| matches!(c, b' ' | b'\t')) {
-            return false;
-        }
-        let rest = text[i + "resource".len()..].trim_start_matches([' ', '\t']);
-        let label = match rest.strip_prefix('"') {
-            Some(r) => r.split('"').next().unwrap_or(""),
-            None if rest.bytes().next().is_some_and(is_id_start) => {
-                let end = rest
-                    .bytes()
-                    .position(|c| !is_id_continue(c))
-                    .unwrap_or(rest.len());
-                &rest[..end]
-            }
-            None => return false,
-        };
-        !label.is_empty() && !wanted(label)
-    })
-}
-
-/// The byte ranges to blank in each of a module's `.tf` files (`texts`, in the same order):
-/// `resource` blocks whose type `wanted` refuses and that nothing kept refers to, directly or
-/// through other such blocks. `None` when some file cannot be skimmed: then every file is parsed
-/// whole, since a reference from it could not be seen. Modules where no line starts a resource of
-/// an unwanted type are not skimmed at all.
-pub fn plan_blanks(
-    texts: &[&str],
-    wanted: &dyn Fn(&str) -> bool,
-) -> Option<Vec<Vec<Range<usize>>>> {
-    use std::collections::HashMap;
-    if !texts.iter().any(|t| may_have_unwanted_resource(t, wanted)) {
-        return Some(vec![Vec::new(); texts.len()]);
-    }
-    let skims: Vec<Vec<Item>> = texts.iter().map(|t| skim(t)).collect::<Option<_>>()?;
-    // Candidates: (file, item) of resources of unwanted types, by type and by type and name.
-    let mut by_type: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    let mut by_name: HashMap<(&str, &str), Vec<(usize, usize)>> = HashMap::new();
-    let mut candidate = vec![Vec::new(); skims.len()];
-    for (f, items) in skims.iter().enumerate() {
-        candidate[f] = vec![false; items.len()];
-        for (k, it) in items.iter().enumerate() {
-            if it.is_block
-                && it.ident == "resource"
-                && it.labels.len() == 2
-                && !wanted(it.labels[0])
-            {
-                candidate[f][k] = true;
-                by_type.entry(it.labels[0]).or_default().push((f, k));
-                by_name
-                    .entry((it.labels[0], it.labels[1]))
-                    .or_default()
-                    .push((f, k));
-            }
-        }
-    }
-    if by_type.is_empty() {
-        return Some(vec![Vec::new(); skims.len()]);
-    }
-    // Keep what the kept items refer to, transitively.
-    let mut kept = candidate
-        .iter()
-        .map(|c| vec![false; c.len()])
-        .collect::<Vec<_>>();
-    let mut todo: Vec<(usize, usize)> = Vec::new();
-    for (f, cands) in candidate.iter().enumerate() {
-        todo.extend((0..cands.len()).filter(|&k| !cands[k]).map(|k| (f, k)));
-    }
-    while let Some((f, k)) = todo.pop() {
-        for &(root, attr) in &skims[f][k].refs {
-            // `TYPE.NAME...` keeps that resource; `TYPE` used any other way keeps them all.
-            let list = match attr {
-                Some(a) => by_name.get(&(root, a)),
-                None => by_type.get(root),
-            };
-            for &(g, m) in list.into_iter().flatten() {
-                if !kept[g][m] {
-                    kept[g][m] = true;
-                    todo.push((g, m));
-                }
-            }
-        }
-    }
-    Some(
-        skims
-            .iter()
-            .enumerate()
-            .map(|(f, items)| {
-                items
-                    .iter()
-                    .enumerate()
-                    .filter(|&(k, _)| candidate[f][k] && !kept[f][k])
-                    .map(|(_, it)| it.range.clone())
-                    .collect()
-            })
-            .collect(),
-    )
-}
-
-/// `text` with the bytes of `ranges` turned into spaces (line breaks kept), so that every offset
-/// and line of the rest is unchanged.
-pub fn blank(text: &str, ranges: &[Range<usize>]) -> String {
-    let mut b = text.as_bytes().to_vec();
-    for r in ranges {
-        let mut seg = &mut b[r.clone()];
-        loop {
-            let nl = memchr::memchr(b'\n', seg);
-            let (head, tail) = seg.split_at_mut(nl.unwrap_or(seg.len()));
-            head.fill(b' ');
-            match tail.split_first_mut() {
-                Some((_, rest)) => seg = rest,
-                None => break,
-            }
-        }
-    }
-    // Ranges start and end on ASCII bytes, and everything inside becomes ASCII.
-    String::from_utf8(b).unwrap_or_else(|_| text.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1092,76 +961,6 @@ mod tests {
                 ("r", None),
                 ("local", Some("n")),
             ]
-        );
-    }
-
-    fn wanted(t: &str) -> bool {
-        t.starts_with("aws_kms_")
-    }
-
-    #[test]
-    fn blanks_unreferenced_unwanted_resources_only() {
-        let main = "resource \"aws_kms_key\" \"k\" {\n  policy = data.aws_iam_policy_document.p.json\n  description = aws_iam_role.r.name\n}\n\
-resource \"aws_iam_role\" \"r\" {\n  name = aws_s3_bucket.b.bucket\n}\n\
-resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n\
-resource \"aws_s3_bucket\" \"unused\" {\n  bucket = \"y\"\n}\n\
-resource \"aws_security_group\" \"sg\" {\n  name = \"z\"\n}\n";
-        let other = "output \"o\" {\n  value = aws_security_group.sg.id\n}\n";
-        let plan = plan_blanks(&[main, other], &wanted).unwrap();
-        let blanked: Vec<&str> = plan[0].iter().map(|r| &main[r.clone()]).collect();
-        // The role is kept by the key, the bucket by the role, the group by the other file.
-        assert_eq!(blanked.len(), 1);
-        assert!(blanked[0].contains("\"unused\""));
-        assert!(plan[1].is_empty());
-        let text = blank(main, &plan[0]);
-        assert_eq!(text.len(), main.len());
-        assert_eq!(text.matches('\n').count(), main.matches('\n').count());
-        assert!(!text.contains("unused"));
-        assert!(hcl_edit::parser::parse_body(&text).is_ok());
-    }
-
-    #[test]
-    fn a_bare_type_reference_keeps_every_resource_of_the_type() {
-        let main = "resource \"aws_s3_bucket\" \"a\" {}\nresource \"aws_s3_bucket\" \"b\" {}\noutput \"o\" {\n  value = aws_s3_bucket\n}\n";
-        assert_eq!(
-            plan_blanks(&[main], &wanted).unwrap(),
-            vec![Vec::<Range<usize>>::new()]
-        );
-    }
-
-    #[test]
-    fn nothing_is_blanked_when_a_file_cannot_be_skimmed() {
-        let main = "resource \"aws_s3_bucket\" \"a\" {}\n";
-        let odd = "output \"o\" {\n  value = \"%{ if true }${aws_s3_bucket.a.id}%{ endif }\"\n}\n";
-        assert!(plan_blanks(&[main], &wanted).unwrap()[0].len() == 1);
-        assert!(plan_blanks(&[main, odd], &wanted).is_none());
-    }
-
-    #[test]
-    fn modules_with_nothing_to_blank_are_not_skimmed() {
-        let yes = [
-            "resource \"aws_s3_bucket\" \"a\" {}\n",
-            "locals {}\n  \tresource   \"aws_s3_bucket\" \"a\" {}\n",
-            "resource aws_s3_bucket a {}\n",
-        ];
-        for t in yes {
-            assert!(may_have_unwanted_resource(t, &wanted), "{t:?}");
-        }
-        let no = [
-            "resource \"aws_kms_key\" \"k\" {}\n",
-            "# resource \"aws_s3_bucket\" \"a\" {}\n",
-            "a = \"resource\"\nresource\n",
-            "resource 1 {}\n",
-            "",
-        ];
-        for t in no {
-            assert!(!may_have_unwanted_resource(t, &wanted), "{t:?}");
-        }
-        // Nothing to blank: not even an unskimmable file is looked at.
-        let odd = "output \"o\" {\n  value = \"%{ if true }x%{ endif }\"\n}\n";
-        assert_eq!(
-            plan_blanks(&[no[0], odd], &wanted).unwrap(),
-            vec![Vec::<Range<usize>>::new(); 2]
         );
     }
 }

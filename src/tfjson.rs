@@ -49,6 +49,7 @@ const MAX_DEPTH: usize = MAX_HCL_DEPTH;
 /// is wrong (JSON syntax, or JSON that is not Terraform's JSON syntax).
 pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
     let src = sources.get(file);
+    let _parsing = crate::alloc::parsing(&src.display);
     let text = src.text.clone();
     let root = match parse_json(&text) {
         Ok(n) => n,

@@ -488,6 +488,58 @@ fn doubling_maps_stay_within_memory() {
     );
 }
 
+/// A module larger than an address-space limit allows ends with a clear error (exit 2) naming the
+/// module and the limit, with nothing on standard output; it used to abort (SIGABRT) in the
+/// allocator. The same limit leaves room for an ordinary run.
+#[cfg(target_os = "linux")]
+#[test]
+fn out_of_memory_is_a_clear_error_not_an_abort() {
+    let run_limited = |dir: &Path| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 307200 && exec '{}' check --format json --threads 1 '{}'",
+                env!("CARGO_BIN_EXE_policy-lint"),
+                dir.display()
+            ))
+            .output()
+            .expect("run policy-lint")
+    };
+    let small = tmp();
+    write(
+        small.path(),
+        "main.tf",
+        "resource \"aws_kms_key\" \"k\" {\n  description = \"k\"\n}\n",
+    );
+    let out = run_limited(small.path());
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "a small run under the limit: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let big = tmp();
+    let mut t = String::with_capacity(6 * 1024 * 1024);
+    for i in 0..60_000 {
+        writeln!(
+            t,
+            "resource \"aws_kms_key\" \"k{i:06}\" {{\n  description = \"key {i}\"\n  enable_key_rotation = true\n}}"
+        )
+        .unwrap();
+    }
+    write(big.path(), "main.tf", t);
+    let out = run_limited(big.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{:?}\n{stderr}", out.status);
+    assert!(
+        stderr.contains("error: policy-lint ran out of memory while ")
+            && stderr.contains(&*big.path().file_name().unwrap().to_string_lossy())
+            && stderr.contains("`ulimit -v`: 307200 KiB"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "no half-written output");
+}
+
 #[test]
 fn huge_counts_and_ranges_are_limited() {
     let d = tmp();

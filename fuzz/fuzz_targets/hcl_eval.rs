@@ -1,5 +1,5 @@
-//! bytes -> a Terraform file in memory -> parse (as the engine does: unneeded resources blanked,
-//! see policy_lint::skim) -> evaluate the unit -> run the Rust checks.
+//! bytes -> a Terraform file in memory -> parse (as the engine does) -> evaluate the unit -> run
+//! the Rust checks.
 //!
 //! Nothing is written to disk: the file is registered in a SourceMap under a path that does not
 //! exist, and the Loader's roots are empty, so file(), templatefile() and module sources are
@@ -35,14 +35,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let id = sources.add(path.clone(), "main.tf".into(), Arc::from(text));
-    // As the engine runs it: resources no rule reads and nothing refers to get no tree
-    // (policy_lint::skim), and only the wanted types are evaluated eagerly.
+    // As the engine runs it: only the wanted types are evaluated eagerly.
     let wanted = Arc::new(TypeFilter {
         prefixes: vec!["databricks_".into(), "aws_kms_".into()],
         names: ["aws_iam_policy_document".to_string()].into_iter().collect(),
     });
     let loader = Loader::new(sources.clone(), vec![], dir.clone());
-    loader.skip_unwanted(wanted.clone());
     loader.register(path.clone(), id);
     if !matches!(loader.parsed(&path), Some(Parsed::Hcl(_))) {
         return;

@@ -343,7 +343,12 @@ fn execute(
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
-        .stack_size(256 * 1024 * 1024)
+        // Evaluation recurses (expressions up to parse::MAX_HCL_DEPTH, references up to
+        // eval::limits::MAX_EVAL_DEPTH); tests/robustness.rs drives both to their limits in the
+        // unoptimised build. Reserved, not used: but a reservation counts against an address-space
+        // limit (`ulimit -v`), once per thread, so it is no larger than needed (256 MiB until
+        // issue 19).
+        .stack_size(64 * 1024 * 1024)
         .build()
         .map_err(|e| e.to_string())?;
     let cwd = opts.cwd.clone();
@@ -404,16 +409,6 @@ fn execute(
             )
             .collect(),
     }));
-    // Resource blocks of other types need no tree unless something kept refers to them; TF003
-    // reads the syntax of the types in its nesting table (of any configuration), so those keep
-    // theirs too.
-    let mut keep_syntax = (**eval_opts.types.as_ref().expect("set above")).clone();
-    for c in &ctxs {
-        if let Some(serde_json::Value::Object(m)) = c.params.get("TF003", "nesting").as_deref() {
-            keep_syntax.names.extend(m.keys().cloned());
-        }
-    }
-    let keep_syntax = Arc::new(keep_syntax);
     let skipped_calls: std::sync::Mutex<Vec<(crate::source::Location, String)>> =
         std::sync::Mutex::new(Vec::new());
     let installed: std::sync::Mutex<Vec<crate::eval::Vendored>> = std::sync::Mutex::new(Vec::new());
@@ -427,12 +422,14 @@ fn execute(
                 .is_databricks_key_policy(&stamp::relative_to(p, &ctx.entry.base))
         };
         let loaded = load::load_with(&found, &cwd, roots, &named);
-        loaded.loader.skip_unwanted(keep_syntax);
         // A bare `--plan FILE` belongs to the run's only root.
         let single_root = loaded.units.len() <= 1;
         // One unit: evaluate and check it once per environment it is deployed in (each
         // finding names its root and environment), then let go of the trees no other unit needs.
         let check_unit = |dir: &PathBuf| -> checks::UnitChecks {
+            crate::alloc::working_on(crate::alloc::Work::Unit(
+                &crate::source::display_path(dir, &cwd),
+            ));
             let (ci, ctx) = ctx_of(dir);
             let params = |code: &str, key: &str| ctx.params.get(code, key);
             let enabled = |code: &str| ctx.on.is_on(code);

@@ -107,8 +107,6 @@ pub struct Loader {
     state: Mutex<FileState>,
     /// `canonicalize` results: module sources resolve the same paths again and again.
     canon: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
-    /// Resource types whose blocks must be parsed into trees; see [`Loader::skip_unwanted`].
-    wanted: std::sync::OnceLock<Arc<TypeFilter>>,
     /// Directories of modules `terraform init` installed (see [`Loader::vendor`]).
     vendored: std::sync::RwLock<Vec<PathBuf>>,
 }
@@ -134,9 +132,6 @@ struct FileState {
     /// Local module sources (`./x`, `../x`) of each parsed `.tf` and `.tf.json` file, by
     /// directory (hashed as files are parsed, sorted once by [`Loader::take_results`]).
     module_sources: HashMap<PathBuf, Vec<String>>,
-    /// Directories whose blank plan is made, and the ranges to blank in their files.
-    planned: HashSet<PathBuf>,
-    blanks: HashMap<PathBuf, Vec<std::ops::Range<usize>>>,
 }
 
 impl FileState {
@@ -194,7 +189,6 @@ impl Loader {
             cwd,
             state: Mutex::new(FileState::default()),
             canon: Mutex::new(HashMap::new()),
-            wanted: std::sync::OnceLock::new(),
             vendored: std::sync::RwLock::new(Vec::new()),
         }
     }
@@ -217,61 +211,6 @@ impl Loader {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .any(|d| path.starts_with(d))
-    }
-
-    /// From now on, `resource` blocks of types `wanted` refuses that nothing else in their module
-    /// refers to are not turned into trees (see [`crate::skim`]): no rule reads them, and they are
-    /// most of the text of a real configuration. Their syntax is still checked.
-    pub fn skip_unwanted(&self, wanted: Arc<TypeFilter>) {
-        let _ = self.wanted.set(wanted);
-    }
-
-    /// The ranges of `path` to blank before parsing: planned once for its whole directory.
-    fn blanks_for(&self, path: &Path) -> Vec<std::ops::Range<usize>> {
-        let Some(wanted) = self.wanted.get() else {
-            return Vec::new();
-        };
-        if path.extension().and_then(|e| e.to_str()) != Some("tf") {
-            return Vec::new();
-        }
-        let Some(dir) = path.parent() else {
-            return Vec::new();
-        };
-        let files: Vec<(PathBuf, FileId)> = {
-            let st = self.state();
-            if st.planned.contains(dir) {
-                return st.blanks.get(path).cloned().unwrap_or_default();
-            }
-            let mut v: Vec<(PathBuf, FileId)> = st
-                .dir_files
-                .get(dir)
-                .into_iter()
-                .flatten()
-                .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("tf"))
-                .filter_map(|p| st.ids.get(p).map(|id| (p.clone(), *id)))
-                .collect();
-            v.sort();
-            v
-        };
-        // Planned outside the lock; two units racing on a directory make the same plan.
-        let texts: Vec<Arc<str>> = files
-            .iter()
-            .map(|(_, id)| self.sources.get(*id).text.clone())
-            .collect();
-        let refs: Vec<&str> = texts.iter().map(|t| &**t).collect();
-        let plan = crate::skim::plan_blanks(&refs, &|t: &str| wanted.wants(t));
-        let mut st = self.state();
-        st.planned.insert(dir.to_path_buf());
-        if let Some(plan) = plan {
-            for ((p, _), (ranges, text)) in files.into_iter().zip(plan.into_iter().zip(&texts)) {
-                // Files with suppression comments are parsed whole, so that what a comment
-                // covers is found among all their blocks.
-                if !ranges.is_empty() && !crate::suppress::mentions(text) {
-                    st.blanks.insert(p, ranges);
-                }
-            }
-        }
-        st.blanks.get(path).cloned().unwrap_or_default()
     }
 
     /// `std::fs::canonicalize`, remembered for the run.
@@ -336,9 +275,7 @@ impl Loader {
                 *n = n.saturating_sub(1);
                 if *n == 0 {
                     let files = st.dir_files.get(d).cloned().unwrap_or_default();
-                    st.planned.remove(d);
                     for f in files {
-                        st.blanks.remove(&f);
                         if let Some(p) = st.parsed.remove(&f) {
                             dropped.push(p);
                         }
@@ -377,9 +314,7 @@ impl Loader {
                 .cloned()
                 .collect();
             for d in dirs {
-                st.planned.remove(&d);
                 for f in st.dir_files.get(&d).cloned().unwrap_or_default() {
-                    st.blanks.remove(&f);
                     if let Some(p) = st.parsed.remove(&f) {
                         dropped.push(p);
                     }
@@ -456,14 +391,12 @@ impl Loader {
         Some(kept.clone())
     }
 
-    /// Parses a registered file, without trees for the blocks [`Loader::skip_unwanted`] leaves
-    /// out.
+    /// Parses a registered file.
     fn parse_file(&self, path: &Path, id: FileId) -> crate::parse::Parsed {
         if is_tf_json(path) {
             return crate::tfjson::parse(&self.sources, id);
         }
-        let blanks = self.blanks_for(path);
-        crate::parse::parse_hcl_blanked(&self.sources, id, &blanks)
+        crate::parse::parse_hcl(&self.sources, id)
     }
 
     /// Parses every registered file no unit needed (for SYN001, suppressions and the call
@@ -937,70 +870,4 @@ pub fn describe_loc(sources: &SourceMap, loc: Location) -> String {
     let f = sources.get(loc.file);
     let lc = f.line_col(loc.start);
     format!("{}:{}:{}", f.display, lc.line, lc.col)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Resource types of the top-level blocks the loader parsed for `main.tf`.
-    fn parsed_types(files: &[(&str, &str)], wanted: Option<TypeFilter>) -> Vec<String> {
-        let sources = Arc::new(SourceMap::new());
-        let loader = Loader::new(sources.clone(), Vec::new(), PathBuf::from("/"));
-        if let Some(w) = wanted {
-            loader.skip_unwanted(Arc::new(w));
-        }
-        let dir = PathBuf::from("/nonexistent-policy-lint-test/m");
-        for (name, text) in files {
-            let path = dir.join(name);
-            let id = sources.add(path.clone(), name.to_string(), Arc::from(*text));
-            loader.register(path, id);
-        }
-        let Some(crate::parse::Parsed::Hcl(h)) = loader.parsed(&dir.join("main.tf")) else {
-            panic!("main.tf parses");
-        };
-        h.body
-            .get_blocks("resource")
-            .map(|b| format!("{}.{}", b.labels[0].as_str(), b.labels[1].as_str()))
-            .collect()
-    }
-
-    fn kms_only() -> Option<TypeFilter> {
-        Some(TypeFilter {
-            prefixes: vec!["aws_kms_".into()],
-            names: HashSet::new(),
-        })
-    }
-
-    const MAIN: &str = "resource \"aws_kms_key\" \"k\" {\n  description = \"k\"\n}\n\nresource \"aws_s3_bucket\" \"used\" {\n  bucket = \"a\"\n}\n\nresource \"aws_s3_bucket\" \"unused\" {\n  bucket = \"b\"\n}\n";
-
-    #[test]
-    fn unwanted_unreferenced_resources_get_no_tree() {
-        let all = [
-            "aws_kms_key.k",
-            "aws_s3_bucket.used",
-            "aws_s3_bucket.unused",
-        ];
-        assert_eq!(parsed_types(&[("main.tf", MAIN)], None), all);
-        // Nothing refers to the buckets.
-        assert_eq!(
-            parsed_types(&[("main.tf", MAIN)], kms_only()),
-            ["aws_kms_key.k"]
-        );
-        // Another file of the module refers to one of them.
-        let out = "output \"b\" {\n  value = aws_s3_bucket.used.arn\n}\n";
-        assert_eq!(
-            parsed_types(&[("main.tf", MAIN), ("outputs.tf", out)], kms_only()),
-            ["aws_kms_key.k", "aws_s3_bucket.used"]
-        );
-        // A file of the module the recognizer cannot vouch for: nothing is left out.
-        let odd = "output \"b\" {\n  value = \"%{ if true }x%{ endif }\"\n}\n";
-        assert_eq!(
-            parsed_types(&[("main.tf", MAIN), ("odd.tf", odd)], kms_only()),
-            all
-        );
-        // A file with a suppression comment is parsed whole.
-        let sup = format!("# policy-lint:ignore KMS001 reason=\"test\"\n{MAIN}");
-        assert_eq!(parsed_types(&[("main.tf", &sup)], kms_only()), all);
-    }
 }
