@@ -54,10 +54,41 @@ pub fn mentions(text: &str) -> bool {
     if text.contains(MARK) {
         return true;
     }
-    let lower_hit = ["lint", "LINT", "Lint", "noqa", "NOQA", "isable", "ISABLE"]
-        .iter()
-        .any(|w| text.contains(w));
-    lower_hit && text.lines().any(|l| near_miss_in(l).is_some())
+    // One pass for all the words (the regex engine searches literal alternatives together).
+    static WORDS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let lower_hit = WORDS
+        .get_or_init(|| {
+            regex::Regex::new("lint|LINT|Lint|noqa|NOQA|isable|ISABLE")
+                .expect("valid words pattern")
+        })
+        .is_match(text);
+    // Only a line with one of the words every near-miss pattern needs can hold one: visit those
+    // lines (found in one pass over the text), not every line.
+    let mut from = 0;
+    while lower_hit && from < text.len() {
+        let Some(m) = near_miss_hint().find_at(text, from) else {
+            break;
+        };
+        let start = text[..m.start()].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let end = text[m.end()..]
+            .find('\n')
+            .map(|i| m.end() + i)
+            .unwrap_or(text.len());
+        let line = text[start..end]
+            .strip_suffix('\r')
+            .unwrap_or(&text[start..end]);
+        if near_miss_in(line).is_some() {
+            return true;
+        }
+        from = end + 1;
+    }
+    false
+}
+
+/// The words (any case) one of which every near-miss pattern needs: a fast test before them.
+fn near_miss_hint() -> &'static regex::Regex {
+    static P: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    P.get_or_init(|| regex::Regex::new(r"(?i)lint|noqa|disable").expect("valid hint pattern"))
 }
 
 /// `(?i)` patterns of near misses, each capturing the marker as written and what follows.
@@ -89,8 +120,16 @@ fn near_miss_in(line: &str) -> Option<(String, bool, String)> {
             return None;
         }
     }
+    if !near_miss_hint().is_match(line) {
+        return None;
+    }
     let comment = comment_text(line)?;
     for (re, foreign) in near_miss_patterns() {
+        // `is_match` first: most comments that name a hint word match no pattern, and finding
+        // the groups costs far more than deciding whether there is a match.
+        if !re.is_match(comment) {
+            continue;
+        }
         if let Some(c) = re.captures(comment) {
             let rest = c.get(2).map(|m| m.as_str()).unwrap_or("");
             let rest = rest.split("*/").next().unwrap_or(rest).to_string();
