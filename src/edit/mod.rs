@@ -47,6 +47,29 @@ impl Edit {
     }
 }
 
+/// The characters of `text` outside double-quoted strings (escapes inside strings skipped), with
+/// their byte offsets: what the editor's bracket and comma scanners look at.
+pub(crate) fn code_chars(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut in_str = false;
+    let mut escaped = false;
+    text.char_indices().filter(move |&(_, c)| {
+        if in_str {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_str = false,
+                _ => {}
+            }
+            return false;
+        }
+        if c == '"' {
+            in_str = true;
+            return false;
+        }
+        true
+    })
+}
+
 /// Why an edit cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditError(pub String);

@@ -67,20 +67,8 @@ pub fn add_grant_condition(
 /// The offset of the `}` that closes the `{` at `open` (strings and escapes skipped).
 fn matching_brace(text: &str, open: usize) -> Option<usize> {
     let mut depth = 0usize;
-    let mut in_str = false;
-    let mut escaped = false;
-    for (i, c) in text[open..].char_indices() {
-        if in_str {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (i, c) in super::code_chars(&text[open..]) {
         match c {
-            '"' => in_str = true,
             '{' | '[' => depth += 1,
             '}' | ']' => {
                 depth = depth.checked_sub(1)?;

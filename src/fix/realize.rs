@@ -367,20 +367,8 @@ fn call_argument<'a>(slice: &'a str, function: &str) -> Option<&'a str> {
     let rest = slice.strip_prefix(function)?.trim_start();
     let body = rest.strip_prefix('(')?;
     let mut depth = 1usize;
-    let mut in_str = false;
-    let mut escaped = false;
-    for (i, c) in body.char_indices() {
-        if in_str {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (i, c) in crate::edit::code_chars(body) {
         match c {
-            '"' => in_str = true,
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => {
                 depth -= 1;
@@ -437,20 +425,8 @@ fn enclosing_calls(
 /// True when `s` has a comma outside brackets and strings (several arguments).
 fn top_level_comma(s: &str) -> bool {
     let mut depth = 0i32;
-    let mut in_str = false;
-    let mut escaped = false;
-    for c in s.chars() {
-        if in_str {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (_, c) in crate::edit::code_chars(s) {
         match c {
-            '"' => in_str = true,
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => depth -= 1,
             ',' if depth == 0 => return true,
