@@ -182,6 +182,23 @@ pub enum Change {
     },
 }
 
+impl Change {
+    /// Where the change applies: the value, element, block or statement it edits.
+    pub fn location(&self) -> Location {
+        match self {
+            Change::SetString { at, .. }
+            | Change::ReplaceLiteral { at, .. }
+            | Change::RemoveElement { at }
+            | Change::Unwrap { at, .. }
+            | Change::BlockToAttribute { at, .. }
+            | Change::AttributeToBlock { at }
+            | Change::RenameType { at, .. }
+            | Change::AddGrantCondition { at }
+            | Change::AddAttribute { at, .. } => *at,
+        }
+    }
+}
+
 /// An exact edit: the bytes of `loc` are replaced by `text` (an empty range inserts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextEdit {
@@ -360,18 +377,8 @@ impl Finding {
         // JSON: such findings have no fix.
         if let Some(fix) = &self.fix {
             let derived = fix.changes.iter().any(|c| {
-                let at = match c {
-                    Change::SetString { at, .. }
-                    | Change::ReplaceLiteral { at, .. }
-                    | Change::RemoveElement { at }
-                    | Change::Unwrap { at, .. }
-                    | Change::BlockToAttribute { at, .. }
-                    | Change::AttributeToBlock { at }
-                    | Change::RenameType { at, .. }
-                    | Change::AddGrantCondition { at }
-                    | Change::AddAttribute { at, .. } => at,
-                };
-                sources.resolve(*at) != *at
+                let at = c.location();
+                sources.resolve(at) != at
             });
             if derived {
                 self.fix = None;

@@ -42,20 +42,6 @@ pub fn realize(findings: &mut [Finding], sources: &SourceMap, repo_root: &Path) 
     }
 }
 
-fn location(c: &Change) -> Location {
-    match c {
-        Change::SetString { at, .. }
-        | Change::ReplaceLiteral { at, .. }
-        | Change::RemoveElement { at }
-        | Change::Unwrap { at, .. }
-        | Change::BlockToAttribute { at, .. }
-        | Change::AttributeToBlock { at }
-        | Change::RenameType { at, .. }
-        | Change::AddGrantCondition { at }
-        | Change::AddAttribute { at, .. } => *at,
-    }
-}
-
 /// Why the file of `loc` is not edited, if it is not.
 fn editable(loc: Location, sources: &SourceMap, repo_root: &Path) -> Result<(), String> {
     let f = sources.get(loc.file);
@@ -147,7 +133,7 @@ fn edits_of(
     repo_root: &Path,
     cache: &mut Cache,
 ) -> Result<Vec<TextEdit>, String> {
-    let at = location(c);
+    let at = c.location();
     cache
         .editable
         .entry(at.file)
