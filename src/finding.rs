@@ -291,6 +291,26 @@ impl Finding {
         self.fix = Some(fix);
         self
     }
+    /// Attaches the fix, or says in the help why there is none.
+    pub fn with_fix_or_reason(mut self, fix: Result<Fix, String>) -> Self {
+        match fix {
+            Ok(fix) => self.with_fix(fix),
+            Err(why) => {
+                self.no_fix(&why);
+                self
+            }
+        }
+    }
+    /// Drops the fix, if any, and says why there is none at the end of the help
+    /// (`... (no automatic fix: WHY)`).
+    pub fn no_fix(&mut self, why: &str) {
+        self.fix = None;
+        let note = format!("no automatic fix: {why}");
+        self.help = Some(match self.help.take() {
+            Some(h) => format!("{h} ({note})"),
+            None => note,
+        });
+    }
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -381,12 +401,7 @@ impl Finding {
                 sources.resolve(at) != at
             });
             if derived {
-                self.fix = None;
-                let note = "no automatic fix: the value is written in Terraform's JSON syntax";
-                self.help = Some(match self.help.take() {
-                    Some(h) => format!("{h} ({note})"),
-                    None => note.to_string(),
-                });
+                self.no_fix("the value is written in Terraform's JSON syntax");
             }
         }
     }

@@ -244,10 +244,8 @@ pub fn near_misses(unit: &Unit, data: &KmsData, params: &KmsParams) -> Vec<Findi
             ),
         )
         .with_help(help);
-        match fix {
-            Some(Ok(fix)) => f = f.with_fix(fix),
-            Some(Err(why)) => f.help = f.help.map(|h| format!("{h} (no automatic fix: {why})")),
-            None => {}
+        if let Some(fix) = fix {
+            f = f.with_fix_or_reason(fix);
         }
         out.push(f);
     }

@@ -157,13 +157,7 @@ fn enums(ctx: &mut Ctx) {
                             }
                             f = f.with_fix(fix);
                         }
-                        (None, _) => {
-                            let note = "no automatic fix: the intended value is not clear";
-                            f.help = Some(match f.help.take() {
-                                Some(h) => format!("{h} ({note})"),
-                                None => note.to_string(),
-                            });
-                        }
+                        (None, _) => f.no_fix("the intended value is not clear"),
                         _ => {}
                     }
                     ctx.push(f);
@@ -275,14 +269,11 @@ fn syntax(ctx: &mut Ctx) {
                                 }),
                             );
                         }
-                        (None, _) => {
-                            fd.help = Some(match fd.help.take() {
-                                Some(h) => {
-                                    format!("{h} (no automatic fix: the nearest type is a guess)")
-                                }
-                                None => "no automatic fix: which type is meant is not known".into(),
-                            });
-                        }
+                        (None, _) => fd.no_fix(if fd.help.is_some() {
+                            "the nearest type is a guess"
+                        } else {
+                            "which type is meant is not known"
+                        }),
                         _ => {}
                     }
                     ctx.push(fd);

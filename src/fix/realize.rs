@@ -30,14 +30,7 @@ pub fn realize(findings: &mut [Finding], sources: &SourceMap, repo_root: &Path) 
         match why {
             None if !edits.is_empty() => fix.edits = edits,
             None => f.fix = None,
-            Some(why) => {
-                f.fix = None;
-                let note = format!("no automatic fix: {why}");
-                f.help = Some(match f.help.take() {
-                    Some(h) => format!("{h} ({note})"),
-                    None => note,
-                });
-            }
+            Some(why) => f.no_fix(&why),
         }
     }
 }

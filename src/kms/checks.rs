@@ -572,18 +572,13 @@ fn near_misses(cx: &mut Ctx, info: &StmtInfo) {
             help,
         );
         if let NearMissKind::Typo { account, .. } = kind {
-            match account_fix::account_fix(
+            f = f.with_fix_or_reason(account_fix::account_fix(
                 p.value,
                 account,
                 *expected,
                 cx.data,
                 cx.params.max_edit_distance,
-            ) {
-                Ok(fix) => f = f.with_fix(fix),
-                Err(why) => {
-                    f.help = f.help.map(|h| format!("{h} (no automatic fix: {why})"));
-                }
-            }
+            ));
         }
         cx.push(f);
     }
@@ -748,15 +743,7 @@ fn grant_without_condition(cx: &mut Ctx, info: &StmtInfo) {
                      (aws_iam_policy_document: condition {{ test = \"Bool\", variable = \"kms:GrantIsForAWSResource\", values = [\"true\"] }})."
                 ),
             );
-            let f = match grant_fix::grant_condition_fix(s, &actions) {
-                Ok(fix) => f.with_fix(fix),
-                Err(why) => {
-                    let mut f = f;
-                    f.help = f.help.map(|h| format!("{h} (no automatic fix: {why})"));
-                    f
-                }
-            };
-            cx.push(f);
+            cx.push(f.with_fix_or_reason(grant_fix::grant_condition_fix(s, &actions)));
         }
     }
 }
