@@ -140,6 +140,10 @@ impl<'v> HopPath<'v> {
     }
 }
 
+/// How [`Reason::Choice`] begins in messages (the engine recognises EVAL001s about a conditional
+/// by it).
+pub const CONDITION_UNKNOWN: &str = "the condition of this conditional expression is unknown";
+
 /// A reference to a resource (or data source) attribute, kept by unknown values so that rules can
 /// follow links between resources (`aws_kms_key.storage.arn`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -235,10 +239,7 @@ impl fmt::Display for Reason {
             ),
             Reason::Limit(what) => write!(f, "evaluation limit reached: {what}"),
             Reason::File(what) => write!(f, "{what}"),
-            Reason::Choice { condition, .. } => write!(
-                f,
-                "the condition of this conditional expression is unknown: {condition}"
-            ),
+            Reason::Choice { condition, .. } => write!(f, "{CONDITION_UNKNOWN}: {condition}"),
             Reason::Other(what) => write!(f, "{what}"),
         }
     }

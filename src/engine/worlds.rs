@@ -18,7 +18,7 @@
 use crate::eval::{choice_branches, choice_text};
 use crate::finding::Finding;
 use crate::source::Location;
-use crate::value::Value;
+use crate::value::{Value, CONDITION_UNKNOWN};
 
 /// The most combinations a root is evaluated in.
 pub const MAX_WORLDS: usize = 16;
@@ -33,11 +33,9 @@ pub fn decide(
 ) -> Vec<Finding> {
     // The finite inputs some EVAL001 is about: variables first, then conditionals with an
     // unknown condition, as many as the limit allows (each one doubles the evaluations).
-    let about_choice = base.iter().any(|f| {
-        f.code == "EVAL001"
-            && f.message
-                .contains("the condition of this conditional expression is unknown")
-    });
+    let about_choice = base
+        .iter()
+        .any(|f| f.code == "EVAL001" && f.message.contains(CONDITION_UNKNOWN));
     let mut relevant: Vec<&(String, Vec<Value>)> = finite
         .iter()
         .filter(|(name, _)| {
