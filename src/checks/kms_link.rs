@@ -172,41 +172,39 @@ pub fn check_unit(ctx: &mut Ctx, registry: &Registry) {
             let mut fs = Vec::new();
             check_policy(d, &target, data, &params, ctx.enabled, &mut fs);
             out.extend(fs.into_iter().map(|f| decorate(f, holder)));
+            // Whether KMS003 would report the policy checked as `t` (the key taken for a
+            // Databricks CMK it may be).
+            let kms003_fails = |t: &PolicyTarget| {
+                let enabled = |c: &str| c == "KMS003" || c == "EVAL001";
+                let mut fs = Vec::new();
+                check_policy(d, t, data, &params, &enabled, &mut fs);
+                !fs.is_empty()
+            };
+            // As if the conditional `key_arn` of a key configuration picked this key.
+            let chosen_fails = ctx.on("KMS003")
+                && choices.iter().any(|(_, _, ucs)| {
+                    let mut t = target.clone();
+                    t.databricks_cmk = true;
+                    t.use_cases = Some(ucs.clone()).filter(|u| !u.is_empty());
+                    kms003_fails(&t)
+                });
             if !maybe.is_empty() && ctx.on("KMS003") {
                 // As if one unknown grantee were the Databricks principal (one at a time: a grant
                 // only adds permissions, so if any could leave KMS003 failing, it cannot decide).
                 target.databricks_cmk = true;
                 let all = std::mem::take(&mut target.databricks_grants);
-                let enabled = |c: &str| c == "KMS003" || c == "EVAL001";
-                let undecided = (0..all.len()).any(|i| {
-                    let mut g = all[i].clone();
+                let undecided = all.iter().any(|g| {
+                    let mut g = g.clone();
                     g.to_databricks = Tri::Yes;
                     target.databricks_grants = vec![g];
-                    let mut fs = Vec::new();
-                    check_policy(d, &target, data, &params, &enabled, &mut fs);
-                    !fs.is_empty()
+                    kms003_fails(&target)
                 });
                 if undecided {
                     would_report.push("KMS003".to_string());
                 }
             }
-            if !choices.is_empty() && ctx.on("KMS003") {
-                // As if the conditional picked this key.
-                let enabled = |c: &str| c == "KMS003" || c == "EVAL001";
-                let undecided = choices.iter().any(|(_, _, ucs)| {
-                    let mut target =
-                        PolicyTarget::new(attr_v.and_then(|v| v.loc()).unwrap_or(holder.loc));
-                    target.databricks_cmk = true;
-                    target.use_cases = Some(ucs.clone()).filter(|u| !u.is_empty());
-                    target.address = Some(holder.full_address());
-                    target.databricks_grants = grants.of(&id).map(|(_, g)| g.clone()).collect();
-                    let mut fs = Vec::new();
-                    check_policy(d, &target, data, &params, &enabled, &mut fs);
-                    !fs.is_empty()
-                });
-                if undecided && !would_report.iter().any(|c| c == "KMS003") {
-                    would_report.push("KMS003".to_string());
-                }
+            if chosen_fails && !would_report.iter().any(|c| c == "KMS003") {
+                would_report.push("KMS003".to_string());
             }
         } else if !choices.is_empty() && attr_v.is_none() && ctx.on("KMS003") {
             // No policy: if the conditional picks this key, Databricks cannot use it.

@@ -1558,18 +1558,12 @@ impl<'l> super::module::Ev<'l> {
                         return self.apply_ops(v, &ops[i + 1..], scope, loc);
                     }
                 },
-                TraversalOperator::Index(e) => {
-                    let idx = self.eval(e, scope)?;
-                    match element(&at, &idx) {
-                        Some(n) => n,
-                        None => {
-                            let v = index(&node(), &idx, oploc)?;
-                            return self.apply_ops(v, &ops[i + 1..], scope, loc);
-                        }
-                    }
-                }
-                TraversalOperator::LegacyIndex(n) => {
-                    let idx = Value::number(*n.value() as f64);
+                TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_) => {
+                    let idx = match op.value() {
+                        TraversalOperator::Index(e) => self.eval(e, scope)?,
+                        TraversalOperator::LegacyIndex(n) => Value::number(*n.value() as f64),
+                        _ => unreachable!("matched as an index step"),
+                    };
                     match element(&at, &idx) {
                         Some(n) => n,
                         None => {
