@@ -56,7 +56,7 @@ pub const FIXES: &[(&str, Applicability, &str)] = &[
     (
         "KMS001",
         Applicability::Safe,
-        "a principal whose account is a typo of a Databricks account (within `max_edit_distance`) gets that account, when it is the only Databricks account of the principal's partition that is near; in a heredoc, a `jsonencode` object, an `aws_iam_policy_document` or a JSON file",
+        "a principal whose account is a typo of a Databricks account (within `max_edit_distance`) gets that account, when it is the only Databricks account of the principal's partition that is near; in a heredoc, a `jsonencode` object, an `aws_iam_policy_document`, a JSON file or the `grantee_principal` of an `aws_kms_grant`",
     ),
     (
         "KMS008",
@@ -236,18 +236,24 @@ fn rounds(
             .collect();
         let mut applied: Vec<&Chosen> = Vec::new();
         let mut by_file: BTreeMap<PathBuf, Vec<TextEdit>> = BTreeMap::new();
+        // The text of each file with the edits of the fixes applied so far.
+        let mut new_texts: HashMap<PathBuf, String> = HashMap::new();
         for c in &chosen {
+            let mut texts: Vec<(&PathBuf, String)> = Vec::new();
             let mut ok = true;
             for (path, edits) in &c.edits {
                 let mut all: Vec<TextEdit> = by_file.get(path).cloned().unwrap_or_default();
                 all.extend(edits.iter().cloned());
-                if let Err(e) = apply_edits(&before[path], path, &all) {
-                    notes.push(format!(
-                        "{}: the {} fix was withheld: {e}",
-                        c.where_, c.code
-                    ));
-                    ok = false;
-                    break;
+                match apply_edits(&before[path], path, &all) {
+                    Ok(text) => texts.push((path, text)),
+                    Err(e) => {
+                        notes.push(format!(
+                            "{}: the {} fix was withheld: {e}",
+                            c.where_, c.code
+                        ));
+                        ok = false;
+                        break;
+                    }
                 }
             }
             if ok {
@@ -256,6 +262,9 @@ fn rounds(
                         .entry(path.clone())
                         .or_default()
                         .extend(edits.iter().cloned());
+                }
+                for (path, text) in texts {
+                    new_texts.insert(path.clone(), text);
                 }
                 applied.push(c);
             } else {
@@ -267,11 +276,6 @@ fn rounds(
         }
         // The edited lines (in the new texts) of each fix.
         let mut lines: Vec<Vec<(PathBuf, u32, u32)>> = Vec::new();
-        let mut new_texts: HashMap<PathBuf, String> = HashMap::new();
-        for (path, edits) in &by_file {
-            let text = apply_edits(&before[path], path, edits).expect("checked above");
-            new_texts.insert(path.clone(), text);
-        }
         for c in &applied {
             let mut l = Vec::new();
             for (path, edits) in &c.edits {
@@ -434,7 +438,7 @@ fn choose(
         chosen.push(Chosen {
             key,
             code: f.code.clone(),
-            expects: fix_expects(f),
+            expects: fix.expects.clone(),
             where_,
             edits: edits.into_iter().collect(),
         });
@@ -450,15 +454,6 @@ fn touches(r: &std::ops::Range<usize>, x: &std::ops::Range<usize>) -> bool {
         a.is_empty() && (a.start == b.start || a.start == b.end)
     };
     overlap || r.start == x.start || inserts_at(r, x) || inserts_at(x, r)
-}
-
-/// The rules whose findings a fix may rightly bring on its lines (setting `DRY_RUN` in
-/// production is NET001's to report).
-fn fix_expects(f: &Finding) -> Vec<String> {
-    f.fix
-        .as_ref()
-        .map(|x| x.expects.clone())
-        .unwrap_or_default()
 }
 
 /// Applies edits to `text` and checks the result still parses as the file's language.
