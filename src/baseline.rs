@@ -85,7 +85,7 @@ pub struct Applied {
 /// exists, so the entry is not stale. An entry left over is stale only if its rule ran
 /// (`ran(entry)`): deselecting or turning off a rule does not make its entries stale.
 pub fn apply(findings: &mut Vec<Finding>, base: Baseline, ran: &dyn Fn(&Entry) -> bool) -> Applied {
-    let mut remaining: std::collections::HashMap<String, Vec<Entry>> = Default::default();
+    let mut remaining: crate::hash::HashMap<String, Vec<Entry>> = Default::default();
     for e in base.findings {
         remaining.entry(e.fingerprint.clone()).or_default().push(e);
     }

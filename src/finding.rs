@@ -426,7 +426,7 @@ pub fn merge_unresolved(findings: &mut Vec<Finding>) {
     // One unknown expression: its location, the resource it is in, and what is unknown (the
     // EVAL001's `unknown:` subject, else its message).
     type Key = (Location, Option<String>, String);
-    let mut index: std::collections::HashMap<Key, Vec<usize>> = std::collections::HashMap::new();
+    let mut index: crate::hash::HashMap<Key, Vec<usize>> = crate::hash::HashMap::default();
     for f in findings.drain(..) {
         if f.code != "EVAL001" || f.blocks.is_empty() {
             merged.push(f);

@@ -16,6 +16,7 @@ pub mod engine;
 pub mod eval;
 pub mod finding;
 pub mod fix;
+pub mod hash;
 pub mod help;
 pub mod json;
 pub mod kms;

@@ -12,8 +12,8 @@
 //! An attribute that is absent from `planned_values` or marked in `after_unknown` is unknown,
 //! never null. `planned_values` wins over `prior_state` (it is what the plan will make).
 
+use crate::hash::HashMap;
 use serde_json::Value as Json;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// A plan document, indexed.

@@ -230,7 +230,7 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: RwLock<Vec<Arc<SourceFile>>>,
-    by_path: RwLock<std::collections::HashMap<PathBuf, FileId>>,
+    by_path: RwLock<crate::hash::HashMap<PathBuf, FileId>>,
 }
 
 impl SourceMap {
@@ -383,10 +383,10 @@ impl SourceMap {
 
 /// Texts that stand for files on disk while `--diff` (and the rounds of `--fix`) evaluate edits
 /// that are not written: canonical path → text. Empty outside those runs.
-static OVERLAY: RwLock<Option<std::collections::HashMap<PathBuf, Arc<str>>>> = RwLock::new(None);
+static OVERLAY: RwLock<Option<crate::hash::HashMap<PathBuf, Arc<str>>>> = RwLock::new(None);
 
 /// Replaces the overlay (None: files are read from disk).
-pub fn set_overlay(texts: Option<std::collections::HashMap<PathBuf, Arc<str>>>) {
+pub fn set_overlay(texts: Option<crate::hash::HashMap<PathBuf, Arc<str>>>) {
     *OVERLAY.write().unwrap_or_else(|e| e.into_inner()) = texts;
 }
 

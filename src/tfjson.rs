@@ -34,9 +34,9 @@
 //! a module's `providers`, variable `validation` and the `terraform`, `moved`, `import`, `check`,
 //! `removed`, `ephemeral` and `action` blocks are not evaluated (nor are they in `.tf` files).
 
+use crate::hash::HashSet;
 use crate::parse::{find_excessive_nesting, parse_error, Parsed, ParsedHcl, MAX_HCL_DEPTH};
 use crate::source::{Derived, FileId, SourceMap};
-use std::collections::HashSet;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -746,7 +746,7 @@ impl<'a> Translator<'a> {
     }
 
     fn body(&mut self, props: &[(Str, Node)], body: Body) -> Result<()> {
-        let mut seen: HashSet<&str> = HashSet::new();
+        let mut seen: HashSet<&str> = HashSet::default();
         for (k, v) in props {
             let name = k.value.as_str();
             if name == "//" {
@@ -901,7 +901,7 @@ impl<'a> Translator<'a> {
             Kind::Object(props) => {
                 self.open(v, "{");
                 self.put("\n");
-                let mut seen: HashSet<&str> = HashSet::new();
+                let mut seen: HashSet<&str> = HashSet::default();
                 for (k, item) in props {
                     if mode == Mode::Nested && k.value == "//" {
                         continue;

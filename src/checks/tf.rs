@@ -68,7 +68,7 @@ fn enums(ctx: &mut Ctx) {
     };
     let unit = ctx.unit;
     // One EVAL001 per unknown value, however many enum attributes it hides.
-    let mut reported: std::collections::HashSet<*const Value> = Default::default();
+    let mut reported: crate::hash::HashSet<*const Value> = Default::default();
     for entry in entries.values() {
         let (Some(rtype), Some(attr)) = (
             entry.get("resource").and_then(|v| v.as_str()),

@@ -4,8 +4,9 @@
 //! (workspace, destination type, destination) as they are read, so memory grows with the
 //! distinct destinations, not with the rows.
 
+use crate::hash::HashMap;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;

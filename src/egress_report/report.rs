@@ -7,9 +7,10 @@ use super::model::{BoundTo, ListKind, ListState, Policy, UnitModel};
 use super::write::{self, Plan};
 use super::Inputs;
 use crate::checks::net;
+use crate::hash::HashMap;
 use crate::source::{Location, SourceMap};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Databricks' limit of destinations per policy (Unity Catalog locations and connections
@@ -282,10 +283,10 @@ pub fn build(
     // Workspace -> (target, the binding that says so).
     let mut by_ws: BTreeMap<String, (Target, String)> = BTreeMap::new();
     // Per policy: bindings whose workspace_id is computed, and regions of bound workspaces.
-    let mut computed: HashMap<usize, Vec<String>> = HashMap::new();
-    let mut regions: HashMap<usize, BTreeSet<String>> = HashMap::new();
+    let mut computed: HashMap<usize, Vec<String>> = HashMap::default();
+    let mut regions: HashMap<usize, BTreeSet<String>> = HashMap::default();
     let mut warnings: Vec<String> = Vec::new();
-    let mut buckets: HashMap<String, (Option<String>, String)> = HashMap::new();
+    let mut buckets: HashMap<String, (Option<String>, String)> = HashMap::default();
     let mut all_bindings = Vec::new();
     for m in models {
         let base = policies.len();
@@ -387,7 +388,7 @@ pub fn build(
     };
     // Aggregate per policy.
     let mut per: Vec<HashMap<(DestType, u32), PolAgg>> =
-        (0..policies.len()).map(|_| HashMap::new()).collect();
+        (0..policies.len()).map(|_| HashMap::default()).collect();
     let mut unattributed: BTreeMap<String, (u64, BTreeSet<String>, String)> = BTreeMap::new();
     // Where each workspace's events go, decided once per workspace.
     let targets: Vec<Option<Target>> = events

@@ -14,8 +14,9 @@
 use super::configs::Configs;
 use super::load::{scan_module_sources, unit_plan, MAX_INPUT};
 use crate::discover::{self, FileKind, Found};
+use crate::hash::HashMap;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -116,7 +117,7 @@ pub fn select(
         .iter()
         .map(|(d, x)| (d.clone(), x.sources.clone()))
         .collect();
-    let canon: Mutex<HashMap<PathBuf, Option<PathBuf>>> = Mutex::new(HashMap::new());
+    let canon: Mutex<HashMap<PathBuf, Option<PathBuf>>> = Mutex::new(HashMap::default());
     let canonical = |p: &Path| -> Option<PathBuf> {
         if let Some(c) = canon.lock().unwrap_or_else(|e| e.into_inner()).get(p) {
             return c.clone();

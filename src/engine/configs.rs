@@ -14,8 +14,9 @@
 
 use crate::config::{Config, ConfigError, CONFIG_FILE};
 use crate::discover::Filter;
+use crate::hash::HashMap;
 use crate::registry::{Registry, RegistryError};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 

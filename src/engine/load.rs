@@ -12,10 +12,11 @@
 use crate::discover::{FileKind, Found};
 use crate::eval::Loader;
 use crate::finding::Finding;
+use crate::hash::HashMap;
 use crate::parse;
 use crate::source::{FileId, SourceMap};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -149,7 +150,7 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     let mut syntax = Vec::new();
     let mut json = Vec::new();
     // Hashed while files are added, sorted once for the plan.
-    let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::new();
+    let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::default();
     for (f, (r, calls)) in files.iter().zip(results) {
         match r {
             Read::Skip => {}
@@ -170,7 +171,7 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     }
     let scanned: BTreeMap<PathBuf, Vec<String>> = scanned.into_iter().collect();
     let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
-    let mut users: HashMap<PathBuf, usize> = HashMap::new();
+    let mut users: HashMap<PathBuf, usize> = HashMap::default();
     for dirs in reach.values() {
         for d in dirs {
             *users.entry(d.clone()).or_default() += 1;
@@ -250,7 +251,7 @@ pub fn unit_plan(
         out
     };
     let mut units: Vec<usize> = (0..sourced).filter(|&i| !called[i]).collect();
-    let mut reach: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    let mut reach: HashMap<PathBuf, Vec<PathBuf>> = HashMap::default();
     for &u in &units {
         reach.insert(dirs[u].clone(), reach_from(u, &mut reached));
     }

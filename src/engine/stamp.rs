@@ -57,7 +57,7 @@ pub struct Enabled<'a> {
     /// When the run has several configurations: users' rules run only under the ones whose
     /// `rules_dirs` load them.
     entry: Option<&'a Entry>,
-    on: std::collections::HashSet<String>,
+    on: crate::hash::HashSet<String>,
 }
 
 impl<'a> Enabled<'a> {
@@ -171,7 +171,7 @@ pub fn param(
 pub struct ParamCache<'a> {
     registry: &'a Registry,
     config: &'a Config,
-    resolved: std::sync::Mutex<std::collections::HashMap<(String, String), Param>>,
+    resolved: std::sync::Mutex<crate::hash::HashMap<(String, String), Param>>,
 }
 
 type Param = Option<std::sync::Arc<serde_json::Value>>;

@@ -152,8 +152,8 @@ fn deciding(worlds: &[Vec<(String, Value)>], failing: &[usize]) -> Vec<usize> {
 
 fn combine(worlds: &[Vec<(String, Value)>], results: Vec<Vec<Finding>>) -> Vec<Finding> {
     let mut order: Vec<Key> = Vec::new();
-    let mut found: std::collections::HashMap<Key, Vec<(usize, Finding)>> =
-        std::collections::HashMap::new();
+    let mut found: crate::hash::HashMap<Key, Vec<(usize, Finding)>> =
+        crate::hash::HashMap::default();
     let branches: Vec<[Location; 2]> = worlds
         .first()
         .map(|w| w.iter().filter_map(|(n, _)| choice_branches(n)).collect())

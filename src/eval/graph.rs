@@ -12,9 +12,9 @@
 //! which is itself part of the cycle or depends on it, but not cached, so the node is evaluated
 //! again on its next use, when the node it met may be finished.
 
+use crate::hash::{HashMap, HashSet};
 use crate::source::Location;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 
 /// A cached node: being evaluated, or done.
 pub(crate) enum Slot<T> {

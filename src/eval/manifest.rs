@@ -6,8 +6,8 @@
 //! `Dir` like a local module. Anything else (no `terraform init`, a stale or malformed manifest)
 //! leaves the call unevaluated, with a reason that says which.
 
+use crate::hash::HashMap;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Largest manifest read (a real one is a few KiB per module call).
@@ -141,7 +141,7 @@ pub fn load(root: &Path, tf_data_dir: Option<&Path>) -> Modules {
 /// The entries of a manifest text, by key; `Dir`s resolved against `root`.
 pub fn parse(text: &[u8], root: &Path) -> Result<HashMap<String, Entry>, String> {
     let raw: RawManifest = serde_json::from_slice(text).map_err(|e| e.to_string())?;
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for e in raw.modules {
         // The root module's own entry (key "") is not a call.
         if e.key.is_empty() {

@@ -17,10 +17,11 @@ pub mod module;
 pub mod policydoc;
 
 use crate::finding::Finding;
+use crate::hash::{HashMap, HashSet};
 use crate::parse::ParsedHcl;
 use crate::source::{FileId, Location, SourceMap};
 use crate::value::{Hop, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -188,7 +189,7 @@ impl Loader {
             roots,
             cwd,
             state: Mutex::new(FileState::default()),
-            canon: Mutex::new(HashMap::new()),
+            canon: Mutex::new(HashMap::default()),
             vendored: std::sync::RwLock::new(Vec::new()),
         }
     }

@@ -5,13 +5,14 @@ use super::expr::{EvalError, Scope};
 use super::graph::{Cycle, Graph, NodeKey, NodeKind, Slot};
 use super::{limits, EvalOptions, Loader, Mode, ResourceInstance, Unit};
 use crate::finding::Finding;
+use crate::hash::HashMap;
 use crate::parse::ParsedHcl;
 use crate::source::{FileId, Location};
 use crate::value::{Hop, Kind, Origin, Reason, Unknown, Value};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
@@ -43,7 +44,7 @@ impl ModuleDef {
             dir: dir.to_path_buf(),
             files,
             variables: BTreeMap::new(),
-            locals: HashMap::new(),
+            locals: HashMap::default(),
             resources: BTreeMap::new(),
             modules: BTreeMap::new(),
             outputs: BTreeMap::new(),
@@ -241,7 +242,7 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         steps: Cell::new(0),
         module_instances: Cell::new(0),
         root_dir: dir.to_path_buf(),
-        defs: RefCell::new(HashMap::new()),
+        defs: RefCell::new(HashMap::default()),
         graph: Graph::default(),
         modules: std::cell::OnceCell::new(),
     };
@@ -318,7 +319,7 @@ impl<'l> Ev<'l> {
     /// in lexical order, then `--var-file`/`--var` in command-line order. Defaults are applied
     /// when a variable is read.
     fn root_inputs(&self, def: &ModuleDef) -> HashMap<String, Value> {
-        let mut values: HashMap<String, Value> = HashMap::new();
+        let mut values: HashMap<String, Value> = HashMap::default();
         for (k, v) in &self.opts.env_vars {
             if def.variables.contains_key(k) {
                 values.insert(k.clone(), self.cli_value(def, k, v, &format!("TF_VAR_{k}")));
@@ -1478,7 +1479,7 @@ impl ModuleInst {
             String::new(),
             vec![],
             0,
-            Inputs::Values(HashMap::new()),
+            Inputs::Values(HashMap::default()),
             Place {
                 path_module: ".".into(),
                 stack: vec![],
@@ -1504,12 +1505,12 @@ impl ModuleInst {
             inputs,
             place,
             me: me.clone(),
-            locals: RefCell::new(HashMap::new()),
-            vars: RefCell::new(HashMap::new()),
-            resources: RefCell::new(HashMap::new()),
-            expansions: RefCell::new(HashMap::new()),
-            calls: RefCell::new(HashMap::new()),
-            outputs: RefCell::new(HashMap::new()),
+            locals: RefCell::new(HashMap::default()),
+            vars: RefCell::new(HashMap::default()),
+            resources: RefCell::new(HashMap::default()),
+            expansions: RefCell::new(HashMap::default()),
+            calls: RefCell::new(HashMap::default()),
+            outputs: RefCell::new(HashMap::default()),
         })
     }
 

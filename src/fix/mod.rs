@@ -22,8 +22,9 @@ pub use realize::realize;
 
 use crate::engine::Outcome;
 use crate::finding::{Applicability, Finding, TextEdit};
+use crate::hash::HashMap;
 use crate::registry::Registry;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -237,7 +238,7 @@ fn rounds(
         let mut applied: Vec<&Chosen> = Vec::new();
         let mut by_file: BTreeMap<PathBuf, Vec<TextEdit>> = BTreeMap::new();
         // The text of each file with the edits of the fixes applied so far.
-        let mut new_texts: HashMap<PathBuf, String> = HashMap::new();
+        let mut new_texts: HashMap<PathBuf, String> = HashMap::default();
         for c in &chosen {
             let mut texts: Vec<(&PathBuf, String)> = Vec::new();
             let mut ok = true;
@@ -375,7 +376,7 @@ fn choose(
     notes: &mut Vec<String>,
 ) -> Vec<Chosen> {
     let mut chosen: Vec<Chosen> = Vec::new();
-    let mut taken: HashMap<PathBuf, Vec<std::ops::Range<usize>>> = HashMap::new();
+    let mut taken: HashMap<PathBuf, Vec<std::ops::Range<usize>>> = HashMap::default();
     for f in &outcome.findings {
         let Some(fix) = &f.fix else { continue };
         if f.suppression.is_some()

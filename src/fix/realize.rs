@@ -3,8 +3,8 @@
 
 use crate::edit::{Document, Syntax};
 use crate::finding::{Change, Finding, TextEdit};
+use crate::hash::HashMap;
 use crate::source::{FileId, Location, SourceMap};
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 use std::rc::Rc;
@@ -243,7 +243,7 @@ fn edits_of(
                 let mut m: HashMap<
                     std::path::PathBuf,
                     Vec<std::sync::Arc<crate::source::SourceFile>>,
-                > = HashMap::new();
+                > = HashMap::default();
                 for f in sources.all() {
                     if f.derived.is_none() && f.path.extension().is_some_and(|e| e == "tf") {
                         if let Some(d) = f.path.parent() {

@@ -12,8 +12,8 @@
 
 use super::rel_path_of;
 use crate::finding::Finding;
+use crate::hash::HashSet;
 use crate::source::SourceMap;
-use std::collections::HashSet;
 use std::path::Path;
 
 /// Version of the fingerprint scheme: the SARIF `partialFingerprints` key is
@@ -106,7 +106,8 @@ pub fn assign(findings: &mut [Finding], sources: &SourceMap, repo_root: &Path) {
         .par_iter()
         .map(|f| key(f, &rel_path_of(sources, &f.loc, repo_root).0, sources))
         .collect();
-    let mut used: HashSet<u64> = HashSet::with_capacity(findings.len());
+    let mut used: HashSet<u64> =
+        HashSet::with_capacity_and_hasher(findings.len(), Default::default());
     for (f, k) in findings.iter_mut().zip(keys) {
         let mut h = fnv1a64(k.as_bytes());
         let mut n = 0u32;

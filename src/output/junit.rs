@@ -10,7 +10,8 @@
 
 use super::{rel_path_of, span_line_cols, summary_line, Report};
 use crate::finding::Finding;
-use std::collections::{BTreeMap, HashMap};
+use crate::hash::HashMap;
+use std::collections::BTreeMap;
 
 /// Text safe inside XML 1.0 (characters XML cannot hold become U+FFFD), escaped for an attribute
 /// value when `attr` (newlines and tabs kept as character references).
@@ -98,7 +99,7 @@ fn case(r: &Report, f: &Finding) -> Case {
 pub fn render_junit(r: &Report) -> String {
     // Findings are sorted by file and position; suites keep that order, by file.
     let mut suites: BTreeMap<String, Vec<Case>> = BTreeMap::new();
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut seen: HashMap<(String, String), usize> = HashMap::default();
     for f in r.findings {
         let mut c = case(r, f);
         let n = seen.entry((c.class.clone(), c.name.clone())).or_insert(0);
