@@ -238,6 +238,17 @@ impl SourceMap {
         Self::default()
     }
 
+    /// A map with room for `n` files (no rehashing while a run's files are added).
+    pub fn with_capacity(n: usize) -> Self {
+        SourceMap {
+            files: RwLock::new(Vec::with_capacity(n)),
+            by_path: RwLock::new(crate::hash::HashMap::with_capacity_and_hasher(
+                n,
+                Default::default(),
+            )),
+        }
+    }
+
     /// Registers a file, or returns the existing id if the path was added before.
     pub fn add(&self, path: PathBuf, display: String, text: Arc<str>) -> FileId {
         if let Some(id) = self.by_path.read().unwrap().get(&path) {

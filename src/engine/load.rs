@@ -118,7 +118,7 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
 
 /// [`load`], keeping the `.json` files `named` says are key policies whatever their text.
 pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &NamedFn<'_>) -> Loaded {
-    let sources = Arc::new(SourceMap::new());
+    let sources = Arc::new(SourceMap::with_capacity(files.len()));
     // Read (and scan .tf files for module calls) in parallel.
     let kept = std::sync::atomic::AtomicU64::new(0);
     let results: Vec<(Read, Vec<String>)> = files
@@ -151,13 +151,14 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     let mut json = Vec::new();
     // Hashed while files are added, sorted once for the plan.
     let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::default();
+    let mut terraform: Vec<(PathBuf, FileId)> = Vec::with_capacity(files.len());
     for (f, (r, calls)) in files.iter().zip(results) {
         match r {
             Read::Skip => {}
             Read::Failed(fd) => syntax.push(*fd),
             Read::Text(id) => match f.kind {
                 FileKind::Tf | FileKind::TfJson | FileKind::Tfvars => {
-                    loader.register(f.path.clone(), id);
+                    terraform.push((f.path.clone(), id));
                     if matches!(f.kind, FileKind::Tf | FileKind::TfJson) {
                         if let Some(d) = f.path.parent() {
                             scanned.entry(d.to_path_buf()).or_default().extend(calls);
@@ -169,6 +170,7 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
             },
         }
     }
+    loader.register_all(terraform.into_iter());
     let scanned: BTreeMap<PathBuf, Vec<String>> = scanned.into_iter().collect();
     let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
     let mut users: HashMap<PathBuf, usize> = HashMap::default();

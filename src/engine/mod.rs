@@ -614,10 +614,18 @@ fn execute(
             }
             out
         };
+        // Each unit's files are parsed in parallel before it is evaluated (`Loader::preparse`):
+        // a large unit would otherwise leave the other threads idle while it parses its files
+        // one by one.
         let per_unit: Vec<(PathBuf, checks::UnitChecks)> = loaded
             .units
             .par_iter()
-            .map(|dir| (dir.clone(), check_unit(dir)))
+            .map(|dir| {
+                if let Some(dirs) = loaded.reach.get(dir) {
+                    loaded.loader.preparse(dirs);
+                }
+                (dir.clone(), check_unit(dir))
+            })
             .collect();
         // Files no unit needed still get their syntax checked and suppressions read.
         loaded.loader.parse_remaining();

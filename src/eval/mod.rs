@@ -118,11 +118,11 @@ struct FileState {
     /// Files read by the pipeline and not necessarily parsed yet.
     ids: HashMap<PathBuf, FileId>,
     /// Trees currently held.
-    parsed: HashMap<PathBuf, crate::parse::Parsed>,
+    parsed: HashMap<FileId, crate::parse::Parsed>,
     /// Terraform files (`.tf`, `.tf.json`, `.tfvars`) per (canonical) directory.
-    dir_files: HashMap<PathBuf, Vec<PathBuf>>,
+    dir_files: HashMap<PathBuf, Vec<(PathBuf, FileId)>>,
     /// Files parsed at least once: their results below are recorded.
-    seen: HashSet<PathBuf>,
+    seen: HashSet<FileId>,
     /// Files some finding points into (or with SYN001 or suppressions): their texts are kept.
     keep: HashSet<FileId>,
     /// Units that still need each directory. A directory whose count reaches zero has its trees
@@ -136,11 +136,38 @@ struct FileState {
 }
 
 impl FileState {
-    fn add_to_dir(&mut self, path: &Path) {
+    /// Records a file of a directory (once: a path registered again keeps its first id).
+    fn register(&mut self, path: PathBuf, id: FileId) {
+        if self.ids.contains_key(&path) {
+            return;
+        }
         if let Some(dir) = path.parent() {
-            let list = self.dir_files.entry(dir.to_path_buf()).or_default();
-            if !list.iter().any(|p| p == path) {
-                list.push(path.to_path_buf());
+            self.dir_files
+                .entry(dir.to_path_buf())
+                .or_default()
+                .push((path.clone(), id));
+        }
+        self.ids.insert(path, id);
+    }
+
+    /// The files of `dirs` whose trees go when no unit needs them any more: their trees, and
+    /// the texts of those parsed (a text not yet parsed is still needed for its SYN001 and
+    /// suppressions) that no finding points into.
+    fn drop_dir(
+        &mut self,
+        dir: &Path,
+        trees: &mut Vec<crate::parse::Parsed>,
+        texts: &mut Vec<FileId>,
+    ) {
+        let Some(files) = self.dir_files.get(dir) else {
+            return;
+        };
+        for (_, id) in files {
+            if let Some(p) = self.parsed.remove(id) {
+                trees.push(p);
+            }
+            if self.seen.contains(id) && !self.keep.contains(id) {
+                texts.push(*id);
             }
         }
     }
@@ -214,7 +241,10 @@ impl Loader {
             .any(|d| path.starts_with(d))
     }
 
-    /// `std::fs::canonicalize`, remembered for the run.
+    /// `std::fs::canonicalize`, remembered for the run (by `Path` equality: `x/` is `x`). Built from the canonical form of the
+    /// parent, also remembered: a new path costs one `lstat` of its last component instead of
+    /// `realpath`'s `readlink` of every component (module sources resolve many paths below the
+    /// same directories). A last component that is a symbolic link is left to `realpath`.
     pub fn canonical(&self, path: &Path) -> Option<PathBuf> {
         if let Some(c) = self
             .canon
@@ -224,12 +254,44 @@ impl Loader {
         {
             return c.clone();
         }
-        let c = std::fs::canonicalize(path).ok();
+        let c = self.canonical_uncached(path);
         self.canon
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(path.to_path_buf(), c.clone());
         c
+    }
+
+    fn canonical_uncached(&self, path: &Path) -> Option<PathBuf> {
+        use std::path::Component;
+        let (Some(parent), Some(last)) = (path.parent(), path.components().next_back()) else {
+            return std::fs::canonicalize(path).ok();
+        };
+        // Relative paths, and a trailing `/` (which asks for a directory), are realpath's.
+        if !path.is_absolute()
+            || parent.as_os_str().is_empty()
+            || path.as_os_str().as_encoded_bytes().ends_with(b"/")
+        {
+            return std::fs::canonicalize(path).ok();
+        }
+        let base = self.canonical(parent)?;
+        match last {
+            Component::Normal(name) => {
+                let c = base.join(name);
+                match std::fs::symlink_metadata(&c) {
+                    Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).ok(),
+                    Ok(_) => Some(c),
+                    Err(_) => None,
+                }
+            }
+            // `x/..` is an error when `x` is not a directory.
+            Component::ParentDir if base.is_dir() => {
+                Some(base.parent().map(Path::to_path_buf).unwrap_or(base))
+            }
+            Component::ParentDir => None,
+            Component::CurDir => Some(base),
+            Component::RootDir | Component::Prefix(_) => std::fs::canonicalize(path).ok(),
+        }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, FileState> {
@@ -239,17 +301,17 @@ impl Loader {
 
     /// Records a Terraform file read by the pipeline; it is parsed when first needed.
     pub fn register(&self, path: PathBuf, id: FileId) {
-        let mut st = self.state();
-        st.add_to_dir(&path);
-        st.ids.insert(path, id);
+        self.state().register(path, id);
     }
 
-    /// Records a file already parsed (tests, fuzzing); it is kept for the whole run.
-    pub fn insert_parsed(&self, path: PathBuf, parsed: crate::parse::Parsed) {
-        self.record(&path, &parsed);
+    /// [`Loader::register`] for many files at once, with room made for them first.
+    pub fn register_all(&self, files: impl ExactSizeIterator<Item = (PathBuf, FileId)>) {
         let mut st = self.state();
-        st.add_to_dir(&path);
-        st.parsed.insert(path, parsed);
+        st.ids.reserve(files.len());
+        st.seen.reserve(files.len());
+        for (path, id) in files {
+            st.register(path, id);
+        }
     }
 
     /// How many units need each directory; see [`Loader::release`].
@@ -275,18 +337,7 @@ impl Loader {
                 };
                 *n = n.saturating_sub(1);
                 if *n == 0 {
-                    let files = st.dir_files.get(d).cloned().unwrap_or_default();
-                    for f in files {
-                        if let Some(p) = st.parsed.remove(&f) {
-                            dropped.push(p);
-                        }
-                        match st.ids.get(&f) {
-                            Some(id) if st.seen.contains(&f) && !st.keep.contains(id) => {
-                                texts.push(*id)
-                            }
-                            _ => {}
-                        }
-                    }
+                    st.drop_dir(d, &mut dropped, &mut texts);
                 }
             }
         }
@@ -315,17 +366,7 @@ impl Loader {
                 .cloned()
                 .collect();
             for d in dirs {
-                for f in st.dir_files.get(&d).cloned().unwrap_or_default() {
-                    if let Some(p) = st.parsed.remove(&f) {
-                        dropped.push(p);
-                    }
-                    match st.ids.get(&f) {
-                        Some(id) if st.seen.contains(&f) && !st.keep.contains(id) => {
-                            texts.push(*id)
-                        }
-                        _ => {}
-                    }
-                }
+                st.drop_dir(&d, &mut dropped, &mut texts);
             }
         }
         for id in texts {
@@ -335,7 +376,7 @@ impl Loader {
     }
 
     /// Records what outlives a file's tree, the first time the file is parsed.
-    fn record(&self, path: &Path, parsed: &crate::parse::Parsed) {
+    fn record(&self, path: &Path, id: FileId, parsed: &crate::parse::Parsed) {
         let vendored = self.is_vendored(path);
         let sups = match parsed {
             crate::parse::Parsed::Hcl(_) if vendored => Vec::new(),
@@ -346,7 +387,7 @@ impl Loader {
             _ => Vec::new(),
         };
         let mut st = self.state();
-        if !st.seen.insert(path.to_path_buf()) {
+        if !st.seen.insert(id) {
             return;
         }
         match parsed {
@@ -376,20 +417,47 @@ impl Loader {
     /// A parsed file by path (a `.tf` of a module, a `.tfvars` of a unit): held, or parsed now
     /// from the text the pipeline read.
     pub fn parsed(&self, path: &Path) -> Option<crate::parse::Parsed> {
-        let id = {
-            let st = self.state();
-            if let Some(p) = st.parsed.get(path) {
-                return Some(p.clone());
-            }
-            *st.ids.get(path)?
-        };
+        let id = *self.state().ids.get(path)?;
+        Some(self.parsed_id(path, id))
+    }
+
+    /// [`Loader::parsed`] of a registered file whose id is known.
+    fn parsed_id(&self, path: &Path, id: FileId) -> crate::parse::Parsed {
+        if let Some(p) = self.state().parsed.get(&id) {
+            return p.clone();
+        }
         // Parsed outside the lock, so units parse in parallel. Two units may race to parse a
         // shared module; the first result is kept and recorded.
         let parsed = self.parse_file(path, id);
-        self.record(path, &parsed);
+        self.record(path, id, &parsed);
         let mut st = self.state();
-        let kept = st.parsed.entry(path.to_path_buf()).or_insert(parsed);
-        Some(kept.clone())
+        st.parsed.entry(id).or_insert(parsed).clone()
+    }
+
+    /// Parses, in parallel, the registered files of `dirs` that no unit has parsed yet, and holds
+    /// their trees (as [`Loader::parsed`] would when the evaluator first asks for them). A unit
+    /// calls it before it is evaluated, so the files of one large unit are parsed by every thread
+    /// instead of one after the other on the unit's own (rayon runs these parses on the threads
+    /// that would otherwise wait for the last units).
+    pub fn preparse(&self, dirs: &[PathBuf]) {
+        use rayon::prelude::*;
+        let todo: Vec<(PathBuf, FileId)> = {
+            let st = self.state();
+            dirs.iter()
+                .filter_map(|d| st.dir_files.get(d))
+                .flatten()
+                .filter(|(_, id)| !st.parsed.contains_key(id))
+                .cloned()
+                .collect()
+        };
+        if todo.len() < 2 {
+            return;
+        }
+        todo.into_par_iter().for_each(|(path, id)| {
+            let parsed = self.parse_file(&path, id);
+            self.record(&path, id, &parsed);
+            self.state().parsed.entry(id).or_insert(parsed);
+        });
     }
 
     /// Parses a registered file.
@@ -409,15 +477,15 @@ impl Loader {
             let mut v: Vec<(PathBuf, FileId)> = st
                 .ids
                 .iter()
-                .filter(|(p, _)| !st.seen.contains(*p))
+                .filter(|(_, id)| !st.seen.contains(*id))
                 .map(|(p, id)| (p.clone(), *id))
                 .collect();
-            v.sort();
+            v.sort_by_key(|(_, id)| *id);
             v
         };
         todo.par_iter().for_each(|(p, id)| {
             let parsed = self.parse_file(p, *id);
-            self.record(p, &parsed);
+            self.record(p, *id, &parsed);
         });
     }
 
@@ -496,7 +564,7 @@ impl Loader {
                         crate::source::display_path(dir, &self.cwd)
                     ));
                 }
-                let mut found = Vec::new();
+                let mut found: Vec<PathBuf> = Vec::new();
                 let rd = std::fs::read_dir(dir).map_err(|e| {
                     format!(
                         "module directory `{}` cannot be read: {e}",
@@ -521,17 +589,20 @@ impl Loader {
                     }
                 }
                 // Registered even when empty, so the directory is read once.
-                self.state().dir_files.entry(dir.to_path_buf()).or_default();
-                found
+                self.state()
+                    .dir_files
+                    .entry(dir.to_path_buf())
+                    .or_default()
+                    .clone()
             }
         };
         paths.sort();
         let mut out = Vec::new();
-        for p in paths {
+        for (p, id) in paths {
             if !is_terraform_file(&p) {
                 continue;
             }
-            if let Some(crate::parse::Parsed::Hcl(h)) = self.parsed(&p) {
+            if let crate::parse::Parsed::Hcl(h) = self.parsed_id(&p, id) {
                 out.push(h);
             }
         }
@@ -871,4 +942,58 @@ pub fn describe_loc(sources: &SourceMap, loc: Location) -> String {
     let f = sources.get(loc.file);
     let lc = f.line_col(loc.start);
     format!("{}:{}:{}", f.display, lc.line, lc.col)
+}
+
+#[cfg(test)]
+mod canonical_tests {
+    use super::*;
+
+    /// `Loader::canonical` builds paths from their parents' canonical forms: it must agree with
+    /// `std::fs::canonicalize` on symbolic links (of files, of directories, in the middle of a
+    /// path, dangling), `..` after a link or a file, missing paths and a trailing `/`.
+    #[test]
+    fn canonical_agrees_with_realpath() {
+        let root = std::env::temp_dir().join(format!("policy-lint-canon-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("real/mods/a")).unwrap();
+        std::fs::create_dir_all(root.join("other/deep")).unwrap();
+        std::fs::write(root.join("real/main.tf"), "").unwrap();
+        std::fs::write(root.join("other/deep/x.tf"), "").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("other/deep"), root.join("real/link")).unwrap();
+            std::os::unix::fs::symlink("../real/main.tf", root.join("other/file-link")).unwrap();
+            std::os::unix::fs::symlink(root.join("nowhere"), root.join("real/dangling")).unwrap();
+        }
+        let loader = Loader::new(Arc::new(SourceMap::new()), vec![root.clone()], root.clone());
+        let cases = [
+            "real",
+            "real/main.tf",
+            "real/mods/a",
+            "real/mods/a/..",
+            "real/mods/a/../../real/mods",
+            "real/link",
+            "real/link/x.tf",
+            "real/link/..",
+            "real/link/../deep/x.tf",
+            "other/file-link",
+            "other/file-link/..",
+            "real/main.tf/..",
+            "real/dangling",
+            "real/missing",
+            "real/missing/..",
+            // (`real/main.tf/` is not here: `Path` equality, and so the cache, treats it as
+            // `real/main.tf`, as it did before paths were built from their parents.)
+            "real/mods/",
+            "real/./mods//a",
+        ];
+        // Twice: the second time from what the first remembered.
+        for _ in 0..2 {
+            for c in cases {
+                let p = root.join(c);
+                assert_eq!(loader.canonical(&p), std::fs::canonicalize(&p).ok(), "{c}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }
