@@ -22,6 +22,7 @@ pub mod json;
 pub mod kms;
 pub mod output;
 pub mod parse;
+pub mod paths;
 pub mod plan;
 pub mod registry;
 pub mod rules_table;

@@ -113,7 +113,8 @@ pub fn select(
         d.inputs |= inputs;
     });
     let dirs = dirs.into_inner().unwrap_or_else(|e| e.into_inner());
-    let module_sources: BTreeMap<PathBuf, Vec<String>> = dirs
+    // In path order (a BTreeMap's), as the plan wants.
+    let module_sources: Vec<(PathBuf, Vec<String>)> = dirs
         .iter()
         .map(|(d, x)| (d.clone(), x.sources.clone()))
         .collect();

@@ -16,7 +16,7 @@ use crate::hash::HashMap;
 use crate::parse;
 use crate::source::{FileId, SourceMap};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -171,7 +171,8 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
         }
     }
     loader.register_all(terraform.into_iter());
-    let scanned: BTreeMap<PathBuf, Vec<String>> = scanned.into_iter().collect();
+    let mut scanned: Vec<(PathBuf, Vec<String>)> = scanned.into_iter().collect();
+    crate::paths::sort_by_path(&mut scanned);
     let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
     let mut users: HashMap<PathBuf, usize> = HashMap::default();
     for dirs in reach.values() {
@@ -194,16 +195,17 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
 /// Units and what each needs, from the local module sources of each directory with Terraform
 /// files (`.tf`, `.tf.json`):
 /// the directories no other one calls, plus one directory of each cycle of calls that no unit
-/// reaches (so every directory is evaluated). Returns the units, sorted, and for each unit the
-/// directories it reaches (itself first).
+/// reaches (so every directory is evaluated). `module_sources` is sorted by path (one entry per
+/// directory). Returns the units, sorted, and for each unit the directories it reaches (itself
+/// first).
 pub fn unit_plan(
-    module_sources: &BTreeMap<PathBuf, Vec<String>>,
+    module_sources: &[(PathBuf, Vec<String>)],
     canonical: &dyn Fn(&Path) -> Option<PathBuf>,
 ) -> (Vec<PathBuf>, HashMap<PathBuf, Vec<PathBuf>>) {
     // Directories are numbered (those with Terraform files first, in path order, then the other
     // directories calls lead to) and the plan works on numbers: paths are compared and hashed
     // once each, so planning grows with the number of directories and calls, not faster.
-    let mut dirs: Vec<PathBuf> = module_sources.keys().cloned().collect();
+    let mut dirs: Vec<PathBuf> = module_sources.iter().map(|(d, _)| d.clone()).collect();
     let mut number: HashMap<PathBuf, usize> = dirs
         .iter()
         .enumerate()
@@ -212,7 +214,7 @@ pub fn unit_plan(
     let sourced = dirs.len();
     let mut calls_of: Vec<Vec<usize>> = vec![Vec::new(); sourced];
     let mut called = vec![false; sourced];
-    for (i, srcs) in module_sources.values().enumerate() {
+    for (i, (_, srcs)) in module_sources.iter().enumerate() {
         let mut seen: BTreeSet<&str> = BTreeSet::new();
         for src in srcs {
             if !seen.insert(src) {
@@ -238,12 +240,16 @@ pub fn unit_plan(
         }
     }
     let mut reached = vec![false; dirs.len()];
-    let reach_from = |d: usize, reached: &mut [bool]| -> Vec<PathBuf> {
+    // Which walk last met each directory (walks are numbered from 1): one array for all walks,
+    // so planning does not grow with units times directories.
+    let mut seen_by = vec![0usize; dirs.len()];
+    let mut walk = 0usize;
+    let mut reach_from = |d: usize, reached: &mut [bool]| -> Vec<PathBuf> {
+        walk += 1;
         let mut out = Vec::new();
-        let mut seen = vec![false; dirs.len()];
         let mut stack = vec![d];
         while let Some(x) = stack.pop() {
-            if std::mem::replace(&mut seen[x], true) {
+            if std::mem::replace(&mut seen_by[x], walk) == walk {
                 continue;
             }
             stack.extend(calls_of[x].iter().rev());

@@ -21,7 +21,6 @@ use crate::hash::{HashMap, HashSet};
 use crate::parse::ParsedHcl;
 use crate::source::{FileId, Location, SourceMap};
 use crate::value::{Hop, Value};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -180,7 +179,8 @@ pub struct ParseResults {
     pub suppressions: Vec<crate::suppress::Suppression>,
     /// Directories with at least one `.tf` or `.tf.json` file that parsed, with the local module
     /// sources of their `module` blocks.
-    pub module_sources: BTreeMap<PathBuf, Vec<String>>,
+    /// Sorted by directory.
+    pub module_sources: Vec<(PathBuf, Vec<String>)>,
 }
 
 /// A `.tf.json` file: Terraform's JSON syntax.
@@ -495,10 +495,13 @@ impl Loader {
         // Units finish in any order; results do not depend on it.
         st.syntax.sort_by_key(|f| (f.loc.file, f.loc.start));
         st.suppressions.sort_by_key(|s| (s.loc.file, s.loc.start));
+        let mut module_sources: Vec<(PathBuf, Vec<String>)> =
+            std::mem::take(&mut st.module_sources).into_iter().collect();
+        crate::paths::sort_by_path(&mut module_sources);
         ParseResults {
             syntax: std::mem::take(&mut st.syntax),
             suppressions: std::mem::take(&mut st.suppressions),
-            module_sources: std::mem::take(&mut st.module_sources).into_iter().collect(),
+            module_sources,
         }
     }
 
