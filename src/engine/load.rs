@@ -200,8 +200,20 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
 /// first).
 pub fn unit_plan(
     module_sources: &[(PathBuf, Vec<String>)],
-    canonical: &dyn Fn(&Path) -> Option<PathBuf>,
+    canonical: &(dyn Fn(&Path) -> Option<PathBuf> + Sync),
 ) -> (Vec<PathBuf>, HashMap<PathBuf, Vec<PathBuf>>) {
+    // Where each call leads, resolved in parallel (a file-system lookup per new path): the
+    // rest of the plan is sequential.
+    let targets: Vec<Vec<PathBuf>> = module_sources
+        .par_iter()
+        .map(|(dir, srcs)| {
+            let mut seen: BTreeSet<&str> = BTreeSet::new();
+            srcs.iter()
+                .filter(|src| seen.insert(src.as_str()))
+                .filter_map(|src| canonical(&dir.join(src)))
+                .collect()
+        })
+        .collect();
     // Directories are numbered (those with Terraform files first, in path order, then the other
     // directories calls lead to) and the plan works on numbers: paths are compared and hashed
     // once each, so planning grows with the number of directories and calls, not faster.
@@ -214,15 +226,8 @@ pub fn unit_plan(
     let sourced = dirs.len();
     let mut calls_of: Vec<Vec<usize>> = vec![Vec::new(); sourced];
     let mut called = vec![false; sourced];
-    for (i, (_, srcs)) in module_sources.iter().enumerate() {
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
-        for src in srcs {
-            if !seen.insert(src) {
-                continue;
-            }
-            let Some(c) = canonical(&dirs[i].join(src)) else {
-                continue;
-            };
+    for (i, cs) in targets.into_iter().enumerate() {
+        for c in cs {
             let n = match number.get(&c) {
                 Some(&n) => n,
                 None => {
