@@ -51,21 +51,25 @@ pub const MARK: &str = "policy-lint:ignore";
 /// Whether a file may hold a suppression comment or a near miss (files that do are parsed
 /// whole). Cheap: a literal scan, then a regular expression only when one of the words is there.
 pub fn mentions(text: &str) -> bool {
-    if text.contains(MARK) {
-        return true;
-    }
-    // One pass for all the words (the regex engine searches literal alternatives together).
+    // One pass for all the words (the regex engine searches literal alternatives together);
+    // the marker has one of them (`lint`), so most files are done after this pass.
     static WORDS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let lower_hit = WORDS
+    let hit = WORDS
         .get_or_init(|| {
             regex::Regex::new("lint|LINT|Lint|noqa|NOQA|isable|ISABLE")
                 .expect("valid words pattern")
         })
         .is_match(text);
+    if !hit {
+        return false;
+    }
+    if memchr::memmem::find(text.as_bytes(), MARK.as_bytes()).is_some() {
+        return true;
+    }
     // Only a line with one of the words every near-miss pattern needs can hold one: visit those
     // lines (found in one pass over the text), not every line.
     let mut from = 0;
-    while lower_hit && from < text.len() {
+    while from < text.len() {
         let Some(m) = near_miss_hint().find_at(text, from) else {
             break;
         };

@@ -47,7 +47,7 @@ pub struct Loaded {
 
 /// True when a JSON text is worth treating as a policy document.
 fn mentions_statement(text: &str) -> bool {
-    text.contains("\"Statement\"")
+    memchr::memmem::find(text.as_bytes(), b"\"Statement\"").is_some()
 }
 
 enum Read {
@@ -294,7 +294,8 @@ pub fn scan_module_sources(text: &str) -> Vec<String> {
         let start = if from == 0 && text.starts_with("module") {
             0
         } else {
-            match text[from..].find("\nmodule") {
+            // memchr's vectorised search: this runs over every byte of every `.tf` file.
+            match memchr::memmem::find(&text.as_bytes()[from..], b"\nmodule") {
                 Some(p) => from + p + 1,
                 None => break,
             }
