@@ -25,8 +25,9 @@ pub struct OriginData {
     /// The places it travelled through, oldest first.
     pub hops: Vec<Hop>,
     /// The resource attribute the value is, when it is known although computed (from a plan):
-    /// links between resources follow it as they follow an unknown's reference.
-    pub resource: Option<ResourceRef>,
+    /// links between resources follow it as they follow an unknown's reference. Boxed: most
+    /// origins have none, and every written literal has an origin.
+    pub resource: Option<Box<ResourceRef>>,
 }
 
 /// Where a value came from. Cheap to clone.
@@ -467,7 +468,7 @@ impl Value {
                 Part::Unknown(u) => u.reference.as_ref(),
                 Part::Lit(_) => None,
             },
-            _ => self.origin.0.as_ref().and_then(|d| d.resource.as_ref()),
+            _ => self.origin.0.as_ref().and_then(|d| d.resource.as_deref()),
         }
     }
 
@@ -475,7 +476,7 @@ impl Value {
     pub fn as_attribute_of(mut self, r: ResourceRef) -> Value {
         if let Some(d) = &self.origin.0 {
             let mut d2 = (**d).clone();
-            d2.resource = Some(r);
+            d2.resource = Some(Box::new(r));
             self.origin = Origin(Some(Arc::new(d2)));
         }
         self

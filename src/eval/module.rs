@@ -226,6 +226,9 @@ pub(crate) struct Ev<'l> {
     /// What `terraform init` installed for this root module, read at the first registry or git
     /// module call.
     modules: std::cell::OnceCell<super::manifest::Modules>,
+    /// The instances `collect` gathers for the unit, in order: the groups the graph holds, moved
+    /// into [`Unit::resources`] when the module instances are dropped (stored once, not copied).
+    collected: RefCell<Vec<Rc<Vec<ResourceInstance>>>>,
 }
 
 /// Evaluates the root module in `dir` (canonical) with the modules it calls.
@@ -244,6 +247,7 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         defs: RefCell::new(HashMap::new()),
         graph: Graph::default(),
         modules: std::cell::OnceCell::new(),
+        collected: RefCell::new(Vec::new()),
     };
     let Some(def) = ev.def_for(dir) else {
         return ev.unit.into_inner();
@@ -264,15 +268,46 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
     );
     ev.collect(&root);
     ev.aws_providers(&root);
+    // The module instances hold the graph's slots: once they are gone, each collected group is
+    // normally its only owner and its instances move into the unit without a copy.
+    drop(root);
+    let collected = ev.collected.take();
     let mut unit = ev.unit.into_inner();
-    unit.resources.sort_by(|a, b| {
+    let mut resources = Vec::with_capacity(collected.iter().map(|g| g.len()).sum());
+    for group in collected {
+        match Rc::try_unwrap(group) {
+            Ok(insts) => resources.extend(insts),
+            Err(shared) => resources.extend(shared.iter().cloned()),
+        }
+    }
+    sort_resources(&mut resources);
+    unit.resources = resources;
+    unit
+}
+
+/// Sorts a unit's instances by file, position and address, stably, through a permutation of
+/// indices (a stable sort of the instances themselves would allocate half of them again).
+fn sort_resources(v: &mut [ResourceInstance]) {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&v[a], &v[b]);
         (a.loc.file, a.loc.start, a.full_address()).cmp(&(
             b.loc.file,
             b.loc.start,
             b.full_address(),
         ))
     });
-    unit
+    // Position j receives the instance at order[j]: follow each cycle of the permutation.
+    for i in 0..order.len() {
+        let mut j = i;
+        while order[j] != i {
+            let k = order[j];
+            v.swap(j, k);
+            order[j] = j;
+            j = k;
+        }
+        order[j] = j;
+    }
 }
 
 impl<'l> Ev<'l> {
@@ -932,7 +967,11 @@ impl<'l> Ev<'l> {
         let expansion = self
             .resource_expansion(m, &local_addr)
             .expect("declared resource");
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(match &*expansion {
+            Expansion::Count(n) => *n,
+            Expansion::ForEach(items) => items.len(),
+            Expansion::Single | Expansion::Unknown(_) => 1,
+        });
         let mut make = |key: Option<String>, scope: &Scope, unknown: Option<Arc<Unknown>>| {
             let mut body = self.eval_body(&block.body, scope, true);
             if mode == Mode::Data && rtype == "aws_iam_policy_document" {
@@ -1396,10 +1435,7 @@ impl<'l> Ev<'l> {
                 }
             }
             if let Some(Ok(insts)) = self.resource_group(m, &k) {
-                self.unit
-                    .borrow_mut()
-                    .resources
-                    .extend(insts.iter().cloned());
+                self.collected.borrow_mut().push(insts);
             }
         }
         // Outputs are evaluated too, so that errors in them surface like Terraform's would.
