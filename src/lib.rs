@@ -19,6 +19,7 @@ pub mod fix;
 pub mod help;
 pub mod json;
 pub mod kms;
+pub mod objmap;
 pub mod output;
 pub mod parse;
 pub mod plan;

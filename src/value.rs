@@ -6,8 +6,8 @@
 //! and, for resource attributes, *which* resource it refers to. Every value remembers where it was
 //! written ([`Origin`]) and the hops it took to get where it is used.
 
+pub use crate::objmap::ObjMap;
 use crate::source::Location;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -101,9 +101,7 @@ impl<'v> HopPath<'v> {
             return None;
         };
         let node = map.get(key)?;
-        let before = map
-            .range::<str, _>((std::ops::Bound::Unbounded, std::ops::Bound::Excluded(key)))
-            .map(|(_, v)| v);
+        let before = map.values_before(key);
         Some(self.child(node, before))
     }
 
@@ -325,7 +323,7 @@ pub enum Kind {
     /// list, tuple or set
     List(Arc<Vec<Value>>),
     /// map or object; keys in lexical order, as Terraform iterates them
-    Object(Arc<BTreeMap<String, Value>>),
+    Object(Arc<ObjMap>),
     /// A string some parts of which are unknown: `"arn:${var.p}:iam::414351767826:root"`.
     Partial(Vec<Part>),
     Unknown(Arc<Unknown>),
@@ -356,7 +354,7 @@ impl Value {
     pub fn list(items: Vec<Value>) -> Self {
         Value::new(Kind::List(items.into()), Origin::none())
     }
-    pub fn object(map: BTreeMap<String, Value>) -> Self {
+    pub fn object(map: ObjMap) -> Self {
         Value::new(Kind::Object(map.into()), Origin::none())
     }
     /// This value with every location in `file` (its own, its elements', their hops') moved to
@@ -506,7 +504,7 @@ impl Value {
             _ => None,
         }
     }
-    pub fn as_object(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_object(&self) -> Option<&ObjMap> {
         match &self.kind {
             Kind::Object(map) => Some(map),
             _ => None,
@@ -773,7 +771,7 @@ mod tests {
     /// A map of `n` lists of `m` located strings, each located.
     fn grid(n: usize, m: usize) -> Value {
         let at = |i: usize| Location::new(crate::source::FileId(0), i..i + 1);
-        let map: BTreeMap<String, Value> = (0..n)
+        let map: ObjMap = (0..n)
             .map(|i| {
                 let items = (0..m).map(|j| Value::string(format!("{i}.{j}")).at(at(j)));
                 (format!("k{i:04}"), Value::list(items.collect()).at(at(i)))
@@ -805,9 +803,9 @@ mod tests {
 
     #[test]
     fn path_steps_through_blocks() {
-        let mut inner = BTreeMap::new();
+        let mut inner = ObjMap::new();
         inner.insert("key_arn".to_string(), Value::string("arn"));
-        let mut outer = BTreeMap::new();
+        let mut outer = ObjMap::new();
         outer.insert(
             "aws_key_info".to_string(),
             Value::list(vec![Value::object(inner)]),

@@ -7,7 +7,7 @@ use super::{limits, EvalOptions, Loader, Mode, ResourceInstance, Unit};
 use crate::finding::Finding;
 use crate::parse::ParsedHcl;
 use crate::source::{FileId, Location};
-use crate::value::{Hop, Kind, Origin, Reason, Unknown, Value};
+use crate::value::{Hop, Kind, ObjMap, Origin, Reason, Unknown, Value};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use std::cell::{Cell, RefCell};
@@ -1050,7 +1050,7 @@ impl<'l> Ev<'l> {
     /// Evaluates a block body into an object: attributes by name, nested blocks as lists of
     /// objects under their type, `dynamic` blocks expanded. `top` skips meta-arguments.
     pub fn eval_body(&self, body: &Body, scope: &Scope, top: bool) -> Value {
-        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        let mut map: ObjMap = ObjMap::new();
         for s in body.iter() {
             if let Some(a) = s.as_attribute() {
                 let k = a.key.as_str();
@@ -1077,10 +1077,12 @@ impl<'l> Ev<'l> {
                 push_block(&mut map, ident, v);
             }
         }
+        // Kept as long as the unit: without the room for more entries.
+        map.shrink_to_fit();
         Value::new(Kind::Object(map.into()), Origin::none())
     }
 
-    fn expand_dynamic(&self, b: &Block, scope: &Scope, map: &mut BTreeMap<String, Value>) {
+    fn expand_dynamic(&self, b: &Block, scope: &Scope, map: &mut ObjMap) {
         let Some(name) = b.labels.first().map(|l| l.as_str().to_string()) else {
             return;
         };
@@ -1680,7 +1682,7 @@ pub(crate) struct Read {
     pub hop: Option<(Location, String)>,
 }
 
-fn push_block(map: &mut BTreeMap<String, Value>, ident: &str, v: Value) {
+fn push_block(map: &mut ObjMap, ident: &str, v: Value) {
     match map.get_mut(ident) {
         Some(Value {
             kind: Kind::List(items),
@@ -1704,7 +1706,7 @@ fn push_block(map: &mut BTreeMap<String, Value>, ident: &str, v: Value) {
 }
 
 fn iterator_obj(key: Value, value: Value) -> Value {
-    let mut m = BTreeMap::new();
+    let mut m = ObjMap::new();
     m.insert("key".to_string(), key);
     m.insert("value".to_string(), value);
     Value::object(m)
