@@ -154,7 +154,7 @@ pub(crate) struct ModuleInst {
 }
 
 /// A resource's instances, or the unknown that stopped their evaluation (a cycle).
-pub(crate) type ResourceGroup = Result<Rc<Vec<ResourceInstance>>, Arc<Unknown>>;
+pub(crate) type ResourceGroup = Result<Arc<Vec<ResourceInstance>>, Arc<Unknown>>;
 
 /// The start of the hop label of a value given outside the configuration (`--var`, `TF_VAR_`).
 pub const GIVEN_BY: &str = "value given by ";
@@ -226,9 +226,9 @@ pub(crate) struct Ev<'l> {
     /// What `terraform init` installed for this root module, read at the first registry or git
     /// module call.
     modules: std::cell::OnceCell<super::manifest::Modules>,
-    /// The instances `collect` gathers for the unit, in order: the groups the graph holds, moved
-    /// into [`Unit::resources`] when the module instances are dropped (stored once, not copied).
-    collected: RefCell<Vec<Rc<Vec<ResourceInstance>>>>,
+    /// The instances `collect` gathers for the unit, in order: the groups the graph holds, shared
+    /// with [`Unit::resources`] (stored once, not copied).
+    collected: RefCell<Vec<Arc<Vec<ResourceInstance>>>>,
 }
 
 /// Evaluates the root module in `dir` (canonical) with the modules it calls.
@@ -268,46 +268,10 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
     );
     ev.collect(&root);
     ev.aws_providers(&root);
-    // The module instances hold the graph's slots: once they are gone, each collected group is
-    // normally its only owner and its instances move into the unit without a copy.
-    drop(root);
     let collected = ev.collected.take();
     let mut unit = ev.unit.into_inner();
-    let mut resources = Vec::with_capacity(collected.iter().map(|g| g.len()).sum());
-    for group in collected {
-        match Rc::try_unwrap(group) {
-            Ok(insts) => resources.extend(insts),
-            Err(shared) => resources.extend(shared.iter().cloned()),
-        }
-    }
-    sort_resources(&mut resources);
-    unit.resources = resources;
+    unit.resources = super::Resources::sorted(collected);
     unit
-}
-
-/// Sorts a unit's instances by file, position and address, stably, through a permutation of
-/// indices (a stable sort of the instances themselves would allocate half of them again).
-fn sort_resources(v: &mut [ResourceInstance]) {
-    let mut order: Vec<usize> = (0..v.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&v[a], &v[b]);
-        (a.loc.file, a.loc.start, a.full_address()).cmp(&(
-            b.loc.file,
-            b.loc.start,
-            b.full_address(),
-        ))
-    });
-    // Position j receives the instance at order[j]: follow each cycle of the permutation.
-    for i in 0..order.len() {
-        let mut j = i;
-        while order[j] != i {
-            let k = order[j];
-            v.swap(j, k);
-            order[j] = j;
-            j = k;
-        }
-        order[j] = j;
-    }
 }
 
 impl<'l> Ev<'l> {
@@ -946,7 +910,7 @@ impl<'l> Ev<'l> {
         m: &ModuleInst,
         mode: Mode,
         r: ItemRef,
-    ) -> Rc<Vec<ResourceInstance>> {
+    ) -> Arc<Vec<ResourceInstance>> {
         let block = m.def.block(r).expect("resource block");
         let file = m.def.file_id(r);
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -1017,7 +981,7 @@ impl<'l> Ev<'l> {
                 make(None, &s, Some(u.clone()));
             }
         }
-        Rc::new(out)
+        Arc::new(out)
     }
 
     fn render_policy_document(&self, mut body: Value) -> Value {
