@@ -22,6 +22,7 @@ pub mod kms;
 pub mod objmap;
 pub mod output;
 pub mod parse;
+pub mod parse_large;
 pub mod plan;
 pub mod registry;
 pub mod rules_table;

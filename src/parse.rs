@@ -9,25 +9,6 @@ use std::sync::Arc;
 /// deeper input is refused before it reaches the parser (SYN001) instead of overflowing the stack.
 pub const MAX_HCL_DEPTH: usize = 128;
 
-/// Files at least this large have their tree compacted after parsing ([`compact_tree`]).
-pub const COMPACT_TREE_BYTES: usize = 1 << 20;
-
-/// Gives every list inside each top-level block of a parsed body the capacity of its length.
-///
-/// hcl-edit's parser grows the lists of a block (its labels, the structures of its body, ...) by
-/// pushing, so a block with two attributes holds room for four: on a file of many small blocks
-/// that is about a third of the tree. A clone allocates each list at its length; cloning one
-/// top-level block at a time keeps the extra memory to one block's copy. The clone is equal to
-/// the original (spans and decor included). Done only for large files, where the memory
-/// matters more than the time of the copy.
-pub fn compact_tree(body: &mut hcl_edit::structure::Body) {
-    for mut s in body.iter_mut() {
-        if let Some(b) = s.as_block_mut() {
-            *b = b.clone();
-        }
-    }
-}
-
 /// A parsed Terraform file.
 #[derive(Debug)]
 pub struct ParsedHcl {
@@ -197,15 +178,21 @@ pub fn parse_hcl(sources: &SourceMap, file: FileId) -> Parsed {
             ),
         )));
     }
-    match hcl_edit::parser::parse_body(&text) {
-        Ok(mut body) => Parsed::Hcl(Arc::new(ParsedHcl {
-            body: {
-                if text.len() >= COMPACT_TREE_BYTES {
-                    compact_tree(&mut body);
-                }
-                body
-            },
+    // A large file: a piece at a time, or whole and then compacted (crate::parse_large).
+    let large = text.len() >= crate::parse_large::LARGE_FILE_BYTES;
+    let body = match large.then(|| crate::parse_large::parse(&text)).flatten() {
+        Some(body) => Ok(body),
+        None => hcl_edit::parser::parse_body(&text).map(|mut body| {
+            if large {
+                crate::parse_large::compact(&mut body);
+            }
+            body
+        }),
+    };
+    match body {
+        Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl {
             file,
+            body,
             json: false,
         })),
         Err(e) => {
