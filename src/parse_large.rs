@@ -41,10 +41,15 @@ pub fn compact(body: &mut Body) {
 /// The body of a large file parsed a piece at a time, every list at its length; None when the
 /// file is to be parsed whole (see the module documentation).
 pub fn parse(text: &str) -> Option<Body> {
-    let items = crate::skim::skim(text)?;
-    if items.is_empty() || !items.iter().all(|i| i.is_block) {
-        return None;
-    }
+    // Where each top-level block starts and ends (skim's items, with their labels and
+    // references, are let go at once).
+    let items: Vec<std::ops::Range<usize>> = {
+        let items = crate::skim::skim(text)?;
+        if items.is_empty() || !items.iter().all(|i| i.is_block) {
+            return None;
+        }
+        items.into_iter().map(|i| i.range).collect()
+    };
     let mut buf: Vec<u8> = text.as_bytes().to_vec();
     let mut out: Vec<Structure> = Vec::with_capacity(items.len());
     // The whitespace and comments the previous piece ended with: the next block's prefix.
@@ -55,13 +60,13 @@ pub fn parse(text: &str) -> Option<Body> {
         let start = if first == 0 {
             0
         } else {
-            items[first].range.start
+            items[first].start
         };
         let mut next = first + 1;
-        while next < items.len() && items[next].range.start - start < PIECE_BYTES {
+        while next < items.len() && items[next].start - start < PIECE_BYTES {
             next += 1;
         }
-        let end = items.get(next).map_or(text.len(), |i| i.range.start);
+        let end = items.get(next).map_or(text.len(), |i| i.start);
         // Item starts are ASCII identifiers: the blanked bytes are whole characters.
         buf[..start].fill(b' ');
         let piece = std::str::from_utf8(&buf[..end]).ok()?;
@@ -73,7 +78,7 @@ pub fn parse(text: &str) -> Option<Body> {
         let suffix = body.decor().suffix().cloned();
         compact(&mut body);
         for (k, mut s) in body.into_iter().enumerate() {
-            if s.span() != Some(items[first + k].range.clone()) {
+            if s.span() != Some(items[first + k].clone()) {
                 return None;
             }
             if k == 0 && first > 0 {
