@@ -20,9 +20,9 @@ use std::sync::Arc;
 /// the attribute index inside the `locals` block.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ItemRef {
-    pub file: usize,
-    pub idx: usize,
-    pub sub: usize,
+    pub file: u32,
+    pub idx: u32,
+    pub sub: u32,
 }
 
 /// The static content of a module directory.
@@ -53,8 +53,8 @@ impl ModuleDef {
                 let Some(b) = s.as_block() else { continue };
                 let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
                 let r = ItemRef {
-                    file: fi,
-                    idx,
+                    file: fi as u32,
+                    idx: idx as u32,
                     sub: 0,
                 };
                 match (b.ident.as_str(), labels.as_slice()) {
@@ -66,7 +66,11 @@ impl ModuleDef {
                             if let Some(a) = s2.as_attribute() {
                                 def.locals
                                     .entry(a.key.as_str().to_string())
-                                    .or_insert(ItemRef { file: fi, idx, sub });
+                                    .or_insert(ItemRef {
+                                        file: fi as u32,
+                                        idx: idx as u32,
+                                        sub: sub as u32,
+                                    });
                             }
                         }
                     }
@@ -122,13 +126,13 @@ impl ModuleDef {
     }
 
     pub fn block(&self, r: ItemRef) -> Option<&Block> {
-        self.files.get(r.file)?.body.get(r.idx)?.as_block()
+        self.files.get(r.file as usize)?.body.get(r.idx as usize)?.as_block()
     }
     pub fn file_id(&self, r: ItemRef) -> FileId {
-        self.files[r.file].file
+        self.files[r.file as usize].file
     }
     pub fn local_attr(&self, r: ItemRef) -> Option<&hcl_edit::structure::Attribute> {
-        self.block(r)?.body.get(r.sub)?.as_attribute()
+        self.block(r)?.body.get(r.sub as usize)?.as_attribute()
     }
 }
 
@@ -154,7 +158,7 @@ pub(crate) struct ModuleInst {
 }
 
 /// A resource's instances, or the unknown that stopped their evaluation (a cycle).
-pub(crate) type ResourceGroup = Result<Arc<Vec<ResourceInstance>>, Arc<Unknown>>;
+pub(crate) type ResourceGroup = Result<Arc<[ResourceInstance]>, Arc<Unknown>>;
 
 /// The start of the hop label of a value given outside the configuration (`--var`, `TF_VAR_`).
 pub const GIVEN_BY: &str = "value given by ";
@@ -228,7 +232,9 @@ pub(crate) struct Ev<'l> {
     modules: std::cell::OnceCell<super::manifest::Modules>,
     /// The instances `collect` gathers for the unit, in order: the groups the graph holds, shared
     /// with [`Unit::resources`] (stored once, not copied).
-    collected: RefCell<Vec<Arc<Vec<ResourceInstance>>>>,
+    collected: RefCell<Vec<Arc<[ResourceInstance]>>>,
+    /// The expansion of every resource without `count` or `for_each`.
+    single: Rc<Expansion>,
 }
 
 /// Evaluates the root module in `dir` (canonical) with the modules it calls.
@@ -248,6 +254,7 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         graph: Graph::default(),
         modules: std::cell::OnceCell::new(),
         collected: RefCell::new(Vec::new()),
+        single: Rc::new(Expansion::Single),
     };
     let Some(def) = ev.def_for(dir) else {
         return ev.unit.into_inner();
@@ -894,13 +901,16 @@ impl<'l> Ev<'l> {
             |c| Rc::new(Expansion::Unknown(Arc::new(self.cycle_unknown(c, loc)))),
             || {
                 let scope = Scope::module(m, m.def.file_id(r));
-                Rc::new(self.expand(&block.body, &scope).unwrap_or_else(|e| {
-                    Expansion::Unknown(Arc::new(Unknown {
+                match self.expand(&block.body, &scope) {
+                    // Most resources: one shared value, not one allocation each.
+                    Ok(Expansion::Single) => self.single.clone(),
+                    Ok(e) => Rc::new(e),
+                    Err(e) => Rc::new(Expansion::Unknown(Arc::new(Unknown {
                         reason: Reason::Other(e.message),
                         loc: Some(e.loc),
                         reference: None,
-                    }))
-                }))
+                    }))),
+                }
             },
         ))
     }
@@ -910,7 +920,7 @@ impl<'l> Ev<'l> {
         m: &ModuleInst,
         mode: Mode,
         r: ItemRef,
-    ) -> Arc<Vec<ResourceInstance>> {
+    ) -> Arc<[ResourceInstance]> {
         let block = m.def.block(r).expect("resource block");
         let file = m.def.file_id(r);
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -981,7 +991,8 @@ impl<'l> Ev<'l> {
                 make(None, &s, Some(u.clone()));
             }
         }
-        Arc::new(out)
+        // One allocation with the counts (a Vec in an Arc would be two).
+        Arc::from(out)
     }
 
     fn render_policy_document(&self, mut body: Value) -> Value {
@@ -1390,17 +1401,17 @@ impl<'l> Ev<'l> {
             .borrow_mut()
             .module_providers
             .insert(m.addr.clone(), providers);
-        let keys: Vec<String> = m.def.resources.keys().cloned().collect();
-        for k in keys {
+        let def = m.def.clone();
+        for k in def.resources.keys() {
             // Types no rule looks at are evaluated only if a value refers to them.
             if let Some(types) = &self.opts.types {
-                let rtype = k.strip_prefix("data.").unwrap_or(&k);
+                let rtype = k.strip_prefix("data.").unwrap_or(k);
                 let rtype = rtype.split('.').next().unwrap_or(rtype);
                 if !types.wants(rtype) {
                     continue;
                 }
             }
-            if let Some(Ok(insts)) = self.resource_group(m, &k) {
+            if let Some(Ok(insts)) = self.resource_group(m, k) {
                 self.collected.borrow_mut().push(insts);
             }
         }

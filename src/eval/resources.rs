@@ -12,7 +12,7 @@ use std::sync::Arc;
 /// Resource instances in order: groups shared with the evaluation, and an order over them.
 #[derive(Default, Clone)]
 pub struct Resources {
-    groups: Vec<Arc<Vec<ResourceInstance>>>,
+    groups: Vec<Arc<[ResourceInstance]>>,
     /// (group, instance) pairs in iteration order.
     order: Vec<(u32, u32)>,
 }
@@ -20,7 +20,7 @@ pub struct Resources {
 impl Resources {
     /// The instances of `groups`, ordered by file, position and full address (stably: instances
     /// that tie keep the order of the groups).
-    pub(crate) fn sorted(groups: Vec<Arc<Vec<ResourceInstance>>>) -> Resources {
+    pub(crate) fn sorted(groups: Vec<Arc<[ResourceInstance]>>) -> Resources {
         let mut order: Vec<(u32, u32)> = groups
             .iter()
             .enumerate()
