@@ -57,11 +57,7 @@ pub fn parse(text: &str) -> Option<Body> {
     let mut omit_trailing_newline = false;
     let mut first = 0;
     while first < items.len() {
-        let start = if first == 0 {
-            0
-        } else {
-            items[first].start
-        };
+        let start = if first == 0 { 0 } else { items[first].start };
         let mut next = first + 1;
         while next < items.len() && items[next].start - start < PIECE_BYTES {
             next += 1;

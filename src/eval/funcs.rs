@@ -30,7 +30,7 @@ pub struct CallCtx {
 pub fn call(name: &str, args: Vec<Value>, ctx: &CallCtx) -> Option<Result<Value, String>> {
     let origin = args
         .iter()
-        .find(|a| a.origin.0.is_some())
+        .find(|a| a.origin.is_some())
         .map(|a| a.origin.clone())
         .unwrap_or_else(|| Origin::at(ctx.loc));
     let cx = Cx {

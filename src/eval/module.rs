@@ -126,7 +126,11 @@ impl ModuleDef {
     }
 
     pub fn block(&self, r: ItemRef) -> Option<&Block> {
-        self.files.get(r.file as usize)?.body.get(r.idx as usize)?.as_block()
+        self.files
+            .get(r.file as usize)?
+            .body
+            .get(r.idx as usize)?
+            .as_block()
     }
     pub fn file_id(&self, r: ItemRef) -> FileId {
         self.files[r.file as usize].file
