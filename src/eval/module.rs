@@ -895,8 +895,15 @@ impl<'l> Ev<'l> {
     /// attributes needs (not its arguments).
     pub fn resource_expansion(&self, m: &ModuleInst, key: &str) -> Option<Rc<Expansion>> {
         let (_, r) = *m.def.resources.get(key)?;
-        let loc = resource_header(m, r);
         let block = m.def.block(r).expect("resource block");
+        // Without `count` and `for_each` there is nothing to evaluate (no dependency, no cycle):
+        // not a node, whose slot would be kept for every resource of the module.
+        if block.body.get_attribute("count").is_none()
+            && block.body.get_attribute("for_each").is_none()
+        {
+            return Some(self.single.clone());
+        }
+        let loc = resource_header(m, r);
         Some(self.graph.node(
             &m.expansions,
             m.node(NodeKind::Expansion, key),
