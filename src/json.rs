@@ -8,8 +8,7 @@
 //! supplies a function mapping byte ranges of the JSON text to [`Origin`]s, and unknown parts of a
 //! partially known string are passed in as placeholders (see [`PLACEHOLDER_START`]).
 
-use crate::value::{Kind, Origin, Part, Unknown, Value};
-use std::collections::BTreeMap;
+use crate::value::{Kind, ObjMap, Origin, Part, Unknown, Value};
 use std::sync::Arc;
 
 /// Deepest nesting accepted before the input is rejected as too deep.
@@ -364,7 +363,7 @@ impl Parser<'_> {
         let start = self.pos;
         self.enter()?;
         self.pos += 1;
-        let mut map = BTreeMap::new();
+        let mut map = ObjMap::new();
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;

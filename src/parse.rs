@@ -178,7 +178,18 @@ pub fn parse_hcl(sources: &SourceMap, file: FileId) -> Parsed {
             ),
         )));
     }
-    match hcl_edit::parser::parse_body(&text) {
+    // A large file: a piece at a time, or whole and then compacted (crate::parse_large).
+    let large = text.len() >= crate::parse_large::LARGE_FILE_BYTES;
+    let body = match large.then(|| crate::parse_large::parse(&text)).flatten() {
+        Some(body) => Ok(body),
+        None => hcl_edit::parser::parse_body(&text).map(|mut body| {
+            if large {
+                crate::parse_large::compact(&mut body);
+            }
+            body
+        }),
+    };
+    match body {
         Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl {
             file,
             body,

@@ -6,8 +6,8 @@
 //! and, for resource attributes, *which* resource it refers to. Every value remembers where it was
 //! written ([`Origin`]) and the hops it took to get where it is used.
 
+pub use crate::objmap::ObjMap;
 use crate::source::Location;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -25,45 +25,111 @@ pub struct OriginData {
     /// The places it travelled through, oldest first.
     pub hops: Vec<Hop>,
     /// The resource attribute the value is, when it is known although computed (from a plan):
-    /// links between resources follow it as they follow an unknown's reference.
-    pub resource: Option<ResourceRef>,
+    /// links between resources follow it as they follow an unknown's reference. Boxed: most
+    /// origins have none, and every written literal has an origin.
+    pub resource: Option<Box<ResourceRef>>,
 }
 
 /// Where a value came from. Cheap to clone.
+///
+/// Most values are written somewhere and went nowhere: their origin is a location, held inline.
+/// Hops and a resource link are kept in a shared [`OriginData`] (never one with neither).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Origin(pub Option<Arc<OriginData>>);
+pub struct Origin(Repr);
+
+#[derive(Debug, Clone, Default, PartialEq)]
+enum Repr {
+    #[default]
+    None,
+    At(Location),
+    Data(Arc<OriginData>),
+}
 
 impl Origin {
     pub fn none() -> Self {
-        Origin(None)
+        Origin(Repr::None)
     }
     pub fn at(loc: Location) -> Self {
-        Origin(Some(Arc::new(OriginData {
-            loc,
-            hops: vec![],
-            resource: None,
-        })))
+        Origin(Repr::At(loc))
+    }
+    /// Whether the value was written somewhere (it has a location).
+    pub fn is_some(&self) -> bool {
+        !matches!(self.0, Repr::None)
     }
     pub fn loc(&self) -> Option<Location> {
-        self.0.as_ref().map(|o| o.loc)
+        match &self.0 {
+            Repr::None => None,
+            Repr::At(l) => Some(*l),
+            Repr::Data(d) => Some(d.loc),
+        }
     }
     pub fn hops(&self) -> &[Hop] {
-        self.0.as_ref().map(|o| o.hops.as_slice()).unwrap_or(&[])
+        match &self.0 {
+            Repr::Data(d) => d.hops.as_slice(),
+            _ => &[],
+        }
+    }
+    /// The resource attribute the value is (see [`OriginData::resource`]).
+    pub fn resource(&self) -> Option<&ResourceRef> {
+        match &self.0 {
+            Repr::Data(d) => d.resource.as_deref(),
+            _ => None,
+        }
+    }
+    /// The full form of a located origin, to change.
+    fn data(&self) -> Option<OriginData> {
+        match &self.0 {
+            Repr::None => None,
+            Repr::At(l) => Some(OriginData {
+                loc: *l,
+                hops: vec![],
+                resource: None,
+            }),
+            Repr::Data(d) => Some((**d).clone()),
+        }
+    }
+    /// The origin of `d`, inline when it has no hops and no resource.
+    fn from_data(d: OriginData) -> Origin {
+        if d.hops.is_empty() && d.resource.is_none() {
+            Origin(Repr::At(d.loc))
+        } else {
+            Origin(Repr::Data(Arc::new(d)))
+        }
     }
     /// This origin with one more hop appended (no-op without a location).
     pub fn with_hop(&self, loc: Location, label: impl Into<String>) -> Origin {
-        match &self.0 {
+        let hops = self.hops();
+        if hops.len() >= 16 || hops.iter().any(|h| h.loc == loc) {
+            return self.clone();
+        }
+        let Some(mut d) = self.data() else {
+            return Origin::none();
+        };
+        d.hops.push(Hop {
+            loc,
+            label: label.into(),
+        });
+        Origin::from_data(d)
+    }
+    /// This origin with every location in `file` moved to `to`.
+    fn relocated(&self, file: crate::source::FileId, to: Location) -> Origin {
+        let Some(mut d) = self.data() else {
+            return Origin::none();
+        };
+        let mv = |l: Location| if l.file == file { to } else { l };
+        d.loc = mv(d.loc);
+        for h in &mut d.hops {
+            h.loc = mv(h.loc);
+        }
+        Origin::from_data(d)
+    }
+    /// This origin marked as resource attribute `r` (no-op without a location).
+    fn with_resource(&self, r: ResourceRef) -> Origin {
+        match self.data() {
             None => Origin::none(),
-            Some(d) => {
-                if d.hops.len() >= 16 || d.hops.iter().any(|h| h.loc == loc) {
-                    return self.clone();
-                }
-                let mut d = (**d).clone();
-                d.hops.push(Hop {
-                    loc,
-                    label: label.into(),
-                });
-                Origin(Some(Arc::new(d)))
+            Some(mut d) => {
+                d.resource = Some(Box::new(r));
+                Origin::from_data(d)
             }
         }
     }
@@ -100,9 +166,7 @@ impl<'v> HopPath<'v> {
             return None;
         };
         let node = map.get(key)?;
-        let before = map
-            .range::<str, _>((std::ops::Bound::Unbounded, std::ops::Bound::Excluded(key)))
-            .map(|(_, v)| v);
+        let before = map.values_before(key);
         Some(self.child(node, before))
     }
 
@@ -324,7 +388,7 @@ pub enum Kind {
     /// list, tuple or set
     List(Arc<Vec<Value>>),
     /// map or object; keys in lexical order, as Terraform iterates them
-    Object(Arc<BTreeMap<String, Value>>),
+    Object(Arc<ObjMap>),
     /// A string some parts of which are unknown: `"arn:${var.p}:iam::414351767826:root"`.
     Partial(Vec<Part>),
     Unknown(Arc<Unknown>),
@@ -355,25 +419,14 @@ impl Value {
     pub fn list(items: Vec<Value>) -> Self {
         Value::new(Kind::List(items.into()), Origin::none())
     }
-    pub fn object(map: BTreeMap<String, Value>) -> Self {
+    pub fn object(map: ObjMap) -> Self {
         Value::new(Kind::Object(map.into()), Origin::none())
     }
     /// This value with every location in `file` (its own, its elements', their hops') moved to
     /// `to`: for values written outside any file of the repository (`--var`, `TF_VAR_`), which
     /// findings then place at the variable's declaration.
     pub fn relocated(&self, file: crate::source::FileId, to: Location) -> Value {
-        let origin = match &self.origin.0 {
-            None => Origin::none(),
-            Some(d) => {
-                let mv = |l: Location| if l.file == file { to } else { l };
-                let mut d2 = (**d).clone();
-                d2.loc = mv(d2.loc);
-                for h in &mut d2.hops {
-                    h.loc = mv(h.loc);
-                }
-                Origin(Some(Arc::new(d2)))
-            }
-        };
+        let origin = self.origin.relocated(file, to);
         let kind = match &self.kind {
             Kind::List(items) => Kind::List(Arc::new(
                 items.iter().map(|i| i.relocated(file, to)).collect(),
@@ -467,17 +520,13 @@ impl Value {
                 Part::Unknown(u) => u.reference.as_ref(),
                 Part::Lit(_) => None,
             },
-            _ => self.origin.0.as_ref().and_then(|d| d.resource.as_ref()),
+            _ => self.origin.resource(),
         }
     }
 
     /// This value marked as resource attribute `r` (a computed attribute a plan knows).
     pub fn as_attribute_of(mut self, r: ResourceRef) -> Value {
-        if let Some(d) = &self.origin.0 {
-            let mut d2 = (**d).clone();
-            d2.resource = Some(r);
-            self.origin = Origin(Some(Arc::new(d2)));
-        }
+        self.origin = self.origin.with_resource(r);
         self
     }
 
@@ -505,7 +554,7 @@ impl Value {
             _ => None,
         }
     }
-    pub fn as_object(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_object(&self) -> Option<&ObjMap> {
         match &self.kind {
             Kind::Object(map) => Some(map),
             _ => None,
@@ -772,7 +821,7 @@ mod tests {
     /// A map of `n` lists of `m` located strings, each located.
     fn grid(n: usize, m: usize) -> Value {
         let at = |i: usize| Location::new(crate::source::FileId(0), i..i + 1);
-        let map: BTreeMap<String, Value> = (0..n)
+        let map: ObjMap = (0..n)
             .map(|i| {
                 let items = (0..m).map(|j| Value::string(format!("{i}.{j}")).at(at(j)));
                 (format!("k{i:04}"), Value::list(items.collect()).at(at(i)))
@@ -804,9 +853,9 @@ mod tests {
 
     #[test]
     fn path_steps_through_blocks() {
-        let mut inner = BTreeMap::new();
+        let mut inner = ObjMap::new();
         inner.insert("key_arn".to_string(), Value::string("arn"));
-        let mut outer = BTreeMap::new();
+        let mut outer = ObjMap::new();
         outer.insert(
             "aws_key_info".to_string(),
             Value::list(vec![Value::object(inner)]),

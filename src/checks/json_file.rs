@@ -81,7 +81,7 @@ pub fn classify(doc: &Value, named_by_config: bool, used_by_terraform: bool) -> 
     let actions = |st: &Value| -> Vec<String> {
         ["Action", "NotAction"]
             .iter()
-            .filter_map(|k| st.as_object().and_then(|m| m.get(*k)))
+            .filter_map(|k| st.as_object().and_then(|m| m.get(k)))
             .flat_map(|v| v.as_items())
             .filter_map(|a| a.as_str().map(str::to_ascii_lowercase))
             .collect()

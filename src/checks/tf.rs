@@ -29,7 +29,7 @@ fn values_at<'a>(v: &'a Value, path: &[&str], depth: usize, out: &mut Vec<(&'a V
         }
         Kind::Object(m) => {
             if let Some((first, rest)) = path.split_first() {
-                if let Some(x) = m.get(*first) {
+                if let Some(x) = m.get(first) {
                     if rest.is_empty() {
                         out.push((x, depth + 1));
                     } else {

@@ -3,7 +3,7 @@
 use super::module::{span_loc, CallResult, ModuleInst};
 use super::{limits, Segment, TextMap};
 use crate::source::{FileId, Location};
-use crate::value::{HopPath, Kind, Origin, Part, Reason, ResourceRef, Unknown, Value};
+use crate::value::{HopPath, Kind, ObjMap, Origin, Part, Reason, ResourceRef, Unknown, Value};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Template};
 use hcl_edit::Span;
@@ -399,7 +399,7 @@ impl<'l> super::module::Ev<'l> {
                 Value::list(items).at(loc)
             }
             Expression::Object(o) => {
-                let mut map = BTreeMap::new();
+                let mut map = ObjMap::new();
                 for (k, v) in o.iter() {
                     let key = match k {
                         ObjectKey::Ident(i) => i.as_str().to_string(),
@@ -685,7 +685,7 @@ impl<'l> super::module::Ev<'l> {
         let kname = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
         let vname = f.intro.value_var.as_str().to_string();
         let mut list = Vec::new();
-        let mut obj: BTreeMap<String, Value> = BTreeMap::new();
+        let mut obj: ObjMap = ObjMap::new();
         let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for (k, v) in items {
             let mut s = scope.with_var(&vname, v);
@@ -1070,7 +1070,7 @@ impl<'l> super::module::Ev<'l> {
         let vars = args
             .get(1)
             .cloned()
-            .unwrap_or_else(|| Value::object(BTreeMap::new()));
+            .unwrap_or_else(|| Value::object(ObjMap::new()));
         let Kind::Object(vmap) = &vars.kind else {
             return Ok(match vars.first_unknown() {
                 Some(u) => Value::unknown(u.clone()).at(loc),
@@ -1383,7 +1383,7 @@ impl<'l> super::module::Ev<'l> {
             // unknown-after-apply with a reference back to the resource.
             let body = body
                 .cloned()
-                .unwrap_or_else(|| Value::object(BTreeMap::new()));
+                .unwrap_or_else(|| Value::object(ObjMap::new()));
             let r = ResourceRef {
                 address: address.clone(),
                 key: ikey,
@@ -1639,10 +1639,10 @@ impl ResourceObj {
         // with a hidden key holding the reference.
         let mut map = match self.body.kind {
             Kind::Object(m) => Arc::unwrap_or_clone(m),
-            _ => BTreeMap::new(),
+            _ => ObjMap::new(),
         };
         map.insert(RES_MARK.to_string(), unknown_ref(self.reference, loc));
-        let map: Arc<BTreeMap<String, Value>> = Arc::new(map);
+        let map: Arc<ObjMap> = Arc::new(map);
         Value::new(Kind::Object(map), self.body.origin)
     }
 }

@@ -8,8 +8,7 @@
 //! evaluation limits become unknown values with [`Reason::Limit`], checked before allocating.
 
 use crate::source::Location;
-use crate::value::{Kind, Origin, Part, Reason, Unknown, Value};
-use std::collections::BTreeMap;
+use crate::value::{Kind, ObjMap, Origin, Part, Reason, Unknown, Value};
 use std::sync::Arc;
 
 /// Bytes in one string value (as `crate::eval::limits::MAX_STRING`).
@@ -31,7 +30,7 @@ pub struct CallCtx {
 pub fn call(name: &str, args: Vec<Value>, ctx: &CallCtx) -> Option<Result<Value, String>> {
     let origin = args
         .iter()
-        .find(|a| a.origin.0.is_some())
+        .find(|a| a.origin.is_some())
         .map(|a| a.origin.clone())
         .unwrap_or_else(|| Origin::at(ctx.loc));
     let cx = Cx {
@@ -326,7 +325,7 @@ impl Cx<'_> {
         }
     }
 
-    fn map_arg<'v>(&self, v: &'v Value, param: &str) -> R<&'v BTreeMap<String, Value>> {
+    fn map_arg<'v>(&self, v: &'v Value, param: &str) -> R<&'v ObjMap> {
         match &v.kind {
             Kind::Object(m) => Ok(m),
             Kind::Unknown(u) => Err(Fail::Unknown(u.clone())),
@@ -1278,7 +1277,7 @@ fn concat(cx: &Cx, args: &[Value]) -> R {
 }
 
 fn merge(cx: &Cx, args: &[Value]) -> R {
-    let mut out = BTreeMap::new();
+    let mut out = ObjMap::new();
     for a in args {
         match &a.kind {
             Kind::Null => continue,
@@ -1798,7 +1797,7 @@ fn zipmap(cx: &Cx, args: &[Value]) -> R {
             vals.len()
         ));
     }
-    let mut out = BTreeMap::new();
+    let mut out = ObjMap::new();
     for (k, v) in keys.iter().zip(vals) {
         let k = cx.str_arg(k, "keys")?;
         out.insert(k, v.clone());

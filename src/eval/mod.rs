@@ -15,6 +15,7 @@ mod known;
 pub mod manifest;
 pub mod module;
 pub mod policydoc;
+mod resources;
 
 use crate::finding::Finding;
 use crate::hash::{HashMap, HashSet};
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub use module::{evaluate_unit, GIVEN_BY};
+pub use resources::Resources;
 
 /// Limits that keep evaluation small and finite on any input.
 pub mod limits {
@@ -758,7 +760,7 @@ impl Vendored {
 pub struct Unit {
     /// Root module directory (display form).
     pub root: String,
-    pub resources: Vec<ResourceInstance>,
+    pub resources: Resources,
     /// Terraform files evaluated in this unit (root and called modules).
     pub files: Vec<Arc<ParsedHcl>>,
     /// Module call blocks: address and block location.

@@ -8,7 +8,7 @@ use crate::finding::Finding;
 use crate::hash::HashMap;
 use crate::parse::ParsedHcl;
 use crate::source::{FileId, Location};
-use crate::value::{Hop, Kind, Origin, Reason, Unknown, Value};
+use crate::value::{Hop, Kind, ObjMap, Origin, Reason, Unknown, Value};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
 use std::cell::{Cell, RefCell};
@@ -21,9 +21,9 @@ use std::sync::Arc;
 /// the attribute index inside the `locals` block.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ItemRef {
-    pub file: usize,
-    pub idx: usize,
-    pub sub: usize,
+    pub file: u32,
+    pub idx: u32,
+    pub sub: u32,
 }
 
 /// The static content of a module directory.
@@ -54,8 +54,8 @@ impl ModuleDef {
                 let Some(b) = s.as_block() else { continue };
                 let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
                 let r = ItemRef {
-                    file: fi,
-                    idx,
+                    file: fi as u32,
+                    idx: idx as u32,
                     sub: 0,
                 };
                 match (b.ident.as_str(), labels.as_slice()) {
@@ -67,7 +67,11 @@ impl ModuleDef {
                             if let Some(a) = s2.as_attribute() {
                                 def.locals
                                     .entry(a.key.as_str().to_string())
-                                    .or_insert(ItemRef { file: fi, idx, sub });
+                                    .or_insert(ItemRef {
+                                        file: fi as u32,
+                                        idx: idx as u32,
+                                        sub: sub as u32,
+                                    });
                             }
                         }
                     }
@@ -123,13 +127,17 @@ impl ModuleDef {
     }
 
     pub fn block(&self, r: ItemRef) -> Option<&Block> {
-        self.files.get(r.file)?.body.get(r.idx)?.as_block()
+        self.files
+            .get(r.file as usize)?
+            .body
+            .get(r.idx as usize)?
+            .as_block()
     }
     pub fn file_id(&self, r: ItemRef) -> FileId {
-        self.files[r.file].file
+        self.files[r.file as usize].file
     }
     pub fn local_attr(&self, r: ItemRef) -> Option<&hcl_edit::structure::Attribute> {
-        self.block(r)?.body.get(r.sub)?.as_attribute()
+        self.block(r)?.body.get(r.sub as usize)?.as_attribute()
     }
 }
 
@@ -155,7 +163,7 @@ pub(crate) struct ModuleInst {
 }
 
 /// A resource's instances, or the unknown that stopped their evaluation (a cycle).
-pub(crate) type ResourceGroup = Result<Rc<Vec<ResourceInstance>>, Arc<Unknown>>;
+pub(crate) type ResourceGroup = Result<Arc<[ResourceInstance]>, Arc<Unknown>>;
 
 /// The start of the hop label of a value given outside the configuration (`--var`, `TF_VAR_`).
 pub const GIVEN_BY: &str = "value given by ";
@@ -227,6 +235,11 @@ pub(crate) struct Ev<'l> {
     /// What `terraform init` installed for this root module, read at the first registry or git
     /// module call.
     modules: std::cell::OnceCell<super::manifest::Modules>,
+    /// The instances `collect` gathers for the unit, in order: the groups the graph holds, shared
+    /// with [`Unit::resources`] (stored once, not copied).
+    collected: RefCell<Vec<Arc<[ResourceInstance]>>>,
+    /// The expansion of every resource without `count` or `for_each`.
+    single: Rc<Expansion>,
 }
 
 /// Evaluates the root module in `dir` (canonical) with the modules it calls.
@@ -245,6 +258,8 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
         defs: RefCell::new(HashMap::default()),
         graph: Graph::default(),
         modules: std::cell::OnceCell::new(),
+        collected: RefCell::new(Vec::new()),
+        single: Rc::new(Expansion::Single),
     };
     let Some(def) = ev.def_for(dir) else {
         return ev.unit.into_inner();
@@ -265,14 +280,9 @@ pub fn evaluate_unit(loader: &Loader, opts: &EvalOptions, dir: &Path) -> Unit {
     );
     ev.collect(&root);
     ev.aws_providers(&root);
+    let collected = ev.collected.take();
     let mut unit = ev.unit.into_inner();
-    unit.resources.sort_by(|a, b| {
-        (a.loc.file, a.loc.start, a.full_address()).cmp(&(
-            b.loc.file,
-            b.loc.start,
-            b.full_address(),
-        ))
-    });
+    unit.resources = super::Resources::sorted(collected);
     unit
 }
 
@@ -886,8 +896,15 @@ impl<'l> Ev<'l> {
     /// attributes needs (not its arguments).
     pub fn resource_expansion(&self, m: &ModuleInst, key: &str) -> Option<Rc<Expansion>> {
         let (_, r) = *m.def.resources.get(key)?;
-        let loc = resource_header(m, r);
         let block = m.def.block(r).expect("resource block");
+        // Without `count` and `for_each` there is nothing to evaluate (no dependency, no cycle):
+        // not a node, whose slot would be kept for every resource of the module.
+        if block.body.get_attribute("count").is_none()
+            && block.body.get_attribute("for_each").is_none()
+        {
+            return Some(self.single.clone());
+        }
+        let loc = resource_header(m, r);
         Some(self.graph.node(
             &m.expansions,
             m.node(NodeKind::Expansion, key),
@@ -896,13 +913,16 @@ impl<'l> Ev<'l> {
             |c| Rc::new(Expansion::Unknown(Arc::new(self.cycle_unknown(c, loc)))),
             || {
                 let scope = Scope::module(m, m.def.file_id(r));
-                Rc::new(self.expand(&block.body, &scope).unwrap_or_else(|e| {
-                    Expansion::Unknown(Arc::new(Unknown {
+                match self.expand(&block.body, &scope) {
+                    // Most resources: one shared value, not one allocation each.
+                    Ok(Expansion::Single) => self.single.clone(),
+                    Ok(e) => Rc::new(e),
+                    Err(e) => Rc::new(Expansion::Unknown(Arc::new(Unknown {
                         reason: Reason::Other(e.message),
                         loc: Some(e.loc),
                         reference: None,
-                    }))
-                }))
+                    }))),
+                }
             },
         ))
     }
@@ -912,7 +932,7 @@ impl<'l> Ev<'l> {
         m: &ModuleInst,
         mode: Mode,
         r: ItemRef,
-    ) -> Rc<Vec<ResourceInstance>> {
+    ) -> Arc<[ResourceInstance]> {
         let block = m.def.block(r).expect("resource block");
         let file = m.def.file_id(r);
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -933,7 +953,11 @@ impl<'l> Ev<'l> {
         let expansion = self
             .resource_expansion(m, &local_addr)
             .expect("declared resource");
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(match &*expansion {
+            Expansion::Count(n) => *n,
+            Expansion::ForEach(items) => items.len(),
+            Expansion::Single | Expansion::Unknown(_) => 1,
+        });
         let mut make = |key: Option<String>, scope: &Scope, unknown: Option<Arc<Unknown>>| {
             let mut body = self.eval_body(&block.body, scope, true);
             if mode == Mode::Data && rtype == "aws_iam_policy_document" {
@@ -979,7 +1003,8 @@ impl<'l> Ev<'l> {
                 make(None, &s, Some(u.clone()));
             }
         }
-        Rc::new(out)
+        // One allocation with the counts (a Vec in an Arc would be two).
+        Arc::from(out)
     }
 
     fn render_policy_document(&self, mut body: Value) -> Value {
@@ -1012,7 +1037,7 @@ impl<'l> Ev<'l> {
     /// Evaluates a block body into an object: attributes by name, nested blocks as lists of
     /// objects under their type, `dynamic` blocks expanded. `top` skips meta-arguments.
     pub fn eval_body(&self, body: &Body, scope: &Scope, top: bool) -> Value {
-        let mut map: BTreeMap<String, Value> = BTreeMap::new();
+        let mut map: ObjMap = ObjMap::new();
         for s in body.iter() {
             if let Some(a) = s.as_attribute() {
                 let k = a.key.as_str();
@@ -1039,10 +1064,12 @@ impl<'l> Ev<'l> {
                 push_block(&mut map, ident, v);
             }
         }
+        // Kept as long as the unit: without the room for more entries.
+        map.shrink_to_fit();
         Value::new(Kind::Object(map.into()), Origin::none())
     }
 
-    fn expand_dynamic(&self, b: &Block, scope: &Scope, map: &mut BTreeMap<String, Value>) {
+    fn expand_dynamic(&self, b: &Block, scope: &Scope, map: &mut ObjMap) {
         let Some(name) = b.labels.first().map(|l| l.as_str().to_string()) else {
             return;
         };
@@ -1386,21 +1413,18 @@ impl<'l> Ev<'l> {
             .borrow_mut()
             .module_providers
             .insert(m.addr.clone(), providers);
-        let keys: Vec<String> = m.def.resources.keys().cloned().collect();
-        for k in keys {
+        let def = m.def.clone();
+        for k in def.resources.keys() {
             // Types no rule looks at are evaluated only if a value refers to them.
             if let Some(types) = &self.opts.types {
-                let rtype = k.strip_prefix("data.").unwrap_or(&k);
+                let rtype = k.strip_prefix("data.").unwrap_or(k);
                 let rtype = rtype.split('.').next().unwrap_or(rtype);
                 if !types.wants(rtype) {
                     continue;
                 }
             }
-            if let Some(Ok(insts)) = self.resource_group(m, &k) {
-                self.unit
-                    .borrow_mut()
-                    .resources
-                    .extend(insts.iter().cloned());
+            if let Some(Ok(insts)) = self.resource_group(m, k) {
+                self.collected.borrow_mut().push(insts);
             }
         }
         // Outputs are evaluated too, so that errors in them surface like Terraform's would.
@@ -1645,7 +1669,7 @@ pub(crate) struct Read {
     pub hop: Option<(Location, String)>,
 }
 
-fn push_block(map: &mut BTreeMap<String, Value>, ident: &str, v: Value) {
+fn push_block(map: &mut ObjMap, ident: &str, v: Value) {
     match map.get_mut(ident) {
         Some(Value {
             kind: Kind::List(items),
@@ -1669,7 +1693,7 @@ fn push_block(map: &mut BTreeMap<String, Value>, ident: &str, v: Value) {
 }
 
 fn iterator_obj(key: Value, value: Value) -> Value {
-    let mut m = BTreeMap::new();
+    let mut m = ObjMap::new();
     m.insert("key".to_string(), key);
     m.insert("value".to_string(), value);
     Value::object(m)

@@ -4,7 +4,7 @@
 //! HCL that wrote them (the `statement` block, the `actions` list, the `condition` block), so a
 //! finding on the rendered JSON points into the `.tf` file.
 
-use crate::value::{Kind, Origin, Value};
+use crate::value::{Kind, ObjMap, Origin, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -47,7 +47,7 @@ pub fn render(body: &Value, decode: &dyn Fn(&Value) -> Option<Value>) -> Value {
             }
         }
     }
-    let mut map = BTreeMap::new();
+    let mut map = ObjMap::new();
     let version = match body.get("version") {
         Some(v) if !v.is_null() => v.clone(),
         _ => version.unwrap_or_else(|| Value::string("2012-10-17").with_origin(origin.clone())),
@@ -121,7 +121,7 @@ fn scalar_or_list(v: &Value) -> Value {
 
 fn render_statement(st: &Value) -> Value {
     let origin = st.origin.clone();
-    let mut m = BTreeMap::new();
+    let mut m = ObjMap::new();
     if let Some(sid) = st.get("sid").filter(|v| !v.is_null()) {
         m.insert("Sid".to_string(), sid.clone());
     }
@@ -154,7 +154,7 @@ fn render_statement(st: &Value) -> Value {
         }
     }
     if let Some(list) = st.get_list("condition") {
-        let mut cond: BTreeMap<String, Value> = BTreeMap::new();
+        let mut cond: ObjMap = ObjMap::new();
         let mut cond_origin: Option<Origin> = None;
         for c in list {
             let test = c.get("test").and_then(|t| t.to_tf_string());
@@ -179,9 +179,9 @@ fn render_statement(st: &Value) -> Value {
                 .map(scalar_or_list)
                 .unwrap_or_else(|| Value::list(vec![]));
             // The operator key points at the condition block.
-            let entry = cond
-                .entry(test)
-                .or_insert_with(|| Value::new(Kind::Object(Default::default()), c.origin.clone()));
+            let entry = cond.get_or_insert_with(test, || {
+                Value::new(Kind::Object(Default::default()), c.origin.clone())
+            });
             if let Kind::Object(inner) = &mut entry.kind {
                 Arc::make_mut(inner).insert(var, values);
             }

@@ -143,7 +143,7 @@ mod tests {
         let unknown = Value::unknown_reason(crate::value::Reason::Variable {
             name: "actions".into(),
         });
-        let stmt: std::collections::BTreeMap<String, Value> = [
+        let stmt: crate::value::ObjMap = [
             ("Effect".to_string(), Value::string("Allow")),
             (
                 "Action".to_string(),

@@ -411,12 +411,12 @@ fn doc_with_principal(
     let text = "x".repeat(100);
     let id = sources.add("main.tf".into(), "main.tf".into(), Arc::from(text.as_str()));
     let at = |a: usize, b: usize| Origin::at(Location::new(id, a..b));
-    let mut st = std::collections::BTreeMap::new();
+    let mut st = crate::value::ObjMap::new();
     st.insert(
         "Effect".to_string(),
         Value::string("Allow").with_origin(at(1, 2)),
     );
-    let mut p = std::collections::BTreeMap::new();
+    let mut p = crate::value::ObjMap::new();
     p.insert("AWS".to_string(), principal);
     st.insert(
         "Principal".to_string(),
@@ -436,7 +436,7 @@ fn doc_with_principal(
     if let Some(c) = condition {
         st.insert("Condition".to_string(), c);
     }
-    let mut d = std::collections::BTreeMap::new();
+    let mut d = crate::value::ObjMap::new();
     d.insert("Version".to_string(), Value::string("2012-10-17"));
     d.insert(
         "Statement".to_string(),
