@@ -36,6 +36,9 @@ pub struct Loaded {
     pub units: Vec<PathBuf>,
     /// The directories each planned unit needs (itself and the local modules it calls).
     pub reach: HashMap<PathBuf, Vec<PathBuf>>,
+    /// What the plan was made from: the local module sources the text scan found, by directory
+    /// ([`normalize_sources`]). When the parse finds the same, the plan stands as it is.
+    pub scanned: Vec<(PathBuf, Vec<String>)>,
     /// JSON files to parse: policy documents (`.json` naming `"Statement"`, or named as key
     /// policies by the configuration) and `.tfvars.json` (their syntax; their values are read by
     /// the units that use them). `.tf.json` files are Terraform files of their directory, like
@@ -171,8 +174,7 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
         }
     }
     loader.register_all(terraform.into_iter());
-    let mut scanned: Vec<(PathBuf, Vec<String>)> = scanned.into_iter().collect();
-    crate::paths::sort_by_path(&mut scanned);
+    let scanned = normalize_sources(scanned.into_iter().collect());
     let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
     let mut users: HashMap<PathBuf, usize> = HashMap::default();
     for dirs in reach.values() {
@@ -187,9 +189,22 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
         loader,
         units,
         reach,
+        scanned,
         json,
         syntax,
     }
+}
+
+/// Module sources by directory in the form the plan compares: directories in path order, each
+/// one's sources sorted and without repeats (the plan depends on neither their order nor their
+/// repeats; the parse records them in the order files happen to be parsed).
+pub fn normalize_sources(mut dirs: Vec<(PathBuf, Vec<String>)>) -> Vec<(PathBuf, Vec<String>)> {
+    dirs.par_iter_mut().for_each(|(_, srcs)| {
+        srcs.sort_unstable();
+        srcs.dedup();
+    });
+    crate::paths::sort_by_path(&mut dirs);
+    dirs
 }
 
 /// Units and what each needs, from the local module sources of each directory with Terraform
@@ -287,20 +302,26 @@ pub fn unit_plan(
 /// miss (an indented or unusually written block) costs time, not correctness.
 pub fn scan_module_sources(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    // Top-level blocks start at the beginning of a line (where `terraform fmt` puts them): only
-    // `module` blocks found that way are scanned, each up to its closing brace.
+    // Top-level blocks start a line (`terraform fmt` puts them at its beginning; some are
+    // indented): only `module` blocks found that way are scanned, each up to its closing brace.
+    // (A `module` line inside a heredoc may be taken for a block: the parse corrects the plan.)
+    let bytes = text.as_bytes();
     let mut from = 0;
-    loop {
-        let start = if from == 0 && text.starts_with("module") {
-            0
+    // memchr's vectorised search: this runs over every byte of every `.tf` file.
+    while let Some(p) = memchr::memmem::find(&bytes[from..], b"module") {
+        let start = from + p;
+        let line_start = bytes[..start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        from = if bytes[line_start..start]
+            .iter()
+            .all(|&b| b == b' ' || b == b'\t')
+        {
+            start + scan_module_block(&text[start..], &mut out)
         } else {
-            // memchr's vectorised search: this runs over every byte of every `.tf` file.
-            match memchr::memmem::find(&text.as_bytes()[from..], b"\nmodule") {
-                Some(p) => from + p + 1,
-                None => break,
-            }
+            start + "module".len()
         };
-        from = start + scan_module_block(&text[start..], &mut out);
     }
     out
 }
@@ -435,9 +456,18 @@ module "d" {
 }
 resource "x" "y" {
   source = "./no"
+  list = [
+    module.d.id,
+  ]
 }
+  module "indented" {
+    source = "./e"
+  }
 "#;
-        assert_eq!(scan_module_sources(text), vec!["./modules/a", "../d"]);
+        assert_eq!(
+            scan_module_sources(text),
+            vec!["./modules/a", "../d", "./e"]
+        );
         // A comment before the value is beyond the scan; fixtures/eval/module-source-scan-miss
         // relies on that to prove the engine corrects the plan from the parse.
         assert!(scan_module_sources("module \"m\" {\n  source = /* c */ \"./m\"\n}\n").is_empty());

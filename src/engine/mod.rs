@@ -629,10 +629,17 @@ fn execute(
             .collect();
         // Files no unit needed still get their syntax checked and suppressions read.
         loaded.loader.parse_remaining();
-        let results = loaded.loader.take_results();
+        let mut results = loaded.loader.take_results();
         // The plan came from a scan of the text; the parse has the last word. Units the scan
         // missed are evaluated now, and units it invented are dropped.
-        let (exact, _) = load::unit_plan(&results.module_sources, &|p| loaded.loader.canonical(p));
+        // (The same sources as the scan give the same plan: it is made again only when they
+        // differ.)
+        let parsed_sources = load::normalize_sources(std::mem::take(&mut results.module_sources));
+        let exact = if parsed_sources == loaded.scanned {
+            loaded.units.clone()
+        } else {
+            load::unit_plan(&parsed_sources, &|p| loaded.loader.canonical(p)).0
+        };
         let mut findings: Vec<Finding> = Vec::new();
         let mut key_policy_files: Vec<crate::source::FileId> = Vec::new();
         for (dir, out) in per_unit {
