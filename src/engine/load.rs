@@ -310,14 +310,14 @@ pub fn scan_module_sources(text: &str) -> Vec<String> {
     // memchr's vectorised search: this runs over every byte of every `.tf` file.
     while let Some(p) = memchr::memmem::find(&bytes[from..], b"module") {
         let start = from + p;
-        let line_start = bytes[..start]
+        // Only blanks between the line's start and the word (looked at backwards, so a long
+        // line full of `module` costs no more than its length).
+        let indent = bytes[..start]
             .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
-        from = if bytes[line_start..start]
-            .iter()
-            .all(|&b| b == b' ' || b == b'\t')
-        {
+            .rev()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        from = if start == indent || bytes[start - indent - 1] == b'\n' {
             start + scan_module_block(&text[start..], &mut out)
         } else {
             start + "module".len()
@@ -468,6 +468,9 @@ resource "x" "y" {
             scan_module_sources(text),
             vec!["./modules/a", "../d", "./e"]
         );
+        // Tabs indent too; `module` after anything but blanks on its line is no block.
+        let t = "a = module.b\n\tmodule \"t\" {\n  source = \"./t\"\n}\nx module \"u\" {\n  source = \"./u\"\n}\n";
+        assert_eq!(scan_module_sources(t), vec!["./t"]);
         // A comment before the value is beyond the scan; fixtures/eval/module-source-scan-miss
         // relies on that to prove the engine corrects the plan from the parse.
         assert!(scan_module_sources("module \"m\" {\n  source = /* c */ \"./m\"\n}\n").is_empty());
