@@ -14,7 +14,6 @@
 use super::configs::Configs;
 use super::load::{scan_module_sources, unit_plan, MAX_INPUT};
 use crate::discover::{self, FileKind, Found};
-use crate::hash::HashMap;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -118,18 +117,8 @@ pub fn select(
         .iter()
         .map(|(d, x)| (d.clone(), x.sources.clone()))
         .collect();
-    let canon: Mutex<HashMap<PathBuf, Option<PathBuf>>> = Mutex::new(HashMap::default());
-    let canonical = |p: &Path| -> Option<PathBuf> {
-        if let Some(c) = canon.lock().unwrap_or_else(|e| e.into_inner()).get(p) {
-            return c.clone();
-        }
-        let c = std::fs::canonicalize(p).ok();
-        canon
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(p.to_path_buf(), c.clone());
-        c
-    };
+    let canon = crate::paths::Canonical::default();
+    let canonical = |p: &Path| canon.get(p);
     let (units, reach) = unit_plan(&module_sources, &canonical);
     let called: BTreeSet<&PathBuf> = reach
         .iter()

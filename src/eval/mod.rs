@@ -108,7 +108,7 @@ pub struct Loader {
     pub cwd: PathBuf,
     state: Mutex<FileState>,
     /// `canonicalize` results: module sources resolve the same paths again and again.
-    canon: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    canon: crate::paths::Canonical,
     /// Directories of modules `terraform init` installed (see [`Loader::vendor`]).
     vendored: std::sync::RwLock<Vec<PathBuf>>,
 }
@@ -218,7 +218,7 @@ impl Loader {
             roots,
             cwd,
             state: Mutex::new(FileState::default()),
-            canon: Mutex::new(HashMap::default()),
+            canon: crate::paths::Canonical::default(),
             vendored: std::sync::RwLock::new(Vec::new()),
         }
     }
@@ -243,57 +243,9 @@ impl Loader {
             .any(|d| path.starts_with(d))
     }
 
-    /// `std::fs::canonicalize`, remembered for the run (by `Path` equality: `x/` is `x`). Built from the canonical form of the
-    /// parent, also remembered: a new path costs one `lstat` of its last component instead of
-    /// `realpath`'s `readlink` of every component (module sources resolve many paths below the
-    /// same directories). A last component that is a symbolic link is left to `realpath`.
+    /// `std::fs::canonicalize`, remembered for the run (see [`crate::paths::Canonical`]).
     pub fn canonical(&self, path: &Path) -> Option<PathBuf> {
-        if let Some(c) = self
-            .canon
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(path)
-        {
-            return c.clone();
-        }
-        let c = self.canonical_uncached(path);
-        self.canon
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(path.to_path_buf(), c.clone());
-        c
-    }
-
-    fn canonical_uncached(&self, path: &Path) -> Option<PathBuf> {
-        use std::path::Component;
-        let (Some(parent), Some(last)) = (path.parent(), path.components().next_back()) else {
-            return std::fs::canonicalize(path).ok();
-        };
-        // Relative paths, and a trailing `/` (which asks for a directory), are realpath's.
-        if !path.is_absolute()
-            || parent.as_os_str().is_empty()
-            || path.as_os_str().as_encoded_bytes().ends_with(b"/")
-        {
-            return std::fs::canonicalize(path).ok();
-        }
-        let base = self.canonical(parent)?;
-        match last {
-            Component::Normal(name) => {
-                let c = base.join(name);
-                match std::fs::symlink_metadata(&c) {
-                    Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).ok(),
-                    Ok(_) => Some(c),
-                    Err(_) => None,
-                }
-            }
-            // `x/..` is an error when `x` is not a directory.
-            Component::ParentDir if base.is_dir() => {
-                Some(base.parent().map(Path::to_path_buf).unwrap_or(base))
-            }
-            Component::ParentDir => None,
-            Component::CurDir => Some(base),
-            Component::RootDir | Component::Prefix(_) => std::fs::canonicalize(path).ok(),
-        }
+        self.canon.get(path)
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, FileState> {
@@ -947,58 +899,4 @@ pub fn describe_loc(sources: &SourceMap, loc: Location) -> String {
     let f = sources.get(loc.file);
     let lc = f.line_col(loc.start);
     format!("{}:{}:{}", f.display, lc.line, lc.col)
-}
-
-#[cfg(test)]
-mod canonical_tests {
-    use super::*;
-
-    /// `Loader::canonical` builds paths from their parents' canonical forms: it must agree with
-    /// `std::fs::canonicalize` on symbolic links (of files, of directories, in the middle of a
-    /// path, dangling), `..` after a link or a file, missing paths and a trailing `/`.
-    #[test]
-    fn canonical_agrees_with_realpath() {
-        let root = std::env::temp_dir().join(format!("policy-lint-canon-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(root.join("real/mods/a")).unwrap();
-        std::fs::create_dir_all(root.join("other/deep")).unwrap();
-        std::fs::write(root.join("real/main.tf"), "").unwrap();
-        std::fs::write(root.join("other/deep/x.tf"), "").unwrap();
-        #[cfg(unix)]
-        {
-            std::os::unix::fs::symlink(root.join("other/deep"), root.join("real/link")).unwrap();
-            std::os::unix::fs::symlink("../real/main.tf", root.join("other/file-link")).unwrap();
-            std::os::unix::fs::symlink(root.join("nowhere"), root.join("real/dangling")).unwrap();
-        }
-        let loader = Loader::new(Arc::new(SourceMap::new()), vec![root.clone()], root.clone());
-        let cases = [
-            "real",
-            "real/main.tf",
-            "real/mods/a",
-            "real/mods/a/..",
-            "real/mods/a/../../real/mods",
-            "real/link",
-            "real/link/x.tf",
-            "real/link/..",
-            "real/link/../deep/x.tf",
-            "other/file-link",
-            "other/file-link/..",
-            "real/main.tf/..",
-            "real/dangling",
-            "real/missing",
-            "real/missing/..",
-            // (`real/main.tf/` is not here: `Path` equality, and so the cache, treats it as
-            // `real/main.tf`, as it did before paths were built from their parents.)
-            "real/mods/",
-            "real/./mods//a",
-        ];
-        // Twice: the second time from what the first remembered.
-        for _ in 0..2 {
-            for c in cases {
-                let p = root.join(c);
-                assert_eq!(loader.canonical(&p), std::fs::canonicalize(&p).ok(), "{c}");
-            }
-        }
-        let _ = std::fs::remove_dir_all(&root);
-    }
 }
