@@ -408,9 +408,7 @@ impl Loader {
             return;
         }
         todo.into_par_iter().for_each(|(path, id)| {
-            let parsed = self.parse_file(&path, id);
-            self.record(&path, id, &parsed);
-            self.state().parsed.entry(id).or_insert(parsed);
+            self.parsed_id(&path, id);
         });
     }
 
