@@ -713,13 +713,20 @@ impl<'a> P<'a> {
             self.for_cond()?;
             return self.eat(b']');
         }
+        self.items(b']', false)
+    }
+
+    /// Comma-separated expressions up to and including `close` (an optional trailing comma);
+    /// with `spread`, the last may be followed by `...` (a call's expanded final argument).
+    fn items(&mut self, close: u8, spread: bool) -> R {
         loop {
             match self.peek() {
-                Some(b']') => {
+                Some(c) if c == close => {
                     self.i += 1;
                     return Ok(());
                 }
                 Some(b',') | None => return Err(Bail),
+                Some(b'.') if spread => return Err(Bail),
                 _ => {}
             }
             self.expr()?;
@@ -729,7 +736,12 @@ impl<'a> P<'a> {
                     self.i += 1;
                     self.ws()?;
                 }
-                Some(b']') => {}
+                Some(c) if c == close => {}
+                Some(b'.') if spread && self.starts(self.i, b"...") => {
+                    self.i += 3;
+                    self.ws()?;
+                    return self.eat(close);
+                }
                 _ => return Err(Bail),
             }
         }
@@ -811,31 +823,7 @@ impl<'a> P<'a> {
     fn call_args(&mut self) -> R {
         self.eat(b'(')?;
         self.ws()?;
-        loop {
-            match self.peek() {
-                Some(b')') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                Some(b',' | b'.') | None => return Err(Bail),
-                _ => {}
-            }
-            self.expr()?;
-            self.ws()?;
-            match self.peek() {
-                Some(b',') => {
-                    self.i += 1;
-                    self.ws()?;
-                }
-                Some(b')') => {}
-                Some(b'.') if self.starts(self.i, b"...") => {
-                    self.i += 3;
-                    self.ws()?;
-                    return self.eat(b')');
-                }
-                _ => return Err(Bail),
-            }
-        }
+        self.items(b')', true)
     }
 }
 
