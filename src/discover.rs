@@ -82,6 +82,10 @@ impl Filter {
         self.data_dir = data_dir_of(data_dir);
         self
     }
+    /// True when the filter has neither `include` nor `exclude`: it accepts every path.
+    pub fn is_everything(&self) -> bool {
+        self.include.is_none() && self.exclude.is_none()
+    }
     /// `rel` is `/`-separated and relative to the base directory.
     pub fn accepts(&self, rel: &str) -> bool {
         if let Some(ex) = &self.exclude {

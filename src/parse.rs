@@ -94,6 +94,10 @@ pub fn find_excessive_nesting(text: &str, max: usize) -> Option<usize> {
         }
         t
     }
+    // Every level is an opening byte (`{`, `[`, `(`; an interpolation's `${`/`%{` has its `{`):
+    // a text with at most `max` of them cannot nest deeper, and most files have fewer (a SIMD
+    // count that stops early, instead of the byte-by-byte walk below).
+    memchr::memchr3_iter(b'{', b'[', b'(', text.as_bytes()).nth(max)?;
     static IN_CODE: [bool; 256] = table(b"\"#/{[()]}");
     static IN_STRING: [bool; 256] = table(b"\\\"$%\n");
     let b = text.as_bytes();
@@ -246,6 +250,14 @@ mod tests {
         assert!(find_excessive_nesting(&deep, 128).is_some());
         assert!(find_excessive_nesting("a = [[1]]\n# [[[[[[\n", 2).is_none());
         assert!(find_excessive_nesting("a = \"[[[[\"", 2).is_none());
+        // At the limit, with no other opening byte (the count alone decides) and with more
+        // (the walk decides), and one past it.
+        let at = |n: usize, extra: &str| format!("a = {}1{}{extra}", "{".repeat(n), "}".repeat(n));
+        assert_eq!(find_excessive_nesting(&at(128, ""), 128), None);
+        assert_eq!(find_excessive_nesting(&at(128, "\nb = (1)"), 128), None);
+        assert_eq!(find_excessive_nesting(&at(129, ""), 128), Some(4 + 128));
+        assert_eq!(find_excessive_nesting("a = \"${[(1)]}\"", 2), Some(8));
+        assert_eq!(find_excessive_nesting("a = \"${[1]}\"", 2), None);
     }
 
     #[test]

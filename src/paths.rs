@@ -33,6 +33,27 @@ pub fn sort_by_path<T>(items: &mut [(PathBuf, T)]) {
     items.sort_by_cached_key(|(p, _)| sort_key(p));
 }
 
+/// A directory (`None` for a path without a parent) and consecutive items of it.
+pub type Run<T> = (Option<PathBuf>, Vec<(PathBuf, T)>);
+
+/// Consecutive items whose paths have the same parent directory, as `(parent, items)` runs in
+/// their order. In a sorted listing a directory's files come together (but for those after a
+/// subdirectory's), so a map keyed by directory takes one lookup per run, not one per file.
+pub fn parent_runs<T>(items: impl IntoIterator<Item = (PathBuf, T)>) -> Vec<Run<T>> {
+    let mut runs: Vec<Run<T>> = Vec::new();
+    for (path, item) in items {
+        match runs.last_mut() {
+            Some((Some(dir), run))
+                if path.parent().map(Path::as_os_str) == Some(dir.as_os_str()) =>
+            {
+                run.push((path, item));
+            }
+            _ => runs.push((path.parent().map(Path::to_path_buf), vec![(path, item)])),
+        }
+    }
+    runs
+}
+
 /// `std::fs::canonicalize`, remembered for a run (by `Path` equality: `x/` is `x`), one cache for
 /// every caller that resolves module sources (the loader, and the pre-commit scan for the roots
 /// that reach a named file). A path is built from the canonical form of its parent, also
@@ -100,6 +121,32 @@ impl Canonical {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parent_runs_group_consecutive_files_of_a_directory() {
+        let files = ["/a/b.tf", "/a/c.tf", "/a/d/e.tf", "/a/f.tf", "/g"];
+        let runs = parent_runs(files.iter().enumerate().map(|(i, f)| (PathBuf::from(f), i)));
+        let shape: Vec<(Option<&str>, Vec<usize>)> = runs
+            .iter()
+            .map(|(d, r)| {
+                (
+                    d.as_deref().and_then(Path::to_str),
+                    r.iter().map(|(_, i)| *i).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (Some("/a"), vec![0, 1]),
+                (Some("/a/d"), vec![2]),
+                (Some("/a"), vec![3]),
+                (Some("/"), vec![4]),
+            ]
+        );
+        assert_eq!(parent_runs(Vec::<(PathBuf, ())>::new()).len(), 0);
+        assert_eq!(parent_runs([(PathBuf::from("/"), ())])[0].0, None);
+    }
 
     #[test]
     fn same_order_as_path_ord() {

@@ -251,18 +251,26 @@ impl SourceMap {
 
     /// Registers a file, or returns the existing id if the path was added before.
     pub fn add(&self, path: PathBuf, display: String, text: Arc<str>) -> FileId {
+        self.add_with(path, |id, path| SourceFile::new(id, path, display, text))
+    }
+
+    /// The id of `path`, registering the file `make` builds if the path is new (hashed once
+    /// under the write lock).
+    fn add_with(&self, path: PathBuf, make: impl FnOnce(FileId, PathBuf) -> SourceFile) -> FileId {
         if let Some(id) = self.by_path.read().unwrap().get(&path) {
             return *id;
         }
         let mut by_path = self.by_path.write().unwrap();
-        if let Some(id) = by_path.get(&path) {
-            return *id;
+        match by_path.entry(path) {
+            std::collections::hash_map::Entry::Occupied(o) => *o.get(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let mut files = self.files.write().unwrap();
+                let id = FileId(files.len() as u32);
+                files.push(Arc::new(make(id, v.key().clone())));
+                v.insert(id);
+                id
+            }
         }
-        let mut files = self.files.write().unwrap();
-        let id = FileId(files.len() as u32);
-        files.push(Arc::new(SourceFile::new(id, path.clone(), display, text)));
-        by_path.insert(path, id);
-        id
     }
 
     /// Registers a text generated from another file (see [`Derived`]). Such texts are never let
@@ -274,20 +282,11 @@ impl SourceMap {
         text: Arc<str>,
         derived: Derived,
     ) -> FileId {
-        if let Some(id) = self.by_path.read().unwrap().get(&path) {
-            return *id;
-        }
-        let mut by_path = self.by_path.write().unwrap();
-        if let Some(id) = by_path.get(&path) {
-            return *id;
-        }
-        let mut files = self.files.write().unwrap();
-        let id = FileId(files.len() as u32);
-        let mut f = SourceFile::new(id, path.clone(), display, text);
-        f.derived = Some(Arc::new(derived));
-        files.push(Arc::new(f));
-        by_path.insert(path, id);
-        id
+        self.add_with(path, |id, path| {
+            let mut f = SourceFile::new(id, path, display, text);
+            f.derived = Some(Arc::new(derived));
+            f
+        })
     }
 
     /// A location in the file it was written in: locations in a generated text (see
@@ -436,13 +435,20 @@ pub fn as_typed(path: &Path) -> String {
 /// A user-facing path: relative to `base` when below it, `/`-separated.
 pub fn display_path(path: &Path, base: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
-    let s = s.strip_prefix("./").unwrap_or(&s).to_string();
-    if s.is_empty() {
-        ".".to_string()
+    // One allocation (this runs for every file discovery meets).
+    let lossy = rel.to_string_lossy();
+    let mut s = if lossy.contains('\\') {
+        lossy.replace('\\', "/")
     } else {
-        s
+        lossy.into_owned()
+    };
+    if s.starts_with("./") {
+        s.drain(..2);
     }
+    if s.is_empty() {
+        s.push('.');
+    }
+    s
 }
 
 #[cfg(test)]

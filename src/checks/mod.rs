@@ -33,14 +33,10 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     pub fn param_strings(&self, code: &str, key: &str) -> Vec<String> {
-        match (self.params)(code, key).as_deref() {
-            Some(serde_json::Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-            Some(serde_json::Value::String(s)) => vec![s.clone()],
-            _ => vec![],
-        }
+        str_list((self.params)(code, key).as_deref())
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
     pub fn param_bool(&self, code: &str, key: &str, default: bool) -> bool {
         (self.params)(code, key)
@@ -52,6 +48,16 @@ impl Ctx<'_> {
     }
     pub fn push(&mut self, f: Finding) {
         self.out.push(f);
+    }
+}
+
+/// The strings of a parameter (a list of strings, or one string), borrowed: long lists (TF002's
+/// resource types) are read once per unit and environment.
+pub fn str_list(v: Option<&serde_json::Value>) -> Vec<&str> {
+    match v {
+        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
+        Some(serde_json::Value::String(s)) => vec![s.as_str()],
+        _ => vec![],
     }
 }
 

@@ -169,8 +169,14 @@ fn enums(ctx: &mut Ctx) {
 
 /// TF002 and TF003 work on the syntax of every file of the unit.
 fn syntax(ctx: &mut Ctx) {
-    let resources = ctx.param_strings("TF002", "resources");
-    let data_sources = ctx.param_strings("TF002", "data_sources");
+    let (resources, data_sources) = (
+        (ctx.params)("TF002", "resources"),
+        (ctx.params)("TF002", "data_sources"),
+    );
+    let (resources, data_sources) = (
+        super::str_list(resources.as_deref()),
+        super::str_list(data_sources.as_deref()),
+    );
     let nesting = (ctx.params)("TF003", "nesting");
     // Known mistakes: the type meant and the arguments it does not accept (a table entry), or
     // just the type (a string).
@@ -220,7 +226,7 @@ fn syntax(ctx: &mut Ctx) {
                 } else {
                     &data_sources
                 };
-                if !known.iter().any(|k| k == rtype) {
+                if !known.contains(&rtype) {
                     let mistake = renames.iter().find(|(k, _, _)| k == rtype);
                     let suggestion = mistake
                         .map(|(_, v, _)| v.clone())
@@ -303,7 +309,7 @@ fn syntax(ctx: &mut Ctx) {
     }
 }
 
-fn nearest_type(t: &str, known: &[String]) -> Option<String> {
+fn nearest_type(t: &str, known: &[&str]) -> Option<String> {
     let tokens: Vec<&str> = t.split('_').collect();
     known
         .iter()
@@ -314,7 +320,7 @@ fn nearest_type(t: &str, known: &[String]) -> Option<String> {
         })
         .filter(|(s, d, _)| s.0 >= 2 || *d <= 3)
         .min()
-        .map(|(_, _, k)| k.clone())
+        .map(|(_, _, k)| k.to_string())
 }
 
 /// Paths of the blocks nested in `body` (at `prefix`) that are attributes.

@@ -115,7 +115,15 @@ struct Inner {
 pub struct Configs {
     /// `--config` (or a library caller's configuration): entry 0 applies everywhere.
     fixed: bool,
+    /// Distinguishes this run's configurations from another's in per-thread memos.
+    id: u64,
     inner: Mutex<Inner>,
+}
+
+/// A number no other [`Configs`] of the process has.
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Index of the defaults (no `policy-lint.toml`) or of the `--config` file.
@@ -133,6 +141,7 @@ impl Configs {
         let entry = Entry::new(config.clone(), base)?;
         Ok(Configs {
             fixed: true,
+            id: next_id(),
             inner: Mutex::new(Inner {
                 entries: vec![Arc::new(entry)],
                 ..Inner::default()
@@ -147,6 +156,7 @@ impl Configs {
         entry.own_rules = Some(BTreeSet::new());
         Ok(Configs {
             fixed: false,
+            id: next_id(),
             inner: Mutex::new(Inner {
                 entries: vec![Arc::new(entry)],
                 ..Inner::default()
@@ -240,10 +250,31 @@ impl Configs {
         let Some(dir) = path.parent() else {
             return true;
         };
-        let i = self.index_of(dir);
-        let e = self.entry(i);
-        e.filter
-            .accepts(&crate::source::display_path(path, &e.base))
+        let e = self.entry_of_dir(dir);
+        e.filter.is_everything()
+            || e.filter
+                .accepts(&crate::source::display_path(path, &e.base))
+    }
+
+    /// The configuration of `dir`, for [`Configs::accepts`]: remembered per thread for the last
+    /// directory asked about, as discovery asks for each file and a directory's files come
+    /// together (no lock, no hashing of the path). Only the entry's filter and base are read,
+    /// which never change ([`Configs::validate`] replaces an entry to set its own rules).
+    fn entry_of_dir(&self, dir: &Path) -> Arc<Entry> {
+        type Last = Option<(u64, PathBuf, Arc<Entry>)>;
+        thread_local! {
+            static LAST: std::cell::RefCell<Last> = const { std::cell::RefCell::new(None) };
+        }
+        LAST.with(|last| {
+            if let Some((id, d, e)) = &*last.borrow() {
+                if *id == self.id && d.as_os_str() == dir.as_os_str() {
+                    return e.clone();
+                }
+            }
+            let e = self.entry(self.index_of(dir));
+            *last.borrow_mut() = Some((self.id, dir.to_path_buf(), e.clone()));
+            e
+        })
     }
 
     pub fn entry(&self, i: usize) -> Arc<Entry> {

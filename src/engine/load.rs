@@ -155,6 +155,7 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     // Hashed while files are added, sorted once for the plan.
     let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::default();
     let mut terraform: Vec<(PathBuf, FileId)> = Vec::with_capacity(files.len());
+    let mut calls_of: Vec<(PathBuf, Vec<String>)> = Vec::with_capacity(files.len());
     for (f, (r, calls)) in files.iter().zip(results) {
         match r {
             Read::Skip => {}
@@ -163,14 +164,20 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
                 FileKind::Tf | FileKind::TfJson | FileKind::Tfvars => {
                     terraform.push((f.path.clone(), id));
                     if matches!(f.kind, FileKind::Tf | FileKind::TfJson) {
-                        if let Some(d) = f.path.parent() {
-                            scanned.entry(d.to_path_buf()).or_default().extend(calls);
-                        }
+                        calls_of.push((f.path.clone(), calls));
                     }
                 }
                 FileKind::Json | FileKind::TfvarsJson => json.push((id, f.kind)),
                 FileKind::Template | FileKind::Terragrunt => {}
             },
+        }
+    }
+    for (dir, run) in crate::paths::parent_runs(calls_of) {
+        if let Some(d) = dir {
+            scanned
+                .entry(d)
+                .or_default()
+                .extend(run.into_iter().flat_map(|(_, calls)| calls));
         }
     }
     loader.register_all(terraform.into_iter());

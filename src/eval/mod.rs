@@ -139,16 +139,16 @@ struct FileState {
 impl FileState {
     /// Records a file of a directory (once: a path registered again keeps its first id).
     fn register(&mut self, path: PathBuf, id: FileId) {
-        if self.ids.contains_key(&path) {
+        let std::collections::hash_map::Entry::Vacant(v) = self.ids.entry(path) else {
             return;
-        }
-        if let Some(dir) = path.parent() {
+        };
+        if let Some(dir) = v.key().parent() {
             self.dir_files
                 .entry(dir.to_path_buf())
                 .or_default()
-                .push((path.clone(), id));
+                .push((v.key().clone(), id));
         }
-        self.ids.insert(path, id);
+        v.insert(id);
     }
 
     /// The files of `dirs` whose trees go when no unit needs them any more: their trees, and
@@ -259,12 +259,25 @@ impl Loader {
     }
 
     /// [`Loader::register`] for many files at once, with room made for them first.
+    /// A directory's files are added to it together (`paths::parent_runs`).
     pub fn register_all(&self, files: impl ExactSizeIterator<Item = (PathBuf, FileId)>) {
         let mut st = self.state();
+        let st = &mut *st;
         st.ids.reserve(files.len());
         st.seen.reserve(files.len());
-        for (path, id) in files {
-            st.register(path, id);
+        for (dir, run) in crate::paths::parent_runs(files) {
+            let mut added = Vec::with_capacity(run.len());
+            for (path, id) in run {
+                if let std::collections::hash_map::Entry::Vacant(v) = st.ids.entry(path) {
+                    added.push((v.key().clone(), id));
+                    v.insert(id);
+                }
+            }
+            if let Some(dir) = dir {
+                if !added.is_empty() {
+                    st.dir_files.entry(dir).or_default().extend(added);
+                }
+            }
         }
     }
 
