@@ -5,6 +5,7 @@
 //! applies the config's `include`/`exclude` globs to paths relative to the base directory.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 /// What a discovered file is.
@@ -187,6 +188,22 @@ pub fn discover_with(
     discover_by(paths, &accepts, &filter.data_dir, threads)
 }
 
+/// Sorts found files in their `Ord` (path, kind, named), comparing each path's
+/// [`crate::paths::sort_key`] instead of parsing both paths at every comparison (that was 3 % of
+/// a run on 20 copies of the public corpus, on one thread, before anything else could start);
+/// large lists are sorted on `threads` threads (0 = one per core).
+fn sort_found(found: &mut [Found], threads: usize) {
+    let key = |f: &Found| (crate::paths::sort_key(&f.path), f.kind, f.explicit);
+    if threads == 1 || found.len() < 4096 {
+        found.sort_by_cached_key(key);
+        return;
+    }
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(|| found.par_sort_by_cached_key(key)),
+        Err(_) => found.sort_by_cached_key(key),
+    }
+}
+
 /// Walks `paths` with `threads` threads, keeping the files `accepts` accepts and skipping
 /// Terraform's data directories (`.terraform`, and `data_dir` from [`data_dir_of`]).
 pub fn discover_by(
@@ -273,7 +290,7 @@ pub fn discover_by(
         });
         out.extend(found.into_inner().unwrap_or_else(|e| e.into_inner()));
     }
-    out.sort();
+    sort_found(&mut out, threads);
     out.dedup_by(|a, b| {
         if a.path == b.path {
             b.explicit |= a.explicit;
