@@ -33,7 +33,8 @@ Real repositories (`--real [DIR]`, scripts/bench_real.py): the ecosystem corpus 
 subdirectory of DIR) at `--copies 1,4,20`, interleaved bare parse and policy-lint runs, the ratio,
 CPU ratio, peak RSS and scaling; `--callgrind` (instruction counts), `--check-files` (bare_parse
 parses exactly the files policy-lint reads, by strace), `--precommit` (three named files in the
-largest tree: time to first output), `--only issue19` (the three repositories of issue 19).
+largest tree: time to first output), `--only issue19` (the three repositories of issue 19),
+`--checkov PATH` (also time checkov on each tree, offline, and the ratio checkov / policy-lint).
 
     python3 scripts/bench.py --real --runs 5 --check-files --callgrind --precommit
 
@@ -606,6 +607,9 @@ def main() -> None:
                       help="check (strace) that bare_parse parses exactly the files policy-lint reads")
     real.add_argument("--precommit", action="store_true",
                       help="also time a few named files in the largest tree (time to first output)")
+    real.add_argument("--checkov", metavar="PATH",
+                      help="also run this checkov executable on each tree (offline, --framework terraform), "
+                           "--runs times: wall, CPU, peak RSS and the ratio to policy-lint")
     real.add_argument("--env", action="append", metavar="K=V", help="environment of the policy-lint runs")
     real.add_argument("--keep-trees", action="store_true", help="keep the copies (printed)")
     big = ap.add_argument_group("one huge module (--big-file; see scripts/gen_big_module.py)")

@@ -19,6 +19,16 @@ counts of (a) and of (b) with --threads 1 (valgrind --tool=callgrind) on the fir
 steadiest figure on a shared machine. With --check-files it checks first that bare_parse parses exactly the files
 policy-lint opens and parses (strace), and says where they differ.
 
+With --checkov PATH also, interleaved with (a) and (b) after one untimed run whose JSON report gives
+checkov's counts (resource_count, passed, failed, skipped, parsing_errors),
+
+  (c) checkov: PATH -d <tree> --framework terraform --quiet --compact -o json --skip-download
+               --download-external-modules false  (offline: see CHECKOV_ENV; stdout to /dev/null)
+
+its wall and CPU time, peak RSS and the ratios (c)/(b) (issue 19: at least 300x). A checkov run
+that exits other than 0 or 1 (1: failed checks found) gives no figure: its stderr tail is printed
+and the script exits nonzero at the end.
+
 The pre-commit case (--precommit, on the largest tree): `policy-lint check FILE...` for three
 files of the first copy (a root module's .tf file, a child module's .tf file, a .tfvars file) run
 from the top of the tree, as the pre-commit hook runs it: time to the first byte of output, wall
@@ -27,6 +37,7 @@ time, peak RSS.
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import shutil
@@ -97,14 +108,17 @@ def build_tree(dest: Path, repos: list[tuple[str, Path, list[str]]], copies: int
     return files, size
 
 
-def run(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> dict:
+def run(cmd: list[str], env: dict | None = None, cwd: Path | None = None, stdout=subprocess.PIPE,
+        echo_stderr: bool = True) -> dict:
     """Runs cmd; wall and CPU seconds, peak RSS (KiB), exit code, seconds to the first output
-    byte, stdout bytes."""
+    byte, stdout bytes (when `stdout` is a pipe, else it goes to that file or DEVNULL) and stderr
+    bytes (also copied to this script's stderr when `echo_stderr`). CPU time counts the children
+    cmd waited for; peak RSS is that of its largest process."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
+    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=cwd)
     first = None
-    out = []
-    pipes = [p.stdout, p.stderr]
+    out, err = [], []
+    pipes = [f for f in (p.stdout, p.stderr) if f is not None]
     while pipes:
         ready, _, _ = select.select(pipes, [], [])
         for f in ready:
@@ -116,8 +130,10 @@ def run(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> dic
                 first = time.perf_counter() - t0
             if f is p.stdout:
                 out.append(chunk)
-            elif not chunk.isspace():
-                sys.stderr.buffer.write(chunk)
+            else:
+                err.append(chunk)
+                if echo_stderr and not chunk.isspace():
+                    sys.stderr.buffer.write(chunk)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     return {
@@ -127,6 +143,7 @@ def run(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> dic
         "rc": os.waitstatus_to_exitcode(status),
         "first": first if first is not None else wall,
         "out": b"".join(out),
+        "err": b"".join(err),
     }
 
 
@@ -189,6 +206,70 @@ def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
 
+# checkov (--checkov PATH), run offline as a user scans Terraform: no Bridgecrew/Prisma API key
+# (unset; without one checkov scans locally), no platform download (--skip-download,
+# BC_SKIP_MAPPING), no PyPI update check (CKV_SKIP_PACKAGE_UPDATE_CHECK), no external module
+# download; in the temporary directory, so that no .checkov.yaml of the working directory applies.
+CHECKOV_ENV = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+CHECKOV_UNSET = ("BC_API_KEY", "PRISMA_API_URL", "BC_API_URL", "CKV_FRAMEWORK", "CKV_CHECK", "CKV_SKIP_CHECK")
+# Prints, as JSON, the summary of each framework of a checkov `-o json` report (a child process, so
+# that the report's objects do not raise the peak RSS that children of this script inherit).
+CHECKOV_SUMMARY_PY = """
+import json, sys
+d = json.load(open(sys.argv[1]))
+reports = d if isinstance(d, list) else [d]
+out = []
+for r in reports:
+    s = r.get("summary", r)  # a scan that finds no file prints the bare summary
+    out.append({"check_type": r.get("check_type", "-"), **{k: s.get(k) for k in
+                ("resource_count", "passed", "failed", "skipped", "parsing_errors", "checkov_version")}})
+print(json.dumps(out))
+"""
+
+
+def checkov_cmd(checkov: Path, tree: Path) -> list[str]:
+    return [str(checkov), "-d", str(tree), "--framework", "terraform", "--quiet", "--compact", "-o", "json",
+            "--skip-download", "--download-external-modules", "false"]
+
+
+def checkov_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in CHECKOV_UNSET}
+    env.update(CHECKOV_ENV)
+    return env
+
+
+def checkov_version(checkov: Path) -> str:
+    try:
+        r = subprocess.run([str(checkov), "--version"], capture_output=True, text=True, env=checkov_env(),
+                           timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise SystemExit(f"--checkov {checkov}: cannot run it: {e}")
+    if r.returncode != 0 or not r.stdout.strip():
+        raise SystemExit(f"--checkov {checkov}: `--version` exited {r.returncode}: {r.stderr.strip()[-2000:]}")
+    return r.stdout.strip()
+
+
+def tail(err: bytes, lines: int = 15) -> str:
+    text = err.decode(errors="replace").strip().splitlines()[-lines:] or ["(empty)"]
+    return "\n".join("      " + line for line in text)
+
+
+def checkov_failure(r: dict) -> str | None:
+    """Why a checkov run does not count, or None. Exit 1 is checkov's "failed checks found"."""
+    if r["rc"] in (0, 1):
+        return None
+    return f"exit {r['rc']}; stderr tail:\n{tail(r['err'])}"
+
+
+def checkov_summary(report: Path) -> tuple[list[dict] | None, str]:
+    """checkov's per-framework summary of its JSON report, or None and why not."""
+    p = subprocess.run([sys.executable, "-c", CHECKOV_SUMMARY_PY, str(report)], capture_output=True, text=True)
+    if p.returncode != 0:
+        last = (p.stderr.strip().splitlines() or ["?"])[-1]
+        return None, f"its output is not a JSON report ({report.stat().st_size} bytes): {last}"
+    return json.loads(p.stdout), ""
+
+
 def real_bench(args, target: Path) -> None:
     lint = target / "release" / "policy-lint"
     bare = target / "release" / "examples" / "bare_parse"
@@ -208,9 +289,16 @@ def real_bench(args, target: Path) -> None:
         k, _, v = kv.partition("=")
         env[k] = v
     copies = [int(c) for c in args.copies.split(",") if c.strip()]
+    checkov = Path(args.checkov) if args.checkov else None
+    ckv_env = checkov_env()
     print(f"real repositories: {len(repos)} from {root}; cores: {os.cpu_count()}; {args.runs} interleaved runs "
           f"each, medians; policy-lint --threads {args.threads}"
           + (f"; env {' '.join(args.env)}" if args.env else ""))
+    if checkov:
+        print(f"checkov: {checkov}, version {checkov_version(checkov)}; `{' '.join(checkov_cmd(checkov, Path('TREE')))}` "
+              f"with {' '.join(f'{k}={v}' for k, v in CHECKOV_ENV.items())}, stdout to /dev/null (one more run "
+              f"first, untimed, keeps its report for the counts)")
+    ckv_failed = False
     tmp = Path(tempfile.mkdtemp(prefix="policy-lint-bench-real-"))
     rows = []
     try:
@@ -229,13 +317,20 @@ def real_bench(args, target: Path) -> None:
                 print(f"  bare_parse parses exactly the files policy-lint reads: {'yes' if same else 'NO'}")
             run(bare_cmd)  # warm the page cache
             run(lint_cmd, env)
-            a, b = [], []
+            ckv, ckv_why = None, None
+            if checkov:
+                ckv, ckv_why, ckv_summary = checkov_first(checkov, tree, tmp, ckv_env)
+            a, b, c = [], [], []
             for _ in range(args.runs):
                 a.append(run(bare_cmd))
                 r = run(lint_cmd, env)
                 if r["rc"] not in (0, 1):
                     raise SystemExit(f"policy-lint exited {r['rc']} on {tree}")
                 b.append(r)
+                if ckv and not ckv_why:
+                    k = run(ckv, ckv_env, cwd=tmp, stdout=subprocess.DEVNULL, echo_stderr=False)
+                    ckv_why = checkov_failure(k)
+                    c.append(k)
             said = a[-1]["out"].decode().strip()
             wa, wb = median([x["wall"] for x in a]), median([x["wall"] for x in b])
             ca, cb = median([x["cpu"] for x in a]), median([x["cpu"] for x in b])
@@ -249,6 +344,25 @@ def real_bench(args, target: Path) -> None:
                   f"{files / wb:.0f} files/s, {size / 1e6 / wb:.1f} MB/s")
             row = {"copies": n, "files": files, "mb": size / 1e6, "bare": wa, "lint": wb,
                    "ratio": wb / wa, "cpu_ratio": cb / ca, "rss_mib": rb / 1024}
+            if ckv:
+                if ckv_why:
+                    ckv_failed = True
+                    row["checkov"] = None
+                    print(f"  (c) checkov FAILED on {tree} (no figure): {ckv_why}")
+                else:
+                    wc, cc = median([x["wall"] for x in c]), median([x["cpu"] for x in c])
+                    rc = max(x["rss_kib"] for x in c)
+                    for fw in ckv_summary:
+                        print(f"  checkov says ({fw['check_type']}): resource_count {fw['resource_count']}, passed "
+                              f"{fw['passed']}, failed {fw['failed']}, skipped {fw['skipped']}, parsing_errors "
+                              f"{fw['parsing_errors']}; exit {c[-1]['rc']}; "
+                              f"{len(c[-1]['err'].decode(errors='replace').splitlines())} stderr lines")
+                    print(f"  (c) checkov -d             wall {wc:.3f} s (runs {fmt_runs(c, 'wall')})"
+                          f"  CPU {cc:.3f} s  peak RSS {rc / 1024:.1f} MiB")
+                    print(f"  ratio (c)/(b), checkov / policy-lint: wall {wc / wb:.0f}x (issue 19: at least 300x), "
+                          f"CPU {cc / cb:.0f}x")
+                    row["checkov"] = {"wall": wc, "cpu": cc, "rss_mib": rc / 1024, "ratio": wc / wb,
+                                      "cpu_ratio": cc / cb, "lint_cpu": cb}
             if args.callgrind and n == copies[0]:  # under valgrind, 20x would take many minutes
                 ia = callgrind(bare_cmd, tmp)
                 one = [*lint_cmd[:-1], "1"]
@@ -264,6 +378,16 @@ def real_bench(args, target: Path) -> None:
             print(f"  {r['copies']:>3}x {r['files']:>7} {r['mb']:7.1f} {r['bare']:7.3f} {r['lint']:7.3f} "
                   f"{r['ratio']:6.2f} {r['cpu_ratio']:6.2f} {r['rss_mib']:8.1f}"
                   + (f"   Ir {r['ir_lint'] / r['ir_bare']:.2f}" if "ir_bare" in r else ""))
+        if checkov:
+            print("checkov (copies, check s, checkov s, wall ratio, check CPU s, checkov CPU s, CPU ratio, "
+                  "checkov peak RSS MiB):")
+            for r in rows:
+                k = r["checkov"]
+                if k is None:
+                    print(f"  {r['copies']:>3}x  checkov FAILED (see above)")
+                else:
+                    print(f"  {r['copies']:>3}x {r['lint']:7.3f} {k['wall']:9.3f} {k['ratio']:7.0f}x "
+                          f"{k['lint_cpu']:7.3f} {k['cpu']:9.3f} {k['cpu_ratio']:7.0f}x {k['rss_mib']:8.1f}")
         if len(rows) > 1:
             base = rows[0]
             for r in rows[1:]:
@@ -276,6 +400,29 @@ def real_bench(args, target: Path) -> None:
             print(f"trees kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+    if ckv_failed:
+        raise SystemExit("checkov failed on at least one tree (see above)")
+
+
+def checkov_first(checkov: Path, tree: Path, tmp: Path, env: dict) -> tuple[list[str], str | None, list[dict]]:
+    """The untimed first checkov run (its stdout kept, for the counts): the command, why checkov's
+    figures do not count (None when they do) and its per-framework summary."""
+    cmd = checkov_cmd(checkov, tree)
+    report = tmp / "checkov.json"
+    with open(report, "wb") as f:
+        r = run(cmd, env, cwd=tmp, stdout=f, echo_stderr=False)
+    why = checkov_failure(r)
+    summary: list[dict] = []
+    if why is None:
+        got, bad = checkov_summary(report)
+        if got is None:
+            why = f"exit {r['rc']}, but {bad}; stderr tail:\n{tail(r['err'])}"
+        elif not any(s.get("resource_count") for s in got):
+            why = f"it scanned no resource ({got}): the comparison would be meaningless"
+        else:
+            summary = got
+    report.unlink(missing_ok=True)
+    return cmd, why, summary
 
 
 def precommit(lint: Path, tree: Path, runs: int, env: dict) -> None:
