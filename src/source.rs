@@ -273,6 +273,20 @@ impl SourceMap {
         }
     }
 
+    /// Registers a file whose text was read (and looked at) but is not kept: it is read again
+    /// from disk when asked for, as after [`SourceMap::release_text`]. A relative or made-up
+    /// path cannot be read again: such a file keeps `text`.
+    pub fn add_released(&self, path: PathBuf, display: String, text: &str) -> FileId {
+        if !path.is_absolute() {
+            return self.add(path, display, Arc::from(text));
+        }
+        self.add_with(path, |id, path| {
+            let mut f = SourceFile::new(id, path, display, Arc::from(""));
+            f.released = true;
+            f
+        })
+    }
+
     /// Registers a text generated from another file (see [`Derived`]). Such texts are never let
     /// go: they cannot be read again from disk.
     pub fn add_derived(
@@ -345,24 +359,17 @@ impl SourceMap {
         if !f.released {
             return f.text.clone();
         }
-        read_bytes(&f.path)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .map(Arc::from)
-            .unwrap_or_else(|| Arc::from(""))
+        read_text(&f.path).unwrap_or_else(|| Arc::from(""))
     }
 
     /// Reads a released file again (an empty text if it can no longer be read).
     fn restore(&self, f: Arc<SourceFile>) -> Arc<SourceFile> {
-        let text = read_bytes(&f.path)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_default();
+        let text = read_text(&f.path).unwrap_or_else(|| Arc::from(""));
         let restored = Arc::new(SourceFile::new(
             f.id,
             f.path.clone(),
             f.display.clone(),
-            Arc::from(text),
+            text,
         ));
         let mut files = self.files.write().unwrap();
         let slot = &mut files[f.id.0 as usize];
@@ -403,16 +410,91 @@ pub fn set_overlay(texts: Option<crate::hash::HashMap<PathBuf, Arc<str>>>) {
 /// Reads a file: its text in the overlay when there is one, else the bytes on disk. Every read
 /// of a configuration file goes through here.
 pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    read_into(path, &mut buf, None)?;
+    Ok(buf)
+}
+
+/// [`read_bytes`] into `buf` (cleared first), which keeps its room for the next file: reading
+/// many files through one buffer allocates only for the texts that are kept. `size` is the
+/// file's length when the caller knows it (room is made for it; no `statx` here).
+pub fn read_into(path: &Path, buf: &mut Vec<u8>, size: Option<u64>) -> std::io::Result<()> {
+    buf.clear();
     {
         let overlay = OVERLAY.read().unwrap_or_else(|e| e.into_inner());
         if let Some(map) = overlay.as_ref().filter(|m| !m.is_empty()) {
             let canon = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
             if let Some(t) = map.get(&canon) {
-                return Ok(t.as_bytes().to_vec());
+                buf.extend_from_slice(t.as_bytes());
+                return Ok(());
             }
         }
     }
-    std::fs::read(path)
+    match size {
+        Some(n) => {
+            // `read` until it returns nothing, into room for the length and one byte more (the
+            // read that finds the end): `File::read_to_end` would ask for the length again and
+            // for the position (a `statx` and an `lseek` per file).
+            let mut file = std::fs::File::open(path)?;
+            buf.resize(usize::try_from(n).unwrap_or(0).saturating_add(1), 0);
+            let mut filled = 0;
+            loop {
+                if filled == buf.len() {
+                    buf.resize(buf.len() * 2 + 4096, 0);
+                }
+                match std::io::Read::read(&mut file, &mut buf[filled..]) {
+                    Ok(0) => break,
+                    Ok(k) => filled += k,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            buf.truncate(filled);
+        }
+        None => {
+            // Through `Read::read` alone (not `File`'s own `read_to_end`, which asks for the
+            // length and the position first), into the room the buffer has.
+            struct Plain(std::fs::File);
+            impl std::io::Read for Plain {
+                fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+                    self.0.read(b)
+                }
+            }
+            buf.reserve(8192);
+            std::io::Read::read_to_end(&mut Plain(std::fs::File::open(path)?), buf)?;
+        }
+    }
+    Ok(())
+}
+
+thread_local! {
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The calling thread's read buffer (empty, with the room it had), for [`read_into`]; give it
+/// back with [`recycle`].
+pub fn take_buffer() -> Vec<u8> {
+    let mut b = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    b.clear();
+    b
+}
+
+/// Gives a buffer back to the thread for its next read, unless a large file made it large.
+pub fn recycle(buf: Vec<u8>) {
+    if buf.capacity() <= 1 << 20 {
+        BUFFER.with(|b| *b.borrow_mut() = buf);
+    }
+}
+
+/// A file's text read through the thread's buffer (one allocation, for the text itself); `None`
+/// when it cannot be read or is not UTF-8.
+fn read_text(path: &Path) -> Option<Arc<str>> {
+    let mut buf = take_buffer();
+    let text = read_into(path, &mut buf, None)
+        .ok()
+        .and_then(|()| std::str::from_utf8(&buf).ok().map(Arc::from));
+    recycle(buf);
+    text
 }
 
 /// A path in a message: relative to the working directory when below it (`policy-lint.toml`
