@@ -23,10 +23,15 @@ use std::sync::Arc;
 /// Largest file policy-lint reads (bigger files are SYN001).
 pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
-/// Terraform texts up to this many bytes in all are kept from the first read to the parse, so
-/// each file is read once; beyond it, a text is let go after the scan and read again by the unit
-/// that parses it, so that memory follows the units in flight, not the corpus.
-pub const KEEP_TEXTS: u64 = 32 * 1024 * 1024;
+/// Terraform texts up to this many bytes in all are kept as they are from the first read to the
+/// parse; beyond it, a text is kept compressed (see [`KEEP_PACKED`]), so that memory follows the
+/// units in flight, not the corpus.
+pub const KEEP_TEXTS: u64 = 4 * 1024 * 1024;
+
+/// Compressed texts ([`crate::source::pack`]) up to this many bytes in all are kept for the run,
+/// so each file is read once (about four times as much text as this); beyond it, a text is let
+/// go after the scan and read again by the unit that parses it.
+pub const KEEP_PACKED: u64 = 32 * 1024 * 1024;
 
 /// Everything read from disk, and the plan.
 pub struct Loaded {
@@ -59,19 +64,27 @@ enum Read {
     Skip,
 }
 
+/// The bytes of text kept so far: as they are ([`KEEP_TEXTS`]) and compressed ([`KEEP_PACKED`]).
+#[derive(Default)]
+struct TextBudget {
+    raw: std::sync::atomic::AtomicU64,
+    packed: std::sync::atomic::AtomicU64,
+}
+
 /// Reads one file: registers it and, for Terraform files, scans it for the local module calls
-/// of the plan. A Terraform text is kept in memory only while the texts kept add up to at most
-/// [`KEEP_TEXTS`] (`kept`); past it the file is registered without its text, which the unit
-/// that parses it reads again. Texts are read into a buffer of the thread, so one that is not
-/// kept costs no allocation (on 20 copies of the public corpus, two thirds of the texts: their
-/// allocations, interleaved with the ones that stay, kept the memory from being given back).
+/// of the plan. A Terraform text is kept as it is while such texts add up to at most
+/// [`KEEP_TEXTS`], then compressed while those add up to at most [`KEEP_PACKED`]; past both, the
+/// file is registered without its text, which the unit that parses it reads again. Texts are
+/// read into a buffer of the thread, so one that is not kept as it is costs no allocation of its
+/// size.
 fn read_one(
     sources: &SourceMap,
     f: &Found,
     cwd: &Path,
     named: &NamedFn<'_>,
-    kept: &std::sync::atomic::AtomicU64,
+    budget: &TextBudget,
 ) -> (Read, Vec<String>) {
+    use std::sync::atomic::Ordering::Relaxed;
     if matches!(f.kind, FileKind::Template | FileKind::Terragrunt) {
         return (Read::Skip, Vec::new());
     }
@@ -120,13 +133,16 @@ fn read_one(
                     let terraform =
                         matches!(f.kind, FileKind::Tf | FileKind::TfJson | FileKind::Tfvars);
                     let len = text.len() as u64;
-                    let keep = !terraform
-                        || kept.fetch_add(len, std::sync::atomic::Ordering::Relaxed) + len
-                            <= KEEP_TEXTS;
+                    let keep = !terraform || budget.raw.fetch_add(len, Relaxed) + len <= KEEP_TEXTS;
                     let id = if keep {
                         sources.add(f.path.clone(), display, Arc::from(text.as_str()))
                     } else {
-                        sources.add_released(f.path.clone(), display, &text)
+                        let packed = (budget.packed.load(Relaxed) < KEEP_PACKED).then(|| {
+                            let p = crate::source::pack(&text);
+                            budget.packed.fetch_add(p.len() as u64, Relaxed);
+                            p
+                        });
+                        sources.add_unkept(f.path.clone(), display, &text, packed)
                     };
                     (Read::Text(id), calls)
                 };
@@ -163,10 +179,10 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     // Read (and scan .tf files for module calls) in parallel.
     // Past the budget, texts are read again by the unit that parses them: holding every text
     // from here to there would make memory grow with the corpus.
-    let kept = std::sync::atomic::AtomicU64::new(0);
+    let budget = TextBudget::default();
     let results: Vec<(Read, Vec<String>)> = files
         .par_iter()
-        .map(|f| read_one(&sources, f, cwd, named, &kept))
+        .map(|f| read_one(&sources, f, cwd, named, &budget))
         .collect();
     let loader = Loader::new(sources.clone(), roots, cwd.to_path_buf());
     let mut syntax = Vec::new();
