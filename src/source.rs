@@ -399,6 +399,11 @@ impl SourceMap {
         }
     }
 
+    /// The path of a file, without reading a released text again.
+    pub fn path_of(&self, id: FileId) -> PathBuf {
+        self.files.read().unwrap()[id.0 as usize].path.clone()
+    }
+
     pub fn lookup(&self, path: &Path) -> Option<FileId> {
         self.by_path.read().unwrap().get(path).copied()
     }

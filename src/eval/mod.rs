@@ -116,12 +116,13 @@ pub struct Loader {
 /// What the loader knows of the Terraform files.
 #[derive(Debug, Default)]
 struct FileState {
-    /// Files read by the pipeline and not necessarily parsed yet.
-    ids: HashMap<PathBuf, FileId>,
+    /// Files read by the pipeline and not necessarily parsed yet (their paths are the source
+    /// map's: [`SourceMap::lookup`], [`SourceMap::path_of`]).
+    registered: HashSet<FileId>,
     /// Trees currently held.
     parsed: HashMap<FileId, crate::parse::Parsed>,
     /// Terraform files (`.tf`, `.tf.json`, `.tfvars`) per (canonical) directory.
-    dir_files: HashMap<PathBuf, Vec<(PathBuf, FileId)>>,
+    dir_files: HashMap<PathBuf, Vec<FileId>>,
     /// Files parsed at least once: their results below are recorded.
     seen: HashSet<FileId>,
     /// Files some finding points into (or with SYN001 or suppressions): their texts are kept.
@@ -137,18 +138,17 @@ struct FileState {
 }
 
 impl FileState {
-    /// Records a file of a directory (once: a path registered again keeps its first id).
-    fn register(&mut self, path: PathBuf, id: FileId) {
-        let std::collections::hash_map::Entry::Vacant(v) = self.ids.entry(path) else {
+    /// Records a file of a directory (once; a path has one id in the source map).
+    fn register(&mut self, path: &Path, id: FileId) {
+        if !self.registered.insert(id) {
             return;
-        };
-        if let Some(dir) = v.key().parent() {
+        }
+        if let Some(dir) = path.parent() {
             self.dir_files
                 .entry(dir.to_path_buf())
                 .or_default()
-                .push((v.key().clone(), id));
+                .push(id);
         }
-        v.insert(id);
     }
 
     /// The files of `dirs` whose trees go when no unit needs them any more: their trees, and
@@ -163,7 +163,7 @@ impl FileState {
         let Some(files) = self.dir_files.get(dir) else {
             return;
         };
-        for (_, id) in files {
+        for id in files {
             if let Some(p) = self.parsed.remove(id) {
                 trees.push(p);
             }
@@ -255,7 +255,7 @@ impl Loader {
 
     /// Records a Terraform file read by the pipeline; it is parsed when first needed.
     pub fn register(&self, path: PathBuf, id: FileId) {
-        self.state().register(path, id);
+        self.state().register(&path, id);
     }
 
     /// [`Loader::register`] for many files at once, with room made for them first.
@@ -263,16 +263,14 @@ impl Loader {
     pub fn register_all(&self, files: impl ExactSizeIterator<Item = (PathBuf, FileId)>) {
         let mut st = self.state();
         let st = &mut *st;
-        st.ids.reserve(files.len());
+        st.registered.reserve(files.len());
         st.seen.reserve(files.len());
         for (dir, run) in crate::paths::parent_runs(files) {
-            let mut added = Vec::with_capacity(run.len());
-            for (path, id) in run {
-                if let std::collections::hash_map::Entry::Vacant(v) = st.ids.entry(path) {
-                    added.push((v.key().clone(), id));
-                    v.insert(id);
-                }
-            }
+            let added: Vec<FileId> = run
+                .into_iter()
+                .filter(|(_, id)| st.registered.insert(*id))
+                .map(|(_, id)| id)
+                .collect();
             if let Some(dir) = dir {
                 if !added.is_empty() {
                     st.dir_files.entry(dir).or_default().extend(added);
@@ -384,7 +382,10 @@ impl Loader {
     /// A parsed file by path (a `.tf` of a module, a `.tfvars` of a unit): held, or parsed now
     /// from the text the pipeline read.
     pub fn parsed(&self, path: &Path) -> Option<crate::parse::Parsed> {
-        let id = *self.state().ids.get(path)?;
+        let id = self.sources.lookup(path)?;
+        if !self.state().registered.contains(&id) {
+            return None;
+        }
         Some(self.parsed_id(path, id))
     }
 
@@ -408,20 +409,20 @@ impl Loader {
     /// that would otherwise wait for the last units).
     pub fn preparse(&self, dirs: &[PathBuf]) {
         use rayon::prelude::*;
-        let todo: Vec<(PathBuf, FileId)> = {
+        let todo: Vec<FileId> = {
             let st = self.state();
             dirs.iter()
                 .filter_map(|d| st.dir_files.get(d))
                 .flatten()
-                .filter(|(_, id)| !st.parsed.contains_key(id))
-                .cloned()
+                .filter(|id| !st.parsed.contains_key(id))
+                .copied()
                 .collect()
         };
         if todo.len() < 2 {
             return;
         }
-        todo.into_par_iter().for_each(|(path, id)| {
-            self.parsed_id(&path, id);
+        todo.into_par_iter().for_each(|id| {
+            self.parsed_id(&self.sources.path_of(id), id);
         });
     }
 
@@ -437,20 +438,21 @@ impl Loader {
     /// graph), in parallel, dropping each tree at once.
     pub fn parse_remaining(&self) {
         use rayon::prelude::*;
-        let todo: Vec<(PathBuf, FileId)> = {
+        let todo: Vec<FileId> = {
             let st = self.state();
-            let mut v: Vec<(PathBuf, FileId)> = st
-                .ids
+            let mut v: Vec<FileId> = st
+                .registered
                 .iter()
-                .filter(|(_, id)| !st.seen.contains(*id))
-                .map(|(p, id)| (p.clone(), *id))
+                .filter(|id| !st.seen.contains(*id))
+                .copied()
                 .collect();
-            v.sort_by_key(|(_, id)| *id);
+            v.sort();
             v
         };
-        todo.par_iter().for_each(|(p, id)| {
-            let parsed = self.parse_file(p, *id);
-            self.record(p, *id, &parsed);
+        todo.par_iter().for_each(|id| {
+            let p = self.sources.path_of(*id);
+            let parsed = self.parse_file(&p, *id);
+            self.record(&p, *id, &parsed);
         });
     }
 
@@ -523,7 +525,7 @@ impl Loader {
     /// read now when the directory is a module source outside the discovered set.
     pub fn module_files(&self, dir: &Path) -> Result<Vec<Arc<ParsedHcl>>, String> {
         let known = self.state().dir_files.get(dir).cloned();
-        let mut paths = match known {
+        let ids = match known {
             Some(p) => p,
             None => {
                 if !self.allowed(dir) {
@@ -564,6 +566,10 @@ impl Loader {
                     .clone()
             }
         };
+        let mut paths: Vec<(PathBuf, FileId)> = ids
+            .into_iter()
+            .map(|id| (self.sources.path_of(id), id))
+            .collect();
         paths.sort();
         let mut out = Vec::new();
         for (p, id) in paths {
