@@ -28,9 +28,10 @@ pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 /// units in flight, not the corpus.
 pub const KEEP_TEXTS: u64 = 4 * 1024 * 1024;
 
-/// Compressed texts ([`crate::source::pack`]) up to this many bytes in all are kept for the run,
-/// so each file is read once (about four times as much text as this); beyond it, a text is let
-/// go after the scan and read again by the unit that parses it.
+/// Compressed texts ([`crate::source::pack`]) up to this many bytes in all are kept, each until
+/// the last unit that needs its file is done, so each file is read once (about four times as much
+/// text as this); beyond it, a text is let go after the scan and read again by the unit that
+/// parses it.
 pub const KEEP_PACKED: u64 = 32 * 1024 * 1024;
 
 /// Everything read from disk, and the plan.
