@@ -174,6 +174,16 @@ impl SourceFile {
         }
     }
 
+    /// The text of a released file: unpacked from its compressed copy, else read from disk
+    /// again (empty if it can no longer be read).
+    fn released_text(&self) -> Arc<str> {
+        self.packed
+            .as_deref()
+            .and_then(unpack)
+            .or_else(|| read_text(&self.path))
+            .unwrap_or_else(|| Arc::from(""))
+    }
+
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0u32];
@@ -371,22 +381,13 @@ impl SourceMap {
         if !f.released {
             return f.text.clone();
         }
-        f.packed
-            .as_deref()
-            .and_then(unpack)
-            .or_else(|| read_text(&f.path))
-            .unwrap_or_else(|| Arc::from(""))
+        f.released_text()
     }
 
     /// Reads a released file again (an empty text if it can no longer be read).
     fn restore(&self, f: Arc<SourceFile>) -> Arc<SourceFile> {
-        let text = f
-            .packed
-            .as_deref()
-            .and_then(unpack)
-            .or_else(|| read_text(&f.path))
-            .unwrap_or_else(|| Arc::from(""));
-        let mut restored = SourceFile::new(f.id, f.path.clone(), f.display.clone(), text);
+        let mut restored =
+            SourceFile::new(f.id, f.path.clone(), f.display.clone(), f.released_text());
         restored.packed = f.packed.clone();
         let restored = Arc::new(restored);
         let mut files = self.files.write().unwrap();
@@ -453,40 +454,25 @@ pub fn read_into(path: &Path, buf: &mut Vec<u8>, size: Option<u64>) -> std::io::
             }
         }
     }
-    match size {
-        Some(n) => {
-            // `read` until it returns nothing, into room for the length and one byte more (the
-            // read that finds the end): `File::read_to_end` would ask for the length again and
-            // for the position (a `statx` and an `lseek` per file).
-            let mut file = std::fs::File::open(path)?;
-            buf.resize(usize::try_from(n).unwrap_or(0).saturating_add(1), 0);
-            let mut filled = 0;
-            loop {
-                if filled == buf.len() {
-                    buf.resize(buf.len() * 2 + 4096, 0);
-                }
-                match std::io::Read::read(&mut file, &mut buf[filled..]) {
-                    Ok(0) => break,
-                    Ok(k) => filled += k,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            buf.truncate(filled);
+    // `read` until it returns nothing, into room for the length and one byte more (the read that
+    // finds the end), or 8 KiB growing when the length is not known: `File::read_to_end` would
+    // ask for the length again and for the position (a `statx` and an `lseek` per file).
+    let mut file = std::fs::File::open(path)?;
+    let room = size.map_or(8192, |n| usize::try_from(n).unwrap_or(0).saturating_add(1));
+    buf.resize(room, 0);
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2 + 4096, 0);
         }
-        None => {
-            // Through `Read::read` alone (not `File`'s own `read_to_end`, which asks for the
-            // length and the position first), into the room the buffer has.
-            struct Plain(std::fs::File);
-            impl std::io::Read for Plain {
-                fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
-                    self.0.read(b)
-                }
-            }
-            buf.reserve(8192);
-            std::io::Read::read_to_end(&mut Plain(std::fs::File::open(path)?), buf)?;
+        match std::io::Read::read(&mut file, &mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(k) => filled += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
+    buf.truncate(filled);
     Ok(())
 }
 
