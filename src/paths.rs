@@ -34,21 +34,23 @@ pub fn sort_by_path<T>(items: &mut [(PathBuf, T)]) {
 }
 
 /// A directory (`None` for a path without a parent) and consecutive items of it.
-pub type Run<T> = (Option<PathBuf>, Vec<(PathBuf, T)>);
+pub type Run<P, T> = (Option<PathBuf>, Vec<(P, T)>);
 
 /// Consecutive items whose paths have the same parent directory, as `(parent, items)` runs in
 /// their order. In a sorted listing a directory's files come together (but for those after a
 /// subdirectory's), so a map keyed by directory takes one lookup per run, not one per file.
-pub fn parent_runs<T>(items: impl IntoIterator<Item = (PathBuf, T)>) -> Vec<Run<T>> {
-    let mut runs: Vec<Run<T>> = Vec::new();
+pub fn parent_runs<P: AsRef<Path>, T>(items: impl IntoIterator<Item = (P, T)>) -> Vec<Run<P, T>> {
+    let mut runs: Vec<Run<P, T>> = Vec::new();
     for (path, item) in items {
+        let parent = path.as_ref().parent();
         match runs.last_mut() {
-            Some((Some(dir), run))
-                if path.parent().map(Path::as_os_str) == Some(dir.as_os_str()) =>
-            {
+            Some((Some(dir), run)) if parent.map(Path::as_os_str) == Some(dir.as_os_str()) => {
                 run.push((path, item));
             }
-            _ => runs.push((path.parent().map(Path::to_path_buf), vec![(path, item)])),
+            _ => {
+                let dir = parent.map(Path::to_path_buf);
+                runs.push((dir, vec![(path, item)]));
+            }
         }
     }
     runs

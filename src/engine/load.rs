@@ -177,9 +177,8 @@ pub fn load(files: &[Found], cwd: &Path, roots: Vec<PathBuf>) -> Loaded {
 /// [`load`], keeping the `.json` files `named` says are key policies whatever their text.
 pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &NamedFn<'_>) -> Loaded {
     let sources = Arc::new(SourceMap::with_capacity(files.len()));
-    // Read (and scan .tf files for module calls) in parallel.
-    // Past the budget, texts are read again by the unit that parses them: holding every text
-    // from here to there would make memory grow with the corpus.
+    // Read (and scan .tf files for module calls) in parallel; which texts are kept, and how, is
+    // read_one's (a budget, so that memory does not grow with the corpus).
     let budget = TextBudget::default();
     let results: Vec<(Read, Vec<String>)> = files
         .par_iter()
@@ -190,17 +189,17 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     let mut json = Vec::new();
     // Hashed while files are added, sorted once for the plan.
     let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::default();
-    let mut terraform: Vec<(PathBuf, FileId)> = Vec::with_capacity(files.len());
-    let mut calls_of: Vec<(PathBuf, Vec<String>)> = Vec::with_capacity(files.len());
+    let mut terraform: Vec<(&Path, FileId)> = Vec::with_capacity(files.len());
+    let mut calls_of: Vec<(&Path, Vec<String>)> = Vec::with_capacity(files.len());
     for (f, (r, calls)) in files.iter().zip(results) {
         match r {
             Read::Skip => {}
             Read::Failed(fd) => syntax.push(*fd),
             Read::Text(id) => match f.kind {
                 FileKind::Tf | FileKind::TfJson | FileKind::Tfvars => {
-                    terraform.push((f.path.clone(), id));
+                    terraform.push((&f.path, id));
                     if matches!(f.kind, FileKind::Tf | FileKind::TfJson) {
-                        calls_of.push((f.path.clone(), calls));
+                        calls_of.push((&f.path, calls));
                     }
                 }
                 FileKind::Json | FileKind::TfvarsJson => json.push((id, f.kind)),

@@ -133,24 +133,11 @@ struct FileState {
     syntax: Vec<Finding>,
     suppressions: Vec<crate::suppress::Suppression>,
     /// Local module sources (`./x`, `../x`) of each parsed `.tf` and `.tf.json` file, by
-    /// directory (hashed as files are parsed, sorted once by [`Loader::take_results`]).
+    /// directory (hashed as files are parsed).
     module_sources: HashMap<PathBuf, Vec<String>>,
 }
 
 impl FileState {
-    /// Records a file of a directory (once; a path has one id in the source map).
-    fn register(&mut self, path: &Path, id: FileId) {
-        if !self.registered.insert(id) {
-            return;
-        }
-        if let Some(dir) = path.parent() {
-            self.dir_files
-                .entry(dir.to_path_buf())
-                .or_default()
-                .push(id);
-        }
-    }
-
     /// The files of `dirs` whose trees go when no unit needs them any more: their trees, and
     /// the texts of those parsed (a text not yet parsed is still needed for its SYN001 and
     /// suppressions) that no finding points into.
@@ -180,8 +167,8 @@ pub struct ParseResults {
     pub syntax: Vec<Finding>,
     pub suppressions: Vec<crate::suppress::Suppression>,
     /// Directories with at least one `.tf` or `.tf.json` file that parsed, with the local module
-    /// sources of their `module` blocks.
-    /// Sorted by directory.
+    /// sources of their `module` blocks, in no order (`engine::load::normalize_sources` puts
+    /// them in the plan's).
     pub module_sources: Vec<(PathBuf, Vec<String>)>,
 }
 
@@ -254,13 +241,14 @@ impl Loader {
     }
 
     /// Records a Terraform file read by the pipeline; it is parsed when first needed.
-    pub fn register(&self, path: PathBuf, id: FileId) {
-        self.state().register(&path, id);
+    pub fn register(&self, path: &Path, id: FileId) {
+        self.register_all(std::iter::once((path, id)));
     }
 
-    /// [`Loader::register`] for many files at once, with room made for them first.
-    /// A directory's files are added to it together (`paths::parent_runs`).
-    pub fn register_all(&self, files: impl ExactSizeIterator<Item = (PathBuf, FileId)>) {
+    /// [`Loader::register`] for many files at once, with room made for them first; a file
+    /// registered again is recorded once (a path has one id in the source map). A directory's
+    /// files are added to it together (`paths::parent_runs`).
+    pub fn register_all<P: AsRef<Path>>(&self, files: impl ExactSizeIterator<Item = (P, FileId)>) {
         let mut st = self.state();
         let st = &mut *st;
         st.registered.reserve(files.len());
@@ -462,13 +450,10 @@ impl Loader {
         // Units finish in any order; results do not depend on it.
         st.syntax.sort_by_key(|f| (f.loc.file, f.loc.start));
         st.suppressions.sort_by_key(|s| (s.loc.file, s.loc.start));
-        let mut module_sources: Vec<(PathBuf, Vec<String>)> =
-            std::mem::take(&mut st.module_sources).into_iter().collect();
-        crate::paths::sort_by_path(&mut module_sources);
         ParseResults {
             syntax: std::mem::take(&mut st.syntax),
             suppressions: std::mem::take(&mut st.suppressions),
-            module_sources,
+            module_sources: std::mem::take(&mut st.module_sources).into_iter().collect(),
         }
     }
 
@@ -555,7 +540,7 @@ impl Loader {
                     {
                         let display = crate::source::display_path(p, &self.cwd);
                         let id = self.sources.add(p.clone(), display, text.into());
-                        self.register(p.clone(), id);
+                        self.register(p, id);
                     }
                 }
                 // Registered even when empty, so the directory is read once.
