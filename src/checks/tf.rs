@@ -169,14 +169,10 @@ fn enums(ctx: &mut Ctx) {
 
 /// TF002 and TF003 work on the syntax of every file of the unit.
 fn syntax(ctx: &mut Ctx) {
-    let (resources, data_sources) = (
-        (ctx.params)("TF002", "resources"),
-        (ctx.params)("TF002", "data_sources"),
-    );
-    let (resources, data_sources) = (
-        super::str_list(resources.as_deref()),
-        super::str_list(data_sources.as_deref()),
-    );
+    let resources_param = (ctx.params)("TF002", "resources");
+    let data_sources_param = (ctx.params)("TF002", "data_sources");
+    let resources = super::str_list(resources_param.as_deref());
+    let data_sources = super::str_list(data_sources_param.as_deref());
     let nesting = (ctx.params)("TF003", "nesting");
     // Known mistakes: the type meant and the arguments it does not accept (a table entry), or
     // just the type (a string).
