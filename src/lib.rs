@@ -35,5 +35,6 @@ pub mod suggest;
 pub mod suppress;
 pub mod term;
 pub mod tfjson;
+pub mod tree;
 pub mod value;
 pub mod version;

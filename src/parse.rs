@@ -15,7 +15,7 @@ pub struct ParsedHcl {
     /// The file the body's spans point into: the file itself, or for a `.tf.json` file its
     /// native-syntax form (see [`crate::tfjson`]).
     pub file: FileId,
-    pub body: hcl_edit::structure::Body,
+    pub tree: crate::tree::Tree,
     /// Written in Terraform's JSON syntax, where blocks and attributes look the same: the body
     /// says nothing about which one the author meant.
     pub json: bool,
@@ -182,21 +182,29 @@ pub fn parse_hcl(sources: &SourceMap, file: FileId) -> Parsed {
             ),
         )));
     }
-    // A large file: a piece at a time, or whole and then compacted (crate::parse_large).
+    // A large file: held a piece at a time, or whole and then compacted (crate::parse_large).
     let large = text.len() >= crate::parse_large::LARGE_FILE_BYTES;
-    let body = match large.then(|| crate::parse_large::parse(&text)).flatten() {
-        Some(body) => Ok(body),
-        None => hcl_edit::parser::parse_body(&text).map(|mut body| {
-            if large {
-                crate::parse_large::compact(&mut body);
-            }
-            body
-        }),
-    };
+    if large {
+        if let Some(p) =
+            crate::parse_large::Pieces::parse(text.clone(), crate::parse_large::PIECE_BYTES)
+        {
+            return Parsed::Hcl(Arc::new(ParsedHcl {
+                file,
+                tree: crate::tree::Tree::Pieces(p),
+                json: false,
+            }));
+        }
+    }
+    let body = hcl_edit::parser::parse_body(&text).map(|mut body| {
+        if large {
+            crate::parse_large::compact(&mut body);
+        }
+        body
+    });
     match body {
         Ok(body) => Parsed::Hcl(Arc::new(ParsedHcl {
             file,
-            body,
+            tree: crate::tree::Tree::Whole(body),
             json: false,
         })),
         Err(e) => {

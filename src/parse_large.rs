@@ -1,27 +1,37 @@
-//! Parsing a large Terraform file a piece at a time, so that its tree is never held in the
-//! parser's loose form whole.
+//! Large Terraform files, parsed and held a piece at a time, so that a file's tree is never held
+//! whole.
 //!
 //! hcl-edit's parser grows every list of the tree by pushing (a block with two attributes holds
 //! room for four, its two labels room for four), and a structure is 304 bytes: the tree of a file
-//! of small blocks is about 23 times its text while it is being built. Compacted (every list at
-//! its length, [`compact`]) it is about 15 times. A file of at least [`LARGE_FILE_BYTES`] is
+//! of small blocks is about 23 times its text while it is being built, and about 13 times once
+//! compacted (every list at its length, [`compact`]). A file of at least [`LARGE_FILE_BYTES`] is
 //! therefore parsed in pieces of about [`PIECE_BYTES`], cut where the [`crate::skim`] recognizer
-//! says a top-level block starts, each piece compacted before the next is parsed: the loose form
-//! of one piece exists at a time.
+//! says a top-level block starts ([`Pieces::parse`]). What is kept of that first reading is each
+//! block's position, type and labels (enough to index a module); a piece is parsed again when a
+//! block of it is asked for ([`Pieces::block`]), and let go when [`HELD_PIECES`] pieces asked for
+//! later are held and nothing uses it. The evaluator reads a module's blocks in the order of their
+//! addresses, usually the order they are written in; a reader that jumps between pieces spends
+//! the parse budget ([`REPARSES_PER_PIECE`]), after which pieces stay held: at worst the memory of
+//! a whole tree and a bounded number of parses.
 //!
-//! The tree is the one parsing the whole file gives, structure for structure: each piece is parsed
+//! Each piece's tree is the one parsing the whole file gives, structure for structure: it is parsed
 //! from a copy of the text in which everything before it is blanked with spaces, so that spans
 //! are positions in the file; every structure's span must be the block skim found, or the file is
 //! parsed whole. Only the decoration of a piece's first block (the whitespace and comments before
 //! it, which the blanking replaced) is restored from the text the previous piece ended with. A file
 //! skim gives up on, one with top-level attributes (a `.tfvars`: their names must be unique across
-//! the file), or one a piece of which does not parse, is parsed whole (and compacted): a syntax
-//! error is reported exactly as before.
+//! the file), one a piece of which does not parse, or one with a label whose value is not the text
+//! between its quotes, is parsed whole (and compacted): a syntax error is reported exactly as
+//! before.
 
-use hcl_edit::structure::{Body, Structure};
-use hcl_edit::{Decorate, Span};
+use crate::tree::BlockRef;
+use hcl_edit::structure::Body;
+use hcl_edit::{Decorate, RawString, Span};
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
-/// Files at least this large are parsed in pieces ([`parse`]) or compacted after parsing.
+/// Files at least this large are held in pieces ([`Pieces`]) or compacted after parsing.
 pub const LARGE_FILE_BYTES: usize = 1 << 20;
 
 /// The size of a piece: the text of consecutive top-level blocks up to about this many bytes.
@@ -38,67 +48,289 @@ pub fn compact(body: &mut Body) {
     }
 }
 
-/// The body of a large file parsed a piece at a time, every list at its length; None when the
-/// file is to be parsed whole (see the module documentation).
-pub fn parse(text: &str) -> Option<Body> {
-    // Where each top-level block starts and ends (skim's items, with their labels and
-    // references, are let go at once).
-    let items: Vec<std::ops::Range<usize>> = {
-        let items = crate::skim::skim(text)?;
-        if items.is_empty() || !items.iter().all(|i| i.is_block) {
-            return None;
+/// How many pieces a large file's tree may hold that are not in use (the last ones asked for).
+const HELD_PIECES: usize = 2;
+
+/// Parses on demand, per piece on average, before a file stops letting pieces go (reading the
+/// blocks in order a few times, as evaluation and the checks do, stays within it): a
+/// reader that jumps between pieces (blocks read out of file order) would otherwise parse one
+/// piece per block it reads. Past it, pieces stay held (the memory of a whole tree, the time of a
+/// bounded number of parses).
+const REPARSES_PER_PIECE: usize = 3;
+
+/// A large file's top-level blocks, held a piece at a time (see the module documentation).
+pub struct Pieces {
+    text: Arc<str>,
+    /// Each top-level block: where it is, its type and its labels (positions in `text`).
+    heads: Vec<Head>,
+    /// The index of the first block of each piece.
+    firsts: Vec<u32>,
+    /// The decoration before the first block of each piece (the whitespace and comments the
+    /// previous piece ended with), which blanking the text before the piece loses.
+    carry: Vec<Option<RawString>>,
+    cache: Mutex<Cache>,
+}
+
+impl std::fmt::Debug for Pieces {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pieces")
+            .field("blocks", &self.heads.len())
+            .field("pieces", &self.firsts.len())
+            .finish()
+    }
+}
+
+struct Head {
+    range: Range<u32>,
+    ident: Range<u32>,
+    labels: Box<[Range<u32>]>,
+}
+
+#[derive(Default)]
+struct Cache {
+    held: Vec<Option<Arc<Body>>>,
+    /// Held pieces that may be let go, least recently asked for first.
+    recent: VecDeque<usize>,
+    /// Parses left before pieces stop being let go.
+    reparses: usize,
+}
+
+fn range32(r: Range<usize>) -> Option<Range<u32>> {
+    Some(u32::try_from(r.start).ok()?..u32::try_from(r.end).ok()?)
+}
+
+fn range(r: &Range<u32>) -> Range<usize> {
+    r.start as usize..r.end as usize
+}
+
+/// Parses `text[start..end]` with everything before `start` blanked, so that spans are positions
+/// in `text`; every list at its length.
+fn parse_blanked(buf: &[u8], count: usize) -> Option<Body> {
+    let piece = std::str::from_utf8(buf).ok()?;
+    let mut body = hcl_edit::parser::parse_body(piece).ok()?;
+    if body.len() != count {
+        return None;
+    }
+    compact(&mut body);
+    Some(body)
+}
+
+/// Gives the first structure of a piece after the first the decoration it has in the whole file:
+/// the prefix the previous piece ended with, its own suffix.
+fn restore_first(body: &mut Body, carry: Option<&RawString>) {
+    if let Some(mut s) = body.iter_mut().next() {
+        let decor = s.decor_mut();
+        let own = decor.suffix().cloned();
+        decor.clear();
+        if let Some(p) = carry {
+            decor.set_prefix(p.clone());
         }
-        items.into_iter().map(|i| i.range).collect()
-    };
-    let mut buf: Vec<u8> = text.as_bytes().to_vec();
-    let mut out: Vec<Structure> = Vec::with_capacity(items.len());
-    // The whitespace and comments the previous piece ended with: the next block's prefix.
-    let mut carry = None;
-    let mut omit_trailing_newline = false;
-    let mut first = 0;
-    while first < items.len() {
-        let start = if first == 0 { 0 } else { items[first].start };
-        let mut next = first + 1;
-        while next < items.len() && items[next].start - start < PIECE_BYTES {
-            next += 1;
+        if let Some(sf) = own {
+            decor.set_suffix(sf);
         }
-        let end = items.get(next).map_or(text.len(), |i| i.start);
-        // Item starts are ASCII identifiers: the blanked bytes are whole characters.
-        buf[..start].fill(b' ');
-        let piece = std::str::from_utf8(&buf[..end]).ok()?;
-        let mut body = hcl_edit::parser::parse_body(piece).ok()?;
-        if body.len() != next - first {
-            return None;
-        }
-        omit_trailing_newline = body.prefer_omit_trailing_newline();
-        let suffix = body.decor().suffix().cloned();
-        compact(&mut body);
-        for (k, mut s) in body.into_iter().enumerate() {
-            if s.span() != Some(items[first + k].clone()) {
+    }
+}
+
+impl Pieces {
+    /// A large file parsed a piece at a time (each piece let go once read), or None when it is
+    /// to be parsed whole: skim gives up on it, it has a top-level attribute (a `.tfvars`: their
+    /// names must be unique across the file), a piece does not parse (the whole parse reports
+    /// the syntax error exactly), a structure is not where skim found it, or a label's value is
+    /// not the text between its quotes (an escape).
+    pub fn parse(text: Arc<str>, piece_bytes: usize) -> Option<Pieces> {
+        u32::try_from(text.len()).ok()?;
+        // Where each top-level block starts and ends (skim's items, with their labels and
+        // references, are let go at once).
+        let items: Vec<Range<usize>> = {
+            let items = crate::skim::skim(&text)?;
+            if items.is_empty() || !items.iter().all(|i| i.is_block) {
                 return None;
             }
-            if k == 0 && first > 0 {
-                let decor = s.decor_mut();
-                let own = decor.suffix().cloned();
-                decor.clear();
-                if let Some(p) = carry.take() {
-                    decor.set_prefix(p);
+            items.into_iter().map(|i| i.range).collect()
+        };
+        let mut buf: Vec<u8> = text.as_bytes().to_vec();
+        let mut heads = Vec::with_capacity(items.len());
+        let mut firsts = Vec::new();
+        let mut carry = vec![None];
+        let mut first = 0;
+        while first < items.len() {
+            let start = if first == 0 { 0 } else { items[first].start };
+            let mut next = first + 1;
+            while next < items.len() && items[next].start - start < piece_bytes {
+                next += 1;
+            }
+            let end = items.get(next).map_or(text.len(), |i| i.start);
+            // Item starts are ASCII identifiers: the blanked bytes are whole characters.
+            buf[..start].fill(b' ');
+            let body = parse_blanked(&buf[..end], next - first)?;
+            for (k, s) in body.iter().enumerate() {
+                let b = s.as_block()?;
+                if s.span() != Some(items[first + k].clone()) {
+                    return None;
                 }
-                if let Some(sf) = own {
-                    decor.set_suffix(sf);
+                let mut labels = Vec::with_capacity(b.labels.len());
+                for l in b.labels.iter() {
+                    let sp = l.span()?;
+                    let raw = text.get(sp.clone())?;
+                    let inner = if raw == l.as_str() {
+                        sp
+                    } else if raw.len() == l.as_str().len() + 2
+                        && raw.starts_with('"')
+                        && raw.ends_with('"')
+                        && &raw[1..raw.len() - 1] == l.as_str()
+                    {
+                        sp.start + 1..sp.end - 1
+                    } else {
+                        return None;
+                    };
+                    labels.push(range32(inner)?);
+                }
+                heads.push(Head {
+                    range: range32(items[first + k].clone())?,
+                    ident: range32(b.ident.span()?)?,
+                    labels: labels.into_boxed_slice(),
+                });
+            }
+            firsts.push(u32::try_from(first).ok()?);
+            carry.push(body.decor().suffix().cloned());
+            first = next;
+        }
+        carry.truncate(firsts.len());
+        let n = firsts.len();
+        Some(Pieces {
+            text,
+            heads,
+            firsts,
+            carry,
+            cache: Mutex::new(Cache {
+                held: vec![None; n],
+                recent: VecDeque::new(),
+                reparses: n.saturating_mul(REPARSES_PER_PIECE),
+            }),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.heads.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heads.is_empty()
+    }
+
+    fn ident(&self, h: &Head) -> &str {
+        &self.text[range(&h.ident)]
+    }
+
+    /// See [`crate::tree::Tree::heads`].
+    pub fn heads(&self, mut f: impl FnMut(usize, &str, &[&str])) {
+        let mut labels: Vec<&str> = Vec::new();
+        for (i, h) in self.heads.iter().enumerate() {
+            labels.clear();
+            labels.extend(h.labels.iter().map(|l| &self.text[range(l)]));
+            f(i, self.ident(h), &labels);
+        }
+    }
+
+    /// The piece that holds block `i`.
+    fn piece_of(&self, i: usize) -> usize {
+        self.firsts.partition_point(|&f| f as usize <= i) - 1
+    }
+
+    /// The blocks of piece `p`: as index range.
+    fn blocks_of(&self, p: usize) -> Range<usize> {
+        let first = self.firsts[p] as usize;
+        let next = self
+            .firsts
+            .get(p + 1)
+            .map_or(self.heads.len(), |&f| f as usize);
+        first..next
+    }
+
+    /// The tree of piece `p`: held, or parsed again.
+    fn piece(&self, p: usize) -> Option<Arc<Body>> {
+        let lock = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        {
+            let mut c = lock();
+            if let Some(b) = c.held[p].clone() {
+                if let Some(at) = c.recent.iter().position(|&q| q == p) {
+                    c.recent.remove(at);
+                    c.recent.push_back(p);
+                }
+                return Some(b);
+            }
+        }
+        // Parsed outside the lock: other threads may read other pieces meanwhile.
+        let blocks = self.blocks_of(p);
+        let start = if p == 0 {
+            0
+        } else {
+            self.heads[blocks.start].range.start as usize
+        };
+        let end = self
+            .heads
+            .get(blocks.end)
+            .map_or(self.text.len(), |h| h.range.start as usize);
+        let mut buf = vec![b' '; end];
+        buf[start..].copy_from_slice(&self.text.as_bytes()[start..end]);
+        // The same bytes parsed the same way as when the file was first read: this parses.
+        let mut body = parse_blanked(&buf, blocks.len())?;
+        drop(buf);
+        if p > 0 {
+            restore_first(&mut body, self.carry[p].as_ref());
+        }
+        let body = Arc::new(body);
+        let mut c = lock();
+        if let Some(b) = c.held[p].clone() {
+            return Some(b);
+        }
+        c.held[p] = Some(body.clone());
+        if c.reparses > 0 {
+            c.reparses -= 1;
+            c.recent.push_back(p);
+            while c.recent.len() > HELD_PIECES {
+                if let Some(old) = c.recent.pop_front() {
+                    c.held[old] = None;
                 }
             }
-            out.push(s);
+        } else {
+            // Out of parses: nothing is let go any more.
+            c.recent.clear();
         }
-        carry = suffix;
-        first = next;
+        Some(body)
     }
-    let mut body = Body::from(out);
-    body.set_prefer_omit_trailing_newline(omit_trailing_newline);
-    if let Some(sf) = carry {
-        body.decor_mut().set_suffix(sf);
+
+    /// See [`crate::tree::Tree::block`].
+    pub fn block(&self, i: usize) -> Option<BlockRef<'static>> {
+        if i >= self.heads.len() {
+            return None;
+        }
+        let p = self.piece_of(i);
+        let body = self.piece(p)?;
+        BlockRef::of_piece(body, i - self.firsts[p] as usize)
     }
-    Some(body)
+
+    /// See [`crate::tree::Tree::for_each_body`].
+    pub fn for_each_body(
+        &self,
+        want: impl Fn(&str, &[&str]) -> bool,
+        mut f: impl FnMut(usize, &Body),
+    ) {
+        let mut labels: Vec<&str> = Vec::new();
+        for p in 0..self.firsts.len() {
+            let blocks = self.blocks_of(p);
+            let wanted = self.heads[blocks.clone()].iter().any(|h| {
+                labels.clear();
+                labels.extend(h.labels.iter().map(|l| &self.text[range(l)]));
+                want(self.ident(h), &labels)
+            });
+            if wanted {
+                if let Some(body) = self.piece(p) {
+                    f(blocks.start, &body);
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -130,42 +362,102 @@ mod tests {
         t
     }
 
-    fn same_structures(a: &Body, b: &Body) {
-        assert_eq!(a.len(), b.len());
-        for (x, y) in a.iter().zip(b.iter()) {
-            assert_eq!(x.span(), y.span());
-            match (x.as_block(), y.as_block()) {
-                (Some(x), Some(y)) => {
-                    assert_eq!(x.ident, y.ident);
-                    assert_eq!(x.labels, y.labels);
-                    assert_eq!(x.body, y.body);
-                    assert_eq!(x.decor(), y.decor());
-                }
-                _ => panic!("not both blocks"),
-            }
-        }
-        assert_eq!(a.decor(), b.decor());
-        assert_eq!(
-            a.prefer_omit_trailing_newline(),
-            b.prefer_omit_trailing_newline()
-        );
+    fn same_block(x: &hcl_edit::structure::Block, y: &hcl_edit::structure::Block) {
+        assert_eq!(x.span(), y.span());
+        assert_eq!(x.ident, y.ident);
+        assert_eq!(x.labels, y.labels);
+        assert_eq!(x.body, y.body);
+        assert_eq!(x.decor(), y.decor());
+    }
+
+    fn pieces(text: &str, piece_bytes: usize) -> Pieces {
+        Pieces::parse(Arc::from(text), piece_bytes).expect("skim accepts the sample")
     }
 
     #[test]
     fn pieces_give_the_tree_of_the_whole_file() {
-        for n in [1, 7, 40_000] {
+        for (n, piece_bytes) in [(1, PIECE_BYTES), (7, 100), (7, 1), (40_000, PIECE_BYTES)] {
             let text = sample(n);
             let whole = hcl_edit::parser::parse_body(&text).unwrap();
-            let pieces = parse(&text).expect("skim accepts the sample");
-            same_structures(&pieces, &whole);
+            let p = pieces(&text, piece_bytes);
+            assert_eq!(p.len(), whole.len());
+            // Every block, in order, a piece at a time...
+            let mut seen = 0;
+            p.for_each_body(
+                |_, _| true,
+                |first, body| {
+                    assert_eq!(first, seen);
+                    for (k, s) in body.iter().enumerate() {
+                        same_block(
+                            s.as_block().unwrap(),
+                            whole.get(first + k).unwrap().as_block().unwrap(),
+                        );
+                    }
+                    seen += body.len();
+                },
+            );
+            assert_eq!(seen, whole.len());
+            // ... one at a time, out of order (pieces let go and parsed again) ...
+            for i in (0..whole.len())
+                .rev()
+                .step_by(97)
+                .chain([0, whole.len() - 1])
+            {
+                same_block(
+                    &p.block(i).unwrap(),
+                    whole.get(i).unwrap().as_block().unwrap(),
+                );
+            }
+            assert!(p.block(whole.len()).is_none());
+            // ... and their heads without parsing.
+            let mut heads = 0;
+            p.heads(|i, ident, labels| {
+                let b = whole.get(i).unwrap().as_block().unwrap();
+                assert_eq!(ident, b.ident.as_str());
+                assert_eq!(
+                    labels,
+                    b.labels.iter().map(|l| l.as_str()).collect::<Vec<_>>()
+                );
+                heads += 1;
+            });
+            assert_eq!(heads, whole.len());
         }
     }
 
     #[test]
-    fn a_syntax_error_or_an_attribute_means_the_whole_file() {
+    fn pieces_are_let_go_then_held_once_out_of_parses() {
+        let text = sample(40);
+        let p = pieces(&text, 1);
+        let n = p.firsts.len();
+        assert_eq!(n, 40);
+        let held = |p: &Pieces| p.cache.lock().unwrap().held.iter().flatten().count();
+        for i in 0..40 {
+            p.block(i).unwrap();
+        }
+        assert_eq!(held(&p), HELD_PIECES);
+        // A block in use keeps its piece although the piece is let go.
+        let b = p.block(0).unwrap();
+        for i in 1..40 {
+            p.block(i).unwrap();
+        }
+        assert_eq!(b.ident.as_str(), "resource");
+        // Jumping between pieces spends the parses: then everything asked for stays held.
+        for _ in 0..REPARSES_PER_PIECE {
+            for i in 0..40 {
+                p.block(i).unwrap();
+            }
+        }
+        assert_eq!(held(&p), 40);
+    }
+
+    #[test]
+    fn a_syntax_error_an_attribute_or_an_escaped_label_means_the_whole_file() {
         let mut text = sample(40_000);
         text.push_str("resource \"x\" \"y\" {\n  a = \n}\n");
-        assert!(parse(&text).is_none());
-        assert!(parse("a = 1\nb = 2\n").is_none());
+        assert!(Pieces::parse(Arc::from(text), PIECE_BYTES).is_none());
+        assert!(Pieces::parse(Arc::from("a = 1\nb = 2\n"), PIECE_BYTES).is_none());
+        let text = "resource \"x\" \"a\\u0062\" {\n}\n";
+        assert!(Pieces::parse(Arc::from(text), PIECE_BYTES).is_none());
+        assert!(Pieces::parse(Arc::from("resource x y {\n}\n"), PIECE_BYTES).is_some());
     }
 }

@@ -194,14 +194,14 @@ fn codes_of(rest: &str) -> Vec<String> {
 }
 
 /// Finds the suppression comments of an HCL file and what each covers.
-pub fn scan_hcl(file: &SourceFile, body: &Body) -> Vec<Suppression> {
+pub fn scan_hcl(file: &SourceFile, tree: &crate::tree::Tree) -> Vec<Suppression> {
     let text = &*file.text;
     if !mentions(text) {
         return vec![];
     }
     // Spans of every block and attribute (any depth), to find what a comment covers.
     let mut items: Vec<Range<usize>> = Vec::new();
-    collect_spans(body, &mut items);
+    tree.for_each_body(|_, _| true, |_, body| collect_spans(body, &mut items));
     let mut out = Vec::new();
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {

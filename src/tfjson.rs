@@ -83,7 +83,7 @@ pub fn parse(sources: &SourceMap, file: FileId) -> Parsed {
             );
             Parsed::Hcl(Arc::new(ParsedHcl {
                 file: id,
-                body,
+                tree: crate::tree::Tree::Whole(body),
                 json: true,
             }))
         }

@@ -203,20 +203,28 @@ fn syntax(ctx: &mut Ctx) {
                 vec!["account_id".into()],
             )],
         };
+    let tf002 = ctx.on("TF002") && !resources.is_empty();
+    let tf003 = ctx.on("TF003");
+    let nesting_of = |rtype: &str| nesting.as_ref().and_then(|e| e.get(rtype));
+    // The blocks either rule reads (found without parsing the rest of a large file).
+    let wanted = |kind: &str, labels: &[&str]| match labels.first() {
+        Some(rtype) if kind == "resource" || kind == "data" => {
+            (tf002 && rtype.starts_with("databricks_"))
+                || (tf003 && kind == "resource" && nesting_of(rtype).is_some())
+        }
+        _ => false,
+    };
     let files = ctx.unit.files.clone();
     for f in files {
-        for s in f.body.iter() {
-            let Some(b) = s.as_block() else { continue };
+        for i in f.tree.blocks_where(wanted) {
+            let Some(b) = f.tree.block(i) else { continue };
             let kind = b.ident.as_str();
-            if kind != "resource" && kind != "data" {
-                continue;
-            }
             let Some(label) = b.labels.first() else {
                 continue;
             };
             let rtype = label.as_str();
             let loc = Location::new(f.file, label.span().unwrap_or(0..0));
-            if ctx.on("TF002") && rtype.starts_with("databricks_") && !resources.is_empty() {
+            if tf002 && rtype.starts_with("databricks_") {
                 let known = if kind == "resource" {
                     &resources
                 } else {
@@ -282,8 +290,8 @@ fn syntax(ctx: &mut Ctx) {
                 }
             }
             // In JSON syntax a block and an attribute look the same: nothing to report.
-            if ctx.on("TF003") && kind == "resource" && !f.json {
-                if let Some(entry) = nesting.as_ref().and_then(|e| e.get(rtype)) {
+            if tf003 && kind == "resource" && !f.json {
+                if let Some(entry) = nesting_of(rtype) {
                     let list = |k: &str| -> Vec<String> {
                         entry
                             .get(k)

@@ -528,7 +528,7 @@ resource "x" "y" {
         let body = hcl_edit::parser::parse_body(&text).unwrap();
         assert_eq!(
             scan_module_sources(&text),
-            crate::eval::local_module_sources(&body)
+            crate::eval::local_module_sources(&crate::tree::Tree::Whole(body))
         );
     }
 }

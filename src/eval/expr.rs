@@ -1505,7 +1505,7 @@ impl<'l> super::module::Ev<'l> {
         {
             return true;
         }
-        block
+        let set = block
             .body
             .iter()
             .any(|s| match (s.as_attribute(), s.as_block()) {
@@ -1516,7 +1516,8 @@ impl<'l> super::module::Ev<'l> {
                             && b.labels.first().map(|l| l.as_str()) == Some(a))
                 }
                 _ => false,
-            })
+            });
+        set
     }
 
     /// Applies attribute access, indexing and splats to a value.

@@ -128,7 +128,8 @@ impl super::module::Ev<'_> {
         attr: &str,
     ) -> Option<Option<Value>> {
         for f in m.def.files.iter() {
-            for b in f.body.get_blocks("provider") {
+            for i in f.tree.blocks_where(|ident, _| ident == "provider") {
+                let Some(b) = f.tree.block(i) else { continue };
                 if b.labels.first().map(|l| l.as_str()) != Some("aws") {
                     continue;
                 }

@@ -185,10 +185,12 @@ pub fn is_terraform_file(path: &Path) -> bool {
 }
 
 /// The local module sources (`./x`, `../x`, as written) of a file's top-level `module` blocks.
-pub fn local_module_sources(body: &hcl_edit::structure::Body) -> Vec<String> {
-    body.get_blocks("module")
-        .filter_map(|b| {
-            b.body
+pub fn local_module_sources(tree: &crate::tree::Tree) -> Vec<String> {
+    tree.blocks_where(|ident, _| ident == "module")
+        .into_iter()
+        .filter_map(|i| {
+            tree.block(i)?
+                .body
                 .get_attribute("source")?
                 .value
                 .as_str()
@@ -335,7 +337,7 @@ impl Loader {
             crate::parse::Parsed::Hcl(_) if vendored => Vec::new(),
             // JSON has no comments.
             crate::parse::Parsed::Hcl(h) if !h.json => {
-                crate::suppress::scan_hcl(&self.sources.get(h.file), &h.body)
+                crate::suppress::scan_hcl(&self.sources.get(h.file), &h.tree)
             }
             _ => Vec::new(),
         };
@@ -355,7 +357,7 @@ impl Loader {
                 st.suppressions.extend(sups);
                 if !vendored && is_terraform_file(path) {
                     if let Some(dir) = path.parent() {
-                        let srcs = local_module_sources(&h.body);
+                        let srcs = local_module_sources(&h.tree);
                         st.module_sources
                             .entry(dir.to_path_buf())
                             .or_default()

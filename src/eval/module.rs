@@ -8,6 +8,7 @@ use crate::finding::Finding;
 use crate::hash::HashMap;
 use crate::parse::ParsedHcl;
 use crate::source::{FileId, Location};
+use crate::tree::BlockRef;
 use crate::value::{Hop, Kind, ObjMap, Origin, Reason, Unknown, Value};
 use hcl_edit::structure::{Block, Body};
 use hcl_edit::Span;
@@ -50,19 +51,18 @@ impl ModuleDef {
             outputs: BTreeMap::new(),
         };
         for (fi, f) in def.files.iter().enumerate() {
-            for (idx, s) in f.body.iter().enumerate() {
-                let Some(b) = s.as_block() else { continue };
-                let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+            f.tree.heads(|idx, ident, labels| {
                 let r = ItemRef {
                     file: fi as u32,
                     idx: idx as u32,
                     sub: 0,
                 };
-                match (b.ident.as_str(), labels.as_slice()) {
+                match (ident, labels) {
                     ("variable", [name]) => {
                         def.variables.entry(name.to_string()).or_insert(r);
                     }
                     ("locals", []) => {
+                        let Some(b) = f.tree.block(idx) else { return };
                         for (sub, s2) in b.body.iter().enumerate() {
                             if let Some(a) = s2.as_attribute() {
                                 def.locals
@@ -93,7 +93,7 @@ impl ModuleDef {
                     }
                     _ => {}
                 }
-            }
+            });
         }
         def
     }
@@ -109,12 +109,13 @@ impl ModuleDef {
             }
         };
         for f in &self.files {
-            for b in f.body.get_blocks("provider") {
-                if let Some(l) = b.labels.first() {
-                    add(l.as_str());
+            f.tree.heads(|_, ident, labels| {
+                if let ("provider", [l, ..]) = (ident, labels) {
+                    add(l);
                 }
-            }
-            for t in f.body.get_blocks("terraform") {
+            });
+            for i in f.tree.blocks_where(|ident, _| ident == "terraform") {
+                let Some(t) = f.tree.block(i) else { continue };
                 for rp in t.body.get_blocks("required_providers") {
                     for a in rp.body.attributes() {
                         add(a.key.as_str());
@@ -126,18 +127,14 @@ impl ModuleDef {
         out
     }
 
-    pub fn block(&self, r: ItemRef) -> Option<&Block> {
-        self.files
-            .get(r.file as usize)?
-            .body
-            .get(r.idx as usize)?
-            .as_block()
+    pub fn block(&self, r: ItemRef) -> Option<BlockRef<'_>> {
+        self.files.get(r.file as usize)?.tree.block(r.idx as usize)
     }
     pub fn file_id(&self, r: ItemRef) -> FileId {
         self.files[r.file as usize].file
     }
-    pub fn local_attr(&self, r: ItemRef) -> Option<&hcl_edit::structure::Attribute> {
-        self.block(r)?.body.get(r.sub as usize)?.as_attribute()
+    pub fn local_attr(&self, r: ItemRef) -> Option<crate::tree::AttrRef<'_>> {
+        self.block(r)?.attribute(r.sub as usize)
     }
 }
 
@@ -413,11 +410,12 @@ impl<'l> Ev<'l> {
             .variables
             .get(name)
             .and_then(|r| def.block(*r))
-            .and_then(|b| b.body.get_attribute("type"))
-            .map(|a| {
-                let t = a.value.to_string();
-                let t = t.trim();
-                t != "string" && t != "any"
+            .and_then(|b| {
+                b.body.get_attribute("type").map(|a| {
+                    let t = a.value.to_string();
+                    let t = t.trim();
+                    t != "string" && t != "any"
+                })
             })
             .unwrap_or(false);
         let parsed = if complex {
@@ -535,7 +533,11 @@ impl<'l> Ev<'l> {
         };
         let m = ModuleInst::bare(root);
         let scope = Scope::template(&m, id);
-        for a in parsed.body.attributes() {
+        // A file held in pieces has only blocks (crate::parse_large).
+        let crate::tree::Tree::Whole(body) = &parsed.tree else {
+            return;
+        };
+        for a in body.attributes() {
             let k = a.key.as_str();
             if !def.variables.contains_key(k) {
                 continue;
@@ -591,7 +593,7 @@ impl<'l> Ev<'l> {
                 Some(v) => v,
                 None => {
                     if m.addr.is_empty() {
-                        if let Some(domain) = self.finite_domain(m, block) {
+                        if let Some(domain) = self.finite_domain(m, &block) {
                             let mut unit = self.unit.borrow_mut();
                             if !unit.finite_inputs.iter().any(|(n, _)| n == name) {
                                 unit.finite_inputs.push((name.to_string(), domain));
@@ -1154,7 +1156,7 @@ impl<'l> Ev<'l> {
             .and_then(|a| a.value.as_str().map(str::to_string))
             .unwrap_or_default();
         let unknown = |reason: Reason| CallResult::Unknown(Arc::new(Unknown::new(reason)));
-        let header = call_header(block, file);
+        let header = call_header(&block, file);
         let manifest_key = if m.place.key.is_empty() {
             name.to_string()
         } else {
@@ -1170,7 +1172,7 @@ impl<'l> Ev<'l> {
             };
             dir
         } else {
-            match self.installed(m, &manifest_key, &source, block, header) {
+            match self.installed(m, &manifest_key, &source, &block, header) {
                 Ok(dir) => dir,
                 Err(why) => {
                     let mut unit = self.unit.borrow_mut();
@@ -1448,7 +1450,8 @@ impl Ev<'_> {
         let mut out = Vec::new();
         let mut databricks = Vec::new();
         for f in root.def.files.iter() {
-            for b in f.body.get_blocks("provider") {
+            for i in f.tree.blocks_where(|ident, _| ident == "provider") {
+                let Some(b) = f.tree.block(i) else { continue };
                 let name = b.labels.first().map(|l| l.as_str());
                 if name != Some("aws") && name != Some("databricks") {
                     continue;
