@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex};
 pub const LARGE_FILE_BYTES: usize = 1 << 20;
 
 /// The size of a piece: the text of consecutive top-level blocks up to about this many bytes.
-pub const PIECE_BYTES: usize = 2 << 20;
+pub const PIECE_BYTES: usize = 1 << 20;
 
 /// Gives every list inside each top-level structure of a body the capacity of its length: a
 /// clone allocates each list at its length, and the clone is equal to the original (spans and
@@ -49,7 +49,7 @@ pub fn compact(body: &mut Body) {
 }
 
 /// How many pieces a large file's tree may hold that are not in use (the last ones asked for).
-const HELD_PIECES: usize = 2;
+const HELD_PIECES: usize = 1;
 
 /// Parses on demand, per piece on average, before a file stops letting pieces go (reading the
 /// blocks in order a few times, as evaluation and the checks do, stays within it): a
