@@ -519,8 +519,9 @@ fn out_of_memory_is_a_clear_error_not_an_abort() {
         String::from_utf8_lossy(&out.stderr)
     );
     let big = tmp();
-    let mut t = String::with_capacity(6 * 1024 * 1024);
-    for i in 0..60_000 {
+    // Large enough to exceed the limit although a large file's tree is never held whole.
+    let mut t = String::with_capacity(15 * 1024 * 1024);
+    for i in 0..160_000 {
         writeln!(
             t,
             "resource \"aws_kms_key\" \"k{i:06}\" {{\n  description = \"key {i}\"\n  enable_key_rotation = true\n}}"
