@@ -103,16 +103,12 @@ fn range(r: &Range<u32>) -> Range<usize> {
     r.start as usize..r.end as usize
 }
 
-/// Parses `text[start..end]` with everything before `start` blanked, so that spans are positions
-/// in `text`; every list at its length.
+/// Parses a piece from `buf`, the text up to its end with everything before it blanked (so that
+/// spans are positions in the file); None unless it gives `count` structures.
 fn parse_blanked(buf: &[u8], count: usize) -> Option<Body> {
     let piece = std::str::from_utf8(buf).ok()?;
-    let mut body = hcl_edit::parser::parse_body(piece).ok()?;
-    if body.len() != count {
-        return None;
-    }
-    compact(&mut body);
-    Some(body)
+    let body = hcl_edit::parser::parse_body(piece).ok()?;
+    (body.len() == count).then_some(body)
 }
 
 /// Gives the first structure of a piece after the first the decoration it has in the whole file:
@@ -276,6 +272,14 @@ impl Pieces {
         // The same bytes parsed the same way as when the file was first read: this parses.
         let mut body = parse_blanked(&buf, blocks.len())?;
         drop(buf);
+        // Held a while: every list at its length, the piece's own too (the first reading only
+        // looks and lets go). A piece's body is only ever read for its structures.
+        compact(&mut body);
+        let mut body = {
+            let mut v = Vec::with_capacity(body.len());
+            v.extend(body);
+            Body::from(v)
+        };
         if p > 0 {
             restore_first(&mut body, self.carry[p].as_ref());
         }
