@@ -81,7 +81,7 @@ fn blocks_spread_through_a_large_file_give_the_verdicts_of_a_small_one() {
     // each after about 700 KB of keys and buckets, comments between them.
     let mut big = String::new();
     let mut n = 0;
-    for (k, b) in blocks.iter().rev().enumerate() {
+    for b in blocks.iter().rev() {
         let until = big.len() + 700_000;
         while big.len() < until {
             writeln!(
