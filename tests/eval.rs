@@ -147,7 +147,7 @@ resource "x" "e" {
 }
 "#,
     )]);
-    assert!(!u.resources.iter().any(|r| r.address == "aws_kms_key.k"));
+    assert!(!u.resources.iter().any(|r| r.address() == "aws_kms_key.k"));
     assert_eq!(s(attr(&u, "x.e[\"a\"]", "name")), "n-a");
     let key = attr(&u, "x.e[\"b\"]", "key");
     let r = key.reference().expect("a reference");
@@ -173,7 +173,7 @@ fn modules_pass_inputs_and_outputs() {
     assert!(u
         .resources
         .iter()
-        .any(|r| r.address == "module.m.aws_kms_key.k"));
+        .any(|r| r.address() == "module.m.aws_kms_key.k"));
 }
 
 #[test]

@@ -71,7 +71,7 @@ fn render(t: &str, r: &ResourceInstance, attr: &str, value: &str, expected: &str
         .replace("{value}", value)
         .replace("{expected}", expected)
         .replace("{address}", &r.full_address())
-        .replace("{resource}", &r.rtype)
+        .replace("{resource}", r.rtype())
 }
 
 fn check_instance(ctx: &mut Ctx, code: &str, a: &Assert, r: &ResourceInstance) {

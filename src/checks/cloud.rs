@@ -103,19 +103,19 @@ pub fn aws_rules_apply(unit: &Unit, r: &ResourceInstance) -> bool {
 
 /// The cloud of a resource (see the module documentation for the order of the signals).
 pub fn decide(unit: &Unit, r: &ResourceInstance) -> Decision {
-    if r.rtype.starts_with("aws_") {
+    if r.rtype().starts_with("aws_") {
         return Decision {
             cloud: Cloud::Aws,
             signal: Signal::Argument("resource type"),
         };
     }
-    if r.rtype.starts_with("azurerm_") {
+    if r.rtype().starts_with("azurerm_") {
         return Decision {
             cloud: Cloud::Azure,
             signal: Signal::Argument("resource type"),
         };
     }
-    if r.rtype.starts_with("google_") {
+    if r.rtype().starts_with("google_") {
         return Decision {
             cloud: Cloud::Gcp,
             signal: Signal::Argument("resource type"),
@@ -188,7 +188,7 @@ pub fn decide(unit: &Unit, r: &ResourceInstance) -> Decision {
             }
         }
     }
-    if let Some(d) = module_cloud(unit, &r.module) {
+    if let Some(d) = module_cloud(unit, r.module()) {
         return d;
     }
     Decision {

@@ -14,7 +14,7 @@ pub const WORKSPACE: &str = "databricks_mws_workspaces";
 /// The key configuration a workspace attribute points at.
 pub fn keyconf_of<'a>(unit: &'a Unit, v: &Value) -> Option<&'a ResourceInstance> {
     let r = v.reference()?;
-    unit.resolve(r).find(|i| i.rtype == KEYCONF)
+    unit.resolve(r).find(|i| i.rtype() == KEYCONF)
 }
 
 /// `aws_kms_key` instances a value refers to: directly, or through an `aws_kms_alias`
@@ -41,13 +41,13 @@ pub fn maybe_keys_of<'a>(unit: &'a Unit, v: &Value) -> Vec<&'a ResourceInstance>
 pub fn keys_of_ref<'a>(unit: &'a Unit, r: &crate::value::ResourceRef) -> Vec<&'a ResourceInstance> {
     let mut out = Vec::new();
     for i in unit.resolve(r) {
-        match i.rtype.as_str() {
+        match i.rtype() {
             "aws_kms_key" | "aws_kms_replica_key" => out.push(i),
             "aws_kms_alias" => {
                 if let Some(t) = i.attr("target_key_id") {
                     if let Some(r2) = t.reference() {
                         out.extend(unit.resolve(r2).filter(|k| {
-                            k.rtype == "aws_kms_key" || k.rtype == "aws_kms_replica_key"
+                            k.rtype() == "aws_kms_key" || k.rtype() == "aws_kms_replica_key"
                         }));
                     }
                 }

@@ -613,7 +613,7 @@ fn policy_id(ctx: &mut Ctx, r: &ResourceInstance, attr: &str, policies: &[&Resou
 /// True when `v` refers to resource `target` (by reference) or equals `known` (a literal id).
 pub(crate) fn refers_to(v: &Value, target: &ResourceInstance, known: Option<&str>) -> Option<bool> {
     if let Some(r) = v.reference() {
-        return Some(r.address == target.address && (r.key.is_none() || r.key == target.key));
+        return Some(r.address == target.address() && (r.key.is_none() || r.key == target.key));
     }
     match (&v.kind, known) {
         (Kind::String(s), Some(k)) => Some(s == k),
@@ -794,19 +794,19 @@ fn workspaces_bound(ctx: &mut Ctx, policies: &[&ResourceInstance], options: &[&R
 /// How to bind workspace `w`: a reference its own module can make (a root cannot refer to a
 /// resource inside a module).
 fn bind_help(w: &ResourceInstance) -> String {
-    let mut local = format!("{}.{}", w.rtype, w.name);
+    let mut local = format!("{}.{}", w.rtype(), w.name());
     if let Some(k) = &w.key {
         local = format!("{local}[{k}]");
     }
     let add = format!(
         "resource \"databricks_workspace_network_option\" \"x\" {{ workspace_id = {local}.workspace_id, network_policy_id = <a reviewed policy's network_policy_id> }}"
     );
-    if w.module.is_empty() {
+    if w.module().is_empty() {
         format!("add {add}")
     } else {
         format!(
             "in `{}`, where the workspace is declared, add {add}; or output its `workspace_id` from the module and bind it where the policy is",
-            w.module
+            w.module()
         )
     }
 }

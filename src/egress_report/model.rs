@@ -301,7 +301,7 @@ pub fn extract(view: &UnitView) -> UnitModel {
         let region = ws.and_then(|v| {
             let r = v.reference()?;
             unit.resolve(r)
-                .find(|w| w.rtype == net::WORKSPACE)
+                .find(|w| w.rtype() == net::WORKSPACE)
                 .and_then(|w| w.attr("aws_region"))
                 .and_then(known_str)
         });

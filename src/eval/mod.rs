@@ -582,12 +582,8 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 pub struct ResourceInstance {
     pub mode: Mode,
-    pub rtype: String,
-    pub name: String,
-    /// Module address prefix: "" for the root module, `module.a.module.b` for nested calls.
-    pub module: String,
-    /// Address without instance key: `module.a.aws_kms_key.k`, `data.aws_iam_policy_document.p`.
-    pub address: String,
+    /// Its address, type, name and module ([`ResourceInstance::address`] and the others).
+    pub names: ResourceNames,
     /// Instance key as written in an address: `0`, `"a"`; None for single instances.
     pub key: Option<String>,
     /// The evaluated body: an object; nested blocks are lists of objects under their type name.
@@ -604,12 +600,67 @@ pub struct ResourceInstance {
     pub provider: Option<String>,
 }
 
+/// A resource's address without instance key, with where its type and name start in it: one
+/// allocation for what would be four strings (a module of 400,000 resources holds one per
+/// instance).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceNames {
+    address: Box<str>,
+    /// The length of the module prefix (`module.a.module.b`; 0 in the root module).
+    module_len: u32,
+    /// Where the type starts (after the module prefix, its dot and `data.` for a data source).
+    type_at: u32,
+    /// Where the name starts.
+    name_at: u32,
+}
+
+impl ResourceNames {
+    /// `module` is "" for the root module.
+    pub fn new(mode: Mode, module: &str, rtype: &str, name: &str) -> Self {
+        let mut address = String::with_capacity(module.len() + rtype.len() + name.len() + 7);
+        if !module.is_empty() {
+            address.push_str(module);
+            address.push('.');
+        }
+        if mode == Mode::Data {
+            address.push_str("data.");
+        }
+        let type_at = address.len();
+        address.push_str(rtype);
+        address.push('.');
+        let name_at = address.len();
+        address.push_str(name);
+        // Addresses are far shorter than 4 GiB: the text they come from is.
+        let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        ResourceNames {
+            address: address.into_boxed_str(),
+            module_len: at(module.len()),
+            type_at: at(type_at),
+            name_at: at(name_at),
+        }
+    }
+}
+
 impl ResourceInstance {
+    /// Address without instance key: `module.a.aws_kms_key.k`, `data.aws_iam_policy_document.p`.
+    pub fn address(&self) -> &str {
+        &self.names.address
+    }
+    pub fn rtype(&self) -> &str {
+        &self.names.address[self.names.type_at as usize..self.names.name_at as usize - 1]
+    }
+    pub fn name(&self) -> &str {
+        &self.names.address[self.names.name_at as usize..]
+    }
+    /// Module address prefix: "" for the root module, `module.a.module.b` for nested calls.
+    pub fn module(&self) -> &str {
+        &self.names.address[..self.names.module_len as usize]
+    }
     /// Full address with instance key: `module.a.aws_kms_key.k["x"]`.
     pub fn full_address(&self) -> String {
         match &self.key {
-            Some(k) => format!("{}[{}]", self.address, k),
-            None => self.address.clone(),
+            Some(k) => format!("{}[{}]", self.address(), k),
+            None => self.address().to_string(),
         }
     }
     /// Attribute of the body.
@@ -872,7 +923,7 @@ impl Unit {
     pub fn of_type<'a>(&'a self, rtype: &'a str) -> impl Iterator<Item = &'a ResourceInstance> {
         self.resources
             .iter()
-            .filter(move |r| r.rtype == rtype && r.mode == Mode::Managed)
+            .filter(move |r| r.rtype() == rtype && r.mode == Mode::Managed)
     }
 
     /// Data source instances of a type.
@@ -882,7 +933,7 @@ impl Unit {
     ) -> impl Iterator<Item = &'a ResourceInstance> {
         self.resources
             .iter()
-            .filter(move |r| r.rtype == rtype && r.mode == Mode::Data)
+            .filter(move |r| r.rtype() == rtype && r.mode == Mode::Data)
     }
 
     /// The instances a reference points at.
@@ -894,7 +945,7 @@ impl Unit {
         let key = r.key.clone();
         self.resources
             .iter()
-            .filter(move |i| i.address == address && (key.is_none() || i.key == key))
+            .filter(move |i| i.address() == address && (key.is_none() || i.key == key))
     }
 }
 

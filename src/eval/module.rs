@@ -938,7 +938,7 @@ impl<'l> Ev<'l> {
         let block = m.def.block(r).expect("resource block");
         let file = m.def.file_id(r);
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-        let (rtype, name) = (labels[0].to_string(), labels[1].to_string());
+        let (rtype, name) = (labels[0], labels[1]);
         let loc = resource_header(m, r);
         let block_loc = span_loc(file, block.span());
         let local_addr = if mode == Mode::Data {
@@ -946,11 +946,7 @@ impl<'l> Ev<'l> {
         } else {
             format!("{rtype}.{name}")
         };
-        let address = if m.addr.is_empty() {
-            local_addr.clone()
-        } else {
-            format!("{}.{local_addr}", m.addr)
-        };
+        let names = super::ResourceNames::new(mode, &m.addr, rtype, name);
         let scope = Scope::module(m, file);
         let expansion = self
             .resource_expansion(m, &local_addr)
@@ -967,10 +963,7 @@ impl<'l> Ev<'l> {
             }
             out.push(ResourceInstance {
                 mode,
-                rtype: rtype.clone(),
-                name: name.clone(),
-                module: m.addr.clone(),
-                address: address.clone(),
+                names: names.clone(),
                 key,
                 body,
                 loc,
