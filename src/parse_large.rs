@@ -14,15 +14,17 @@
 //! the parse budget ([`REPARSES_PER_PIECE`]), after which pieces stay held: at worst the memory of
 //! a whole tree and a bounded number of parses.
 //!
-//! Each piece's tree is the one parsing the whole file gives, structure for structure: it is parsed
-//! from a copy of the text in which everything before it is blanked with spaces, so that spans
-//! are positions in the file; every structure's span must be the block skim found, or the file is
-//! parsed whole. Only the decoration of a piece's first block (the whitespace and comments before
-//! it, which the blanking replaced) is restored from the text the previous piece ended with. A file
-//! skim gives up on, one with top-level attributes (a `.tfvars`: their names must be unique across
-//! the file), one a piece of which does not parse, or one with a label whose value is not the text
-//! between its quotes, is parsed whole (and compacted): a syntax error is reported exactly as
-//! before.
+//! Each piece is parsed on its own, from its text: its spans are positions in the piece, and the
+//! evaluator, the checks and suppressions add where the piece starts ([`Pieces::base_of`],
+//! [`crate::source::SpanFile`]) to turn them into positions in the file. Otherwise each piece's
+//! tree is the one parsing the whole file gives, structure for structure: every structure's span,
+//! moved to the file, must be the block skim found, or the file is parsed whole; the decoration
+//! of a piece's first block (the whitespace and comments before it, which belong to no piece
+//! when the piece is parsed alone) is restored from the text the previous piece ended with. A
+//! file skim gives up on, one with top-level attributes (a `.tfvars`: their names must be unique
+//! across the file), one a piece of which does not parse, or one with a label whose value is not
+//! the text between its quotes, is parsed whole (and compacted): a syntax error is reported
+//! exactly as before.
 
 use crate::tree::BlockRef;
 use hcl_edit::structure::Body;
@@ -35,7 +37,7 @@ use std::sync::{Arc, Mutex};
 pub const LARGE_FILE_BYTES: usize = 1 << 20;
 
 /// The size of a piece: the text of consecutive top-level blocks up to about this many bytes.
-pub const PIECE_BYTES: usize = 1 << 20;
+pub const PIECE_BYTES: usize = 256 << 10;
 
 /// Gives every list inside each top-level structure of a body the capacity of its length: a
 /// clone allocates each list at its length, and the clone is equal to the original (spans and
@@ -66,7 +68,7 @@ pub struct Pieces {
     /// The index of the first block of each piece.
     firsts: Vec<u32>,
     /// The decoration before the first block of each piece (the whitespace and comments the
-    /// previous piece ended with), which blanking the text before the piece loses.
+    /// previous piece ended with), which parsing the piece on its own loses.
     carry: Vec<Option<RawString>>,
     cache: Mutex<Cache>,
 }
@@ -103,10 +105,9 @@ fn range(r: &Range<u32>) -> Range<usize> {
     r.start as usize..r.end as usize
 }
 
-/// Parses a piece from `buf`, the text up to its end with everything before it blanked (so that
-/// spans are positions in the file); None unless it gives `count` structures.
-fn parse_blanked(buf: &[u8], count: usize) -> Option<Body> {
-    let piece = std::str::from_utf8(buf).ok()?;
+/// Parses a piece on its own: its spans are positions in the piece (the piece's first byte is
+/// [`Pieces::base_of`] its blocks). None unless it gives `count` structures.
+fn parse_piece(piece: &str, count: usize) -> Option<Body> {
     let body = hcl_edit::parser::parse_body(piece).ok()?;
     (body.len() == count).then_some(body)
 }
@@ -144,7 +145,6 @@ impl Pieces {
             }
             items.into_iter().map(|i| i.range).collect()
         };
-        let mut buf: Vec<u8> = text.as_bytes().to_vec();
         let mut heads = Vec::with_capacity(items.len());
         let mut firsts = Vec::new();
         let mut carry = vec![None];
@@ -156,17 +156,17 @@ impl Pieces {
                 next += 1;
             }
             let end = items.get(next).map_or(text.len(), |i| i.start);
-            // Item starts are ASCII identifiers: the blanked bytes are whole characters.
-            buf[..start].fill(b' ');
-            let body = parse_blanked(&buf[..end], next - first)?;
+            // Item starts are ASCII identifiers: character boundaries.
+            let body = parse_piece(text.get(start..end)?, next - first)?;
+            let shift = |r: Range<usize>| r.start + start..r.end + start;
             for (k, s) in body.iter().enumerate() {
                 let b = s.as_block()?;
-                if s.span() != Some(items[first + k].clone()) {
+                if s.span().map(shift) != Some(items[first + k].clone()) {
                     return None;
                 }
                 let mut labels = Vec::with_capacity(b.labels.len());
                 for l in b.labels.iter() {
-                    let sp = l.span()?;
+                    let sp = shift(l.span()?);
                     let raw = text.get(sp.clone())?;
                     let inner = if raw == l.as_str() {
                         sp
@@ -183,7 +183,7 @@ impl Pieces {
                 }
                 heads.push(Head {
                     range: range32(items[first + k].clone())?,
-                    ident: range32(b.ident.span()?)?,
+                    ident: range32(shift(b.ident.span()?))?,
                     labels: labels.into_boxed_slice(),
                 });
             }
@@ -228,6 +228,17 @@ impl Pieces {
         }
     }
 
+    /// Where the piece that holds block `i` starts in the file: its spans are relative to it.
+    pub fn base_of(&self, i: usize) -> u32 {
+        if self.heads.is_empty() {
+            return 0;
+        }
+        match self.piece_of(i.min(self.heads.len() - 1)) {
+            0 => 0,
+            p => self.heads[self.firsts[p] as usize].range.start,
+        }
+    }
+
     /// The piece that holds block `i`.
     fn piece_of(&self, i: usize) -> usize {
         self.firsts.partition_point(|&f| f as usize <= i) - 1
@@ -267,11 +278,8 @@ impl Pieces {
             .heads
             .get(blocks.end)
             .map_or(self.text.len(), |h| h.range.start as usize);
-        let mut buf = vec![b' '; end];
-        buf[start..].copy_from_slice(&self.text.as_bytes()[start..end]);
-        // The same bytes parsed the same way as when the file was first read: this parses.
-        let mut body = parse_blanked(&buf, blocks.len())?;
-        drop(buf);
+        // The same text parsed the same way as when the file was first read: this parses.
+        let mut body = parse_piece(self.text.get(start..end)?, blocks.len())?;
         // Held a while: every list at its length, the piece's own too (the first reading only
         // looks and lets go). A piece's body is only ever read for its structures.
         compact(&mut body);
@@ -318,7 +326,7 @@ impl Pieces {
     pub fn for_each_body(
         &self,
         want: impl Fn(&str, &[&str]) -> bool,
-        mut f: impl FnMut(usize, &Body),
+        mut f: impl FnMut(usize, u32, &Body),
     ) {
         let mut labels: Vec<&str> = Vec::new();
         for p in 0..self.firsts.len() {
@@ -330,7 +338,7 @@ impl Pieces {
             });
             if wanted {
                 if let Some(body) = self.piece(p) {
-                    f(blocks.start, &body);
+                    f(blocks.start, self.base_of(blocks.start), &body);
                 }
             }
         }
@@ -340,6 +348,7 @@ impl Pieces {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hcl_edit::structure::Block;
 
     /// A file of `n` blocks with comments, blank lines, nested blocks and a heredoc between them.
     fn sample(n: usize) -> String {
@@ -366,12 +375,41 @@ mod tests {
         t
     }
 
-    fn same_block(x: &hcl_edit::structure::Block, y: &hcl_edit::structure::Block) {
-        assert_eq!(x.span(), y.span());
+    /// The spans of every attribute and block inside a body, any depth.
+    fn spans(body: &Body, out: &mut Vec<Option<Range<usize>>>) {
+        for s in body.iter() {
+            out.push(s.span());
+            if let Some(a) = s.as_attribute() {
+                out.push(a.key.span());
+                out.push(a.value.span());
+            }
+            if let Some(b) = s.as_block() {
+                spans(&b.body, out);
+            }
+        }
+    }
+
+    /// `x` (a block of a piece whose spans start at `base`) is `y` (the block of the whole file):
+    /// the same value, decoration and spans (every nested one moved by `base`).
+    fn same_block(x: &Block, base: u32, y: &Block) {
+        let at = crate::source::SpanFile {
+            file: crate::source::FileId(0),
+            base,
+        };
+        let shift = |s: Option<Range<usize>>| s.map(|s| at.shift(s));
+        assert_eq!(shift(x.span()), y.span());
+        assert_eq!(shift(x.ident.span()), y.ident.span());
+        for (a, b) in x.labels.iter().zip(y.labels.iter()) {
+            assert_eq!(shift(a.span()), b.span());
+        }
         assert_eq!(x.ident, y.ident);
         assert_eq!(x.labels, y.labels);
         assert_eq!(x.body, y.body);
         assert_eq!(x.decor(), y.decor());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        spans(&x.body, &mut a);
+        spans(&y.body, &mut b);
+        assert_eq!(a.into_iter().map(shift).collect::<Vec<_>>(), b);
     }
 
     fn pieces(text: &str, piece_bytes: usize) -> Pieces {
@@ -389,11 +427,13 @@ mod tests {
             let mut seen = 0;
             p.for_each_body(
                 |_, _| true,
-                |first, body| {
+                |first, base, body| {
                     assert_eq!(first, seen);
+                    assert_eq!(base, p.base_of(first));
                     for (k, s) in body.iter().enumerate() {
                         same_block(
                             s.as_block().unwrap(),
+                            base,
                             whole.get(first + k).unwrap().as_block().unwrap(),
                         );
                     }
@@ -409,6 +449,7 @@ mod tests {
             {
                 same_block(
                     &p.block(i).unwrap(),
+                    p.base_of(i),
                     whole.get(i).unwrap().as_block().unwrap(),
                 );
             }

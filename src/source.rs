@@ -19,6 +19,36 @@ pub struct Location {
     pub end: u32,
 }
 
+/// A file and the position in it where the spans of a tree start: 0 for a tree parsed from the
+/// whole file, the first byte of the piece for a piece of a large file parsed on its own
+/// ([`crate::parse_large`]). Every span of such a tree becomes a location through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanFile {
+    pub file: FileId,
+    pub base: u32,
+}
+
+impl SpanFile {
+    /// A tree parsed from the whole file.
+    pub fn whole(file: FileId) -> Self {
+        SpanFile { file, base: 0 }
+    }
+    /// A span of the tree as a range of the file.
+    pub fn shift(&self, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let b = self.base as usize;
+        span.start + b..span.end + b
+    }
+    /// A position of the tree as a position in the file.
+    pub fn pos(&self, at: usize) -> usize {
+        at + self.base as usize
+    }
+    /// The location of a span of the tree (an empty one at the start of the file when there is
+    /// no span).
+    pub fn loc(&self, span: Option<std::ops::Range<usize>>) -> Location {
+        Location::new(self.file, span.map_or(0..0, |s| self.shift(s)))
+    }
+}
+
 impl Location {
     pub fn new(file: FileId, range: std::ops::Range<usize>) -> Self {
         Location {

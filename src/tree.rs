@@ -117,17 +117,29 @@ impl Tree {
         }
     }
 
+    /// Where the spans of block `i` start in the file ([`crate::source::SpanFile`]): 0 for a
+    /// whole tree, the first byte of the block's piece for a piece of a large file.
+    pub fn base_of(&self, i: usize) -> u32 {
+        match self {
+            Tree::Whole(_) => 0,
+            Tree::Pieces(p) => p.base_of(i),
+        }
+    }
+
     /// Calls `f` with the file's structures a body at a time, in order, with the index of the
-    /// body's first structure: the whole tree at once, or each piece that holds a block `want`
-    /// accepts (by type and labels; a piece with none is not parsed). `f` still sees every
-    /// structure of the bodies it is given.
+    /// body's first structure and where its spans start in the file: the whole tree at once, or
+    /// each piece that holds a block `want` accepts (by type and labels; a piece with none is not
+    /// parsed). `f` still sees every structure of the bodies it is given.
     pub fn for_each_body(
         &self,
         want: impl Fn(&str, &[&str]) -> bool,
-        mut f: impl FnMut(usize, &Body),
+        f: impl FnMut(usize, u32, &Body),
     ) {
         match self {
-            Tree::Whole(body) => f(0, body),
+            Tree::Whole(body) => {
+                let mut f = f;
+                f(0, 0, body)
+            }
             Tree::Pieces(p) => p.for_each_body(want, f),
         }
     }

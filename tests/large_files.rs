@@ -23,17 +23,24 @@ fn run(dir: &Path) -> Outcome {
     engine::run(&opts, &config, &reg).expect("run")
 }
 
-/// (code, file, message, suppressed) of every finding, sorted.
-fn verdicts(o: &Outcome) -> Vec<(String, String, String, bool)> {
+/// A finding, with the text it points at (the same in both files, at different lines).
+type Verdict = (String, String, String, bool, String);
+
+/// (code, file, message, suppressed, text at the location) of every finding, sorted.
+fn verdicts(o: &Outcome) -> Vec<Verdict> {
     let mut v: Vec<_> = o
         .findings
         .iter()
         .map(|f| {
+            let text = o.sources.text_of(f.loc.file);
             (
                 f.code.clone(),
                 o.sources.get(f.loc.file).display.clone(),
                 f.message.clone(),
                 f.suppression.is_some(),
+                text.get(f.loc.range())
+                    .unwrap_or("<out of the file>")
+                    .to_string(),
             )
         })
         .collect();
@@ -119,6 +126,10 @@ fn blocks_spread_through_a_large_file_give_the_verdicts_of_a_small_one() {
     let got = verdicts(&run(large.path()));
     assert!(want.len() >= 10, "{want:?}");
     assert!(want.iter().any(|v| v.3), "a suppressed finding: {want:?}");
+    assert!(
+        want.iter().filter(|v| v.1 == "main.tf").count() >= 4,
+        "findings in the spread file: {want:?}"
+    );
     assert_eq!(got, want);
 }
 

@@ -2,7 +2,7 @@
 
 use super::{at_value, nearest, unresolved, Ctx};
 use crate::finding::{Change, Finding, Fix};
-use crate::source::Location;
+use crate::source::SpanFile;
 use crate::value::{Kind, Value};
 use hcl_edit::structure::Body;
 use hcl_edit::Span;
@@ -218,12 +218,16 @@ fn syntax(ctx: &mut Ctx) {
     for f in files {
         for i in f.tree.blocks_where(wanted) {
             let Some(b) = f.tree.block(i) else { continue };
+            let at = SpanFile {
+                file: f.file,
+                base: f.tree.base_of(i),
+            };
             let kind = b.ident.as_str();
             let Some(label) = b.labels.first() else {
                 continue;
             };
             let rtype = label.as_str();
-            let loc = Location::new(f.file, label.span().unwrap_or(0..0));
+            let loc = at.loc(label.span());
             if tf002 && rtype.starts_with("databricks_") {
                 let known = if kind == "resource" {
                     &resources
@@ -271,7 +275,7 @@ fn syntax(ctx: &mut Ctx) {
                                 ))
                                 .change(Change::RenameType {
                                     at: loc,
-                                    block: Location::new(f.file, b.span().unwrap_or(0..0)),
+                                    block: at.loc(b.span()),
                                     from: from.clone(),
                                     to: to.clone(),
                                     name: name.as_str().to_string(),
@@ -306,7 +310,7 @@ fn syntax(ctx: &mut Ctx) {
                     let attrs = list("attributes");
                     let blocks = list("blocks");
                     let shapes = (list("lists"), list("unclear"));
-                    nesting_walk(ctx, f.file, rtype, &b.body, "", &attrs, &blocks, &shapes);
+                    nesting_walk(ctx, at, rtype, &b.body, "", &attrs, &blocks, &shapes);
                 }
             }
         }
@@ -344,7 +348,7 @@ type Shapes = (Vec<String>, Vec<String>);
 #[allow(clippy::too_many_arguments)]
 fn nesting_walk(
     ctx: &mut Ctx,
-    file: crate::source::FileId,
+    file: SpanFile,
     rtype: &str,
     body: &Body,
     prefix: &str,
@@ -380,7 +384,7 @@ fn nesting_walk(
                             .join(", ")
                     )
                 };
-                let loc = Location::new(file, b.ident.span().unwrap_or(0..0));
+                let loc = file.loc(b.ident.span());
                 ctx.push(
                     Finding::new(
                         "TF003",
@@ -412,7 +416,7 @@ fn nesting_walk(
                 format!("{prefix}.{name}")
             };
             if blocks.contains(&p) {
-                let loc = Location::new(file, a.key.span().unwrap_or(0..0));
+                let loc = file.loc(a.key.span());
                 ctx.push(
                     Finding::new(
                         "TF003",

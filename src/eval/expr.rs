@@ -2,7 +2,7 @@
 
 use super::module::{span_loc, CallResult, ModuleInst};
 use super::{limits, Segment, TextMap};
-use crate::source::{FileId, Location};
+use crate::source::{FileId, Location, SpanFile};
 use crate::value::{HopPath, Kind, ObjMap, Origin, Part, Reason, ResourceRef, Unknown, Value};
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Template};
@@ -50,8 +50,8 @@ impl EvalError {
 #[derive(Clone)]
 pub(crate) struct Scope<'a> {
     pub module: &'a ModuleInst,
-    /// File the expression is written in (for locations).
-    pub file: FileId,
+    /// File the expression is written in, and where the spans of its tree start in it.
+    pub file: SpanFile,
     /// Only local names (templatefile, tfvars): no `var.`, `local.`, resources or modules.
     pub restricted: bool,
     vars: Rc<Vec<(String, Value)>>,
@@ -60,7 +60,7 @@ pub(crate) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    pub fn module(m: &'a ModuleInst, file: FileId) -> Self {
+    pub fn module(m: &'a ModuleInst, file: SpanFile) -> Self {
         Scope {
             module: m,
             file,
@@ -73,7 +73,7 @@ impl<'a> Scope<'a> {
     /// The scope of one instance of a block with `count`/`for_each`.
     pub fn instance(
         m: &'a ModuleInst,
-        file: FileId,
+        file: SpanFile,
         count: Option<Value>,
         each: Option<(Value, Value)>,
     ) -> Self {
@@ -83,7 +83,7 @@ impl<'a> Scope<'a> {
             ..Scope::module(m, file)
         }
     }
-    pub fn template(m: &'a ModuleInst, file: FileId) -> Self {
+    pub fn template(m: &'a ModuleInst, file: SpanFile) -> Self {
         Scope {
             restricted: true,
             ..Scope::module(m, file)
@@ -779,7 +779,7 @@ impl<'l> super::module::Ev<'l> {
             }
         }
         let mut out = TemplateOut::default();
-        let src: Arc<str> = match self.loader.sources.try_get(scope.file) {
+        let src: Arc<str> = match self.loader.sources.try_get(scope.file.file) {
             Some(f) => f.text.clone(),
             None => Arc::from(""),
         };
@@ -828,9 +828,12 @@ impl<'l> super::module::Ev<'l> {
             match e {
                 Element::Literal(l) => match l.span() {
                     Some(span) => {
-                        for (a, b, loc, linear) in
-                            literal_segments(src, span, l.value(), scope.file)
-                        {
+                        for (a, b, loc, linear) in literal_segments(
+                            src,
+                            scope.file.shift(span),
+                            l.value(),
+                            scope.file.file,
+                        ) {
                             out.push_lit(&l.value()[a..b], Some((loc, linear)));
                         }
                     }
@@ -1094,7 +1097,7 @@ impl<'l> super::module::Ev<'l> {
                 ))
             }
         };
-        let mut s = Scope::template(scope.module, id);
+        let mut s = Scope::template(scope.module, SpanFile::whole(id));
         for (k, v) in vmap.iter() {
             s = s.with_var(k, v.clone());
         }
@@ -1135,9 +1138,9 @@ impl<'l> super::module::Ev<'l> {
             let end = ops
                 .get(i)
                 .and_then(|o| o.span())
-                .map(|s| s.end)
+                .map(|s| scope.file.pos(s.end))
                 .unwrap_or(loc.end as usize);
-            Location::new(scope.file, loc.start as usize..end)
+            Location::new(scope.file.file, loc.start as usize..end)
         };
         if let Expression::Variable(v) = base {
             let name = v.as_str();
@@ -1402,9 +1405,12 @@ impl<'l> super::module::Ev<'l> {
                 let written = body.and_then(|b| b.get(a.as_str())).is_some();
                 if !written {
                     let at = Location::new(
-                        scope.file,
+                        scope.file.file,
                         loc.start as usize
-                            ..ops[0].span().map(|s| s.end).unwrap_or(loc.end as usize),
+                            ..ops[0]
+                                .span()
+                                .map(|s| scope.file.pos(s.end))
+                                .unwrap_or(loc.end as usize),
                     );
                     let planned = self
                         .planned_attr(m, key, ikey.as_deref(), a.as_str(), at)
@@ -1538,8 +1544,11 @@ impl<'l> super::module::Ev<'l> {
         let mut at = HopPath::root(&r.value);
         for (i, op) in ops.iter().enumerate() {
             let oploc = Location::new(
-                scope.file,
-                loc.start as usize..op.span().map(|s| s.end).unwrap_or(loc.end as usize),
+                scope.file.file,
+                loc.start as usize
+                    ..op.span()
+                        .map(|s| scope.file.pos(s.end))
+                        .unwrap_or(loc.end as usize),
             );
             // What the step gives when it does not select an element: computed from the node
             // itself, which differs from the node with its hop only in origins, and only an
@@ -1591,8 +1600,11 @@ impl<'l> super::module::Ev<'l> {
     ) -> Result<Value, EvalError> {
         for (i, op) in ops.iter().enumerate() {
             let oploc = Location::new(
-                scope.file,
-                loc.start as usize..op.span().map(|s| s.end).unwrap_or(loc.end as usize),
+                scope.file.file,
+                loc.start as usize
+                    ..op.span()
+                        .map(|s| scope.file.pos(s.end))
+                        .unwrap_or(loc.end as usize),
             );
             match op.value() {
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {

@@ -89,7 +89,7 @@ impl super::module::Ev<'_> {
     fn argument(&self, m: &ModuleInst, r: ItemRef, name: &str) -> Option<Value> {
         let block = m.def.block(r)?;
         let a = block.body.get_attribute(name)?;
-        let scope = Scope::module(m, m.def.file_id(r));
+        let scope = Scope::module(m, m.def.spans(r));
         Some(
             self.eval(&a.value, &scope)
                 .unwrap_or_else(|e| e.into_unknown()),
@@ -141,7 +141,13 @@ impl super::module::Ev<'_> {
                     continue;
                 }
                 return Some(b.body.get_attribute(attr).map(|a| {
-                    let scope = Scope::module(m, f.file);
+                    let scope = Scope::module(
+                        m,
+                        crate::source::SpanFile {
+                            file: f.file,
+                            base: f.tree.base_of(i),
+                        },
+                    );
                     self.eval(&a.value, &scope)
                         .unwrap_or_else(|e| e.into_unknown())
                 }));

@@ -7,7 +7,7 @@ use super::{limits, EvalOptions, Loader, Mode, ResourceInstance, Unit};
 use crate::finding::Finding;
 use crate::hash::HashMap;
 use crate::parse::ParsedHcl;
-use crate::source::{FileId, Location};
+use crate::source::{FileId, Location, SpanFile};
 use crate::tree::BlockRef;
 use crate::value::{Hop, Kind, ObjMap, Origin, Reason, Unknown, Value};
 use hcl_edit::structure::{Block, Body};
@@ -130,8 +130,13 @@ impl ModuleDef {
     pub fn block(&self, r: ItemRef) -> Option<BlockRef<'_>> {
         self.files.get(r.file as usize)?.tree.block(r.idx as usize)
     }
-    pub fn file_id(&self, r: ItemRef) -> FileId {
-        self.files[r.file as usize].file
+    /// The file of item `r` and where the spans of its block start in it.
+    pub fn spans(&self, r: ItemRef) -> SpanFile {
+        let f = &self.files[r.file as usize];
+        SpanFile {
+            file: f.file,
+            base: f.tree.base_of(r.idx as usize),
+        }
     }
     pub fn local_attr(&self, r: ItemRef) -> Option<crate::tree::AttrRef<'_>> {
         self.block(r)?.attribute(r.sub as usize)
@@ -382,7 +387,7 @@ impl<'l> Ev<'l> {
             }
             let decl = def.variables.get(k).and_then(|r| {
                 def.block(*r)
-                    .map(|b| span_loc(def.file_id(*r), b.ident.span()))
+                    .map(|b| span_loc(def.spans(*r), b.ident.span()))
             });
             let v = match decl {
                 Some(d) => v.clone().at(d),
@@ -404,7 +409,7 @@ impl<'l> Ev<'l> {
         );
         let decl = def.variables.get(name).and_then(|r| {
             def.block(*r)
-                .map(|b| span_loc(def.file_id(*r), b.ident.span()))
+                .map(|b| span_loc(def.spans(*r), b.ident.span()))
         });
         let complex = def
             .variables
@@ -438,7 +443,7 @@ impl<'l> Ev<'l> {
     fn plan_value(&self, def: &ModuleDef, name: &str, j: &serde_json::Value) -> Value {
         let decl = def.variables.get(name).and_then(|r| {
             def.block(*r)
-                .map(|b| span_loc(def.file_id(*r), b.ident.span()))
+                .map(|b| span_loc(def.spans(*r), b.ident.span()))
         });
         let plan = self.opts.plan.as_ref().expect("called with a plan");
         let shown = crate::source::display_path(&plan.path, &self.loader.cwd);
@@ -489,7 +494,7 @@ impl<'l> Ev<'l> {
     fn literal_only(&self, expr: &hcl_edit::expr::Expression, file: FileId) -> Option<Value> {
         let root = self.def_for(&self.root_dir)?;
         let m = ModuleInst::bare(root);
-        let scope = Scope::template(&m, file);
+        let scope = Scope::template(&m, SpanFile::whole(file));
         self.eval(expr, &scope).ok()
     }
 
@@ -532,7 +537,7 @@ impl<'l> Ev<'l> {
             return;
         };
         let m = ModuleInst::bare(root);
-        let scope = Scope::template(&m, id);
+        let scope = Scope::template(&m, SpanFile::whole(id));
         // A file held in pieces has only blocks (crate::parse_large).
         let crate::tree::Tree::Whole(body) = &parsed.tree else {
             return;
@@ -560,7 +565,7 @@ impl<'l> Ev<'l> {
             ));
         };
         let block = m.def.block(r).expect("variable block");
-        let decl_loc = span_loc(m.def.file_id(r), block.ident.span());
+        let decl_loc = span_loc(m.def.spans(r), block.ident.span());
         let v = self.graph.node(
             &m.vars,
             m.node(NodeKind::Var, name),
@@ -577,7 +582,7 @@ impl<'l> Ev<'l> {
         let block = m.def.block(r).expect("variable block");
         let default = || {
             block.body.get_attribute("default").map(|d| {
-                match self.eval(&d.value, &Scope::module(m, m.def.file_id(r))) {
+                match self.eval(&d.value, &Scope::module(m, m.def.spans(r))) {
                     Ok(v) => v,
                     Err(e) => e.into_bare_unknown(),
                 }
@@ -593,7 +598,7 @@ impl<'l> Ev<'l> {
                 Some(v) => v,
                 None => {
                     if m.addr.is_empty() {
-                        if let Some(domain) = self.finite_domain(m, &block) {
+                        if let Some(domain) = self.finite_domain(m, &block, m.def.spans(r)) {
                             let mut unit = self.unit.borrow_mut();
                             if !unit.finite_inputs.iter().any(|(n, _)| n == name) {
                                 unit.finite_inputs.push((name.to_string(), domain));
@@ -636,7 +641,7 @@ impl<'l> Ev<'l> {
     /// The possible values of a variable without a value: `[true, false]` for `type = bool`, the
     /// members of the literal list of a `validation` whose condition is `contains(LIST,
     /// var.NAME)`. None when they are not a short known list.
-    fn finite_domain(&self, m: &ModuleInst, block: &Block) -> Option<Vec<Value>> {
+    fn finite_domain(&self, m: &ModuleInst, block: &Block, file: SpanFile) -> Option<Vec<Value>> {
         const MAX: usize = 8;
         for v in block.body.get_blocks("validation") {
             let Some(c) = v.body.get_attribute("condition") else {
@@ -649,7 +654,6 @@ impl<'l> Ev<'l> {
                 continue;
             }
             let list = call.args.iter().next()?;
-            let file = m.def.files.first()?.file;
             let scope = Scope::template(m, file);
             let Ok(lv) = self.eval(list, &scope) else {
                 continue;
@@ -669,7 +673,7 @@ impl<'l> Ev<'l> {
         let parent = site.parent.upgrade()?;
         let block = parent.def.block(site.block)?;
         let a = block.body.get_attribute(name)?;
-        let file = parent.def.file_id(site.block);
+        let file = parent.def.spans(site.block);
         let scope = Scope::instance(&parent, file, site.count.clone(), site.each.clone());
         let v = match self.eval(&a.value, &scope) {
             Ok(v) => v,
@@ -720,7 +724,7 @@ impl<'l> Ev<'l> {
             ));
         };
         let attr = m.def.local_attr(r).expect("local attribute");
-        let file = m.def.file_id(r);
+        let file = m.def.spans(r);
         let key_loc = span_loc(file, attr.key.span());
         let v = self.graph.node(
             &m.locals,
@@ -741,7 +745,7 @@ impl<'l> Ev<'l> {
 
     fn local_value(&self, m: &ModuleInst, name: &str, r: ItemRef) -> Value {
         let attr = m.def.local_attr(r).expect("local attribute");
-        let file = m.def.file_id(r);
+        let file = m.def.spans(r);
         let scope = Scope::module(m, file);
         let v = match self.eval(&attr.value, &scope) {
             Ok(v) => v,
@@ -914,7 +918,7 @@ impl<'l> Ev<'l> {
             Some(loc),
             |c| Rc::new(Expansion::Unknown(Arc::new(self.cycle_unknown(c, loc)))),
             || {
-                let scope = Scope::module(m, m.def.file_id(r));
+                let scope = Scope::module(m, m.def.spans(r));
                 match self.expand(&block.body, &scope) {
                     // Most resources: one shared value, not one allocation each.
                     Ok(Expansion::Single) => self.single.clone(),
@@ -936,7 +940,7 @@ impl<'l> Ev<'l> {
         r: ItemRef,
     ) -> Arc<[ResourceInstance]> {
         let block = m.def.block(r).expect("resource block");
-        let file = m.def.file_id(r);
+        let file = m.def.spans(r);
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
         let (rtype, name) = (labels[0], labels[1]);
         let loc = resource_header(m, r);
@@ -1116,14 +1120,14 @@ impl<'l> Ev<'l> {
         let loc = m
             .def
             .block(r)
-            .map(|b| span_loc(m.def.file_id(r), b.ident.span()));
+            .map(|b| span_loc(m.def.spans(r), b.ident.span()));
         Some(self.graph.node(
             &m.calls,
             m.node(NodeKind::Call, name),
             || m.label(&format!("module.{name}")),
             loc,
             |c| {
-                let at = loc.unwrap_or(Location::new(m.def.file_id(r), 0..0));
+                let at = loc.unwrap_or(m.def.spans(r).loc(None));
                 Rc::new(CallResult::Unknown(Arc::new(self.cycle_unknown(c, at))))
             },
             || Rc::new(self.call_inner(m, name, r)),
@@ -1132,7 +1136,7 @@ impl<'l> Ev<'l> {
 
     fn call_inner(&self, m: &ModuleInst, name: &str, r: ItemRef) -> CallResult {
         let block = m.def.block(r).expect("module block");
-        let file = m.def.file_id(r);
+        let file = m.def.spans(r);
         let block_loc = span_loc(file, block.span());
         let call_addr = if m.addr.is_empty() {
             format!("module.{name}")
@@ -1361,7 +1365,7 @@ impl<'l> Ev<'l> {
             });
         };
         let block = child.def.block(r).expect("output block");
-        let file = child.def.file_id(r);
+        let file = child.def.spans(r);
         let decl = span_loc(file, block.ident.span());
         self.graph.node(
             &child.outputs,
@@ -1449,7 +1453,13 @@ impl Ev<'_> {
                 if name != Some("aws") && name != Some("databricks") {
                     continue;
                 }
-                let scope = Scope::module(root, f.file);
+                let scope = Scope::module(
+                    root,
+                    SpanFile {
+                        file: f.file,
+                        base: f.tree.base_of(i),
+                    },
+                );
                 let alias = b
                     .body
                     .get_attribute("alias")
@@ -1602,7 +1612,7 @@ impl ModuleInst {
 }
 
 /// The header of a `module` block: from the keyword to the end of its label.
-fn call_header(block: &Block, file: FileId) -> Location {
+fn call_header(block: &Block, file: SpanFile) -> Location {
     let span = block.span().unwrap_or(0..0);
     let end = block
         .labels
@@ -1610,13 +1620,13 @@ fn call_header(block: &Block, file: FileId) -> Location {
         .and_then(|l| l.span())
         .map(|l| l.end)
         .unwrap_or(span.end);
-    Location::new(file, span.start..end)
+    file.loc(Some(span.start..end))
 }
 
 /// The location of a resource block's header (`resource "type" "name"`).
 fn resource_header(m: &ModuleInst, r: ItemRef) -> Location {
     let block = m.def.block(r).expect("resource block");
-    let file = m.def.file_id(r);
+    let file = m.def.spans(r);
     let end = block
         .labels
         .last()
@@ -1624,7 +1634,7 @@ fn resource_header(m: &ModuleInst, r: ItemRef) -> Location {
         .map(|s| s.end)
         .unwrap_or(0);
     let start = block.ident.span().map(|s| s.start).unwrap_or(0);
-    Location::new(file, start..end.max(start))
+    file.loc(Some(start..end.max(start)))
 }
 
 /// `var.NAME` (or a local) read at `at`. A variable without any value, or a node on a dependency
@@ -1696,6 +1706,6 @@ fn iterator_obj(key: Value, value: Value) -> Value {
 }
 
 /// A location from an optional span (empty span at 0 when missing).
-pub(crate) fn span_loc(file: FileId, span: Option<std::ops::Range<usize>>) -> Location {
-    Location::new(file, span.unwrap_or(0..0))
+pub(crate) fn span_loc(file: SpanFile, span: Option<std::ops::Range<usize>>) -> Location {
+    file.loc(span)
 }
