@@ -41,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
         names: ["aws_iam_policy_document".to_string()].into_iter().collect(),
     });
     let loader = Loader::new(sources.clone(), vec![], dir.clone());
-    loader.register(path.clone(), id);
+    loader.register(&path, id);
     if !matches!(loader.parsed(&path), Some(Parsed::Hcl(_))) {
         return;
     }
