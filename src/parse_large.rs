@@ -233,10 +233,24 @@ impl Pieces {
         if self.heads.is_empty() {
             return 0;
         }
-        match self.piece_of(i.min(self.heads.len() - 1)) {
-            0 => 0,
-            p => self.heads[self.firsts[p] as usize].range.start,
-        }
+        self.text_of(self.piece_of(i.min(self.heads.len() - 1)))
+            .start as u32
+    }
+
+    /// The text of piece `p`: from its first block (the file's start for the first piece, so that
+    /// the text before the first block is its decoration) to the next piece's first block.
+    fn text_of(&self, p: usize) -> Range<usize> {
+        let blocks = self.blocks_of(p);
+        let start = if p == 0 {
+            0
+        } else {
+            self.heads[blocks.start].range.start as usize
+        };
+        let end = self
+            .heads
+            .get(blocks.end)
+            .map_or(self.text.len(), |h| h.range.start as usize);
+        start..end
     }
 
     /// The piece that holds block `i`.
@@ -267,19 +281,9 @@ impl Pieces {
                 return Some(b);
             }
         }
-        // Parsed outside the lock: other threads may read other pieces meanwhile.
-        let blocks = self.blocks_of(p);
-        let start = if p == 0 {
-            0
-        } else {
-            self.heads[blocks.start].range.start as usize
-        };
-        let end = self
-            .heads
-            .get(blocks.end)
-            .map_or(self.text.len(), |h| h.range.start as usize);
-        // The same text parsed the same way as when the file was first read: this parses.
-        let mut body = parse_piece(self.text.get(start..end)?, blocks.len())?;
+        // Parsed outside the lock: other threads may read other pieces meanwhile. The same text
+        // parsed the same way as when the file was first read: this parses.
+        let mut body = parse_piece(self.text.get(self.text_of(p))?, self.blocks_of(p).len())?;
         // Held a while: every list at its length, the piece's own too (the first reading only
         // looks and lets go). A piece's body is only ever read for its structures.
         compact(&mut body);
