@@ -210,7 +210,7 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     // while another registers (and then helps with those lookups), instead of one after the
     // other while the other threads wait.
     let (plan, ()) = rayon::join(
-        || Plan::of(calls_of, &|p| loader.canonical(p)),
+        || Plan::of(calls_of, &loader),
         || loader.register_all(terraform.into_iter()),
     );
     let Plan {
@@ -246,11 +246,8 @@ struct Plan {
 
 impl Plan {
     /// The plan from the local module calls the scan found in each `.tf` and `.tf.json` file
-    /// (`calls_of`, in path order).
-    fn of(
-        calls_of: Vec<(&Path, Vec<String>)>,
-        canonical: &(dyn Fn(&Path) -> Option<PathBuf> + Sync),
-    ) -> Plan {
+    /// (`calls_of`, in path order; discovery's paths, which are canonical).
+    fn of(calls_of: Vec<(&Path, Vec<String>)>, loader: &Loader) -> Plan {
         // Hashed while files are added, sorted once for the plan.
         let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::default();
         for (dir, run) in crate::paths::parent_runs(calls_of) {
@@ -262,7 +259,10 @@ impl Plan {
             }
         }
         let scanned = normalize_sources(scanned.into_iter().collect());
-        let (units, reach) = unit_plan(&scanned, canonical);
+        // The directories of discovered files are canonical: calls that lead to them, or
+        // through them, are resolved without looking at the file system.
+        loader.know_canonical(scanned.iter().map(|(d, _)| d.as_path()));
+        let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
         let mut users: HashMap<PathBuf, usize> = HashMap::default();
         for dirs in reach.values() {
             for d in dirs {
