@@ -87,6 +87,18 @@ impl Canonical {
         c
     }
 
+    /// Records directories known to be canonical (discovery's: walked from a canonical root
+    /// without following links), so that resolving a path through them or to them costs no
+    /// file-system lookup. A directory already resolved keeps its result.
+    pub fn know<'a>(&self, dirs: impl IntoIterator<Item = &'a Path>) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for d in dirs {
+            cache
+                .entry(d.to_path_buf())
+                .or_insert_with(|| Some(d.to_path_buf()));
+        }
+    }
+
     fn uncached(&self, path: &Path) -> Option<PathBuf> {
         use std::path::Component;
         let (Some(parent), Some(last)) = (path.parent(), path.components().next_back()) else {
@@ -103,6 +115,10 @@ impl Canonical {
         match last {
             Component::Normal(name) => {
                 let c = base.join(name);
+                // `base` is canonical: `path` resolves as `c` does, which may be known.
+                if let Some(known) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&c) {
+                    return known.clone();
+                }
                 match std::fs::symlink_metadata(&c) {
                     Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(path).ok(),
                     Ok(_) => Some(c),
@@ -148,6 +164,44 @@ mod tests {
         );
         assert_eq!(parent_runs(Vec::<(PathBuf, ())>::new()).len(), 0);
         assert_eq!(parent_runs([(PathBuf::from("/"), ())])[0].0, None);
+    }
+
+    // Unix paths: on Windows `canonicalize` gives verbatim (`\\?\`) paths, in which `/` does not
+    // separate components.
+    #[cfg(unix)]
+    #[test]
+    fn known_directories_resolve_as_the_file_system_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let ab = root.join("a/b");
+        let m = root.join("m");
+        std::fs::create_dir_all(&ab).unwrap();
+        std::fs::create_dir_all(m.join("n")).unwrap();
+        std::os::unix::fs::symlink(&m, root.join("link")).unwrap();
+        let known = Canonical::default();
+        known.know([ab.as_path(), m.as_path()]);
+        let plain = Canonical::default();
+        for q in [
+            "a/b",
+            "a/b/../../m",
+            "a/b/../../m/n",
+            "a/b/../../link",
+            "a/b/../../link/n",
+            "a/b/../../missing",
+            "a/b/..",
+            "m/../a/b",
+            "m/n/../../a",
+        ] {
+            let p = root.join(q);
+            let want = std::fs::canonicalize(&p).ok();
+            assert_eq!(known.get(&p), want, "{q}");
+            assert_eq!(plain.get(&p), want, "{q}");
+        }
+        // What it is told is taken as it is: a known directory costs no look at the file system.
+        let told = Canonical::default();
+        let ghost = root.join("ghost");
+        told.know([ab.as_path(), ghost.as_path()]);
+        assert_eq!(told.get(&root.join("a/b/../../ghost")), Some(ghost));
     }
 
     #[test]

@@ -187,8 +187,6 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
     let loader = Loader::new(sources.clone(), roots, cwd.to_path_buf());
     let mut syntax = Vec::new();
     let mut json = Vec::new();
-    // Hashed while files are added, sorted once for the plan.
-    let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::default();
     let mut terraform: Vec<(&Path, FileId)> = Vec::with_capacity(files.len());
     let mut calls_of: Vec<(&Path, Vec<String>)> = Vec::with_capacity(files.len());
     for (f, (r, calls)) in files.iter().zip(results) {
@@ -207,23 +205,20 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
             },
         }
     }
-    for (dir, run) in crate::paths::parent_runs(calls_of) {
-        if let Some(d) = dir {
-            scanned
-                .entry(d)
-                .or_default()
-                .extend(run.into_iter().flat_map(|(_, calls)| calls));
-        }
-    }
-    loader.register_all(terraform.into_iter());
-    let scanned = normalize_sources(scanned.into_iter().collect());
-    let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
-    let mut users: HashMap<PathBuf, usize> = HashMap::default();
-    for dirs in reach.values() {
-        for d in dirs {
-            *users.entry(d.clone()).or_default() += 1;
-        }
-    }
+    // Registering the files and planning the units need nothing of each other, and both are
+    // sequential but for the plan's lookups of where calls lead: the plan runs on this thread
+    // while another registers (and then helps with those lookups), instead of one after the
+    // other while the other threads wait.
+    let (plan, ()) = rayon::join(
+        || Plan::of(calls_of, &loader),
+        || loader.register_all(terraform.into_iter()),
+    );
+    let Plan {
+        scanned,
+        units,
+        reach,
+        users,
+    } = plan;
     loader.set_users(users);
     syntax.sort_by_key(|f| (f.loc.file, f.loc.start));
     Loaded {
@@ -234,6 +229,52 @@ pub fn load_with(files: &[Found], cwd: &Path, roots: Vec<PathBuf>, named: &Named
         scanned,
         json,
         syntax,
+    }
+}
+
+/// What [`load_with`] plans from the scan of the Terraform files.
+struct Plan {
+    /// [`Loaded::scanned`].
+    scanned: Vec<(PathBuf, Vec<String>)>,
+    /// [`Loaded::units`].
+    units: Vec<PathBuf>,
+    /// [`Loaded::reach`].
+    reach: HashMap<PathBuf, Vec<PathBuf>>,
+    /// How many units need each directory ([`Loader::set_users`]).
+    users: HashMap<PathBuf, usize>,
+}
+
+impl Plan {
+    /// The plan from the local module calls the scan found in each `.tf` and `.tf.json` file
+    /// (`calls_of`, in path order; discovery's paths, which are canonical).
+    fn of(calls_of: Vec<(&Path, Vec<String>)>, loader: &Loader) -> Plan {
+        // Hashed while files are added, sorted once for the plan.
+        let mut scanned: HashMap<PathBuf, Vec<String>> = HashMap::default();
+        for (dir, run) in crate::paths::parent_runs(calls_of) {
+            if let Some(d) = dir {
+                scanned
+                    .entry(d)
+                    .or_default()
+                    .extend(run.into_iter().flat_map(|(_, calls)| calls));
+            }
+        }
+        let scanned = normalize_sources(scanned.into_iter().collect());
+        // The directories of discovered files are canonical: calls that lead to them, or
+        // through them, are resolved without looking at the file system.
+        loader.know_canonical(scanned.iter().map(|(d, _)| d.as_path()));
+        let (units, reach) = unit_plan(&scanned, &|p| loader.canonical(p));
+        let mut users: HashMap<PathBuf, usize> = HashMap::default();
+        for dirs in reach.values() {
+            for d in dirs {
+                *users.entry(d.clone()).or_default() += 1;
+            }
+        }
+        Plan {
+            scanned,
+            units,
+            reach,
+            users,
+        }
     }
 }
 

@@ -237,6 +237,11 @@ impl Loader {
         self.canon.get(path)
     }
 
+    /// Directories known to be canonical (see [`crate::paths::Canonical::know`]).
+    pub fn know_canonical<'a>(&self, dirs: impl IntoIterator<Item = &'a Path>) {
+        self.canon.know(dirs);
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, FileState> {
         // A panic elsewhere never leaves the state half-written; keep going with it.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
