@@ -88,7 +88,6 @@ struct Head {
     labels: Box<[Range<u32>]>,
 }
 
-#[derive(Default)]
 struct Cache {
     held: Vec<Option<Arc<Body>>>,
     /// Held pieces that may be let go, least recently asked for first.
@@ -168,13 +167,10 @@ impl Pieces {
                 for l in b.labels.iter() {
                     let sp = shift(l.span()?);
                     let raw = text.get(sp.clone())?;
+                    let quoted = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
                     let inner = if raw == l.as_str() {
                         sp
-                    } else if raw.len() == l.as_str().len() + 2
-                        && raw.starts_with('"')
-                        && raw.ends_with('"')
-                        && &raw[1..raw.len() - 1] == l.as_str()
-                    {
+                    } else if quoted == Some(l.as_str()) {
                         sp.start + 1..sp.end - 1
                     } else {
                         return None;
@@ -327,23 +323,10 @@ impl Pieces {
     }
 
     /// See [`crate::tree::Tree::for_each_body`].
-    pub fn for_each_body(
-        &self,
-        want: impl Fn(&str, &[&str]) -> bool,
-        mut f: impl FnMut(usize, u32, &Body),
-    ) {
-        let mut labels: Vec<&str> = Vec::new();
+    pub fn for_each_body(&self, mut f: impl FnMut(usize, u32, &Body)) {
         for p in 0..self.firsts.len() {
-            let blocks = self.blocks_of(p);
-            let wanted = self.heads[blocks.clone()].iter().any(|h| {
-                labels.clear();
-                labels.extend(h.labels.iter().map(|l| &self.text[range(l)]));
-                want(self.ident(h), &labels)
-            });
-            if wanted {
-                if let Some(body) = self.piece(p) {
-                    f(blocks.start, self.base_of(blocks.start), &body);
-                }
+            if let Some(body) = self.piece(p) {
+                f(self.blocks_of(p).start, self.text_of(p).start as u32, &body);
             }
         }
     }
@@ -429,21 +412,18 @@ mod tests {
             assert_eq!(p.len(), whole.len());
             // Every block, in order, a piece at a time...
             let mut seen = 0;
-            p.for_each_body(
-                |_, _| true,
-                |first, base, body| {
-                    assert_eq!(first, seen);
-                    assert_eq!(base, p.base_of(first));
-                    for (k, s) in body.iter().enumerate() {
-                        same_block(
-                            s.as_block().unwrap(),
-                            base,
-                            whole.get(first + k).unwrap().as_block().unwrap(),
-                        );
-                    }
-                    seen += body.len();
-                },
-            );
+            p.for_each_body(|first, base, body| {
+                assert_eq!(first, seen);
+                assert_eq!(base, p.base_of(first));
+                for (k, s) in body.iter().enumerate() {
+                    same_block(
+                        s.as_block().unwrap(),
+                        base,
+                        whole.get(first + k).unwrap().as_block().unwrap(),
+                    );
+                }
+                seen += body.len();
+            });
             assert_eq!(seen, whole.len());
             // ... one at a time, out of order (pieces let go and parsed again) ...
             for i in (0..whole.len())

@@ -201,17 +201,17 @@ pub fn scan_hcl(file: &SourceFile, tree: &crate::tree::Tree) -> Vec<Suppression>
     }
     // Spans of every block and attribute (any depth), to find what a comment covers.
     let mut items: Vec<Range<usize>> = Vec::new();
-    tree.for_each_body(
-        |_, _| true,
-        |_, base, body| {
-            let from = items.len();
-            collect_spans(body, &mut items);
-            let base = base as usize;
-            for r in &mut items[from..] {
-                *r = r.start + base..r.end + base;
-            }
-        },
-    );
+    tree.for_each_body(|_, base, body| {
+        let from = items.len();
+        collect_spans(body, &mut items);
+        let at = crate::source::SpanFile {
+            file: file.id,
+            base,
+        };
+        for r in &mut items[from..] {
+            *r = at.shift(r.clone());
+        }
+    });
     let mut out = Vec::new();
     let mut offset = 0usize;
     for line in text.split_inclusive('\n') {

@@ -78,18 +78,6 @@ impl BlockRef<'_> {
 }
 
 impl Tree {
-    /// The number of top-level structures.
-    pub fn len(&self) -> usize {
-        match self {
-            Tree::Whole(b) => b.len(),
-            Tree::Pieces(p) => p.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Type and labels of every top-level block, with its index: what indexing a module needs,
     /// read without parsing a large file again. Labels are their values (a large file is held in
     /// pieces only when each label's value is the text between its quotes).
@@ -128,19 +116,11 @@ impl Tree {
 
     /// Calls `f` with the file's structures a body at a time, in order, with the index of the
     /// body's first structure and where its spans start in the file: the whole tree at once, or
-    /// each piece that holds a block `want` accepts (by type and labels; a piece with none is not
-    /// parsed). `f` still sees every structure of the bodies it is given.
-    pub fn for_each_body(
-        &self,
-        want: impl Fn(&str, &[&str]) -> bool,
-        f: impl FnMut(usize, u32, &Body),
-    ) {
+    /// each piece in turn.
+    pub fn for_each_body(&self, mut f: impl FnMut(usize, u32, &Body)) {
         match self {
-            Tree::Whole(body) => {
-                let mut f = f;
-                f(0, 0, body)
-            }
-            Tree::Pieces(p) => p.for_each_body(want, f),
+            Tree::Whole(body) => f(0, 0, body),
+            Tree::Pieces(p) => p.for_each_body(f),
         }
     }
 
