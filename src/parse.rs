@@ -21,6 +21,17 @@ pub struct ParsedHcl {
     pub json: bool,
 }
 
+impl ParsedHcl {
+    /// The file and where the spans of top-level structure `i` start in it (0 but for a piece of
+    /// a large file).
+    pub fn spans(&self, i: usize) -> crate::source::SpanFile {
+        crate::source::SpanFile {
+            file: self.file,
+            base: self.tree.base_of(i),
+        }
+    }
+}
+
 /// What a file turned into.
 #[derive(Debug, Clone)]
 pub enum Parsed {

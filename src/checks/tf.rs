@@ -218,10 +218,7 @@ fn syntax(ctx: &mut Ctx) {
     for f in files {
         for i in f.tree.blocks_where(wanted) {
             let Some(b) = f.tree.block(i) else { continue };
-            let at = SpanFile {
-                file: f.file,
-                base: f.tree.base_of(i),
-            };
+            let at = f.spans(i);
             let kind = b.ident.as_str();
             let Some(label) = b.labels.first() else {
                 continue;

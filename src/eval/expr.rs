@@ -1,6 +1,6 @@
 //! Expressions: what each HCL expression evaluates to in a module instance.
 
-use super::module::{span_loc, CallResult, ModuleInst};
+use super::module::{CallResult, ModuleInst};
 use super::{limits, Segment, TextMap};
 use crate::source::{FileId, Location, SpanFile};
 use crate::value::{HopPath, Kind, ObjMap, Origin, Part, Reason, ResourceRef, Unknown, Value};
@@ -116,7 +116,13 @@ impl<'a> Scope<'a> {
             .map(|(_, v)| v)
     }
     fn loc(&self, span: Option<std::ops::Range<usize>>) -> Location {
-        span_loc(self.file, span)
+        self.file.loc(span)
+    }
+    /// A reference at `loc` up to the end of one of its operators (`span`; all of `loc` when
+    /// the operator has none).
+    fn up_to(&self, loc: Location, span: Option<std::ops::Range<usize>>) -> Location {
+        let end = span.map_or(loc.end as usize, |s| self.file.pos(s.end));
+        Location::new(self.file.file, loc.start as usize..end)
     }
 }
 
@@ -1134,14 +1140,8 @@ impl<'l> super::module::Ev<'l> {
             }
         };
         // The location of the reference up to operator i (inclusive).
-        let ref_loc = |i: usize| -> Location {
-            let end = ops
-                .get(i)
-                .and_then(|o| o.span())
-                .map(|s| scope.file.pos(s.end))
-                .unwrap_or(loc.end as usize);
-            Location::new(scope.file.file, loc.start as usize..end)
-        };
+        let ref_loc =
+            |i: usize| -> Location { scope.up_to(loc, ops.get(i).and_then(|o| o.span())) };
         if let Expression::Variable(v) = base {
             let name = v.as_str();
             if scope.lookup(name).is_none() {
@@ -1404,14 +1404,7 @@ impl<'l> super::module::Ev<'l> {
             if let Some(TraversalOperator::GetAttr(a)) = ops.first().map(|o| o.value()) {
                 let written = body.and_then(|b| b.get(a.as_str())).is_some();
                 if !written {
-                    let at = Location::new(
-                        scope.file.file,
-                        loc.start as usize
-                            ..ops[0]
-                                .span()
-                                .map(|s| scope.file.pos(s.end))
-                                .unwrap_or(loc.end as usize),
-                    );
+                    let at = scope.up_to(loc, ops[0].span());
                     let planned = self
                         .planned_attr(m, key, ikey.as_deref(), a.as_str(), at)
                         .or_else(|| self.plan_time_attr(m, key, ikey.as_deref(), a.as_str(), at));
@@ -1543,13 +1536,7 @@ impl<'l> super::module::Ev<'l> {
         };
         let mut at = HopPath::root(&r.value);
         for (i, op) in ops.iter().enumerate() {
-            let oploc = Location::new(
-                scope.file.file,
-                loc.start as usize
-                    ..op.span()
-                        .map(|s| scope.file.pos(s.end))
-                        .unwrap_or(loc.end as usize),
-            );
+            let oploc = scope.up_to(loc, op.span());
             // What the step gives when it does not select an element: computed from the node
             // itself, which differs from the node with its hop only in origins, and only an
             // unknown's origin passes into the result.
@@ -1599,13 +1586,7 @@ impl<'l> super::module::Ev<'l> {
         loc: Location,
     ) -> Result<Value, EvalError> {
         for (i, op) in ops.iter().enumerate() {
-            let oploc = Location::new(
-                scope.file.file,
-                loc.start as usize
-                    ..op.span()
-                        .map(|s| scope.file.pos(s.end))
-                        .unwrap_or(loc.end as usize),
-            );
+            let oploc = scope.up_to(loc, op.span());
             match op.value() {
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                     let rest = &ops[i + 1..];

@@ -141,13 +141,7 @@ impl super::module::Ev<'_> {
                     continue;
                 }
                 return Some(b.body.get_attribute(attr).map(|a| {
-                    let scope = Scope::module(
-                        m,
-                        crate::source::SpanFile {
-                            file: f.file,
-                            base: f.tree.base_of(i),
-                        },
-                    );
+                    let scope = Scope::module(m, f.spans(i));
                     self.eval(&a.value, &scope)
                         .unwrap_or_else(|e| e.into_unknown())
                 }));

@@ -132,11 +132,7 @@ impl ModuleDef {
     }
     /// The file of item `r` and where the spans of its block start in it.
     pub fn spans(&self, r: ItemRef) -> SpanFile {
-        let f = &self.files[r.file as usize];
-        SpanFile {
-            file: f.file,
-            base: f.tree.base_of(r.idx as usize),
-        }
+        self.files[r.file as usize].spans(r.idx as usize)
     }
     pub fn local_attr(&self, r: ItemRef) -> Option<crate::tree::AttrRef<'_>> {
         self.block(r)?.attribute(r.sub as usize)
@@ -385,10 +381,10 @@ impl<'l> Ev<'l> {
             if values.contains_key(k) {
                 continue;
             }
-            let decl = def.variables.get(k).and_then(|r| {
-                def.block(*r)
-                    .map(|b| span_loc(def.spans(*r), b.ident.span()))
-            });
+            let decl = def
+                .variables
+                .get(k)
+                .and_then(|r| def.block(*r).map(|b| def.spans(*r).loc(b.ident.span())));
             let v = match decl {
                 Some(d) => v.clone().at(d),
                 None => v.clone(),
@@ -407,10 +403,10 @@ impl<'l> Ev<'l> {
             origin.to_string(),
             Arc::from(raw),
         );
-        let decl = def.variables.get(name).and_then(|r| {
-            def.block(*r)
-                .map(|b| span_loc(def.spans(*r), b.ident.span()))
-        });
+        let decl = def
+            .variables
+            .get(name)
+            .and_then(|r| def.block(*r).map(|b| def.spans(*r).loc(b.ident.span())));
         let complex = def
             .variables
             .get(name)
@@ -441,10 +437,10 @@ impl<'l> Ev<'l> {
 
     /// A root variable's value from the plan, located at the variable's declaration.
     fn plan_value(&self, def: &ModuleDef, name: &str, j: &serde_json::Value) -> Value {
-        let decl = def.variables.get(name).and_then(|r| {
-            def.block(*r)
-                .map(|b| span_loc(def.spans(*r), b.ident.span()))
-        });
+        let decl = def
+            .variables
+            .get(name)
+            .and_then(|r| def.block(*r).map(|b| def.spans(*r).loc(b.ident.span())));
         let plan = self.opts.plan.as_ref().expect("called with a plan");
         let shown = crate::source::display_path(&plan.path, &self.loader.cwd);
         match decl {
@@ -565,7 +561,7 @@ impl<'l> Ev<'l> {
             ));
         };
         let block = m.def.block(r).expect("variable block");
-        let decl_loc = span_loc(m.def.spans(r), block.ident.span());
+        let decl_loc = m.def.spans(r).loc(block.ident.span());
         let v = self.graph.node(
             &m.vars,
             m.node(NodeKind::Var, name),
@@ -680,7 +676,7 @@ impl<'l> Ev<'l> {
             Err(e) => e.into_bare_unknown(),
         };
         Some(v.with_hop(
-            span_loc(file, a.span()),
+            file.loc(a.span()),
             &format!("passed to `{}` as `{name}`", site.call_addr),
         ))
     }
@@ -725,7 +721,7 @@ impl<'l> Ev<'l> {
         };
         let attr = m.def.local_attr(r).expect("local attribute");
         let file = m.def.spans(r);
-        let key_loc = span_loc(file, attr.key.span());
+        let key_loc = file.loc(attr.key.span());
         let v = self.graph.node(
             &m.locals,
             m.node(NodeKind::Local, name),
@@ -755,10 +751,10 @@ impl<'l> Ev<'l> {
         // merely carry it on are not reported again).
         if let Some(u) = v.first_unknown() {
             if let (Reason::Limit(_), Some(l)) = (&u.reason, u.loc) {
-                let span = span_loc(file, attr.span());
+                let span = file.loc(attr.span());
                 if l.file == span.file && l.start >= span.start && l.end <= span.end {
                     self.diag(
-                        span_loc(file, attr.key.span()),
+                        file.loc(attr.key.span()),
                         format!("`local.{name}` cannot be evaluated: {}", u.reason),
                     );
                 }
@@ -770,7 +766,7 @@ impl<'l> Ev<'l> {
                 limits::MAX_VALUE_NODES
             );
             self.diag(
-                span_loc(file, attr.key.span()),
+                file.loc(attr.key.span()),
                 format!("{reason}; policy-lint does not evaluate it (nor what uses it)"),
             );
             Value::unknown_reason(Reason::Limit(reason))
@@ -785,7 +781,7 @@ impl<'l> Ev<'l> {
     pub fn expand(&self, body: &Body, scope: &Scope) -> Result<Expansion, EvalError> {
         if let Some(c) = body.get_attribute("count") {
             let v = self.eval(&c.value, scope)?;
-            let loc = span_loc(scope.file, c.value.span());
+            let loc = scope.file.loc(c.value.span());
             return Ok(match &v.kind {
                 Kind::Number(n) if *n >= 0.0 && n.fract() == 0.0 => {
                     if *n as usize > limits::MAX_INSTANCES {
@@ -825,7 +821,7 @@ impl<'l> Ev<'l> {
         }
         if let Some(fe) = body.get_attribute("for_each") {
             let v = self.eval(&fe.value, scope)?;
-            let loc = span_loc(scope.file, fe.value.span());
+            let loc = scope.file.loc(fe.value.span());
             let items: Vec<(String, Value)> = match &v.kind {
                 Kind::Object(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                 Kind::List(items) => {
@@ -944,7 +940,7 @@ impl<'l> Ev<'l> {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
         let (rtype, name) = (labels[0], labels[1]);
         let loc = resource_header(m, r);
-        let block_loc = span_loc(file, block.span());
+        let block_loc = file.loc(block.span());
         let local_addr = if mode == Mode::Data {
             format!("data.{rtype}.{name}")
         } else {
@@ -1059,7 +1055,7 @@ impl<'l> Ev<'l> {
                 }
                 let v = self
                     .eval_body(&b.body, scope, false)
-                    .with_origin(Origin::at(span_loc(scope.file, b.span())));
+                    .with_origin(Origin::at(scope.file.loc(b.span())));
                 push_block(&mut map, ident, v);
             }
         }
@@ -1087,7 +1083,7 @@ impl<'l> Ev<'l> {
             Ok(v) => v,
             Err(_) => return,
         };
-        let origin = Origin::at(span_loc(scope.file, b.span()));
+        let origin = Origin::at(scope.file.loc(b.span()));
         let items: Vec<(Value, Value)> = match &coll.kind {
             Kind::List(_) | Kind::Object(_) => {
                 super::expr::iteration_items(&coll).unwrap_or_default()
@@ -1117,10 +1113,7 @@ impl<'l> Ev<'l> {
 
     pub fn call(&self, m: &ModuleInst, name: &str) -> Option<Rc<CallResult>> {
         let r = *m.def.modules.get(name)?;
-        let loc = m
-            .def
-            .block(r)
-            .map(|b| span_loc(m.def.spans(r), b.ident.span()));
+        let loc = m.def.block(r).map(|b| m.def.spans(r).loc(b.ident.span()));
         Some(self.graph.node(
             &m.calls,
             m.node(NodeKind::Call, name),
@@ -1137,7 +1130,7 @@ impl<'l> Ev<'l> {
     fn call_inner(&self, m: &ModuleInst, name: &str, r: ItemRef) -> CallResult {
         let block = m.def.block(r).expect("module block");
         let file = m.def.spans(r);
-        let block_loc = span_loc(file, block.span());
+        let block_loc = file.loc(block.span());
         let call_addr = if m.addr.is_empty() {
             format!("module.{name}")
         } else {
@@ -1366,7 +1359,7 @@ impl<'l> Ev<'l> {
         };
         let block = child.def.block(r).expect("output block");
         let file = child.def.spans(r);
-        let decl = span_loc(file, block.ident.span());
+        let decl = file.loc(block.ident.span());
         self.graph.node(
             &child.outputs,
             child.node(NodeKind::Output, name),
@@ -1382,7 +1375,7 @@ impl<'l> Ev<'l> {
                     None => Value::null(),
                 };
                 v.with_hop(
-                    span_loc(file, block.span()),
+                    file.loc(block.span()),
                     &format!("output `{name}` of `{}`", child.addr),
                 )
             },
@@ -1453,13 +1446,7 @@ impl Ev<'_> {
                 if name != Some("aws") && name != Some("databricks") {
                     continue;
                 }
-                let scope = Scope::module(
-                    root,
-                    SpanFile {
-                        file: f.file,
-                        base: f.tree.base_of(i),
-                    },
-                );
+                let scope = Scope::module(root, f.spans(i));
                 let alias = b
                     .body
                     .get_attribute("alias")
@@ -1703,9 +1690,4 @@ fn iterator_obj(key: Value, value: Value) -> Value {
     m.insert("key".to_string(), key);
     m.insert("value".to_string(), value);
     Value::object(m)
-}
-
-/// A location from an optional span (empty span at 0 when missing).
-pub(crate) fn span_loc(file: SpanFile, span: Option<std::ops::Range<usize>>) -> Location {
-    file.loc(span)
 }
