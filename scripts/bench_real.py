@@ -271,8 +271,9 @@ def checkov_summary(report: Path) -> tuple[list[dict] | None, str]:
 
 
 def real_bench(args, target: Path) -> None:
-    lint = target / "release" / "policy-lint"
-    bare = target / "release" / "examples" / "bare_parse"
+    # Absolute: the pre-commit case runs in the tree (CARGO_TARGET_DIR may be relative).
+    lint = (target / "release" / "policy-lint").resolve()
+    bare = (target / "release" / "examples" / "bare_parse").resolve()
     for b in (lint, bare):
         if not b.exists():
             raise SystemExit(f"{b} is missing: run `cargo build --release --bin policy-lint --examples` first")
