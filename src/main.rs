@@ -234,6 +234,7 @@ fn subcommand_names() -> Vec<String> {
 }
 
 fn main() -> ExitCode {
+    policy_lint::alloc::configure();
     // `policy-lint [PATHS]` means `policy-lint check [PATHS]`. A subcommand's name is always
     // the subcommand (a directory with that name is `./NAME`); a first word that is no path and
     // within two edits of a subcommand is a typo, not a path.
