@@ -13,11 +13,13 @@ use policy_lint::discover::{discover, FileKind, Filter};
 use std::path::PathBuf;
 use std::time::Instant;
 
-// The same allocator as the policy-lint binary, so the baseline is like for like.
+// The same allocator as the policy-lint binary, with the same options (`configure` in `main`), so
+// the baseline is like for like.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    policy_lint::alloc::configure();
     let mut list = false;
     let mut paths = Vec::new();
     for a in std::env::args().skip(1) {
