@@ -497,7 +497,7 @@ pub fn check(req: CheckRequest) -> u8 {
         quiet: req.quiet,
         cwd: std::fs::canonicalize(&cwd).ok(),
     };
-    let text = match req.format {
+    let render = || match req.format {
         Format::Pretty => output::render_pretty(&report, &text_opts),
         Format::Concise => output::render_concise(&report, &text_opts),
         Format::Json => output::render_json(&report),
@@ -505,6 +505,11 @@ pub fn check(req: CheckRequest) -> u8 {
         Format::Github => output::render_github(&report),
         Format::Junit => output::render_junit(&report),
         Format::Gitlab => output::render_gitlab(&report),
+    };
+    // On the run's threads (the JSON formats render findings in parallel).
+    let text = match crate::workers::pool(req.threads) {
+        Ok(pool) => pool.install(render),
+        Err(_) => render(),
     };
     match &req.output {
         Some(p) => {

@@ -198,7 +198,7 @@ fn sort_found(found: &mut [Found], threads: usize) {
         found.sort_by_cached_key(key);
         return;
     }
-    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+    match crate::workers::pool(threads) {
         Ok(pool) => pool.install(|| found.par_sort_by_cached_key(key)),
         Err(_) => found.sort_by_cached_key(key),
     }

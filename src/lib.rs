@@ -38,3 +38,4 @@ pub mod tfjson;
 pub mod tree;
 pub mod value;
 pub mod version;
+pub mod workers;

@@ -80,36 +80,38 @@ pub fn select(
         .filter_map(|(i, f)| Some((i, f.path.file_name()?.to_str()?.to_string())))
         .collect();
     let dirs: Mutex<BTreeMap<PathBuf, Dir>> = Mutex::new(BTreeMap::new());
-    files.par_iter().for_each(|p| {
-        let Some(dir) = p.parent() else {
-            return;
-        };
-        let too_big = std::fs::metadata(p)
-            .map(|m| m.len() > MAX_INPUT)
-            .unwrap_or(true);
-        let text = if too_big {
-            String::new()
-        } else {
-            crate::source::read_bytes(p)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_default()
-        };
-        let sources = scan_module_sources(&text);
-        let mentions: Vec<usize> = read_by_name
-            .iter()
-            .filter(|(_, name)| text.contains(name.as_str()))
-            .map(|(i, _)| *i)
-            .collect();
-        let marker = root_marker(&text);
-        let inputs = text.lines().any(|l| {
-            l.starts_with("variable") && l["variable".len()..].trim_start().starts_with('"')
-        });
-        let mut all = dirs.lock().unwrap_or_else(|e| e.into_inner());
-        let d = all.entry(dir.to_path_buf()).or_default();
-        d.sources.extend(sources);
-        d.mentions.extend(mentions);
-        d.root_marker |= marker;
-        d.inputs |= inputs;
+    crate::workers::pool(threads)?.install(|| {
+        files.par_iter().for_each(|p| {
+            let Some(dir) = p.parent() else {
+                return;
+            };
+            let too_big = std::fs::metadata(p)
+                .map(|m| m.len() > MAX_INPUT)
+                .unwrap_or(true);
+            let text = if too_big {
+                String::new()
+            } else {
+                crate::source::read_bytes(p)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default()
+            };
+            let sources = scan_module_sources(&text);
+            let mentions: Vec<usize> = read_by_name
+                .iter()
+                .filter(|(_, name)| text.contains(name.as_str()))
+                .map(|(i, _)| *i)
+                .collect();
+            let marker = root_marker(&text);
+            let inputs = text.lines().any(|l| {
+                l.starts_with("variable") && l["variable".len()..].trim_start().starts_with('"')
+            });
+            let mut all = dirs.lock().unwrap_or_else(|e| e.into_inner());
+            let d = all.entry(dir.to_path_buf()).or_default();
+            d.sources.extend(sources);
+            d.mentions.extend(mentions);
+            d.root_marker |= marker;
+            d.inputs |= inputs;
+        })
     });
     let dirs = dirs.into_inner().unwrap_or_else(|e| e.into_inner());
     // In path order (a BTreeMap's), as the plan wants.

@@ -364,16 +364,7 @@ fn execute(
             }
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        // Evaluation recurses (expressions up to parse::MAX_HCL_DEPTH, references up to
-        // eval::limits::MAX_EVAL_DEPTH); tests/robustness.rs drives both to their limits in the
-        // unoptimised build. Reserved, not used: but a reservation counts against an address-space
-        // limit (`ulimit -v`), once per thread, so it is no larger than needed (256 MiB until
-        // issue 19).
-        .stack_size(64 * 1024 * 1024)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let pool = crate::workers::pool(opts.threads)?;
     let cwd = opts.cwd.clone();
     // The configurations discovery met, each with what it decides.
     let entries = configs.entries();
@@ -752,7 +743,8 @@ fn execute(
     );
     sort_and_dedup(&mut findings, &sources);
     crate::fix::realize(&mut findings, &sources, &repo_root);
-    crate::output::assign_fingerprints(&mut findings, &sources, &repo_root);
+    // On the run's threads, not rayon's global pool (started for this alone otherwise).
+    pool.install(|| crate::output::assign_fingerprints(&mut findings, &sources, &repo_root));
     let skipped = skipped_of(&found_summary, skipped_calls, &sources, &repo_root);
     // `--plan` files that no root of this run used.
     for (dir, plan) in &opts.plans.entries {
