@@ -299,8 +299,8 @@ impl SourceMap {
         self.add_with(path, |id, path| SourceFile::new(id, path, display, text))
     }
 
-    /// The id of `path`, registering the file `make` builds if the path is new (hashed once
-    /// under the write lock).
+    /// The id of `path`, registering the file `make` builds if the path is new (hashed once;
+    /// looked up again under the write lock, as another thread may have added it).
     fn add_with(&self, path: PathBuf, make: impl FnOnce(FileId, PathBuf) -> SourceFile) -> FileId {
         use std::hash::BuildHasher;
         let hash = self.hasher.hash_one(&path);
