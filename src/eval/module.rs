@@ -137,6 +137,13 @@ impl ModuleDef {
     pub fn local_attr(&self, r: ItemRef) -> Option<crate::tree::AttrRef<'_>> {
         self.block(r)?.attribute(r.sub as usize)
     }
+    /// Where variable `name` is declared (its `variable` keyword), where values given from
+    /// outside the module's files are located.
+    pub fn variable_decl(&self, name: &str) -> Option<Location> {
+        let r = *self.variables.get(name)?;
+        let b = self.block(r)?;
+        Some(self.spans(r).loc(b.ident.span()))
+    }
 }
 
 /// One instance of a module (the root, or one call instance).
@@ -381,10 +388,7 @@ impl<'l> Ev<'l> {
             if values.contains_key(k) {
                 continue;
             }
-            let decl = def
-                .variables
-                .get(k)
-                .and_then(|r| def.block(*r).map(|b| def.spans(*r).loc(b.ident.span())));
+            let decl = def.variable_decl(k);
             let v = match decl {
                 Some(d) => v.clone().at(d),
                 None => v.clone(),
@@ -403,10 +407,7 @@ impl<'l> Ev<'l> {
             origin.to_string(),
             Arc::from(raw),
         );
-        let decl = def
-            .variables
-            .get(name)
-            .and_then(|r| def.block(*r).map(|b| def.spans(*r).loc(b.ident.span())));
+        let decl = def.variable_decl(name);
         let complex = def
             .variables
             .get(name)
@@ -437,10 +438,7 @@ impl<'l> Ev<'l> {
 
     /// A root variable's value from the plan, located at the variable's declaration.
     fn plan_value(&self, def: &ModuleDef, name: &str, j: &serde_json::Value) -> Value {
-        let decl = def
-            .variables
-            .get(name)
-            .and_then(|r| def.block(*r).map(|b| def.spans(*r).loc(b.ident.span())));
+        let decl = def.variable_decl(name);
         let plan = self.opts.plan.as_ref().expect("called with a plan");
         let shown = crate::source::display_path(&plan.path, &self.loader.cwd);
         match decl {
