@@ -124,15 +124,20 @@ impl Tree {
         }
     }
 
-    /// The indexes of the top-level blocks `want` accepts (by type and labels), in order, found
-    /// without parsing: read each with [`Tree::block`].
-    pub fn blocks_where(&self, want: impl Fn(&str, &[&str]) -> bool) -> Vec<usize> {
-        let mut out = Vec::new();
+    /// The top-level blocks `want` accepts (by type and labels), in order, with their indexes:
+    /// found without parsing, each read ([`Tree::block`]) as the iteration reaches it.
+    pub fn blocks_where(
+        &self,
+        want: impl Fn(&str, &[&str]) -> bool,
+    ) -> impl Iterator<Item = (usize, BlockRef<'_>)> {
+        let mut found = Vec::new();
         self.heads(|i, ident, labels| {
             if want(ident, labels) {
-                out.push(i);
+                found.push(i);
             }
         });
-        out
+        found
+            .into_iter()
+            .filter_map(move |i| Some((i, self.block(i)?)))
     }
 }

@@ -216,8 +216,7 @@ fn syntax(ctx: &mut Ctx) {
     };
     let files = ctx.unit.files.clone();
     for f in files {
-        for i in f.tree.blocks_where(wanted) {
-            let Some(b) = f.tree.block(i) else { continue };
+        for (i, b) in f.tree.blocks_where(wanted) {
             let at = f.spans(i);
             let kind = b.ident.as_str();
             let Some(label) = b.labels.first() else {

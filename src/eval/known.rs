@@ -128,8 +128,7 @@ impl super::module::Ev<'_> {
         attr: &str,
     ) -> Option<Option<Value>> {
         for f in m.def.files.iter() {
-            for i in f.tree.blocks_where(|ident, _| ident == "provider") {
-                let Some(b) = f.tree.block(i) else { continue };
+            for (i, b) in f.tree.blocks_where(|ident, _| ident == "provider") {
                 if b.labels.first().map(|l| l.as_str()) != Some("aws") {
                     continue;
                 }

@@ -187,10 +187,8 @@ pub fn is_terraform_file(path: &Path) -> bool {
 /// The local module sources (`./x`, `../x`, as written) of a file's top-level `module` blocks.
 pub fn local_module_sources(tree: &crate::tree::Tree) -> Vec<String> {
     tree.blocks_where(|ident, _| ident == "module")
-        .into_iter()
-        .filter_map(|i| {
-            tree.block(i)?
-                .body
+        .filter_map(|(_, b)| {
+            b.body
                 .get_attribute("source")?
                 .value
                 .as_str()

@@ -114,8 +114,7 @@ impl ModuleDef {
                     add(l);
                 }
             });
-            for i in f.tree.blocks_where(|ident, _| ident == "terraform") {
-                let Some(t) = f.tree.block(i) else { continue };
+            for (_, t) in f.tree.blocks_where(|ident, _| ident == "terraform") {
                 for rp in t.body.get_blocks("required_providers") {
                     for a in rp.body.attributes() {
                         add(a.key.as_str());
@@ -1438,8 +1437,7 @@ impl Ev<'_> {
         let mut out = Vec::new();
         let mut databricks = Vec::new();
         for f in root.def.files.iter() {
-            for i in f.tree.blocks_where(|ident, _| ident == "provider") {
-                let Some(b) = f.tree.block(i) else { continue };
+            for (i, b) in f.tree.blocks_where(|ident, _| ident == "provider") {
                 let name = b.labels.first().map(|l| l.as_str());
                 if name != Some("aws") && name != Some("databricks") {
                     continue;
